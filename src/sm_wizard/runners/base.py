@@ -1,0 +1,44 @@
+"""One interface for every engine: start, stream events, stop, retry.
+
+An engine runs (or attaches to) one pipeline execution and reports everything it sees as
+``RunEvent``s through ``emit``. It never knows who listens: the TUI monitor wraps events in
+Textual messages, the headless CLI prints lines or JSON. ``run`` blocks until the execution
+reaches a terminal status (or ``stop`` is set and stopping has finished), so callers run it in
+a worker thread. ``emit`` may be called from any thread; it must not block for long.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+from .events import RunEvent
+
+Emit = Callable[[RunEvent], None]
+
+
+@runtime_checkable
+class Engine(Protocol):
+    name: str
+    """``local`` or ``sagemaker``: the ``engine`` field of execution events."""
+
+    def run(self, emit: Emit, stop: threading.Event) -> str:
+        """Run or follow the execution to its end; return its final status.
+
+        Setting ``stop`` asks the engine to stop the execution (Stopping, then Stopped).
+        The last event emitted is always an ``ExecutionEvent`` with a terminal status.
+        """
+        ...
+
+
+@runtime_checkable
+class Retryable(Protocol):
+    def retry(self, emit: Emit, stop: threading.Event) -> str:
+        """Re-run the last execution from its failed steps (successful steps are kept)."""
+        ...
+
+
+def exit_code_for(status: str) -> int:
+    """DESIGN.md's exit codes for a finished execution."""
+    return {"Succeeded": 0, "Failed": 1, "Stopped": 130}.get(status, 1)

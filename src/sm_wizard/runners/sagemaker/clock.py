@@ -1,0 +1,124 @@
+"""Time for the poller: the real clock, a simulated one, and a request budget.
+
+Everything that waits in ``runners.sagemaker`` waits through a ``Clock``, so tests, the
+benchmark and the demo run a 30-minute execution on simulated time in milliseconds.
+``RequestBudget`` is the politeness guarantee: a token bucket that every AWS request the
+poller and the log tailer make goes through, so the average rate can never exceed it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+Wake = Callable[[], bool]
+"""A predicate that ends a sleep early when it turns true (stop asked, detached)."""
+
+
+class Clock(Protocol):
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes backwards."""
+        ...
+
+    def wall(self) -> datetime:
+        """The current UTC time (for event timestamps)."""
+        ...
+
+    def sleep(self, seconds: float, wake: Wake | None = None) -> None:
+        """Wait ``seconds``, or less if ``wake()`` turns true meanwhile."""
+        ...
+
+
+class SystemClock:
+    """Real time. Sleeps check ``wake`` a few times a second so Stop and Ctrl+C feel instant."""
+
+    tick = 0.2
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def wall(self) -> datetime:
+        return datetime.now(UTC)
+
+    def sleep(self, seconds: float, wake: Wake | None = None) -> None:
+        deadline = time.monotonic() + max(0.0, seconds)
+        while True:
+            if wake is not None and wake():
+                return
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            time.sleep(min(self.tick, remaining))
+
+
+class SimulatedClock:
+    """Time that moves only when somebody sleeps (or calls ``advance``).
+
+    A sleep whose ``wake`` is already true returns at once without moving time, which is
+    how a test sets ``stop`` from inside ``emit`` and sees the poller react on the spot.
+    Thread-safe, so an in-process moto server can read it while a poller sleeps on it.
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._start = start or datetime(2026, 1, 1, tzinfo=UTC)
+        self._now = 0.0
+        self._lock = threading.Lock()
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self._now
+
+    def wall(self) -> datetime:
+        return self._start + timedelta(seconds=self.monotonic())
+
+    def sleep(self, seconds: float, wake: Wake | None = None) -> None:
+        if wake is not None and wake():
+            return
+        self.advance(seconds)
+        self.sleeps.append(seconds)
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._now += max(0.0, seconds)
+
+
+class RequestBudget:
+    """A token bucket: at most ``rate`` requests a second on average, bursts up to ``burst``.
+
+    ``take`` waits (on the clock) until a token is free. ``requests`` counts every request
+    taken, which the tests and the benchmark read.
+    """
+
+    def __init__(self, clock: Clock, rate: float = 1.0, burst: float = 10.0) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("rate must be > 0 and burst >= 1")
+        self._clock = clock
+        self.rate = rate
+        self.burst = burst
+        self._tokens = burst
+        self._last = clock.monotonic()
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.waited = 0.0
+
+    def _refill(self) -> None:
+        now = self._clock.monotonic()
+        self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
+        self._last = now
+
+    def take(self, n: float = 1.0) -> None:
+        with self._lock:
+            self._refill()
+            shortfall = n - self._tokens
+        if shortfall > 0:
+            wait = shortfall / self.rate
+            self.waited += wait
+            self._clock.sleep(wait)
+        with self._lock:
+            self._refill()
+            self._tokens -= n
+            self.requests += 1

@@ -1,0 +1,144 @@
+"""Reading and writing ``wizard.toml``: tomllib in, tomli-w out, atomic replace.
+
+A file that cannot be parsed is reported with its line and never overwritten silently: the
+wizard's autosave writes to its own location, and ``write_document`` refuses to replace a
+file it could not read unless asked to.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from .config import SECTION_MODELS, WizardConfig
+from .errors import StoreError
+from .validation import validate_or_raise
+
+AUTOSAVE_NAME = "autosave.toml"
+
+
+def state_dir() -> Path:
+    """Where interactive sessions autosave: ``$XDG_STATE_HOME/sm-wizard`` (or ~/.local/state)."""
+    override = os.environ.get("SM_WIZARD_STATE_DIR")
+    if override:
+        return Path(override)
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "sm-wizard"
+
+
+def autosave_path() -> Path:
+    return state_dir() / AUTOSAVE_NAME
+
+
+def read_document(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Parse a TOML file into a dict; a clear ``StoreError`` for every way that can fail."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise StoreError(
+            f"{path}: no such file. Create one with: sm-wizard init --template demo --out {path}",
+            "File not found",
+        ) from None
+    except IsADirectoryError:
+        raise StoreError(f"{path} is a folder; give the path of a .toml file") from None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot read it ({exc.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise StoreError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8", "Unreadable file"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise StoreError(
+            f"{path}: not valid TOML ({exc}). The file was left untouched; fix it in an editor "
+            "or start again with sm-wizard init",
+            "Corrupt file",
+        ) from None
+
+
+def load_config(path: str | os.PathLike[str]) -> WizardConfig:
+    """Read and fully validate a config file (``ConfigError`` lists every problem)."""
+    return validate_or_raise(read_document(path))
+
+
+def config_to_document(config: WizardConfig) -> dict[str, Any]:
+    """A plain dict in the file's canonical order, ready for ``tomli_w``."""
+    data = config.model_dump(mode="json")
+    ordered: dict[str, Any] = {"schema_version": data["schema_version"]}
+    for section in SECTION_MODELS:
+        ordered[section] = data[section]
+    return ordered
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    """Canonical TOML text: the same document always gives the same bytes."""
+    return tomli_w.dumps(_strip_none(doc))
+
+
+def _strip_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_none(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_strip_none(v) for v in value]
+    return value
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write to a temporary file in the same folder, fsync, then rename over ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            with contextlib.suppress(OSError):
+                os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def write_document(
+    path: str | os.PathLike[str], doc: dict[str, Any], *, replace_unreadable: bool = False
+) -> None:
+    """Atomically write a (possibly incomplete) document.
+
+    If ``path`` exists but is not valid TOML, refuse unless ``replace_unreadable``: that file
+    may hold work the user wants to recover by hand.
+    """
+    path = Path(path)
+    if path.exists() and not replace_unreadable:
+        try:
+            tomllib.loads(path.read_text("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            raise StoreError(
+                f"{path} exists and is not valid TOML; it was not overwritten. Move it aside "
+                "or fix it first",
+                "Refusing to overwrite",
+            ) from None
+    atomic_write_text(path, dumps(doc))
+
+
+def save_config(path: str | os.PathLike[str], config: WizardConfig) -> None:
+    write_document(path, config_to_document(config))

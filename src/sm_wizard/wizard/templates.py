@@ -1,0 +1,163 @@
+"""Starting configs for ``sm-wizard init``: ``demo``, ``regression-demo`` and ``blank``.
+
+The demos are complete and valid and point at a small dataset bundled with scikit-learn,
+written next to the config as CSV, so they run on the local engine with no network.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from .config import SCHEMA_VERSION
+from .errors import WizardError
+
+TEMPLATES = ("demo", "regression-demo", "blank")
+DATA_DIR = "data"
+
+
+def _demo_sections(data_file: str, target: str) -> dict[str, Any]:
+    return {
+        "data_collection": {
+            "services": ["s3"],
+            "input_uri": f"{DATA_DIR}/{data_file}",
+            "target_column": target,
+            "has_header": True,
+        },
+        "data_preparation": {
+            "services": ["processing-jobs"],
+            "engine": "sklearn",
+            "missing_values": "median",
+        },
+        "feature_engineering": {"services": ["processing-jobs"], "scaling": "standard"},
+        "training": {
+            "services": ["training-jobs"],
+            "algorithm": "xgboost",
+            "instance_type": "ml.m5.large",
+            "max_runtime_seconds": 3600,
+        },
+        "tuning": {"enabled": False},
+        "orchestration": {
+            "services": ["pipelines"],
+            "cache_steps": True,
+            "cache_expire_after": "P30D",
+            "retry_max_attempts": 3,
+        },
+    }
+
+
+def template_document(name: str) -> dict[str, Any]:
+    """The config document of a template (data files are written by ``write_template_data``)."""
+    if name == "demo":
+        doc = {
+            "schema_version": SCHEMA_VERSION,
+            "project": {
+                "name": "breast-cancer-demo",
+                "description": "Classify tumours as malignant or benign (scikit-learn sample data)",
+                "region": "us-east-1",
+                "s3_prefix": "sm-wizard/breast-cancer-demo",
+            },
+            "profile": {
+                "data_source": "local_files",
+                "data_format": "csv",
+                "data_size_gb": 0.001,
+                "problem_type": "binary_classification",
+                "experience": "newcomer",
+                "prefer_low_code": False,
+                "prediction_mode": "batch",
+                "traffic": "steady",
+                "models_count": 1,
+                "explainability_required": False,
+                "retraining": "manual",
+                "share_features": False,
+            },
+            **_demo_sections("breast_cancer.csv", "target"),
+            "evaluation": {"services": ["model-monitor"], "metric": "auc", "threshold": 0.9},
+            "deployment": {
+                "services": ["model-registry", "batch-transform"],
+                "model_package_group": "breast-cancer-models",
+                "approval_status": "PendingManualApproval",
+            },
+            "monitoring": {"services": ["cloudwatch"]},
+        }
+        return doc
+    if name == "regression-demo":
+        doc = {
+            "schema_version": SCHEMA_VERSION,
+            "project": {
+                "name": "diabetes-demo",
+                "description": "Predict disease progression one year ahead (scikit-learn sample data)",
+                "region": "us-east-1",
+                "s3_prefix": "sm-wizard/diabetes-demo",
+            },
+            "profile": {
+                "data_source": "local_files",
+                "data_format": "csv",
+                "data_size_gb": 0.001,
+                "problem_type": "regression",
+                "experience": "practitioner",
+                "prefer_low_code": False,
+                "prediction_mode": "batch",
+                "traffic": "steady",
+                "models_count": 1,
+                "explainability_required": False,
+                "retraining": "manual",
+                "share_features": False,
+            },
+            **_demo_sections("diabetes.csv", "progression"),
+            "evaluation": {"services": [], "metric": "r2", "threshold": 0.2},
+            "deployment": {
+                "services": ["model-registry", "batch-transform"],
+                "model_package_group": "diabetes-models",
+            },
+            "monitoring": {"services": ["cloudwatch"]},
+        }
+        doc["training"] |= {
+            "algorithm": "sklearn_random_forest",
+            "hyperparameters": {"n_estimators": 100, "max_depth": 6},
+        }
+        return doc
+    if name == "blank":
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "project": {"name": "my-pipeline", "region": "us-east-1"},
+            "profile": {},
+            "data_collection": {"services": ["s3"], "input_uri": "", "target_column": ""},
+        }
+    raise WizardError(
+        f"unknown template {name!r}; choose one of: {', '.join(TEMPLATES)}", "Unknown template"
+    )
+
+
+def _dataset_csv(name: str) -> str:
+    """The bundled scikit-learn dataset as CSV text (imported lazily: sklearn is heavy)."""
+    from sklearn import datasets
+
+    if name == "breast_cancer.csv":
+        bunch = datasets.load_breast_cancer()
+        columns = [c.replace(" ", "_") for c in bunch.feature_names] + ["target"]
+    else:
+        bunch = datasets.load_diabetes(scaled=False)
+        columns = [str(c) for c in bunch.feature_names] + ["progression"]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row, label in zip(bunch.data, bunch.target, strict=True):
+        writer.writerow([*(f"{v:.6g}" for v in row), f"{label:.6g}"])
+    return out.getvalue()
+
+
+def write_template_data(name: str, config_path: Path) -> list[Path]:
+    """Write the demo's CSV next to the config; return the files written."""
+    doc = template_document(name)
+    uri = doc["data_collection"]["input_uri"]
+    if name == "blank" or uri.startswith("s3://"):
+        return []
+    target = config_path.parent / uri
+    target.parent.mkdir(parents=True, exist_ok=True)
+    from .store import atomic_write_text
+
+    atomic_write_text(target, _dataset_csv(Path(uri).name))
+    return [target]
