@@ -9,7 +9,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Literal
 
 from .stages import STAGE_IDS
@@ -55,7 +55,7 @@ class Service:
 def load_catalog() -> dict[str, Service]:
     """All services by id, in file order."""
     raw = tomllib.loads(
-        resources.files("sm_wizard.wizard").joinpath("data/catalog.toml").read_text("utf-8")
+        (Path(__file__).parent / "data" / "catalog.toml").read_text("utf-8")
     )
     services: dict[str, Service] = {}
     for entry in raw["service"]:

@@ -263,7 +263,10 @@ class FieldError(ValueError):
 class Section(BaseModel):
     """Base of every table of the config: unknown keys are rejected by name."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    # defer_build: schemas are built on first use, which keeps `import` fast (bench_startup)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, frozen=False, defer_build=True
+    )
 
 
 class StageSection(Section):

@@ -163,8 +163,8 @@ def _endpoint_costs(plan: Plan, config: WizardConfig) -> list[EndpointCost]:
                 hourly_usd=round(per_second * 3600, 4),
                 monthly_usd=0.0,
                 note="billed only while handling requests: the hourly figure is one hour of "
-                f"continuous compute, plus ${table.serverless_per_request_million:g} per "
-                "million requests",
+                f"continuous compute, plus ${table.serverless_per_gb_data_processed:g} per GB "
+                "of data in and out",
             )
         )
     return result

@@ -9,7 +9,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Literal
 
 JobKind = Literal["processing", "training", "transform", "hosting"]
@@ -37,7 +37,7 @@ class PriceTable:
     currency: str
     instances: dict[str, InstanceType]
     serverless_per_gb_second: float
-    serverless_per_request_million: float
+    serverless_per_gb_data_processed: float
 
     def names_for(self, kind: JobKind) -> list[str]:
         return [n for n, i in self.instances.items() if i.offered_for(kind)]
@@ -50,7 +50,7 @@ class PriceTable:
 @cache
 def load_price_table() -> PriceTable:
     raw = tomllib.loads(
-        resources.files("sm_wizard.wizard").joinpath("data/instances.toml").read_text("utf-8")
+        (Path(__file__).parent / "data" / "instances.toml").read_text("utf-8")
     )
     instances = {
         entry["name"]: InstanceType(
@@ -70,7 +70,7 @@ def load_price_table() -> PriceTable:
         currency=meta["currency"],
         instances=instances,
         serverless_per_gb_second=float(meta["serverless_per_gb_second"]),
-        serverless_per_request_million=float(meta["serverless_per_request_million"]),
+        serverless_per_gb_data_processed=float(meta["serverless_per_gb_data_processed"]),
     )
 
 

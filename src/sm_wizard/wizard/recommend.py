@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol
+from typing import Protocol, get_args
 
 from .catalog import Service, services_for_stage
+from .config import Profile
 from .stages import STAGE_IDS
 
 __all__ = [
@@ -87,14 +88,18 @@ def recommendations_to_json_dict(recs: list[StageRecommendation]) -> dict[str, o
 # The answers, normalised
 # --------------------------------------------------------------------------------------------
 
+# The allowed answers come from the config model, so the two can never disagree.
 _CHOICES: dict[str, tuple[str, ...]] = {
-    "data_source": ("s3", "local_files", "database", "streaming", "third_party"),
-    "data_format": ("csv", "parquet", "json", "images", "text"),
-    "problem_type": ("binary_classification", "multiclass_classification", "regression"),
-    "experience": ("newcomer", "practitioner", "expert"),
-    "prediction_mode": ("realtime", "batch", "both"),
-    "traffic": ("steady", "spiky", "intermittent"),
-    "retraining": ("manual", "scheduled", "on_new_data"),
+    name: get_args(Profile.model_fields[name].annotation)
+    for name in (
+        "data_source",
+        "data_format",
+        "problem_type",
+        "experience",
+        "prediction_mode",
+        "traffic",
+        "retraining",
+    )
 }
 
 _FORMAT_WORDS = {

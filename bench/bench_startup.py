@@ -1,0 +1,68 @@
+"""How much ``import sm_wizard.wizard`` and ``sm-wizard validate`` cost, over ``python -c pass``.
+
+Each command runs in a fresh interpreter, interleaved, N times; we compare medians measured
+in the same run. Target (issue 2): the import adds at most 150 ms.
+
+    python bench/bench_startup.py [--runs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+IMPORT = (
+    "import sm_wizard.wizard.config, sm_wizard.wizard.plan, sm_wizard.wizard.store, "
+    "sm_wizard.wizard.validation, sm_wizard.wizard.recommend"
+)
+
+
+def _time(argv: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def measure(runs: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "w.toml"
+        subprocess.run(
+            [sys.executable, "-m", "sm_wizard.tui.cli", "init", "--out", str(config)],
+            check=True,
+            capture_output=True,
+        )
+        commands = {
+            "baseline (python -c pass)": [sys.executable, "-c", "pass"],
+            "import sm_wizard.wizard": [sys.executable, "-c", IMPORT],
+            "sm-wizard validate demo": [
+                sys.executable, "-m", "sm_wizard.tui.cli", "validate", str(config)
+            ],
+        }
+        samples: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(runs):  # interleave so drift affects all equally
+            for name, argv in commands.items():
+                samples[name].append(_time(argv))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    medians = measure(args.runs)
+    base = medians["baseline (python -c pass)"]
+    for name, value in medians.items():
+        print(f"{name:<28} {value * 1000:7.1f} ms   ratio {value / base:5.2f}   "
+              f"adds {(value - base) * 1000:6.1f} ms")
+    added = (medians["import sm_wizard.wizard"] - base) * 1000
+    print(f"import adds {added:.0f} ms (target <= 150 ms): {'OK' if added <= 150 else 'OVER'}")
+    return 0 if added <= 150 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

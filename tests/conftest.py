@@ -1,0 +1,41 @@
+"""Shared fixtures. No test may reach the network or real AWS: credentials are fake, the
+instance-metadata service is disabled, and the wizard's state lives in a temp folder."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from sm_wizard.wizard.templates import template_document
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> None:
+    state = tmp_path_factory.mktemp("state")
+    monkeypatch.setenv("SM_WIZARD_STATE_DIR", str(state))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+
+
+@pytest.fixture
+def demo_doc() -> dict:
+    """A fresh copy of the demo template's document."""
+    return copy.deepcopy(template_document("demo"))
+
+
+@pytest.fixture
+def demo_file(tmp_path: Path) -> Path:
+    """The demo config and its sample data written into a temp folder."""
+    from sm_wizard.wizard.store import write_document
+    from sm_wizard.wizard.templates import write_template_data
+
+    path = tmp_path / "wizard.toml"
+    write_document(path, template_document("demo"))
+    write_template_data("demo", path)
+    return path

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from sm_wizard.wizard import plan as plan_mod
+from sm_wizard.wizard.errors import PlanError
+from sm_wizard.wizard.plan import Plan, PlanStep, StepInput, build_plan, check_plan
+from sm_wizard.wizard.validation import validate_or_raise
+
+
+def test_demo_plan_shape(demo_doc):
+    plan = build_plan(validate_or_raise(demo_doc))
+    assert plan.names == (
+        "PrepareData", "EngineerFeatures", "DataQualityBaseline", "Train", "Evaluate",
+        "CheckMetric", "RegisterModel", "CreateModel", "BatchTransform", "MetricBelowThreshold",
+    )
+    kinds = {s.name: s.kind for s in plan}
+    assert kinds["DataQualityBaseline"] == "QualityCheck"
+    assert kinds["CreateModel"] == "Model" and kinds["MetricBelowThreshold"] == "Fail"
+    assert plan.step("Train").depends_on == ("EngineerFeatures",)
+    assert plan.step("RegisterModel").branch == "if"
+    assert plan.step("MetricBelowThreshold").branch == "else"
+    # the quality baseline and training are independent branches
+    assert "Train" not in plan.step("DataQualityBaseline").depends_on
+    assert plan.levels()[2] == ["DataQualityBaseline", "Train"]
+    assert plan.condition["json_path"] == "binary_classification_metrics.auc.value"
+    assert plan.scripts == ("prepare.py", "features.py", "evaluate.py")
+
+
+def test_tuning_replaces_training(demo_doc):
+    demo_doc["tuning"] = {
+        "enabled": True, "strategy": "Random", "objective_metric": "validation:auc",
+        "max_jobs": 4, "max_parallel_jobs": 2,
+        "ranges": [{"name": "max_depth", "type": "integer", "min_value": 2, "max_value": 6}],
+    }
+    plan = build_plan(validate_or_raise(demo_doc))
+    assert plan.has("Tune") and not plan.has("Train")
+    tune = plan.step("Tune")
+    assert tune.kind == "Tuning" and tune.settings["objective_type"] == "Maximize"
+    assert plan.step("Evaluate").input("model").step == "Tune"
+
+
+def test_choices_shape_the_plan(demo_doc):
+    demo_doc["evaluation"] = {"services": ["clarify"], "metric": "auc", "threshold": 0.8,
+                              "bias_facet": "mean_radius"}
+    demo_doc["deployment"]["services"] = ["model-registry", "endpoints"]
+    demo_doc["data_preparation"]["engine"] = "spark"
+    plan = build_plan(validate_or_raise(demo_doc))
+    assert plan.has("DataBiasCheck") and not plan.has("DataQualityBaseline")
+    assert not plan.has("BatchTransform") and not plan.has("CreateModel")
+    assert plan.step("PrepareData").script == "prepare_spark.py"
+    assert "DataBiasCheck" in plan.step("CheckMetric").depends_on
+
+
+def test_regression_uses_lower_is_better(demo_doc):
+    demo_doc["profile"]["problem_type"] = "regression"
+    demo_doc["evaluation"] = {"metric": "rmse", "threshold": 10.0}
+    plan = build_plan(validate_or_raise(demo_doc))
+    assert plan.condition["operator"] == "LessThanOrEqualTo"
+    assert plan.condition["json_path"] == "regression_metrics.rmse.value"
+    hps = plan.step("Train").settings["hyperparameters"]
+    assert hps["objective"] == "reg:squarederror"
+
+
+def test_every_input_is_produced_upstream(demo_doc):
+    plan = build_plan(validate_or_raise(demo_doc))
+    for step in plan:
+        for item in step.inputs:
+            if item.step:
+                producer = plan.step(item.step)
+                assert item.output in {o.name for o in producer.outputs}
+                assert plan.names.index(producer.name) < plan.names.index(step.name)
+
+
+def _with_steps(plan: Plan, steps: list[PlanStep]) -> Plan:
+    return dataclasses.replace(plan, steps=tuple(steps))
+
+
+def test_check_plan_rejects_cycles_duplicates_and_dangling_inputs(demo_doc):
+    plan = build_plan(validate_or_raise(demo_doc))
+    steps = list(plan.steps)
+    with pytest.raises(PlanError, match="two steps"):
+        check_plan(_with_steps(plan, [*steps, steps[0]]))
+    cyclic = [dataclasses.replace(steps[0], depends_on=("Train",)), *steps[1:]]
+    with pytest.raises(PlanError, match="cycle"):
+        check_plan(_with_steps(plan, cyclic))
+    dangling = dataclasses.replace(
+        steps[1], inputs=(StepInput("x", step="PrepareData", output="nope"),)
+    )
+    with pytest.raises(PlanError, match="no output"):
+        check_plan(_with_steps(plan, [steps[0], dangling, *steps[2:]]))
+    unknown = dataclasses.replace(steps[1], depends_on=("Ghost",))
+    with pytest.raises(PlanError, match="unknown step"):
+        check_plan(_with_steps(plan, [steps[0], unknown, *steps[2:]]))
+
+
+def test_plan_to_dict_is_json_ready(demo_doc):
+    import json
+
+    data = build_plan(validate_or_raise(demo_doc)).to_dict()
+    assert json.loads(json.dumps(data))["steps"][0]["name"] == plan_mod.PREPARE
