@@ -228,7 +228,9 @@ class SageMakerFake:
             if any(start <= now < end for start, end in fake.outages):
                 raise EndpointConnectionError(endpoint_url=request.url)
 
-        monkeypatch.setattr(SageMakerModelBackend, "start_pipeline_execution", start_pipeline_execution)
+        monkeypatch.setattr(
+            SageMakerModelBackend, "start_pipeline_execution", start_pipeline_execution
+        )
         monkeypatch.setattr(BaseResponse, "call_action", call_action)
         # First in line, before moto's own before-send handler: moto never sees the request.
         monkeypatch.setattr(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
 from sm_wizard.wizard.errors import WizardError
 
@@ -108,6 +108,14 @@ class AwsError(WizardError):
 
 
 # --------------------------------------------------------------------------- sessions
+
+
+class AwsCaller(Protocol):
+    """What the poller and the log tailer need: ``AwsSession``, or ``SimulatedAws``."""
+
+    def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]: ...
+
+    def refresh(self) -> None: ...
 
 
 class AwsSession:
@@ -341,7 +349,7 @@ def _translate_client_error(exc: Any, *, service: str | None, login_hint: str) -
     code = str(error.get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode"))
     message = str(error.get("Message") or "").strip()
     op = getattr(exc, "operation_name", None)
-    details = {"code": code, "operation": op}
+    details: dict[str, Any] = {"code": code, "operation": op}
 
     if code in EXPIRED_CODES:
         return AwsError(

@@ -110,6 +110,20 @@ class RequestBudget:
         self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
         self._last = now
 
+    def try_take(self, reserve: float = 0.0) -> bool:
+        """Take one token only if more than ``reserve`` would be left; never waits.
+
+        For optional requests (logs, describing a job that reported nothing new): under
+        pressure they wait for a later round and the status polls keep their pace.
+        """
+        with self._lock:
+            self._refill()
+            if self._tokens - 1.0 < reserve:
+                return False
+            self._tokens -= 1.0
+            self.requests += 1
+            return True
+
     def take(self, n: float = 1.0) -> None:
         with self._lock:
             self._refill()

@@ -29,7 +29,7 @@ from sm_wizard.wizard.errors import WizardError
 
 from ..base import Emit
 from ..events import ExecutionEvent
-from .aws import AwsError, AwsSession
+from .aws import AwsError, AwsSession, translate
 from .clock import Clock, RequestBudget
 from .poller import ENGINE_NAME, Notice, NoticeHandler, PollSettings, log_notice
 from .watcher import SageMakerWatcher, stopped_before_start
@@ -188,6 +188,11 @@ class SageMakerEngine:
         if self.watcher is not None:
             self.watcher.detach()
 
+    @property
+    def status(self) -> str | None:
+        """The execution's last seen status (``None`` before it started)."""
+        return self.watcher.status if self.watcher is not None else None
+
     def select_logs(self, steps: Collection[str] | None) -> None:
         self._selection = None if steps is None else frozenset(steps)
         self._selection_set = True
@@ -209,8 +214,6 @@ class SageMakerEngine:
             try:
                 client.upload_file(str(file), self.bucket, f"{self.prefix}/{folder}/{key}")
             except Exception as exc:
-                from .aws import translate
-
                 raise translate(exc, service="s3") from exc
         return uri
 

@@ -19,11 +19,12 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Final
 
 from ..base import Emit
 from ..events import LogEvent
-from .aws import AwsError, AwsSession
+from .aws import AwsCaller, AwsError
 from .clock import Clock, RequestBudget, SystemClock
 
 log = logging.getLogger(__name__)
@@ -36,10 +37,16 @@ LOG_GROUPS: Final = {
 """Metadata key of a pipeline step's job → the log group its job writes to."""
 
 
+@lru_cache(maxsize=256)
+def _iso_seconds(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _iso_ms(timestamp_ms: int | None) -> str:
+    """An event's CloudWatch timestamp (ms) as the events' ISO form, to the second."""
     if timestamp_ms is None:
         return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return datetime.fromtimestamp(timestamp_ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _iso_seconds(timestamp_ms // 1000)
 
 
 @dataclass
@@ -61,12 +68,16 @@ class _Target:
     last_scan: float | None = None
 
 
+class _OutOfBudget(Exception):
+    """No spare request budget this round: the rest waits for the next poll."""
+
+
 class LogTailer:
     """Follows the log streams of some steps' jobs; call ``poll`` from the polling loop."""
 
     def __init__(
         self,
-        aws: AwsSession,
+        aws: AwsCaller,
         emit: Emit,
         *,
         clock: Clock | None = None,
@@ -74,9 +85,12 @@ class LogTailer:
         buffer_lines: int = 1000,
         page_limit: int | None = None,
         max_pages_per_poll: int = 3,
-        min_interval: float = 2.0,
+        max_requests_per_poll: int | None = 6,
+        active_interval: float = 5.0,
         max_interval: float = 30.0,
-        rescan_interval: float = 30.0,
+        rescan_interval: float = 300.0,
+        reserve: float = 0.0,
+        requests_per_second: float | None = None,
         on_denied: Callable[[AwsError], None] | None = None,
     ) -> None:
         self._aws = aws
@@ -86,9 +100,13 @@ class LogTailer:
         self._buffer_lines = buffer_lines
         self._page_limit = page_limit
         self._max_pages = max_pages_per_poll
-        self._min_interval = min_interval
+        self._max_requests = max_requests_per_poll
+        self._active_interval = active_interval
         self._max_interval = max_interval
         self._rescan_interval = rescan_interval
+        self._reserve = reserve
+        self._rate = requests_per_second
+        self._forced = False
         self._on_denied = on_denied
         self._targets: dict[str, _Target] = {}
         self._recent: dict[str, deque[str]] = {}
@@ -96,6 +114,7 @@ class LogTailer:
         self._done: set[tuple[str, str]] = set()
         self.disabled = False
         self.lines_emitted = 0
+        self._requests_this_poll = 0
 
     # ----------------------------------------------------------------- what to follow
 
@@ -114,20 +133,28 @@ class LogTailer:
                 target = paused
                 target.next_due = self._clock.monotonic()
             else:
-                target = _Target(step, group, job, running, interval=self._min_interval)
+                target = _Target(step, group, job, running, interval=self._active_interval)
             self._targets[step] = target
         if target.running and not running:
             self.finish(step)
 
     def finish(self, step: str) -> None:
-        """The step's job ended: look for late streams once more, read all to the end, drop."""
+        """The step's job ended: read its streams to the end, then drop it."""
         target = self._targets.get(step)
         if target is not None and target.running:
             target.running = False
-            target.last_scan = None
+            if not target.streams:
+                target.last_scan = None  # maybe the job wrote its first lines at the very end
             target.next_due = self._clock.monotonic()
             for stream in target.streams.values():
                 stream.at_end = False
+
+    def poke(self, step: str) -> None:
+        """Something happened to ``step`` (it started executing, say): read it soon again."""
+        target = self._targets.get(step)
+        if target is not None:
+            target.interval = self._active_interval
+            target.next_due = min(target.next_due, self._clock.monotonic())
 
     def pause(self, step: str) -> None:
         """Stop reading ``step`` for now, keeping its place in each stream."""
@@ -146,16 +173,32 @@ class LogTailer:
     # ----------------------------------------------------------------- reading
 
     def poll(self, *, force: bool = False) -> int:
-        """Read whatever is due; returns how many lines were emitted."""
+        """Read whatever is due (``force``: everything); returns how many lines were emitted.
+
+        At most ``max_requests_per_poll`` requests go out per call unless forced, the most
+        overdue targets first, so logs never crowd out the status polls.
+        """
         if self.disabled:
             return 0
         emitted = 0
+        self._requests_this_poll = 0
+        self._forced = force
         now = self._clock.monotonic()
-        for target in list(self._targets.values()):
-            if not force and target.next_due > now:
-                continue
+        due = sorted(
+            (t for t in self._targets.values() if force or t.next_due <= now),
+            key=lambda t: t.next_due,
+        )
+        for target in due:
+            if (
+                not force
+                and self._max_requests is not None
+                and self._requests_this_poll >= self._max_requests
+            ):
+                break
             try:
                 lines, more = self._read_target(target)
+            except _OutOfBudget:
+                break
             except AwsError as err:
                 if err.kind != "access-denied":
                     raise
@@ -172,12 +215,15 @@ class LogTailer:
             if more:
                 target.interval = 0.0
             elif lines:
-                target.interval = self._min_interval
+                target.interval = self._active_interval
             else:
                 target.interval = min(
-                    self._max_interval, max(self._min_interval, target.interval * 2)
+                    self._max_interval, max(self._active_interval, target.interval * 2)
                 )
-            target.next_due = self._clock.monotonic() + target.interval
+            wait = target.interval
+            if not more and self._rate:  # many streams share the tailer's part of the budget
+                wait = max(wait, len(self._targets) / self._rate)
+            target.next_due = self._clock.monotonic() + wait
         return emitted
 
     def drain(self, max_rounds: int = 10_000) -> int:
@@ -194,7 +240,12 @@ class LogTailer:
 
     def _call(self, operation: str, **params: object) -> dict:
         if self._budget is not None:
-            self._budget.take()
+            if self._forced:
+                self._budget.take()
+            elif not self._budget.try_take(self._reserve):
+                raise _OutOfBudget
+
+        self._requests_this_poll += 1
         return self._aws.call("logs", operation, **params)
 
     def _scan(self, target: _Target) -> None:
@@ -266,9 +317,11 @@ class LogTailer:
                     buffer.append(line)
                     emitted += 1
             token = page.get("nextForwardToken")
+            got_events = bool(events)
+            del page, events  # one page in memory at a time, however long the log
             same = token is None or token == stream.token
             stream.token = token or stream.token
-            if same or not events:
+            if same or not got_events:
                 stream.at_end = True
                 break
             stream.at_end = False

@@ -26,7 +26,7 @@ import json
 import logging
 import random
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -38,7 +38,7 @@ from ..events import (
     MetricEvent,
     StepEvent,
 )
-from .aws import AwsError, AwsSession
+from .aws import AwsCaller, AwsError
 from .clock import Clock, RequestBudget, SystemClock
 from .logs import LOG_GROUPS, LogTailer
 
@@ -139,9 +139,18 @@ class PollSettings:
     growth: float = 1.5
     """Each quiet poll multiplies the pause by this much."""
     job_min_interval: float = 10.0
-    """A running job whose step did not change is described at most this often."""
+    """A running job whose step did not change is described at most this often..."""
+    job_max_interval: float = 60.0
+    """...and less often while it reports nothing new, down to this."""
+    job_describes_per_second: float = 0.2
+    """Share of the budget for describing unchanged running jobs, split between them."""
+    log_requests_per_second: float = 0.35
+    """Share of the budget for the log tailer, split between the streams it follows."""
     max_requests_per_second: float = 1.0
-    burst: float = 10.0
+    burst: float = 30.0
+    """Requests that may go out at once after a quiet spell (the end of a fan-out)."""
+    reserve: float = 4.0
+    """Optional requests (logs, unchanged running jobs) leave this many tokens for status."""
     backoff_base: float = 4.0
     backoff_max: float = 120.0
     reconnect_max: float = 60.0
@@ -162,6 +171,7 @@ class _Job:
     counters: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     described_at: float | None = None
+    interval: float = 0.0
     final_seen: bool = False
 
     @property
@@ -234,7 +244,7 @@ class Poller:
 
     def __init__(
         self,
-        aws: AwsSession,
+        aws: AwsCaller,
         execution_arn: str,
         emit: Emit,
         *,
@@ -260,6 +270,8 @@ class Poller:
             emit,
             clock=self.clock,
             budget=self.budget,
+            reserve=self.settings.reserve,
+            requests_per_second=self.settings.log_requests_per_second,
             on_denied=lambda err: self._notice(
                 Notice("permission", f"Logs hidden: {err.message}", "warning")
             ),
@@ -270,6 +282,7 @@ class Poller:
         self._steps: dict[str, _Step] = {}
         self._kinds: dict[str, str] | None = None
         self._denied_ops: set[str] = set()
+        self._running_jobs = 0
         self.status: str | None = None
         self.reason: str | None = None
         self._reported_execution: tuple[str, str | None] | None = None
@@ -294,16 +307,17 @@ class Poller:
         """
         s = self.settings
         interval = s.min_interval
-        stop_sent = False
+        stop_tried = stop_sent = False
         failing_since: float | None = None
         failure_kind: str | None = None
         backoff = s.backoff_base
         reconnect = s.min_interval
 
         def wake() -> bool:
+            """Cut a sleep short: detached, Stop just pressed, or another step selected."""
             return bool(
                 (detach is not None and detach.is_set())
-                or (stop is not None and stop.is_set() and not stop_sent)
+                or (stop is not None and stop.is_set() and not stop_tried)
                 or self._selection_changed.is_set()
             )
 
@@ -311,6 +325,7 @@ class Poller:
             if detach is not None and detach.is_set():
                 return self.status or "Executing"
             if stop is not None and stop.is_set() and not stop_sent:
+                stop_tried = True  # a failed attempt is retried each round, without waking
                 stop_sent = self._send_stop()
                 interval = s.min_interval
             self._selection_changed.clear()
@@ -420,9 +435,14 @@ class Poller:
             self._report_execution()
 
         changed = execution_changed
+        self._running_jobs = sum(
+            1
+            for raw in raw_steps
+            if raw.get("StepStatus") in RUNNING_STEP_STATUSES and _job_of(raw.get("Metadata") or {})
+        )
         for raw in raw_steps:
             changed = self._update_step(raw) or changed
-        changed = self._tail(terminal) or changed
+        self._tail(terminal)  # log lines do not speed up status polls: the tailer paces itself
         if execution_changed and terminal:
             self._report_execution()  # the last event of a run: after every step and log line
         return changed
@@ -430,15 +450,29 @@ class Poller:
     def _report_execution(self) -> None:
         assert self.status is not None
         self._reported_execution = (self.status, self.reason)
+        reason = self.reason if self.status != "Succeeded" else None
+        if self.status == "Failed":
+            reason = self._failure_summary(reason)
         self._emit(
             ExecutionEvent(
                 status=self.status,  # type: ignore[arg-type]
                 engine=ENGINE_NAME,
                 id=self.arn,
-                reason=self.reason if self.status != "Succeeded" else None,
+                reason=reason,
                 time=self._now_iso(),
             )
         )
+
+    def _failure_summary(self, reason: str | None) -> str | None:
+        """Name the failed steps when SageMaker only says "Step failure: ..."."""
+        failed = [s for s in self._steps.values() if s.status == "Failed"]
+        if not failed or (reason and not reason.startswith("Step failure")):
+            return reason
+        parts = []
+        for step in failed:
+            why = step.reason or (step.job.reason if step.job else None)
+            parts.append(f"{step.name} failed" + (f": {why}" if why else ""))
+        return "; ".join(parts)
 
     def _load_kinds(self) -> dict[str, str]:
         try:
@@ -453,22 +487,21 @@ class Poller:
             return {}  # fall back to the step metadata
         return _step_kinds(answer.get("PipelineDefinition") or "")
 
-    def _list_steps(self) -> Iterator[dict[str, Any]]:
+    def _list_steps(self) -> list[dict[str, Any]]:
+        """Every ``PipelineExecutionSteps`` item, all pages."""
         params: dict[str, Any] = {
             "PipelineExecutionArn": self.arn,
             "MaxResults": self.settings.page_size,
             "SortOrder": "Ascending",
         }
-        pages: list[dict[str, Any]] = []
+        steps: list[dict[str, Any]] = []
         while True:
             page = self._call("sagemaker", "list_pipeline_execution_steps", **params)
-            pages.append(page)
+            steps.extend(page.get("PipelineExecutionSteps", []))
             token = page.get("NextToken")
-            if not token:
-                break
+            if not token or token == params.get("NextToken"):
+                return steps
             params["NextToken"] = token
-        for page in pages:
-            yield from page.get("PipelineExecutionSteps", [])
 
     def _update_step(self, raw: dict[str, Any]) -> bool:
         name = raw.get("StepName") or "?"
@@ -494,15 +527,18 @@ class Poller:
             step.job = _Job(*job_ref)  # a first job, or a new one for a retried step
 
         status_changed = step.status != previous_status
+        if status_changed:
+            self.tailer.poke(step.name)
         news: _JobNews | None = None
         job = step.job
         if job is not None and job.api.operation not in self._denied_ops:
-            due = (
-                job.described_at is None
-                or self.clock.monotonic() - job.described_at >= self.settings.job_min_interval
-            )
-            if status_changed or (running and due) or (not running and not job.final_seen):
+            every = max(job.interval, self._running_jobs / self.settings.job_describes_per_second)
+            due = job.described_at is None or self.clock.monotonic() - job.described_at >= every
+            ended_unread = not running and not job.final_seen
+            if (status_changed or ended_unread) and self._worth_describing(step, job):
                 news = self._describe_job(step, job)
+            elif running and due and self.budget.try_take(self.settings.reserve):
+                news = self._describe_job(step, job, paid=True)
 
         reason = step.reason or (job.reason if job is not None else None)
         if step.status == "Succeeded":
@@ -534,11 +570,37 @@ class Poller:
 
     # ----------------------------------------------------------------- jobs
 
-    def _describe_job(self, step: _Step, job: _Job) -> _JobNews | None:
-        """Describe the job; returns what is new about it (``None`` if it cannot be read)."""
+    @staticmethod
+    def _worth_describing(step: _Step, job: _Job) -> bool:
+        """Whether a step that changed (or ended) needs its job described.
+
+        A starting or running job: yes (its real name, for the logs, and its progress). An
+        ended one only for what the step list lacks: final metrics (training, tuning) or why
+        it failed or stopped. A processing job that succeeded has nothing more to say.
+        """
+        if step.status in RUNNING_STEP_STATUSES:
+            return True
+        if job.final_seen:
+            return False
+        if step.status in ("Failed", "Stopped"):
+            return True
+        if job.key in ("TrainingJob", "TuningJob"):
+            return True
+        job.final_seen = True
+        return False
+
+    def _describe_job(self, step: _Step, job: _Job, *, paid: bool = False) -> _JobNews | None:
+        """Describe the job; returns what is new about it (``None`` if it cannot be read).
+
+        ``paid``: the request's budget token was already taken.
+        """
         api = job.api
         try:
-            answer = self._call("sagemaker", api.operation, **{api.name_param: job.name})
+            params = {api.name_param: job.name}
+            if paid:
+                answer = self.aws.call("sagemaker", api.operation, **params)
+            else:
+                answer = self._call("sagemaker", api.operation, **params)
         except AwsError as err:
             if err.kind == "access-denied":
                 self._denied_ops.add(api.operation)
@@ -563,7 +625,10 @@ class Poller:
         ]
         job.metrics.update(metrics)
         changed = before != (job.status, job.secondary, job.reason, job.counters)
-        return _JobNews(changed or bool(lines) or bool(metrics), lines, metrics)
+        changed = changed or bool(lines) or bool(metrics)
+        s = self.settings
+        job.interval = s.job_min_interval if changed else min(s.job_max_interval, job.interval * 2)
+        return _JobNews(changed, lines, metrics)
 
     def _job_lines(self, job: _Job, answer: dict[str, Any]) -> Iterable[str]:
         """Secondary-status transitions and tuning progress, as the SDK prints them."""
@@ -598,14 +663,14 @@ class Poller:
 
     # ----------------------------------------------------------------- logs
 
-    def _tail(self, terminal: bool) -> bool:
+    def _tail(self, terminal: bool) -> None:
         """Keep the tailer following the right steps, then let it read what is due.
 
         With no selection (headless) every step that ran while we watched is tailed; steps
         already finished when we attached are not (select them to read their logs).
         """
         if not self.tail_logs:
-            return False
+            return
         selection = self._selection
         for step in self._steps.values():
             job = step.job
@@ -618,5 +683,7 @@ class Poller:
                 self.tailer.follow(step.name, group, job.name, running=running)
             elif step.name in self.tailer.following:
                 self.tailer.pause(step.name)
-        lines = self.tailer.drain() if terminal else self.tailer.poll()
-        return lines > 0
+        if terminal:
+            self.tailer.drain()
+        else:
+            self.tailer.poll()

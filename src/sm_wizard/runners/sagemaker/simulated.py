@@ -520,14 +520,11 @@ class SimulatedAws:
     """Serves ``ScriptedExecution``s the way ``AwsSession.call`` would, and counts requests.
 
     Only the calls the poller, the tailer and the engine's follow phase make are served.
-    ``faults`` makes the next calls of an operation fail: ``{"describe_pipeline_execution":
-    ["throttled", "connection"]}``.
     """
 
     clock: Clock
     executions: dict[str, tuple[ScriptedExecution, float]] = field(default_factory=dict)
     requests: Counter[str] = field(default_factory=Counter)
-    faults: dict[str, list[str]] = field(default_factory=dict)
 
     def add(self, execution: ScriptedExecution) -> str:
         """Start ``execution`` now; returns its ARN."""
@@ -549,10 +546,6 @@ class SimulatedAws:
 
     def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
         self.requests[operation] += 1
-        queued = self.faults.get(operation)
-        if queued:
-            kind = queued.pop(0)
-            raise AwsError(f"simulated {kind}", kind=kind)  # type: ignore[arg-type]
         handler = getattr(self, f"_{operation}", None)
         if handler is None:
             raise NotImplementedError(f"SimulatedAws does not serve {service}.{operation}")

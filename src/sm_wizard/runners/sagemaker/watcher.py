@@ -23,7 +23,7 @@ from ..base import Emit
 from ..events import ExecutionEvent
 from .aws import AwsError, AwsSession
 from .clock import Clock, RequestBudget
-from .poller import ENGINE_NAME, Notice, NoticeHandler, PollSettings, Poller
+from .poller import ENGINE_NAME, Notice, NoticeHandler, Poller, PollSettings
 
 _EXECUTION_ARN: Final = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
@@ -52,9 +52,7 @@ def parse_execution_arn(text: str) -> ExecutionArn:
             "(or pass --pipeline NAME to pick one of its recent executions).",
             "Bad execution ARN",
         )
-    return ExecutionArn(
-        arn, match["region"], match["account"], match["pipeline"], match["id"]
-    )
+    return ExecutionArn(arn, match["region"], match["account"], match["pipeline"], match["id"])
 
 
 @dataclass(frozen=True)
@@ -246,5 +244,7 @@ class SageMakerWatcher:
 
 def stopped_before_start(emit: Emit, arn: str | None = None) -> str:
     """Report a run that was stopped before anything started in AWS."""
-    emit(ExecutionEvent(status="Stopped", engine=ENGINE_NAME, id=arn, reason="Stopped before start"))
+    emit(
+        ExecutionEvent(status="Stopped", engine=ENGINE_NAME, id=arn, reason="Stopped before start")
+    )
     return "Stopped"

@@ -1,0 +1,44 @@
+"""The poller benchmark as a test (run by hand: ``pytest -m bench tests/sagemaker``)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+pytestmark = pytest.mark.bench
+
+
+def _bench() -> ModuleType:
+    if "bench_poller" in sys.modules:
+        return sys.modules["bench_poller"]
+    path = Path(__file__).resolve().parents[2] / "bench" / "bench_poller.py"
+    spec = importlib.util.spec_from_file_location("bench_poller", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_poller"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["sequential", "fan-out"])
+def test_twenty_steps_stay_under_one_request_a_second(parallel: bool) -> None:
+    bench = _bench()
+    polite, naive = bench.polite(parallel), bench.naive(parallel)
+    print(*bench._lines("fan-out" if parallel else "sequential", polite, naive), sep="\n")
+    assert polite.seconds >= 1800
+    assert polite.per_second <= 1.0
+    assert polite.requests / naive.requests < 0.1  # clearly below the naive 2 s poll
+    assert polite.step_events == naive.step_events == 60  # and nothing was missed
+    assert polite.log_lines >= naive.log_lines
+    assert polite.max_lag <= 20
+
+
+def test_memory_stays_flat_while_a_million_lines_stream() -> None:
+    report = _bench().memory(10_000, 1_000_000)
+    print(f"peak {report.small_peak} B for 10k lines, {report.large_peak} B for 1M lines")
+    assert report.large_lines == 1_000_000
+    assert report.ratio < 1.5

@@ -1,0 +1,254 @@
+"""The polite poller against moto + the fake, on a simulated clock."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sm_helpers import Recorder, create_pipeline, start
+
+from sm_wizard.runners.events import ExecutionEvent, to_json
+from sm_wizard.runners.sagemaker.aws import AwsError, AwsSession
+from sm_wizard.runners.sagemaker.clock import SimulatedClock
+from sm_wizard.runners.sagemaker.poller import PollSettings
+from sm_wizard.runners.sagemaker.simulated import ScriptedStep, sequential_steps
+from sm_wizard.runners.sagemaker.watcher import SageMakerWatcher
+
+SPECS = [("Preprocess", "Processing"), ("Train", "Training"), ("Register", "RegisterModel")]
+
+
+def _watcher(aws: AwsSession, arn: str, clock: SimulatedClock, rec: Recorder, **kw):
+    return SageMakerWatcher(arn, aws=aws, clock=clock, on_notice=rec.notice, **kw)
+
+
+def _run(aws, clock, fake, rec, steps, *, stop=None, **kw) -> tuple[str, str]:
+    create_pipeline(aws, "demo", SPECS)
+    fake.script_next_execution("demo", steps)
+    arn = start(aws, "demo")
+    status = _watcher(aws, arn, clock, rec, **kw).run(rec, stop or threading.Event())
+    return arn, status
+
+
+def test_success_reports_every_step_job_metric_and_log(aws, clock, fake, recorder):
+    steps = sequential_steps(
+        SPECS,
+        logs_per_step=2,
+        overrides={"Train": {"metrics": (("validation:auc", 0.97),)}},
+    )
+    arn, status = _run(aws, clock, fake, recorder, steps)
+
+    assert status == "Succeeded"
+    assert recorder.statuses() == ["Executing", "Succeeded"]
+    assert recorder.events[-1] == recorder.of("execution")[-1]  # the last event is final
+    assert recorder.steps("Train") == [
+        ("Train", "Starting"),
+        ("Train", "Executing"),
+        ("Train", "Succeeded"),
+    ]
+    train = recorder.of("step")[3]
+    assert train.kind == "Training" and train.attempt == 1
+    assert train.job.startswith("pipelines-") and "Train" in train.job  # real case, from Describe
+    kinds = {e.step: e.kind for e in recorder.of("step")}
+    assert kinds == {"Preprocess": "Processing", "Train": "Training", "Register": "RegisterModel"}
+    assert [(m.step, m.name, m.value) for m in recorder.of("metric")] == [
+        ("Train", "validation:auc", 0.97)
+    ]
+    lines = recorder.lines("Train")
+    assert "Train: line 1" in lines and "Train: line 2" in lines
+    assert any(line.startswith("[training job] Training") for line in lines)
+    assert recorder.lines("Preprocess") == ["Preprocess: line 1", "Preprocess: line 2"]
+    execution = recorder.of("execution")[0]
+    assert isinstance(execution, ExecutionEvent) and execution.id == arn
+    assert '"engine": "sagemaker"' in to_json(execution)
+
+
+def test_failing_step_reports_its_reason(aws, clock, fake, recorder):
+    reason = "AlgorithmError: CUDA out of memory"
+    steps = sequential_steps(SPECS, overrides={"Train": {"fail_reason": reason}})
+    _, status = _run(aws, clock, fake, recorder, steps)
+
+    assert status == "Failed"
+    failed = [e for e in recorder.of("step") if e.status == "Failed"]
+    assert [(e.step, e.reason) for e in failed] == [("Train", reason)]
+    final = recorder.events[-1]
+    assert final.type == "execution" and final.status == "Failed" and final.reason
+    assert f"ERROR: {reason}" in recorder.lines("Train")
+    assert "Register" not in {e.step for e in recorder.of("step")}
+
+
+def test_cache_hit_and_condition_kinds(aws, clock, fake, recorder):
+    steps = [
+        ScriptedStep("Preprocess", "Processing", start=0, cache_hit=True),
+        ScriptedStep("Check", "Condition", start=1, starting=1, executing=5, outcome="False"),
+    ]
+    _, status = _run(aws, clock, fake, recorder, steps)
+    assert status == "Succeeded"
+    pre = [e for e in recorder.of("step") if e.step == "Preprocess"]
+    assert [(e.status, e.cache_hit) for e in pre] == [("Succeeded", True)]
+    assert {e.step: e.kind for e in recorder.of("step")}["Check"] == "Condition"
+
+
+def test_stop_follows_to_stopped(aws, clock, fake, recorder):
+    stop = threading.Event()
+    recorder.when(
+        lambda e: e.type == "step" and e.step == "Train" and e.status == "Executing", stop.set
+    )
+    _arn, status = _run(aws, clock, fake, recorder, sequential_steps(SPECS), stop=stop)
+
+    assert status == "Stopped"
+    assert recorder.statuses() == ["Executing", "Stopping", "Stopped"]
+    assert recorder.steps("Train")[-2:] == [("Train", "Stopping"), ("Train", "Stopped")]
+    assert "Register" not in {e.step for e in recorder.of("step")}
+    assert "StopPipelineExecution" in fake.requests
+    assert any(n.code == "stop-sent" for n in recorder.notices)
+
+
+def test_retry_reruns_failed_step_with_a_new_attempt(aws, clock, fake, recorder):
+    steps = sequential_steps(
+        SPECS, overrides={"Train": {"fail_reason": "boom", "fail_attempts": 1}}
+    )
+    create_pipeline(aws, "demo", SPECS)
+    fake.script_next_execution("demo", steps)
+    arn = start(aws, "demo")
+    watcher = _watcher(aws, arn, clock, recorder)
+    assert watcher.run(recorder, threading.Event()) == "Failed"
+    first_job = [e.job for e in recorder.of("step") if e.step == "Train"][-1]
+
+    assert watcher.retry(recorder, threading.Event()) == "Succeeded"
+    assert "RetryPipelineExecution" in fake.requests
+    train = [e for e in recorder.of("step") if e.step == "Train"]
+    assert [(e.status, e.attempt) for e in train][-3:] == [
+        ("Starting", 2),
+        ("Executing", 2),
+        ("Succeeded", 2),
+    ]
+    assert train[-1].job != first_job  # a new job for the new attempt
+    assert recorder.statuses() == ["Executing", "Failed", "Executing", "Succeeded"]
+    assert recorder.steps("Register")[-1] == ("Register", "Succeeded")
+
+
+def test_paging_of_many_steps(aws, clock, fake, recorder):
+    specs = [(f"Step{i:03d}", "Condition") for i in range(250)]
+    steps = [ScriptedStep(name, kind, start=0, starting=5, executing=10) for name, kind in specs]
+    create_pipeline(aws, "wide", specs)
+    fake.script_next_execution("wide", steps)
+    arn = start(aws, "wide")
+    status = _watcher(aws, arn, clock, recorder).run(recorder, threading.Event())
+    assert status == "Succeeded"
+    succeeded = {e.step for e in recorder.of("step") if e.status == "Succeeded"}
+    assert succeeded == {name for name, _ in specs}
+    # 250 steps at 100 a page: three ListPipelineExecutionSteps per DescribePipelineExecution
+    assert fake.requests.count("ListPipelineExecutionSteps") == 3 * fake.requests.count(
+        "DescribePipelineExecution"
+    )
+
+
+def test_throttling_backs_off_then_recovers(aws, clock, fake, recorder, botocore_sleeps):
+    create_pipeline(aws, "demo", SPECS)
+    fake.script_next_execution("demo", sequential_steps(SPECS))
+    arn = start(aws, "demo")
+    # 3 attempts per call (botocore standard mode): 9 throttles = 3 failed polls in a row
+    fake.fail("DescribePipelineExecution", "ThrottlingException", "Rate exceeded", times=9)
+    watcher = _watcher(aws, arn, clock, recorder)
+    assert watcher.run(recorder, threading.Event()) == "Succeeded"
+    assert len(botocore_sleeps) == 6  # botocore retried each call twice
+    backoffs = clock.sleeps[:3]
+    assert backoffs[0] >= 3.2 and backoffs[1] > backoffs[0] and backoffs[2] > backoffs[1]
+    assert [n.code for n in recorder.notices].count("throttled") == 1
+    assert "reconnected" in [n.code for n in recorder.notices]
+
+
+def test_dropped_connection_says_reconnecting_and_resumes(aws, clock, fake, recorder):
+    create_pipeline(aws, "demo", SPECS)
+    fake.script_next_execution("demo", sequential_steps(SPECS))
+    arn = start(aws, "demo")
+    fake.outage(30, 200)  # the network drops 30 s in, for almost three minutes
+    status = _watcher(aws, arn, clock, recorder).run(recorder, threading.Event())
+
+    assert status == "Succeeded"
+    codes = [n.code for n in recorder.notices]
+    assert codes.count("reconnecting") == 1 and codes.count("reconnected") == 1
+    assert "Connection lost" in recorder.notices[codes.index("reconnecting")].message
+    # every step's final status still arrived
+    assert {s for s, st in recorder.steps() if st == "Succeeded"} == {n for n, _ in SPECS}
+
+
+def test_expired_session_says_so_and_keeps_watching(aws, clock, fake, recorder):
+    create_pipeline(aws, "demo", SPECS)
+    fake.script_next_execution("demo", sequential_steps(SPECS))
+    arn = start(aws, "demo")
+    watcher = _watcher(aws, arn, clock, recorder)
+    recorder.when(
+        lambda e: e.type == "step" and e.step == "Train",
+        lambda: fake.fail(
+            "DescribePipelineExecution", "ExpiredTokenException", "The security token expired"
+        ),
+    )
+    assert watcher.run(recorder, threading.Event()) == "Succeeded"
+    expired = [n for n in recorder.notices if n.code == "session-expired"]
+    assert len(expired) == 1 and "expired" in expired[0].message
+    assert 30.0 in clock.sleeps  # paused for the credentials, then resumed
+
+
+def test_expired_session_at_first_contact_is_an_error(aws, clock, fake, recorder):
+    create_pipeline(aws, "demo", SPECS)
+    arn = start(aws, "demo")
+    fake.fail("DescribePipelineExecution", "ExpiredTokenException", "expired")
+    with pytest.raises(AwsError) as err:
+        _watcher(aws, arn, clock, recorder).run(recorder, threading.Event())
+    assert err.value.kind == "expired" and "session has expired" in err.value.message
+
+
+def test_give_up_after_a_long_outage(aws, clock, fake, recorder):
+    create_pipeline(aws, "demo", SPECS)
+    arn = start(aws, "demo")
+    fake.outage(10, 10_000)
+    settings = PollSettings(give_up_after=300)
+    with pytest.raises(AwsError) as err:
+        _watcher(aws, arn, clock, recorder, settings=settings).run(recorder, threading.Event())
+    assert err.value.kind == "connection"
+    assert 300 <= clock.monotonic() < 400
+
+
+def test_detach_returns_without_stopping(aws, clock, fake, recorder):
+    create_pipeline(aws, "demo", SPECS)
+    fake.script_next_execution("demo", sequential_steps(SPECS))
+    arn = start(aws, "demo")
+    watcher = _watcher(aws, arn, clock, recorder)
+    recorder.when(lambda e: e.type == "step" and e.step == "Train", watcher.detach)
+    assert watcher.run(recorder, threading.Event()) == "Executing"
+    assert "StopPipelineExecution" not in fake.requests
+    assert fake.script(arn).status_at(fake.elapsed(arn))[0] == "Executing"
+
+
+def test_unknown_execution_is_an_error_in_words(aws, clock, fake, recorder):
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/nope/execution/abc123def456"
+    with pytest.raises(AwsError) as err:
+        _watcher(aws, arn, clock, recorder).run(recorder, threading.Event())
+    assert err.value.kind == "not-found"
+    assert "Not found" in err.value.message
+
+
+def test_select_logs_tails_only_the_selected_step(aws, clock, fake, recorder):
+    steps = sequential_steps(SPECS, logs_per_step=3)
+    create_pipeline(aws, "demo", SPECS)
+    fake.script_next_execution("demo", steps)
+    arn = start(aws, "demo")
+    watcher = _watcher(aws, arn, clock, recorder)
+    watcher.select_logs({"Train"})
+    assert watcher.run(recorder, threading.Event()) == "Succeeded"
+    tailed = {e.step for e in recorder.of("log") if not e.line.startswith("[")}
+    assert tailed == {"Train"}
+    assert watcher.recent_lines("Train")[-3:] == [f"Train: line {i}" for i in (1, 2, 3)]
+    assert not any(r in fake.requests for r in ()) and "GetLogEvents" in fake.requests
+
+
+def test_a_throttled_stop_is_sent_again_next_round(aws, clock, fake, recorder):
+    stop = threading.Event()
+    recorder.when(lambda e: e.type == "step" and e.step == "Train", stop.set)
+    # all three botocore attempts of the first StopPipelineExecution are throttled
+    fake.fail("StopPipelineExecution", "ThrottlingException", "Rate exceeded", times=3)
+    _, status = _run(aws, clock, fake, recorder, sequential_steps(SPECS), stop=stop)
+    assert status == "Stopped"
+    assert fake.requests.count("StopPipelineExecution") == 4
+    assert 0 not in clock.sleeps  # no busy loop while the stop waited for its next round

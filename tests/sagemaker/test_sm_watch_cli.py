@@ -1,0 +1,137 @@
+"""``sm-wizard watch``: JSON lines, headless lines, picking, exit codes, errors in words."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from sm_helpers import create_pipeline, start
+
+from sm_wizard.runners.events import from_dict
+from sm_wizard.runners.sagemaker.simulated import sequential_steps
+from sm_wizard.tui.commands import watch as watch_module
+from sm_wizard.tui.commands.watch import watch
+
+SPECS = [("Preprocess", "Processing"), ("Train", "Training")]
+
+
+@pytest.fixture
+def cli(fake, clock, monkeypatch):
+    monkeypatch.setattr(watch_module, "make_clock", lambda: clock)
+    return CliRunner()
+
+
+def _execution(aws, fake, **overrides) -> str:
+    create_pipeline(aws, "demo", SPECS)
+    fake.script_next_execution(
+        "demo", sequential_steps(SPECS, logs_per_step=2, overrides=overrides)
+    )
+    return start(aws, "demo")
+
+
+def test_json_prints_one_event_per_line_and_exits_0(aws, fake, cli):
+    arn = _execution(aws, fake)
+    result = cli.invoke(watch, [arn, "--json"])
+    assert result.exit_code == 0, result.output
+    events = [from_dict(json.loads(line)) for line in result.stdout.splitlines()]
+    assert events[0].type == "execution" and events[0].status == "Executing"
+    assert events[-1].type == "execution" and events[-1].status == "Succeeded"
+    assert events[-1].id == arn
+    assert {"step", "log"} <= {e.type for e in events}
+
+
+def test_failed_execution_exits_1_with_the_reason(aws, fake, cli):
+    arn = _execution(aws, fake, Train={"fail_reason": "AlgorithmError: bad label"})
+    result = cli.invoke(watch, [arn, "--headless"])
+    assert result.exit_code == 1
+    assert "AlgorithmError: bad label" in result.stdout
+    assert "Failed" in result.stdout.splitlines()[-1]
+
+
+def test_headless_lines_are_readable(aws, fake, cli):
+    arn = _execution(aws, fake)
+    result = cli.invoke(watch, [arn, "--headless"])
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert any("Train" in line and "Training" in line and "Executing" in line for line in lines)
+    assert any("Train | Train: line 1" in line for line in lines)
+    assert "execution" in lines[-1] and "Succeeded" in lines[-1]
+
+
+def test_no_logs_hides_log_lines(aws, fake, cli):
+    arn = _execution(aws, fake)
+    result = cli.invoke(watch, [arn, "--headless", "--no-logs"])
+    assert result.exit_code == 0 and " | " not in result.stdout
+
+
+def test_pipeline_name_picks_the_running_execution(aws, fake, cli):
+    create_pipeline(aws, "demo", SPECS)
+    fake.script_next_execution("demo", sequential_steps(SPECS, executing=200))
+    running = start(aws, "demo")
+    fake.clock.advance(5)
+    fake.script_next_execution("demo", sequential_steps(SPECS, executing=1))
+    start(aws, "demo")  # newer, but finishes at once
+    fake.clock.advance(100)
+    result = cli.invoke(watch, ["--pipeline", "demo", "--json", "--no-logs"], input="")
+    assert "most recent running execution of demo (Executing" in result.stderr
+    assert running in result.stderr
+
+
+def test_pipeline_without_executions(aws, fake, cli):
+    create_pipeline(aws, "demo", SPECS)
+    result = cli.invoke(watch, ["--pipeline", "demo", "--json"])
+    assert result.exit_code == 2 and "no executions yet" in result.stderr
+
+
+def test_unknown_pipeline(aws, fake, cli):
+    result = cli.invoke(watch, ["--pipeline", "nope", "--json"])
+    assert result.exit_code == 2 and "nope" in result.stderr
+
+
+def test_bad_arn_is_exit_2(fake, cli):
+    result = cli.invoke(watch, ["arn:aws:sagemaker:us-east-1:1:pipeline/x", "--json"])
+    assert result.exit_code == 2 and "not a pipeline execution ARN" in result.stderr
+
+
+def test_arn_and_pipeline_together_is_exit_2(fake, cli):
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/demo/execution/abc123def456"
+    result = cli.invoke(watch, [arn, "--pipeline", "demo", "--json"])
+    assert result.exit_code == 2
+
+
+def test_headless_and_json_exclude_each_other(fake, cli):
+    result = cli.invoke(watch, ["--pipeline", "demo", "--json", "--headless"])
+    assert result.exit_code == 2 and "exclude each other" in result.output
+
+
+def test_region_must_match_the_arn(fake, cli):
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/demo/execution/abc123def456"
+    result = cli.invoke(watch, [arn, "--json", "--region", "eu-west-1"])
+    assert result.exit_code == 2 and "is in us-east-1" in result.stderr
+
+
+def test_no_region_for_pipeline_name(no_aws_config, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    result = CliRunner().invoke(watch, ["--pipeline", "demo", "--json"])
+    assert result.exit_code == 2 and "No AWS region" in result.stderr
+
+
+def test_no_credentials_is_exit_2_in_words(no_aws_config):
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/demo/execution/abc123def456"
+    result = CliRunner().invoke(watch, [arn, "--json"])
+    assert result.exit_code == 2
+    assert "No AWS credentials" in result.stderr and "Traceback" not in result.output
+
+
+def test_ctrl_c_detaches_with_exit_130(aws, fake, cli, monkeypatch):
+    arn = _execution(aws, fake)
+
+    def interrupted(self, timeout=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("threading.Thread.join", interrupted)
+    result = cli.invoke(watch, [arn, "--headless"])
+    assert result.exit_code == 130
+    assert "keeps running in AWS" in result.stderr and arn in result.stderr
