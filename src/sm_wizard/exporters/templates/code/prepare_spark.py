@@ -1,0 +1,181 @@
+"""Prepare the raw data with Spark: clean it, then split it into train, validation and test.
+
+The Spark twin of prepare.py, for data too big for one machine's memory. It runs as a
+SageMaker Processing job in the PySpark container (``PySparkProcessor``), which starts it
+with ``spark-submit``; the arguments and the folder layout are the same as prepare.py's:
+
+    input   <root>/input/raw/                 .csv or .parquet files
+    output  <root>/output/{train,validation,test}/<split>.csv   one file each, with header
+
+``<root>`` is ``/opt/ml/processing``, or ``$SM_PROCESSING_ROOT`` when that is set, and
+``--input-dir``/``--output-dir`` override both.
+
+The split is stratified for classification: within each class, rows are ordered by a
+seeded random number and cut at the train and validation ratios, so every split keeps the
+class balance. Fill values for missing data are learned on the training split only.
+
+On your own machine (``pip install pyspark`` plus a Java runtime):
+
+    python prepare_spark.py --target-column target --input-dir data --output-dir out
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+from pathlib import Path
+
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+from pyspark.sql.types import NumericType
+
+SPLITS = ("train", "validation", "test")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    root = Path(os.environ.get("SM_PROCESSING_ROOT", "/opt/ml/processing"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target-column", required=True)
+    parser.add_argument(
+        "--missing-values", choices=["drop", "median", "mean", "most_frequent"], default="median"
+    )
+    parser.add_argument("--train-ratio", type=float, default=0.7)
+    parser.add_argument("--validation-ratio", type=float, default=0.15)
+    parser.add_argument("--test-ratio", type=float, default=0.15)
+    parser.add_argument("--random-seed", type=int, default=42)
+    parser.add_argument(
+        "--problem-type",
+        choices=["binary_classification", "multiclass_classification", "regression"],
+        default="binary_classification",
+    )
+    parser.add_argument("--no-header", action="store_true")
+    parser.add_argument("--drop-duplicates", action="store_true")
+    parser.add_argument("--drop-column", action="append", default=[])
+    parser.add_argument("--input-dir", type=Path, default=root / "input" / "raw")
+    parser.add_argument("--output-dir", type=Path, default=root / "output")
+    args = parser.parse_args(argv)
+    total = args.train_ratio + args.validation_ratio + args.test_ratio
+    if abs(total - 1.0) > 1e-6:
+        parser.error(f"the three ratios must add up to 1 (they add up to {total:g})")
+    return args
+
+
+def read_raw(spark: SparkSession, input_dir: Path, has_header: bool) -> DataFrame:
+    files = sorted(p for p in input_dir.rglob("*") if p.is_file())
+    csv = [str(p) for p in files if p.name.lower().endswith((".csv", ".csv.gz"))]
+    parquet = [str(p) for p in files if p.name.lower().endswith((".parquet", ".pq"))]
+    if not csv and not parquet:
+        raise SystemExit(f"no .csv or .parquet files found under {input_dir}")
+    frames = []
+    if csv:
+        # Without a header Spark names the columns _c0, _c1, ... (as prepare.py does).
+        frames.append(spark.read.csv(csv, header=has_header, inferSchema=True))
+    if parquet:
+        frames.append(spark.read.parquet(*parquet))
+    data = frames[0]
+    for frame in frames[1:]:
+        data = data.unionByName(frame)
+    return data
+
+
+def clean(data: DataFrame, args: argparse.Namespace) -> DataFrame:
+    target = args.target_column
+    if target not in data.columns:
+        if args.no_header:
+            print(f"no column named {target!r}: using the first column as the label")
+            data = data.withColumnRenamed(data.columns[0], target)
+        else:
+            raise SystemExit(
+                f"the target column {target!r} is not in the data; columns are: "
+                + ", ".join(data.columns)
+            )
+    unknown = [c for c in args.drop_column if c not in data.columns]
+    if unknown:
+        raise SystemExit(f"cannot drop {', '.join(unknown)}: no such column")
+    if args.drop_column:
+        data = data.drop(*args.drop_column)
+    data = data.filter(F.col(target).isNotNull())
+    if args.drop_duplicates:
+        data = data.dropDuplicates()
+    return data
+
+
+def split(data: DataFrame, args: argparse.Namespace) -> dict[str, DataFrame]:
+    """Rank rows by a seeded random number (within each class when classifying) and cut."""
+    ranked = data.withColumn("_random", F.rand(seed=args.random_seed))
+    if args.problem_type == "regression":
+        window = Window.orderBy("_random")
+    else:
+        window = Window.partitionBy(args.target_column).orderBy("_random")
+    # Cache: every later action (fill values, writing, counting) must see the same split.
+    ranked = ranked.withColumn("_rank", F.percent_rank().over(window)).cache()
+    cut_train = args.train_ratio
+    cut_validation = args.train_ratio + args.validation_ratio
+    parts = {
+        "train": ranked.filter(F.col("_rank") < cut_train),
+        "validation": ranked.filter(
+            (F.col("_rank") >= cut_train) & (F.col("_rank") < cut_validation)
+        ),
+        "test": ranked.filter(F.col("_rank") >= cut_validation),
+    }
+    return {name: part.drop("_random", "_rank") for name, part in parts.items()}
+
+
+def fill_missing(parts: dict[str, DataFrame], args: argparse.Namespace) -> dict[str, DataFrame]:
+    if args.missing_values == "drop":
+        return {name: part.dropna() for name, part in parts.items()}
+    train = parts["train"]
+    fills = {}
+    for field in train.schema.fields:
+        column = field.name
+        if column == args.target_column:
+            continue
+        if isinstance(field.dataType, NumericType) and args.missing_values == "median":
+            quantiles = train.approxQuantile(column, [0.5], 0.001)
+            value = quantiles[0] if quantiles else None
+        elif isinstance(field.dataType, NumericType) and args.missing_values == "mean":
+            value = train.agg(F.mean(column)).first()[0]
+        else:  # text columns, or most_frequent for everything
+            row = (
+                train.filter(F.col(column).isNotNull())
+                .groupBy(column)
+                .count()
+                .orderBy(F.desc("count"), F.asc(column))
+                .first()
+            )
+            value = row[0] if row else None
+        if value is not None:
+            fills[column] = value
+    return {name: part.fillna(fills) for name, part in parts.items()}
+
+
+def write_single_csv(part: DataFrame, out_dir: Path, name: str) -> int:
+    """Write one CSV file with a header: Spark writes a folder of part files, so write one
+    partition to a scratch folder and move its file into place."""
+    scratch = out_dir / f"_{name}_spark"
+    part.coalesce(1).write.mode("overwrite").csv(str(scratch), header=True)
+    produced = sorted(scratch.glob("part-*.csv"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(produced[0]), out_dir / f"{name}.csv")
+    shutil.rmtree(scratch)
+    return part.count()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    spark = SparkSession.builder.appName("sm-wizard-prepare").getOrCreate()
+    try:
+        data = clean(read_raw(spark, args.input_dir, has_header=not args.no_header), args)
+        parts = fill_missing(split(data, args), args)
+        for name in SPLITS:
+            rows = write_single_csv(parts[name], args.output_dir / name, name)
+            if rows == 0:
+                raise SystemExit(f"the {name} split is empty; use more data or other ratios")
+            print(f"{name}: {rows} rows")
+    finally:
+        spark.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""Train a scikit-learn model (SageMaker script mode).
+
+SageMaker runs this file in its scikit-learn container. It copies each input channel to a
+folder and says where in environment variables, and passes every hyperparameter as a
+command-line option (``--n_estimators 200``):
+
+    SM_CHANNEL_TRAIN        folder with the training rows (label first, no header)
+    SM_CHANNEL_VALIDATION   folder with the validation rows (same layout)
+    SM_MODEL_DIR            save the model here; SageMaker packs it into model.tar.gz
+    SM_OUTPUT_DATA_DIR      other files to keep (metrics.json); packed into output.tar.gz
+
+The scores are printed as ``validation:auc=0.9731;``. The pipeline's metric definitions
+are regular expressions that find these lines in the log, which is how SageMaker (and
+hyperparameter tuning) learns how good the model is.
+
+Hyperparameters:
+    --algorithm       random_forest | linear (or sklearn_random_forest | sklearn_linear);
+                      if left out, guessed from the other hyperparameters given
+    --problem_type    binary_classification | multiclass_classification | regression;
+                      if left out, guessed from the labels
+    random forest:    --n_estimators --max_depth --min_samples_leaf --max_features
+    linear:           --C (inverse regularization strength) --max_iter
+
+Try it on your own machine (after features.py):
+
+    SM_CHANNEL_TRAIN=out/train SM_CHANNEL_VALIDATION=out/validation SM_MODEL_DIR=model \\
+        python train.py --n_estimators 100
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+from sklearn import metrics
+
+RANDOM_FOREST_PARAMS = ("n_estimators", "max_depth", "min_samples_leaf", "max_features")
+LINEAR_PARAMS = ("C", "max_iter")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    env = os.environ.get
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    # SageMaker passes hyperparameter names exactly as they were given (with underscores);
+    # the dashed spellings are accepted too for people running the script by hand.
+    parser.add_argument("--algorithm", default=None)
+    parser.add_argument("--problem_type", "--problem-type", dest="problem_type", default=None)
+    parser.add_argument("--n_estimators", "--n-estimators", type=int, default=None)
+    parser.add_argument("--max_depth", "--max-depth", type=int, default=None)
+    parser.add_argument("--min_samples_leaf", "--min-samples-leaf", type=int, default=None)
+    parser.add_argument("--max_features", "--max-features", type=float, default=None)
+    parser.add_argument("--C", type=float, default=None)
+    parser.add_argument("--max_iter", "--max-iter", type=int, default=None)
+    parser.add_argument("--random_state", "--random-state", type=int, default=0)
+    # Where things are: SageMaker's environment variables, overridable for local runs.
+    parser.add_argument("--train", type=Path, default=env("SM_CHANNEL_TRAIN"))
+    parser.add_argument("--validation", type=Path, default=env("SM_CHANNEL_VALIDATION"))
+    parser.add_argument("--model-dir", type=Path, default=env("SM_MODEL_DIR", "/opt/ml/model"))
+    parser.add_argument(
+        "--output-data-dir", type=Path, default=env("SM_OUTPUT_DATA_DIR", "/opt/ml/output/data")
+    )
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        print(f"ignoring options this script does not know: {' '.join(unknown)}")
+    if args.train is None:
+        parser.error("no training data: set SM_CHANNEL_TRAIN or pass --train")
+    return args
+
+
+def read_channel(folder: Path) -> tuple[np.ndarray, np.ndarray]:
+    """All CSV files of a channel: label in the first column, no header row."""
+    files = sorted(p for p in Path(folder).rglob("*") if p.is_file() and p.suffix == ".csv")
+    if not files:
+        raise SystemExit(f"no .csv files in {folder}")
+    data = pd.concat([pd.read_csv(f, header=None) for f in files], ignore_index=True)
+    return data.iloc[:, 1:].to_numpy(dtype=float), data.iloc[:, 0].to_numpy()
+
+
+def guess_problem_type(labels: np.ndarray) -> str:
+    values = np.unique(labels)
+    whole = np.all(np.mod(values, 1) == 0)
+    if whole and len(values) <= 2:
+        return "binary_classification"
+    if whole and len(values) <= 20:
+        return "multiclass_classification"
+    return "regression"
+
+
+def guess_algorithm(args: argparse.Namespace) -> str:
+    if args.algorithm:
+        name = args.algorithm
+        if name.startswith("sklearn_"):  # the wizard's ids: sklearn_random_forest, ...
+            name = name[len("sklearn_") :]
+        if name not in ("random_forest", "linear"):
+            raise SystemExit(f"unknown --algorithm {args.algorithm!r}; use random_forest or linear")
+        return name
+    if any(getattr(args, p) is not None for p in LINEAR_PARAMS):
+        return "linear"
+    return "random_forest"
+
+
+def build_model(algorithm: str, problem_type: str, args: argparse.Namespace):
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+    from sklearn.linear_model import LogisticRegression, Ridge
+
+    classify = problem_type != "regression"
+    if algorithm == "random_forest":
+        kind = RandomForestClassifier if classify else RandomForestRegressor
+        return kind(
+            n_estimators=args.n_estimators or 100,
+            max_depth=args.max_depth,
+            min_samples_leaf=args.min_samples_leaf or 1,
+            max_features=args.max_features or (1.0 if not classify else "sqrt"),
+            random_state=args.random_state,
+            n_jobs=-1,
+        )
+    c = args.C if args.C is not None else 1.0
+    max_iter = args.max_iter or 1000
+    if classify:
+        return LogisticRegression(C=c, max_iter=max_iter)
+    return Ridge(alpha=1.0 / c, max_iter=max_iter)  # alpha is the inverse of C
+
+
+def score(model, features: np.ndarray, labels: np.ndarray, problem_type: str) -> dict:
+    """The metrics this problem type reports (the names the metric definitions expect)."""
+    if problem_type == "regression":
+        predicted = model.predict(features)
+        return {
+            "rmse": float(np.sqrt(metrics.mean_squared_error(labels, predicted))),
+            "mae": float(metrics.mean_absolute_error(labels, predicted)),
+            "r2": float(metrics.r2_score(labels, predicted)),
+        }
+    predicted = model.predict(features)
+    result = {"accuracy": float(metrics.accuracy_score(labels, predicted))}
+    if problem_type == "binary_classification":
+        result["f1"] = float(metrics.f1_score(labels, predicted, zero_division=0))
+        if len(np.unique(labels)) == 2:
+            result["auc"] = float(
+                metrics.roc_auc_score(labels, model.predict_proba(features)[:, 1])
+            )
+    else:
+        result["f1"] = float(
+            metrics.f1_score(labels, predicted, average="weighted", zero_division=0)
+        )
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    x_train, y_train = read_channel(args.train)
+    problem_type = args.problem_type or guess_problem_type(y_train)
+    algorithm = guess_algorithm(args)
+    if problem_type != "regression":
+        y_train = y_train.astype(int)
+    model = build_model(algorithm, problem_type, args)
+    print(f"training {type(model).__name__} ({problem_type}) on {len(y_train)} rows")
+    model.fit(x_train, y_train)
+
+    scores = {"train": score(model, x_train, y_train, problem_type)}
+    if args.validation is not None and Path(args.validation).exists():
+        x_val, y_val = read_channel(args.validation)
+        if problem_type != "regression":
+            y_val = y_val.astype(int)
+        scores["validation"] = score(model, x_val, y_val, problem_type)
+    for channel, values in scores.items():
+        for name, value in values.items():
+            # One line per metric, e.g. "validation:auc=0.973100;" (the metric definitions'
+            # regular expressions look for exactly this shape).
+            print(f"{channel}:{name}={value:.6f};")
+
+    args.model_dir.mkdir(parents=True, exist_ok=True)
+    joblib.dump(model, args.model_dir / "model.joblib")
+    args.output_data_dir.mkdir(parents=True, exist_ok=True)
+    (args.output_data_dir / "metrics.json").write_text(json.dumps(scores, indent=2))
+    print(f"saved the model to {args.model_dir / 'model.joblib'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""`sm-wizard export FILE --out DIR [--verify] [--force]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from export_cases import config_file
+
+from sm_wizard.exporters import verify
+from sm_wizard.exporters.verify import Problem, StepInfo, VerifyResult
+from sm_wizard.tui.cli import main
+
+
+@pytest.fixture(scope="module")
+def demo_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return config_file("demo", tmp_path_factory.mktemp("cli-config"))
+
+
+def _export(*args: str) -> object:
+    return CliRunner().invoke(main, ["export", *args])
+
+
+def test_export_writes_the_project_then_leaves_it_alone(demo_config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "proj"
+    first = _export(str(demo_config), "--out", str(out))
+    assert first.exit_code == 0, first.output
+    assert "created     pipeline.py" in first.output
+    assert "data/breast_cancer.csv" in first.output
+    assert (out / "pipeline.py").is_file() and (out / "data" / "breast_cancer.csv").is_file()
+    assert "next: cd" in first.output
+
+    again = _export(str(demo_config), "--out", str(out))
+    assert again.exit_code == 0
+    assert "unchanged" in again.output and "created" not in again.output
+
+
+def test_changed_files_need_force(demo_config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "proj"
+    assert _export(str(demo_config), "--out", str(out)).exit_code == 0
+    (out / "pipeline.py").write_text("# my edits\n")
+    refused = _export(str(demo_config), "--out", str(out))
+    assert refused.exit_code == 2
+    assert "pipeline.py" in refused.output and "--force" in refused.output
+    assert (out / "pipeline.py").read_text() == "# my edits\n"
+    forced = _export(str(demo_config), "--out", str(out), "--force")
+    assert forced.exit_code == 0
+    assert "overwritten pipeline.py" in forced.output
+
+
+def test_bad_input_exits_2(tmp_path: Path) -> None:
+    missing = _export(str(tmp_path / "nope.toml"), "--out", str(tmp_path / "o"))
+    assert missing.exit_code == 2 and "no such file" in missing.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text('schema_version = 1\n[project]\nname = "bad name"\n')
+    invalid = _export(str(bad), "--out", str(tmp_path / "o"))
+    assert invalid.exit_code == 2 and "project.name" in invalid.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_missing_local_data_is_a_warning(demo_config: Path, tmp_path: Path) -> None:
+    lonely = tmp_path / "elsewhere" / "wizard.toml"
+    lonely.parent.mkdir()
+    lonely.write_text(demo_config.read_text())
+    result = _export(str(lonely), "--out", str(tmp_path / "proj"))
+    assert result.exit_code == 0
+    assert "warning:" in result.output and "was not found" in result.output
+
+
+def test_verify_lists_the_steps(
+    demo_config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    steps = (StepInfo("A", "Processing", ()), StepInfo("B", "Training", ("A",)))
+    monkeypatch.setattr(verify, "verify_project", lambda out: VerifyResult(True, steps, seconds=1))
+    result = _export(str(demo_config), "--out", str(tmp_path / "proj"), "--verify")
+    assert result.exit_code == 0, result.output
+    assert "the definition builds: 2 steps" in result.output
+    assert "  B  Training        after A" in result.output
+
+
+def test_verify_failure_exits_1_with_the_explanation(
+    demo_config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failure = VerifyResult(False, problems=(Problem("bad value", "Train", "compute.x"),))
+    monkeypatch.setattr(verify, "verify_project", lambda out: failure)
+    result = _export(str(demo_config), "--out", str(tmp_path / "proj"), "--verify")
+    assert result.exit_code == 1
+    assert "step Train compute.x: bad value" in result.output

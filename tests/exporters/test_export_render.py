@@ -1,0 +1,207 @@
+"""Rendering: golden trees, reproducibility, generated code quality, every service shown."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from export_cases import CASES, GOLDEN_DIR, Case
+
+from sm_wizard.exporters import ExportError, data_files, render_project
+from sm_wizard.exporters.render import CODE_DIR, comment, markdown, py, snake
+from sm_wizard.wizard.catalog import load_catalog
+from sm_wizard.wizard.plan import build_plan
+from sm_wizard.wizard.store import load_config
+from sm_wizard.wizard.templates import template_document
+from sm_wizard.wizard.validation import validate_or_raise
+
+RUFF = [sys.executable, "-m", "ruff"]
+
+
+def _golden_files(files: dict[str, str]) -> dict[str, str]:
+    # code/ belongs to the step scripts' own tests: here it must only be a faithful copy.
+    return {path: text for path, text in files.items() if not path.startswith("code/")}
+
+
+def test_golden_tree(case: Case, update_golden: bool) -> None:
+    golden = GOLDEN_DIR / case.name
+    expected = _golden_files(case.files)
+    if update_golden:
+        shutil.rmtree(golden, ignore_errors=True)
+        for path, text in expected.items():
+            (golden / path).parent.mkdir(parents=True, exist_ok=True)
+            (golden / path).write_bytes(text.encode("utf-8"))
+    on_disk = {
+        p.relative_to(golden).as_posix(): p.read_bytes().decode("utf-8")
+        for p in sorted(golden.rglob("*"))
+        if p.is_file()
+    }
+    assert sorted(on_disk) == sorted(expected), "files differ: run with --update-golden"
+    for path, text in expected.items():
+        assert on_disk[path] == text, f"{case.name}/{path} differs: run with --update-golden"
+
+
+def test_step_scripts_are_copied_byte_for_byte(case: Case) -> None:
+    code = {p: t for p, t in case.files.items() if p.startswith("code/")}
+    assert {p.removeprefix("code/") for p in code} >= set(case.plan.scripts)
+    for path, text in code.items():
+        assert text.encode("utf-8") == (CODE_DIR / path.removeprefix("code/")).read_bytes()
+        assert (case.project / path).read_bytes() == (
+            CODE_DIR / path.removeprefix("code/")
+        ).read_bytes()
+
+
+def test_rendering_is_byte_identical_twice(case: Case) -> None:
+    assert render_project(build_plan(case.config), case.config) == case.files
+
+
+def test_reexport_from_the_scaffold_reproduces_it(case: Case) -> None:
+    again = load_config(case.project / "wizard.toml")
+    assert render_project(build_plan(again), again) == case.files
+    assert (case.project / "wizard.toml").read_text("utf-8") == case.files["wizard.toml"]
+
+
+def test_local_data_travels_with_the_scaffold(cases: dict[str, Case]) -> None:
+    demo = cases["demo"]
+    copied = demo.project / demo.config.data_collection.input_uri
+    assert (
+        copied.read_bytes()
+        == (demo.config_path.parent / demo.config.data_collection.input_uri).read_bytes()
+    )
+    assert not any(p.name == "data" for p in cases["large_realtime"].project.iterdir())
+
+
+def test_data_files_only_copies_paths_inside_the_folder(tmp_path: Path) -> None:
+    doc = template_document("demo")
+    for uri, expected in (
+        ("data/x.csv", {"data/x.csv": tmp_path / "data/x.csv"}),
+        ("../outside.csv", {}),
+        ("/abs/data.csv", {}),
+        ("s3://bucket/data.csv", {}),
+    ):
+        doc["data_collection"]["input_uri"] = uri
+        assert data_files(validate_or_raise(doc), tmp_path) == expected
+
+
+def test_every_selected_service_appears_in_the_export(case: Case) -> None:
+    readme = case.files["README.md"]
+    catalog = load_catalog()
+    for stage, services in case.plan.services.items():
+        for service in services:
+            assert f"(`{service}`)" in readme, f"{service} ({stage}) is not in the README"
+            assert catalog[service].name in readme
+
+
+def test_scripts_appear_only_when_their_services_are_chosen(cases: dict[str, Case]) -> None:
+    demo, large = cases["demo"].files, cases["large_realtime"].files
+    assert "deploy.py" not in demo and "feature_store.py" not in demo
+    assert {"deploy.py", "monitoring.py", "feature_store.py", "lambda/handler.py"} <= set(large)
+    assert "autopilot.py" not in large
+
+
+def test_generated_python_compiles(case: Case) -> None:
+    for path, text in case.files.items():
+        if path.endswith(".py"):
+            compile(text, path, "exec")
+            ast.parse(text)
+
+
+def test_generated_code_is_ruff_clean_and_formatted(cases: dict[str, Case]) -> None:
+    projects = [str(case.project) for case in cases.values()]
+    for project in projects:
+        check = subprocess.run(
+            [*RUFF, "check", "--no-cache", "."], cwd=project, capture_output=True, text=True
+        )
+        assert check.returncode == 0, check.stdout
+        fmt = subprocess.run(
+            [*RUFF, "format", "--check", "--no-cache", "."],
+            cwd=project,
+            capture_output=True,
+            text=True,
+        )
+        assert fmt.returncode == 0, fmt.stdout
+
+
+def test_commands_show_help_without_any_aws_setting(background) -> None:
+    # No region, no credentials: `python pipeline.py --help` must still work (the SDK
+    # creates a client while it is imported, so pipeline.py supplies its region).
+    for script, expected in (("pipeline.py", "upload-data"), ("deploy.py", "--delete")):
+        done = background.result(f"help:{script}")
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert expected in done.stdout
+
+
+def test_no_account_bucket_or_credential_is_written(case: Case) -> None:
+    for path, text in case.files.items():
+        if path.startswith("code/") or path == "wizard.toml":
+            continue
+        assert "AKIA" not in text
+        assert "111122223333" not in text or path == "tests/offline.py"
+        assert "aws_secret_access_key" not in text.lower() or path == "tests/offline.py"
+
+
+def test_the_plan_and_config_must_match() -> None:
+    demo = validate_or_raise(template_document("demo"))
+    other = template_document("regression-demo")
+    with pytest.raises(ExportError):
+        render_project(build_plan(validate_or_raise(other)), demo)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "plain",
+        "it's",
+        'say "hi"',
+        "both ' and \"",
+        "back\\slash",
+        "line\nbreak",
+        "\x00\x1b",
+        "__import__('os').system('id')",
+        "é ü 😀",
+        "x" * 5000,
+        "",
+        "'''",
+        '"""',
+    ],
+)
+def test_py_literals_round_trip(value: str) -> None:
+    literal = py(value)
+    assert ast.literal_eval(literal) == value
+    assert isinstance(ast.parse(literal, mode="eval").body, ast.Constant)
+
+
+def test_py_prefers_double_quotes_and_rejects_odd_values() -> None:
+    assert py("abc") == '"abc"'
+    assert py(["a", 1, 0.5, True]) == '["a", 1, 0.5, True]'
+    with pytest.raises(ExportError):
+        py(float("nan"))
+    with pytest.raises(ExportError):
+        py(object())
+
+
+def test_comments_and_markdown_stay_on_one_line() -> None:
+    assert comment("a\nb\r\nc\u2028d") == "a b  c d"
+    assert markdown("x | <b>\ny") == "x \\| &lt;b&gt; y"
+
+
+def test_derived_names_are_identifiers() -> None:
+    assert snake("PrepareData") == "prepare_data"
+    assert snake("DataQualityBaseline") == "data_quality_baseline"
+    for bad in ("Step-1", "class", "a b", "Ünicode"):
+        with pytest.raises(ExportError):
+            snake(bad)
+
+
+def test_cases_cover_the_contrasts(cases: dict[str, Case]) -> None:
+    kinds = {name: {s.kind for s in case.plan.steps} for name, case in cases.items()}
+    assert "Transform" in kinds["small_batch"] and "Tuning" in kinds["large_realtime"]
+    assert "ClarifyCheck" in kinds["large_realtime"]
+    assert "PySparkProcessor(" in cases["large_realtime"].files["pipeline.py"]
+    assert "SourceCode(" in cases["small_batch"].files["pipeline.py"]
+    assert "enable_managed_spot_training=True" in cases["large_realtime"].files["pipeline.py"]
+    assert set(CASES) == set(cases)

@@ -1,0 +1,216 @@
+"""Verification: the exported definitions build offline and match the Plan; failures are
+explained with the step and the field at fault."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from export_cases import FUZZ_BUILD_SEEDS, Case
+
+from sm_wizard.exporters.verify import (
+    Problem,
+    StepInfo,
+    VerifyError,
+    VerifyResult,
+    compare_with_plan,
+    definition_json,
+    explain_failure,
+    lint_definition,
+    parse_definition,
+    verify_project,
+)
+
+
+def test_definitions_build_and_match_the_plan(
+    cases: dict[str, Case], verified: dict[str, VerifyResult]
+) -> None:
+    assert set(verified) == set(cases)
+    for name, result in verified.items():
+        plan = cases[name].plan
+        assert result.ok, result.explain()
+        assert [s.name for s in result.steps] == list(plan.names)
+        assert compare_with_plan(result.steps, plan) == []
+        by_name = {s.name: s for s in result.steps}
+        for step in plan.steps:
+            assert by_name[step.name].type == step.kind
+            assert set(step.depends_on) <= set(by_name[step.name].depends_on)
+
+
+def test_nothing_tried_the_network(verified: dict[str, VerifyResult]) -> None:
+    for result in verified.values():
+        assert not [p for p in result.problems if "network" in p.message]
+
+
+def test_definition_details(verified: dict[str, VerifyResult]) -> None:
+    large = verified["large_realtime"].definition
+    assert large is not None
+    steps = {s["Name"]: s for s in _all_steps(large)}
+    tuning = steps["Tune"]["Arguments"]
+    assert tuning["HyperParameterTuningJobConfig"]["Strategy"] == "Bayesian"
+    assert tuning["TrainingJobDefinition"]["EnableManagedSpotTraining"] is True
+    assert tuning["TrainingJobDefinition"]["StoppingCondition"]["MaxWaitTimeInSeconds"] == 14400
+    assert (
+        steps["PrepareData"]["Arguments"]["ProcessingResources"]["ClusterConfig"]["InstanceCount"]
+        == 4
+    )
+    assert steps["DataBiasCheck"]["CheckType"] == "DATA_BIAS"
+    small = verified["small_batch"].definition
+    assert small is not None
+    small_steps = {s["Name"]: s for s in _all_steps(small)}
+    assert (
+        "CacheConfig" not in small_steps["Train"]
+        or not small_steps["Train"]["CacheConfig"]["Enabled"]
+    )
+    assert small_steps["Train"]["Arguments"]["HyperParameters"]["n_estimators"] == "200"
+    assert small_steps["CheckMetric"]["Arguments"]["Conditions"][0]["Type"] == "LessThanOrEqualTo"
+
+
+def _all_steps(definition):
+    from sm_wizard.exporters.verify import iter_steps
+
+    return [step for step, _, _ in iter_steps(definition)]
+
+
+def test_the_scaffolds_own_tests_pass(background) -> None:
+    done = background.result("scaffold-tests")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "5 passed" in done.stdout
+
+
+def test_a_broken_pipeline_is_explained(background) -> None:
+    result = background.result("broken")
+    assert not result.ok
+    text = result.explain()
+    assert "step Train" in text
+    assert "Join(" in text  # the hint says what to do instead
+    assert "pipeline.py line" in text
+
+
+def test_definition_json_for_the_sagemaker_engine(background) -> None:
+    text = background.result("definition-json")
+    definition = json.loads(text)
+    assert definition["Parameters"][0]["DefaultValue"] == "s3://team-bucket/input/data.csv"
+    assert "s3://team-bucket/code/v1/prepare.py" in text
+    assert "arn:aws:iam::123456789012:role/Runner" in text
+    assert "eu-west-1" in text
+
+
+def test_fuzzed_configs_build_their_definitions(background) -> None:
+    for seed in FUZZ_BUILD_SEEDS:
+        config, result = background.result(f"fuzz:{seed}")
+        assert result.ok, f"seed {seed} ({config.training.algorithm}): {result.explain()}"
+        assert {s.type for s in result.steps} >= {"Tuning", "ClarifyCheck", "Transform"}
+
+
+def test_definition_json_raises_with_the_explanation(tmp_path: Path) -> None:
+    (tmp_path / "pipeline.py").write_text("raise RuntimeError('boom')\n", "utf-8")
+    with pytest.raises(VerifyError) as raised:
+        definition_json(tmp_path, bucket="b-b-b", role_arn="arn", region="us-east-1")
+    assert "boom" in raised.value.message
+
+
+def test_a_missing_project_is_reported(tmp_path: Path) -> None:
+    result = verify_project(tmp_path)
+    assert not result.ok and "no pipeline.py" in result.explain()
+
+
+# ----------------------------------------------------------------- pure parts
+
+
+def _definition(*steps: dict, parameters: tuple[str, ...] = ()) -> dict:
+    return {
+        "Parameters": [{"Name": n, "Type": "String"} for n in parameters],
+        "Steps": list(steps),
+    }
+
+
+def test_parse_definition_follows_data_explicit_and_branch_edges() -> None:
+    definition = _definition(
+        {"Name": "A", "Type": "Processing", "Arguments": {}},
+        {
+            "Name": "B",
+            "Type": "Training",
+            "Arguments": {
+                "X": {"Get": "Steps.A.ProcessingOutputConfig.Outputs['t'].S3Output.S3Uri"}
+            },
+        },
+        {
+            "Name": "C",
+            "Type": "Condition",
+            "DependsOn": ["B"],
+            "Arguments": {
+                "IfSteps": [{"Name": "D", "Type": "Fail", "Arguments": {}}],
+                "ElseSteps": [],
+            },
+        },
+    )
+    assert parse_definition(definition) == (
+        StepInfo("A", "Processing", ()),
+        StepInfo("B", "Training", ("A",)),
+        StepInfo("C", "Condition", ("B",)),
+        StepInfo("D", "Fail", ("C",), "if"),
+    )
+
+
+def test_lint_finds_what_sagemaker_would_reject() -> None:
+    definition = _definition(
+        {
+            "Name": "A",
+            "Type": "Processing",
+            "Arguments": {
+                "ProcessingInputs": [{"S3Input": {"S3Uri": "data/local.csv"}}],
+                "Environment": {"X": "<sagemaker.core.workflow.parameters.ParameterString>"},
+                "Y": {"Get": "Parameters.Missing"},
+                "Z": {"Get": "Steps.Ghost.ModelName"},
+            },
+            "DependsOn": ["Nobody"],
+        },
+        {"Name": "A", "Type": "Fail", "Arguments": {}},
+    )
+    problems = [str(p) for p in lint_definition(definition)]
+    assert any("two steps have this name" in p for p in problems)
+    assert any("not an S3 URI" in p and "ProcessingInputs[0].S3Input.S3Uri" in p for p in problems)
+    assert any("text of a Python object" in p for p in problems)
+    assert any("parameter 'Missing'" in p for p in problems)
+    assert any("step 'Ghost'" in p for p in problems)
+    assert any("unknown step 'Nobody'" in p for p in problems)
+
+
+def test_compare_with_plan_names_missing_and_extra_edges(cases: dict[str, Case]) -> None:
+    plan = cases["demo"].plan
+    steps = [StepInfo(s.name, s.kind, tuple(s.depends_on), s.branch) for s in plan.steps]
+    assert compare_with_plan(steps, plan) == []
+    steps[1] = StepInfo(steps[1].name, steps[1].type, ())  # EngineerFeatures forgets PrepareData
+    steps[0] = StepInfo(steps[0].name, steps[0].type, ("Train",))  # and PrepareData waits for Train
+    problems = compare_with_plan(steps[:-1], plan)
+    text = "\n".join(str(p) for p in problems)
+    assert "step EngineerFeatures DependsOn: does not wait for PrepareData" in text
+    assert "step PrepareData: waits for Train" in text
+    assert f"step {plan.steps[-1].name}: is in the plan but not in the definition" in text
+
+
+def test_explain_failure_names_step_and_field(tmp_path: Path) -> None:
+    pipeline = tmp_path / "pipeline.py"
+    pipeline.write_text(
+        "x = 1\n    # ------------------ Train (Training)\n    trainer = ModelTrainer(\n", "utf-8"
+    )
+    problems, evidence = explain_failure(
+        {
+            "type": "ValidationError",
+            "message": "1 validation error for Compute",
+            "line": 3,
+            "source": "trainer = ModelTrainer(",
+            "fields": [{"field": "instance_count", "message": "Input should be a valid integer"}],
+            "traceback": ["Traceback ...", "ValidationError: 1 validation error"],
+        },
+        pipeline,
+    )
+    assert problems == [Problem("Input should be a valid integer", "Train", "instance_count")]
+    assert "pipeline.py line 3" in evidence
+    problems, _ = explain_failure(
+        {"type": "TypeError", "message": "__init__() got an unexpected keyword argument 'foo'"},
+        pipeline,
+    )
+    assert problems[0].field == "foo" and "SDK v3" in problems[0].message
