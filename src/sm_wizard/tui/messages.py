@@ -131,9 +131,7 @@ class RunFeed:
 
     def snapshot(self) -> StepsUpdated:
         with self._lock:
-            return StepsUpdated(
-                self._state.execution(), self._state.steps(), self._state.metrics()
-            )
+            return StepsUpdated(self._state.execution(), self._state.steps(), self._state.metrics())
 
     def pending_lines(self) -> int:
         with self._lock:
@@ -155,9 +153,7 @@ class RunFeed:
             self._metrics.clear()
         messages: list[Message] = []
         if logs:
-            messages.append(
-                LogLinesReceived({step: tuple(q) for step, q in logs.items()}, skipped)
-            )
+            messages.append(LogLinesReceived({step: tuple(q) for step, q in logs.items()}, skipped))
         if metrics:
             messages.append(MetricsReceived(metrics))
         if snapshot is not None:

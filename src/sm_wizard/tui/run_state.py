@@ -9,6 +9,7 @@ their own bounded buffers.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -40,7 +41,9 @@ def parse_time(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def seconds_between(start: str | None, end: str | None, now: datetime | None = None) -> float | None:
+def seconds_between(
+    start: str | None, end: str | None, now: datetime | None = None
+) -> float | None:
     """Seconds from ``start`` to ``end`` (or to ``now`` while running); ``None`` if not started."""
     begun = parse_time(start)
     if begun is None:
@@ -61,9 +64,21 @@ def format_duration(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+_TERMINAL_CODES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI: colours, cursor movement
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC: titles, hyperlinks
+    r"|\x1b[@-_]?"  # other escapes
+    r"|[\x00-\x08\x0b-\x1f\x7f]"  # other control characters
+)
+
+
 def clip_line(line: str) -> str:
-    """One log line as a view keeps it: no trailing newline, at most ``MAX_LINE_CHARS``."""
+    """One log line as a view shows it: no trailing newline, no terminal control codes (a
+    job's output must not move the cursor or retitle the terminal), tabs as spaces, at most
+    ``MAX_LINE_CHARS``."""
     line = line.rstrip("\r\n")
+    if not line.isprintable():
+        line = _TERMINAL_CODES.sub("", line.replace("\r", "")).expandtabs(4)
     if len(line) > MAX_LINE_CHARS:
         return line[: MAX_LINE_CHARS - 1] + "…"
     return line
@@ -137,6 +152,8 @@ class RunState:
             name: StepState(name=name, kind=kind) for name, kind in (steps or [])
         }
         self._execution = ExecutionState()
+        self._line_counts: dict[str, int] = {}
+        self._last_lines: dict[str, str] = {}
         self._metrics: dict[tuple[str, str], MetricPoint] = {}
         self.version = 0
         """Bumped on every change of a snapshot (logs count as a change: ``last_line``)."""
@@ -144,10 +161,11 @@ class RunState:
     # ------------------------------------------------------------------ folding
     def apply(self, event: RunEvent) -> None:
         if isinstance(event, LogEvent):
-            step = self._step(event.step)
-            self._steps[event.step] = replace(
-                step, last_line=clip_line(event.line), lines=step.lines + 1
-            )
+            # the hot path (a million lines): no copies, just a count and the last line
+            if event.step not in self._steps:
+                self._step(event.step)
+            self._line_counts[event.step] = self._line_counts.get(event.step, 0) + 1
+            self._last_lines[event.step] = event.line
         elif isinstance(event, StepEvent):
             self._apply_step(event)
         elif isinstance(event, ExecutionEvent):
@@ -172,7 +190,9 @@ class RunState:
         if running and (step.finished or step.started is None):
             # first start, or a retry: a fresh attempt
             step = replace(step, started=event.time, ended=None, reason=None)
-        if event.status in TERMINAL_STEP_STATUSES:
+        repeated = step.finished and step.status == event.status
+        if event.status in TERMINAL_STEP_STATUSES and not repeated:
+            # (an engine may restate a kept step on retry: its times stay those of its run)
             step = replace(step, ended=event.time, started=step.started or event.time)
         self._steps[event.step] = replace(
             step,
@@ -201,11 +221,18 @@ class RunState:
         )
 
     # ------------------------------------------------------------------ reading
+    def _with_lines(self, step: StepState) -> StepState:
+        count = self._line_counts.get(step.name, 0)
+        if not count:
+            return step
+        return replace(step, lines=count, last_line=clip_line(self._last_lines[step.name]))
+
     def steps(self) -> tuple[StepState, ...]:
-        return tuple(self._steps.values())
+        return tuple(self._with_lines(step) for step in self._steps.values())
 
     def step(self, name: str) -> StepState | None:
-        return self._steps.get(name)
+        step = self._steps.get(name)
+        return None if step is None else self._with_lines(step)
 
     def execution(self) -> ExecutionState:
         return self._execution

@@ -1,31 +1,47 @@
 """``RunDag``: the Plan's steps by level, each with its live status glyph and colour.
 
-Compact on purpose (it shares an 80x24 screen with the step table and the logs): one line per
-level of ``Plan.levels()``, the steps of a level side by side, wrapped when the pane is narrow.
-Steps in the condition's ``else`` branch are marked so it is clear why they did not run.
-The status glyph says the status without colour, for NO_COLOR and monochrome terminals.
+Compact on purpose: it shares an 80x24 screen with the step table and the logs, so it is a
+flow of levels rather than a drawing. Each level of ``Plan.levels()`` follows the one before
+it after an arrow; steps of the same level (which may run at the same time) are joined by
+``+``; steps of the condition's ``else`` branch say so. Lines wrap before an arrow, never inside
+a step. The glyph says the status without colour (NO_COLOR, monochrome terminals)::
+
+    ✓ PrepareData → ✓ EngineerFeatures → ✓ DataQualityBaseline + ● Train → ○ Evaluate
+    → ○ CheckMetric → ○ RegisterModel + ○ CreateModel + ○ else: MetricBelowThreshold
+    → ○ BatchTransform
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import ClassVar
 
+from rich.style import Style
 from rich.text import Text
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from sm_wizard.tui.run_state import STATUS_GLYPHS, STATUS_STYLES
+from sm_wizard.tui.run_state import NOT_RUN, STATUS_GLYPHS, STATUS_STYLES
+
+ARROW = " → "
+JOIN = " + "
 
 
 class RunDag(Widget):
-    """Levels of the pipeline, coloured by step status. Read-only: it has no focus."""
+    """Levels of the pipeline, coloured by step status. Read-only: it takes no focus."""
 
     DEFAULT_CSS = """
     RunDag {
         height: auto;
         width: 1fr;
     }
+    RunDag > .run-dag--selected {
+        text-style: reverse;
+    }
     """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"run-dag--selected"}
 
     selected: reactive[str | None] = reactive(None)
     """The step shown highlighted (the one the step table selects)."""
@@ -40,9 +56,13 @@ class RunDag(Widget):
         classes: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id, classes=classes)
-        self._levels = [list(level) for level in levels]
+        self._levels = [list(level) for level in levels if level]
         self._branches = dict(branches or {})
         self._statuses: dict[str, str] = {}
+
+    @property
+    def levels(self) -> list[list[str]]:
+        return [list(level) for level in self._levels]
 
     def set_statuses(self, statuses: Mapping[str, str]) -> None:
         """Display status per step name (``Pending``, ``Executing``, ``NotRun``...)."""
@@ -58,35 +78,39 @@ class RunDag(Widget):
 
     def _node(self, step: str) -> Text:
         status = self.status_of(step)
-        node = Text()
+        node = Text(no_wrap=True)
         node.append(STATUS_GLYPHS.get(status, "?"), style=STATUS_STYLES.get(status, ""))
         node.append(" ")
-        style = "reverse" if step == self.selected else ""
-        if status in ("Pending", "NotRun"):
-            style = f"{style} dim".strip()
-        node.append(step, style=style)
         if self._branches.get(step) == "else":
-            node.append(" ¬", style="dim")
+            node.append("else: ", style="dim")
+        style = "dim" if status in ("Pending", NOT_RUN) else ""
+        if step == self.selected:
+            selected = self.get_component_rich_style("run-dag--selected", partial=True)
+            node.append(step, style=selected + Style.parse(style) if style else selected)
+        else:
+            node.append(step, style=style)
         return node
 
-    def _lines(self, width: int) -> list[Text]:
+    def lines(self, width: int) -> list[Text]:
+        """The flow, wrapped to ``width`` cells."""
         lines: list[Text] = []
-        for level in self._levels:
-            line = Text()
-            for step in level:
+        line = Text(no_wrap=True)
+        for index, level in enumerate(self._levels):
+            for position, step in enumerate(level):
                 node = self._node(step)
-                if line.cell_len and line.cell_len + 2 + node.cell_len > width:
+                joint = "" if index == 0 and position == 0 else (JOIN if position else ARROW)
+                if line.cell_len and line.cell_len + len(joint) + node.cell_len > width:
                     lines.append(line)
-                    line = Text("  ")
-                elif line.cell_len:
-                    line.append("  ")
+                    line = Text(no_wrap=True)
+                    joint = joint.lstrip()
+                line.append(joint, style="dim")
                 line.append_text(node)
+        if line.cell_len:
             lines.append(line)
-        return lines
+        return lines or [Text("")]
 
     def render(self) -> Text:
-        width = max(self.size.width, 10)
-        return Text("\n").join(self._lines(width))
+        return Text("\n", no_wrap=True).join(self.lines(max(self.size.width, 20)))
 
-    def get_content_height(self, container, viewport, width: int) -> int:  # noqa: ANN001
-        return max(1, len(self._lines(max(width, 10))))
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.lines(max(width, 20)))
