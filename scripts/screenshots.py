@@ -1,0 +1,109 @@
+"""Regenerate ``screenshots/``: one SVG per wizard screen, from the demo project.
+
+    python scripts/screenshots.py [--out screenshots] [--size 100x30]
+
+Each picture comes from ``App.run_test`` and ``App.save_screenshot`` (never drawn by hand);
+the app state lives in a temporary folder, so running this touches nothing of yours.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def _shoot(
+    name: str,
+    out: Path,
+    size: tuple[int, int],
+    screen: str | None,
+    prepare: Callable[..., Awaitable[None]] | None = None,
+    doc: dict | None = None,
+) -> Path:
+    from sm_wizard.tui.app import WizardApp
+    from sm_wizard.tui.session import Session, screen_order
+
+    session = None
+    if screen is not None:
+        session = Session(doc, None) if doc is not None else Session.from_template("demo")
+        session.visited = set(screen_order()[:-2])
+        session.screen = screen
+    app = WizardApp(session=session, autosave_delay=0, cursor_blink=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if prepare is not None:
+            await prepare(pilot)
+            await pilot.pause()
+        path = Path(app.save_screenshot(filename=f"{name}.svg", path=str(out)))
+    return path
+
+
+async def _main(out: Path, size: tuple[int, int]) -> list[Path]:
+    from sm_wizard.wizard.stages import STAGES
+    from sm_wizard.wizard.templates import template_document
+
+    async def quit_question(pilot) -> None:
+        await pilot.press("ctrl+q")
+
+    async def inline_error(pilot) -> None:
+        row = pilot.app.screen.query_one("#row-training-max_runtime_seconds")
+        row.focus_control()
+        await pilot.press("end", "ctrl+u", *"two hours")
+
+    async def written(pilot) -> None:
+        pilot.app.screen.query_one("#verify").value = False
+        await pilot.press("ctrl+f")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        pilot.app.clear_notifications()
+
+    async def palette(pilot) -> None:
+        await pilot.press("ctrl+p", *"tun")
+        await pilot.pause(0.3)
+
+    broken = template_document("demo")
+    broken["data_preparation"]["train_ratio"] = 0.9
+    broken["evaluation"]["metric"] = "rmse"
+
+    shots: list[Path] = [await _shoot("01-welcome", out, size, None)]
+    shots.append(await _shoot("02-profile", out, size, "profile"))
+    for stage in STAGES:
+        shots.append(await _shoot(f"{stage.number + 2:02d}-stage-{stage.id}", out, size, stage.id))
+    shots.append(await _shoot("12-inline-error", out, size, "training", inline_error))
+    shots.append(await _shoot("13-review", out, size, "review"))
+    shots.append(await _shoot("14-review-problems", out, size, "review", doc=broken))
+    shots.append(await _shoot("15-export", out, size, "export"))
+    shots.append(await _shoot("16-export-written", out, size, "export", written))
+    shots.append(await _shoot("17-quit-question", out, size, "data_collection", quit_question))
+    shots.append(await _shoot("18-command-palette", out, size, "profile", palette))
+    return shots
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
+    parser.add_argument("--size", default="100x30", help="COLUMNSxLINES")
+    args = parser.parse_args(argv)
+    columns, lines = (int(n) for n in args.size.lower().split("x"))
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)  # files are overwritten, others left alone
+    with tempfile.TemporaryDirectory() as scratch:
+        os.environ["SM_WIZARD_STATE_DIR"] = str(Path(scratch) / "state")
+        os.chdir(scratch)  # the export lands here, not in the repository
+        shots = asyncio.run(_main(out, (columns, lines)))
+    for shot in shots:
+        print(shot.relative_to(ROOT) if shot.is_relative_to(ROOT) else shot)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,65 @@
+"""Start-up stays light: the wizard imports neither boto3 nor the SageMaker SDK (they cost
+seconds and want a region), not when it starts and not while a person walks every screen;
+and the welcome screen paints before the domain (pydantic) loads."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+FORBIDDEN = ("boto3", "botocore", "sagemaker", "aiobotocore")
+
+WALK = textwrap.dedent(
+    """
+    import asyncio, json, sys
+    from sm_wizard.tui.app import WizardApp
+
+    seen = {}
+
+    async def main():
+        app = WizardApp(autosave_delay=0, cursor_blink=False)
+        async with app.run_test(size=(100, 30)) as pilot:
+            seen["before domain"] = "pydantic" in sys.modules
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.press("enter")  # the demo
+            await pilot.pause()
+            for _ in range(11):  # nine stages, review, export (dry-run render)
+                await pilot.press("ctrl+f")
+                await pilot.pause()
+            seen["screen"] = type(app.screen).__name__
+            seen["loaded"] = sorted(
+                m for m in sys.modules if m.split(".")[0] in FORBIDDEN
+            )
+
+    asyncio.run(main())
+    print(json.dumps(seen))
+    """
+).replace("FORBIDDEN", repr(FORBIDDEN))
+
+
+def _run(code: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_starting_the_app_imports_no_aws_sdk() -> None:
+    code = (
+        "import sys\n"
+        "from sm_wizard.tui.app import WizardApp, run_app\n"
+        "WizardApp()\n"
+        f"print(sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r}"
+        " or m == 'pydantic'))"
+    )
+    assert _run(code) == "[]"
+
+
+def test_walking_every_screen_imports_no_aws_sdk() -> None:
+    seen = json.loads(_run(WALK))
+    assert seen["screen"] == "ExportScreen"
+    assert seen["before domain"] is False
+    assert seen["loaded"] == []
