@@ -102,9 +102,8 @@ def build_transformer(features: pd.DataFrame, args: argparse.Namespace) -> Colum
     )
     print(f"numeric columns ({len(numeric)}): scaling = {args.scaling}")
     if categorical:
-        print(
-            f"text columns ({len(categorical)}): {', '.join(categorical)} -> {args.categorical_encoding}"
-        )
+        names = ", ".join(categorical)
+        print(f"text columns ({len(categorical)}): {names} -> {args.categorical_encoding}")
     return ColumnTransformer(
         [("numeric", numeric_steps, numeric), ("categorical", categorical_steps, categorical)],
         verbose_feature_names_out=False,
@@ -126,7 +125,9 @@ def encode_labels(
     return {k: v.map(code).astype(int).to_numpy() for k, v in parts.items()}, classes
 
 
-def write_rows(path: Path, labels: np.ndarray, matrix: np.ndarray, header=None) -> None:
+def write_rows(
+    path: Path, labels: np.ndarray, matrix: np.ndarray, header: list[str] | None = None
+) -> None:
     """Label first, then the features; a header row only when ``header`` is given."""
     path.parent.mkdir(parents=True, exist_ok=True)
     frame = pd.DataFrame(matrix, columns=header[1:] if header else None)

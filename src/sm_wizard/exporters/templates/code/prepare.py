@@ -163,7 +163,9 @@ def split(
     return {"train": train, "validation": validation, "test": test}
 
 
-def fill_missing(parts: dict[str, pd.DataFrame], args: argparse.Namespace):
+def fill_missing(
+    parts: dict[str, pd.DataFrame], args: argparse.Namespace
+) -> dict[str, pd.DataFrame]:
     """Fill (or drop) missing values with statistics of the training split only."""
     target = args.target_column
     if args.missing_values == "drop":

@@ -1,0 +1,156 @@
+"""A local stand-in for SageMaker's built-in XGBoost algorithm container (training).
+
+The real container is an image AWS maintains; on this machine the local engine runs this
+file instead, as a subprocess, with the same conventions (``<ml>`` stands for ``/opt/ml``):
+
+    <ml>/input/config/hyperparameters.json    every value a string, as SageMaker writes it
+    <ml>/input/config/inputdataconfig.json    channel -> {"ContentType": "text/csv", ...}
+    <ml>/input/data/<channel>/                train and validation (optional) channels:
+                                              CSV, label in the first column, no header
+    <ml>/model/xgboost-model                  the trained Booster (what it saves)
+    <ml>/output/failure                       the reason, when training fails
+
+and the built-in's log format, one line per boosting round with tab-separated scores
+(CloudWatch shows a tab as ``#011``, and the metric definitions' regexes expect that):
+
+    [12]#011train-auc:0.99125#011validation-auc:0.97210
+
+``<ml>`` is ``$SM_WIZARD_ML_ROOT`` (default ``/opt/ml``); ``SM_CHANNEL_<NAME>`` and
+``SM_MODEL_DIR`` override single folders. Hyperparameters follow the built-in's names:
+``num_round`` (required), ``early_stopping_rounds``, and every XGBoost parameter
+(``objective``, ``eval_metric``, ``max_depth``, ``eta``, ``subsample``, ...).
+
+This file imports nothing from sm_wizard: it stands for a separate container.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+# Hyperparameters the algorithm itself consumes; everything else goes to XGBoost's params.
+CONTROL = {"num_round", "early_stopping_rounds", "csv_weights", "save_model_on_termination"}
+
+
+def ml_root() -> Path:
+    return Path(os.environ.get("SM_WIZARD_ML_ROOT", "/opt/ml"))
+
+
+def channel_dir(name: str) -> Path:
+    override = os.environ.get(f"SM_CHANNEL_{name.upper()}")
+    return Path(override) if override else ml_root() / "input" / "data" / name
+
+
+def parse_value(text: str):
+    """SageMaker passes every hyperparameter as a string: turn numbers back into numbers."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def read_hyperparameters() -> dict:
+    path = ml_root() / "input" / "config" / "hyperparameters.json"
+    raw = json.loads(path.read_text()) if path.exists() else {}
+    return {key: parse_value(str(value)) for key, value in raw.items()}
+
+
+def content_type(channel: str) -> str:
+    path = ml_root() / "input" / "config" / "inputdataconfig.json"
+    config = json.loads(path.read_text()) if path.exists() else {}
+    return config.get(channel, {}).get("ContentType", "text/csv")
+
+
+def load_channel(name: str):
+    """A DMatrix of every CSV file in the channel (label first, no header), or None."""
+    import numpy as np
+    import xgboost
+
+    folder = channel_dir(name)
+    if not folder.exists():
+        return None
+    kind = content_type(name).split(";")[0].strip()
+    if kind not in ("text/csv", "csv"):
+        raise ValueError(f"channel {name}: the local stand-in reads text/csv, not {kind}")
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
+    if not files:
+        raise ValueError(f"channel {name} is empty ({folder})")
+    blocks = [np.loadtxt(f, delimiter=",", dtype=float, ndmin=2) for f in files]
+    data = np.vstack([b for b in blocks if b.size])
+    return xgboost.DMatrix(data[:, 1:], label=data[:, 0])
+
+
+def train() -> None:
+    import xgboost
+
+    hps = read_hyperparameters()
+    hps = {k: v for k, v in hps.items() if not k.startswith(("_", "sagemaker_"))}
+    if "num_round" not in hps:
+        raise ValueError("hyperparameter num_round is required (the number of boosting rounds)")
+    num_round = int(hps["num_round"])
+    early_stopping = hps.get("early_stopping_rounds")
+    params = {k: v for k, v in hps.items() if k not in CONTROL}
+    if isinstance(params.get("eval_metric"), str) and "," in params["eval_metric"]:
+        params["eval_metric"] = params["eval_metric"].split(",")
+
+    dtrain = load_channel("train")
+    if dtrain is None:
+        raise ValueError("the train channel is required")
+    dvalidation = load_channel("validation")
+    evals = [(dtrain, "train")] + ([(dvalidation, "validation")] if dvalidation else [])
+    print(f"training on {dtrain.num_row()} rows, {dtrain.num_col()} features; params {params}")
+    if dvalidation is not None:
+        print(f"validating on {dvalidation.num_row()} rows")
+
+    class LogRounds(xgboost.callback.TrainingCallback):
+        """Print each round's scores in the built-in container's format."""
+
+        def after_iteration(self, model, epoch, evals_log) -> bool:
+            scores = [
+                f"{data}-{metric}:{values[-1]:.5f}"
+                for data, by_metric in evals_log.items()
+                for metric, values in by_metric.items()
+            ]
+            print(f"[{epoch}]#011" + "#011".join(scores), flush=True)
+            return False
+
+    booster = xgboost.train(
+        params,
+        dtrain,
+        num_boost_round=num_round,
+        evals=evals,
+        early_stopping_rounds=int(early_stopping) if early_stopping and dvalidation else None,
+        verbose_eval=False,
+        callbacks=[LogRounds()],
+    )
+    model_dir = Path(os.environ.get("SM_MODEL_DIR") or ml_root() / "model")
+    model_dir.mkdir(parents=True, exist_ok=True)
+    # The built-in names its file "xgboost-model"; an explicit format avoids a warning.
+    raw = booster.save_raw(raw_format="ubj")
+    (model_dir / "xgboost-model").write_bytes(bytes(raw))
+    print(f"saved {model_dir / 'xgboost-model'}")
+
+
+def main() -> int:
+    try:
+        train()
+    except Exception as exc:
+        # SageMaker shows the failure file as the job's FailureReason: keep it to the point
+        # (XGBoost's own messages go on with candidate lists and a native stack trace).
+        message = f"AlgorithmError: {(str(exc).strip().splitlines() or [repr(exc)])[0]}"
+        failure = ml_root() / "output" / "failure"
+        failure.parent.mkdir(parents=True, exist_ok=True)
+        failure.write_text(message)
+        traceback.print_exc()
+        print(message, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

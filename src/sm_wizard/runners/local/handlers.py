@@ -1,0 +1,678 @@
+"""What each kind of step does on this machine, following SageMaker's conventions.
+
+* Processing: the project's ``code/<script>`` with the step's arguments; its inputs linked
+  under ``processing/input/<name>``, its outputs written under ``processing/output/<name>``
+  (``SM_PROCESSING_ROOT`` points at ``processing/``, i.e. ``/opt/ml/processing``).
+* Training: a training job in ``training/`` (``/opt/ml``): channels under
+  ``input/data/<channel>`` (and ``SM_CHANNEL_<CHANNEL>``), ``hyperparameters.json`` plus
+  ``SM_HPS``/``SM_HP_*``, ``SM_MODEL_DIR`` packed into ``output/model/model.tar.gz``. Script
+  mode runs ``code/<script> --name value ...``; the built-in XGBoost runs its stand-in.
+* Tuning: many training jobs (``trials/<trial>/``), see ``tuning.py``; the best one's
+  model is the step's output.
+* Condition: JsonGet on the evaluation's PropertyFile, compared with the threshold
+  parameter; the outcome picks the branch.
+* RegisterModel: a new version in the local model registry (``registry.py``).
+* Model (CreateModel): a model description (``model.json``) pointing at the artifact.
+* Transform: batch predictions with the model's serving stand-in.
+* QualityCheck / ClarifyCheck: Model Monitor's and Clarify's stand-ins.
+* Fail: fails, with the pipeline's message and the values that led there.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import shutil
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from .cache import digest_json, digest_path
+from .conditions import JsonGetError, compare, json_get_file, symbol
+from .containers import container_script
+from .engine import LocalEngine, StepFailed, StepRun, StepStopped, failure_reason
+from .jobs import link_tree, pack_model, unpack_model
+from .registry import RegistryError
+from .tuning import TrialPlanner, TrialRecord, best_trial, parse_ranges
+
+BASE_ENV = {"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def code_files(engine: LocalEngine, step) -> list[Path]:
+    """The code a step runs (its hash is part of the step's cache key)."""
+    code_dir = engine.project_dir / "code"
+    if step.kind == "Processing" and step.script:
+        return [code_dir / step.script]
+    if step.kind in ("Training", "Tuning"):
+        if step.settings.get("built_in"):
+            return [container_script("xgboost_algorithm")]
+        return [code_dir / step.script] if step.script else []
+    if step.kind == "Transform":
+        files = [container_script("batch_transform")]
+        if not _serves_built_in(engine, step) and (code_dir / "inference.py").exists():
+            files.append(code_dir / "inference.py")
+        return files
+    if step.kind == "QualityCheck":
+        return [container_script("model_monitor")]
+    if step.kind == "ClarifyCheck":
+        return [container_script("clarify")]
+    return []
+
+
+def _serves_built_in(engine: LocalEngine, step) -> bool:
+    for item in step.inputs:
+        if item.step and engine.plan.step(item.step).kind == "Model":
+            return bool(engine.plan.step(item.step).settings.get("built_in"))
+    return False
+
+
+def hp_string(value: Any) -> str:
+    """Hyperparameters reach the job as strings (JSON for anything but a string)."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+# --------------------------------------------------------------------------- Processing
+
+
+def processing(run: StepRun) -> None:
+    step, engine = run.step, run.engine
+    script = engine.project_dir / "code" / (step.script or "")
+    if not script.is_file():
+        raise StepFailed(f"the project has no code/{step.script} ({script})")
+    if step.script == "prepare_spark.py" and importlib.util.find_spec("pyspark") is None:
+        raise StepFailed(
+            "data_preparation.engine is 'spark', and PySpark is not installed here: to run "
+            "it locally, pip install pyspark (it needs a Java runtime); or choose "
+            "engine = 'sklearn'"
+        )
+    root = run.layout.processing_root(step.name)
+    if root.exists():
+        shutil.rmtree(root)  # a fresh container for this attempt
+    for item in step.inputs:
+        assert item.path is not None
+        link_tree(engine.input_source(item), run.layout.container_path(step.name, item.path))
+    for output in step.outputs:
+        assert output.path is not None
+        run.layout.container_path(step.name, output.path).mkdir(parents=True, exist_ok=True)
+    run.check_stop()
+    env = {**BASE_ENV, "SM_PROCESSING_ROOT": str(root)}
+    result = run.run_job([engine.python, str(script), *step.arguments], env=env, cwd=root)
+    run.check_job(result, step.script or "the script")
+    if "property_file" in step.settings:
+        _report_evaluation(run)
+
+
+def _report_evaluation(run: StepRun) -> None:
+    """Emit the evaluation report's numbers as ``test:<metric>`` metrics."""
+    name = run.step.settings.get("report", "evaluation.json")
+    for output in run.step.outputs:
+        report = run.output_dir(output.name) / name
+        if report.is_file():
+            for metric, value in evaluation_metrics(report).items():
+                run.metric(f"test:{metric}", value)
+
+
+def evaluation_metrics(report: Path) -> dict[str, float]:
+    """``{"auc": 0.98, ...}`` from a model-quality style report."""
+    try:
+        document = json.loads(report.read_text())
+    except (OSError, ValueError):
+        return {}
+    found: dict[str, float] = {}
+    for group in document.values():
+        if not isinstance(group, dict):
+            continue
+        for name, entry in group.items():
+            value = entry.get("value") if isinstance(entry, dict) else None
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                found[name] = float(value)
+    return found
+
+
+# --------------------------------------------------------------------------- Training
+
+
+def _metric_matchers(step) -> list[tuple[str, re.Pattern[str]]]:
+    return [
+        (d["Name"], re.compile(d["Regex"])) for d in step.settings.get("metric_definitions", [])
+    ]
+
+
+def _match_metrics(matchers, line: str) -> list[tuple[str, float]]:
+    found = []
+    for name, pattern in matchers:
+        match = pattern.search(line)
+        if match:
+            try:
+                found.append((name, float(match.group(1))))
+            except (IndexError, ValueError):
+                continue
+    return found
+
+
+def training_hyperparameters(run: StepRun) -> dict[str, str]:
+    settings = run.step.settings
+    hps = {k: hp_string(v) for k, v in settings.get("hyperparameters", {}).items()}
+    if not settings.get("built_in"):
+        # train.py serves two algorithms and three problem types; it is told which.
+        hps.setdefault("algorithm", str(settings.get("algorithm", "")))
+        hps.setdefault("problem_type", run.engine.plan.problem_type)
+    return hps
+
+
+def run_training_job(
+    run: StepRun,
+    ml_root: Path,
+    hyperparameters: dict[str, str],
+    *,
+    prefix: str = "",
+    on_line: Callable[[str], None] | None = None,
+    cancel: threading.Event | None = None,
+    job: str | None = None,
+):
+    """One training job with SageMaker's layout in ``ml_root`` (``/opt/ml``)."""
+    step, engine = run.step, run.engine
+    if ml_root.exists():
+        shutil.rmtree(ml_root)
+    config_dir = ml_root / "input" / "config"
+    config_dir.mkdir(parents=True)
+    channels = {}
+    for item in step.inputs:
+        target = ml_root / "input" / "data" / item.name
+        link_tree(engine.input_source(item), target)
+        channels[item.name] = target
+    (config_dir / "hyperparameters.json").write_text(json.dumps(hyperparameters, indent=2))
+    (config_dir / "inputdataconfig.json").write_text(
+        json.dumps(
+            {
+                name: {
+                    "ContentType": "text/csv",
+                    "TrainingInputMode": "File",
+                    "S3DistributionType": "FullyReplicated",
+                    "RecordWrapperType": "None",
+                }
+                for name in channels
+            },
+            indent=2,
+        )
+    )
+    hosts = ["algo-1"]
+    (config_dir / "resourceconfig.json").write_text(
+        json.dumps({"current_host": hosts[0], "hosts": hosts, "network_interface_name": "lo"})
+    )
+    model_dir = ml_root / "model"
+    output_dir = ml_root / "output"
+    output_data = output_dir / "data"
+    model_dir.mkdir()
+    output_data.mkdir(parents=True)
+    job = job or run.job_name()
+
+    built_in = bool(step.settings.get("built_in"))
+    if built_in:
+        command = [engine.python, str(container_script("xgboost_algorithm"))]
+        entry = "xgboost_algorithm.py"
+    else:
+        script = engine.project_dir / "code" / (step.script or "")
+        if not script.is_file():
+            raise StepFailed(f"the project has no code/{step.script} ({script})")
+        args = [part for k, v in hyperparameters.items() for part in (f"--{k}", v)]
+        command = [engine.python, str(script), *args]
+        entry = script.name
+    cpus = str(os.cpu_count() or 1)
+    env = {
+        **BASE_ENV,
+        "SM_WIZARD_ML_ROOT": str(ml_root),
+        "SM_MODEL_DIR": str(model_dir),
+        "SM_OUTPUT_DIR": str(output_dir),
+        "SM_OUTPUT_DATA_DIR": str(output_data),
+        "SM_INPUT_DIR": str(ml_root / "input"),
+        "SM_INPUT_CONFIG_DIR": str(config_dir),
+        "SM_INPUT_DATA_CONFIG": (config_dir / "inputdataconfig.json").read_text(),
+        "SM_CHANNELS": json.dumps(sorted(channels)),
+        "SM_HPS": json.dumps(hyperparameters),
+        "SM_USER_ARGS": json.dumps(command[2:]),
+        "SM_CURRENT_HOST": hosts[0],
+        "SM_HOSTS": json.dumps(hosts),
+        "SM_NUM_CPUS": cpus,
+        "SM_NUM_GPUS": "0",
+        "SM_USER_ENTRY_POINT": entry,
+        "SM_MODULE_NAME": Path(entry).stem,
+        "SM_TRAINING_ENV": json.dumps(
+            {
+                "job_name": job,
+                "hyperparameters": hyperparameters,
+                "channel_input_dirs": {k: str(v) for k, v in channels.items()},
+                "model_dir": str(model_dir),
+                "output_data_dir": str(output_data),
+                "current_host": hosts[0],
+                "hosts": hosts,
+                "num_cpus": int(cpus),
+                "num_gpus": 0,
+                "user_entry_point": entry,
+            }
+        ),
+    }
+    for name, path in channels.items():
+        env[f"SM_CHANNEL_{name.upper()}"] = str(path)
+    for name, value in hyperparameters.items():
+        env[f"SM_HP_{re.sub(r'[^A-Za-z0-9]', '_', name).upper()}"] = value
+    run.check_stop()
+    return run.run_job(
+        command, env=env, cwd=ml_root, prefix=prefix, on_line=on_line, cancel=cancel, job=job
+    )
+
+
+def training(run: StepRun) -> None:
+    step = run.step
+    matchers = _metric_matchers(step)
+    ml_root = run.layout.ml_root(step.name)
+
+    def on_line(line: str) -> None:
+        for name, value in _match_metrics(matchers, line):
+            run.metric(name, value)
+
+    result = run_training_job(run, ml_root, training_hyperparameters(run), on_line=on_line)
+    what = "the built-in XGBoost algorithm" if step.settings.get("built_in") else step.script
+    run.check_job(result, what or "the training script", ml_root / "output" / "failure")
+    pack_model(ml_root / "model", run.output_dir("model") / "model.tar.gz")
+    run.log(f"packed {ml_root / 'model'} into model.tar.gz")
+
+
+# --------------------------------------------------------------------------- Tuning
+
+
+def tuning(run: StepRun) -> None:
+    step, engine = run.step, run.engine
+    settings = step.settings
+    objective = settings["objective_metric"]
+    direction = settings["objective_type"]
+    matchers = _metric_matchers(step)
+    objective_matchers = [(n, p) for n, p in matchers if n == objective]
+    if not objective_matchers:
+        raise StepFailed(f"no metric definition captures the objective {objective!r}")
+    static = training_hyperparameters(run)
+    expected = int(float(static.get("num_round", "1"))) if settings.get("built_in") else 1
+    try:
+        planner = TrialPlanner(
+            settings["strategy"],
+            parse_ranges(settings["ranges"]),
+            max_jobs=int(settings["max_jobs"]),
+            direction=direction,
+            seed=engine.tuning_seed,
+            early_stopping=settings.get("early_stopping", "Off"),
+            expected_reports=expected,
+        )
+    except ValueError as exc:
+        raise StepFailed(str(exc)) from None
+    parallel = max(1, min(int(settings["max_parallel_jobs"]), engine.max_workers))
+    run.log(
+        f"tuning: {settings['strategy']} search, {planner.total} training jobs, {parallel} at a "
+        f"time; objective: {direction} {objective}"
+    )
+    run.executing(run.job_name())
+
+    trials: list[TrialRecord] = []
+    done: list[str] = []
+    done_signal = threading.Condition()
+
+    def trial_job(record: TrialRecord, index: int) -> None:
+        cancel = threading.Event()
+        hps = {**static, **record.hyperparameters}
+        if settings.get("built_in"):
+            hps["_tuning_objective_metric"] = objective  # as SageMaker tells the built-in
+        ml_root = run.layout.ml_root(step.name, record.id)
+
+        def on_line(line: str) -> None:
+            for _name, value in _match_metrics(objective_matchers, line):
+                record.reports.append(value)
+                reason = planner.should_stop(record)
+                if reason and not cancel.is_set():
+                    record.reason = reason
+                    run.log(f"[{record.id}] {reason}: stopping it")
+                    cancel.set()
+
+        record.status = "InProgress"
+        try:
+            result = run_training_job(
+                run,
+                ml_root,
+                hps,
+                prefix=f"[{record.id}] ",
+                on_line=on_line,
+                cancel=cancel,
+                job=run.job_name(f"-{index:03d}"),
+            )
+            if result.stopped:
+                record.status = "Stopped"
+            elif result.ok:
+                record.status = "Completed"
+                pack_model(
+                    ml_root / "model",
+                    run.layout.trial_dir(step.name, record.id) / "output" / "model.tar.gz",
+                )
+            else:
+                record.status = "Failed"
+                record.reason = failure_reason(
+                    result, "training job", ml_root / "output" / "failure"
+                )
+        except (StepFailed, StepStopped, OSError) as exc:
+            record.status = "Stopped" if isinstance(exc, StepStopped) else "Failed"
+            record.reason = getattr(exc, "reason", None) or str(exc) or record.status
+        finally:
+            record.objective = record.reports[-1] if record.reports else None
+            with done_signal:
+                done.append(record.id)
+                done_signal.notify()
+
+    active: dict[str, threading.Thread] = {}
+    while True:
+        if not engine._stop.is_set():
+            while len(active) < parallel:
+                proposal = planner.propose()
+                if proposal is None:
+                    break
+                record = TrialRecord(f"trial-{len(trials) + 1:03d}", proposal)
+                trials.append(record)
+                values = ", ".join(f"{k}={v}" for k, v in proposal.items())
+                run.log(f"[{record.id}] starting: {values}")
+                thread = threading.Thread(
+                    target=trial_job, args=(record, len(trials)), name=record.id, daemon=True
+                )
+                active[record.id] = thread
+                thread.start()
+        if not active:
+            break
+        with done_signal:
+            done_signal.wait_for(lambda: bool(done), timeout=0.2)
+            ended, done[:] = list(done), []
+        for trial_id in ended:
+            active.pop(trial_id).join()
+            record = next(t for t in trials if t.id == trial_id)
+            planner.observe(record)
+            shown = "none logged" if record.objective is None else f"{record.objective:.6g}"
+            run.log(f"[{record.id}] {record.status.lower()}: {objective} = {shown}")
+            if record.status == "Failed" and record.reason:
+                run.log(f"[{record.id}] reason: {record.reason.splitlines()[0]}")
+            if record.objective is not None and record.status != "Failed":
+                run.metric(objective, record.objective)
+
+    summary = {
+        "strategy": settings["strategy"],
+        "objective": {"metric": objective, "type": direction},
+        "trials": [t.to_dict() for t in trials],
+    }
+    eligible = [t for t in trials if t.status == "Completed"]
+    best = best_trial(eligible, direction)
+    summary["best_trial"] = best.id if best else None
+    (run.dir / "tuning.json").write_text(json.dumps(summary, indent=2) + "\n")
+    run.check_stop()
+    if best is None:
+        failures = [t for t in trials if t.status == "Failed"]
+        if failures:
+            last = failures[-1].reason or "unknown reason"
+            raise StepFailed(f"all {len(trials)} training jobs failed; the last one: {last}")
+        raise StepFailed(
+            f"no training job logged the objective {objective}: check its metric definition"
+        )
+    source = run.layout.trial_dir(step.name, best.id) / "output" / "model.tar.gz"
+    target = run.output_dir("model") / "model.tar.gz"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, target)
+    values = ", ".join(f"{k}={v}" for k, v in best.hyperparameters.items())
+    run.log(f"best: {best.id} with {objective} = {best.objective:.6g} ({values})")
+    run.state.details = {
+        "best_trial": best.id,
+        "objective": best.objective,
+        "hyperparameters": best.hyperparameters,
+        "trials": len(trials),
+    }
+    run.state.metrics = {objective: float(best.objective or 0.0)}
+
+
+# --------------------------------------------------------------------------- Condition, Fail
+
+
+def condition(run: StepRun) -> None:
+    step, engine = run.step, run.engine
+    settings = step.settings
+    source = step.input("evaluation")
+    producer = engine.plan.step(source.step or "")
+    report = run.input_source("evaluation") / producer.settings.get("report", "evaluation.json")
+    threshold_name = settings.get("threshold_parameter")
+    threshold = engine.parameters.get(threshold_name or "", settings["threshold"])
+    run.executing()
+    try:
+        value = json_get_file(report, settings["json_path"])
+        outcome = compare(settings["operator"], value, threshold)
+    except JsonGetError as exc:
+        raise StepFailed(str(exc)) from None
+    sign = symbol(settings["operator"])
+    run.log(
+        f"JsonGet({settings.get('property_file', 'PropertyFile')}, {settings['json_path']}) = "
+        f"{value}; {value} {sign} {threshold} ({threshold_name}) is {str(outcome).lower()}"
+    )
+    taken = "if" if outcome else "else"
+    branch = [s.name for s in engine.plan.steps if s.branch == taken]
+    run.log(f"taking the {taken} branch: {', '.join(branch) or 'nothing'}")
+    run.state.outcome = outcome
+    run.state.details = {
+        "left": value,
+        "right": threshold,
+        "operator": settings["operator"],
+        "json_path": settings["json_path"],
+        "metric": settings.get("metric"),
+    }
+
+
+def fail(run: StepRun) -> None:
+    run.executing()
+    message = str(run.step.settings.get("message", "the pipeline reached a Fail step"))
+    for state in run.engine.step_states().values():
+        details = state.details
+        if state.kind == "Condition" and state.outcome is False and "left" in details:
+            message += (
+                f" ({details.get('metric') or details['json_path']} = {details['left']}, "
+                f"threshold {details['right']})"
+            )
+    run.log(message)
+    raise StepFailed(message)
+
+
+# --------------------------------------------------------------------------- Registry, Model
+
+
+def register_model(run: StepRun) -> None:
+    step, engine = run.step, run.engine
+    settings = step.settings
+    model = run.input_source("model") / "model.tar.gz"
+    evaluation = run.input_source("evaluation") / "evaluation.json"
+    status = engine.parameters.get(
+        settings.get("approval_status_parameter", ""), settings.get("approval_status")
+    )
+    metrics = evaluation_metrics(evaluation)
+    judged = engine.plan.condition.get("metric")
+    if judged in metrics:  # the metric the condition judged comes first
+        metrics = {judged: metrics[judged], **metrics}
+    built_in = any(s.settings.get("built_in") for s in engine.plan.steps if s.kind == "Model")
+    run.executing()
+    try:
+        package = engine.registry.register(
+            settings["model_package_group"],
+            model_data=model,
+            approval_status=str(status),
+            metrics=metrics,
+            evaluation=evaluation,
+            content_types=[settings.get("content_type", "text/csv")],
+            inference_instances=list(settings.get("inference_instances", [])),
+            transform_instances=list(settings.get("transform_instances", [])),
+            framework=_framework(engine),
+            source={
+                "pipeline": engine.plan.pipeline_name,
+                "run_id": engine.run_id,
+                "run_dir": str(engine.run_dir),
+                "step": step.name,
+                "built_in": built_in,
+            },
+            description=engine.config.project.description,
+        )
+    except RegistryError as exc:
+        raise StepFailed(exc.message) from None
+    out = run.output_dir("model_package")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "model_package.json").write_text(json.dumps(package.to_dict(), indent=2) + "\n")
+    shown = ", ".join(f"{k}={v:.4g}" for k, v in metrics.items()) or "no metrics"
+    run.log(
+        f"registered {package.group} version {package.version} ({package.approval_status}): {shown}"
+    )
+    run.log(f"model package: {package.arn}")
+    run.state.details = {
+        "model_package_group": package.group,
+        "version": package.version,
+        "arn": package.arn,
+        "approval_status": package.approval_status,
+        "registry": str(engine.registry.root),
+    }
+    run.state.metrics = metrics
+
+
+def _framework(engine: LocalEngine) -> str:
+    algorithm = engine.config.training.algorithm
+    return (
+        "xgboost (built-in algorithm)" if algorithm == "xgboost" else f"scikit-learn ({algorithm})"
+    )
+
+
+def create_model(run: StepRun) -> None:
+    step, engine = run.step, run.engine
+    model = run.input_source("model") / "model.tar.gz"
+    if not model.is_file():
+        raise StepFailed(f"no model artifact at {model}")
+    run.executing()
+    built_in = bool(step.settings.get("built_in"))
+    environment = (
+        {}
+        if built_in
+        else {
+            "SAGEMAKER_PROGRAM": "inference.py",
+            "SAGEMAKER_SUBMIT_DIRECTORY": str(engine.project_dir / "code"),
+        }
+    )
+    info = {
+        "ModelName": run.job_name(),
+        "PrimaryContainer": {
+            "Image": "local stand-in: "
+            + ("built-in XGBoost" if built_in else "scikit-learn serving"),
+            "ModelDataUrl": str(model),
+            "Environment": environment,
+        },
+        "algorithm": step.settings.get("algorithm"),
+        "built_in": built_in,
+    }
+    out = run.output_dir("model_name")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "model.json").write_text(json.dumps(info, indent=2) + "\n")
+    run.log(f"created model {info['ModelName']} from {model}")
+    run.state.details = {"model_name": info["ModelName"]}
+    # What the model *is* is its artifact and serving code, not its per-run name: steps
+    # that use it (Transform) stay cache hits while the artifact is unchanged.
+    run.state.output_digests["model_name"] = digest_json(
+        {"model": digest_path(model), "built_in": built_in, "environment": environment}
+    )
+
+
+# --------------------------------------------------------------------------- Transform, checks
+
+
+def transform(run: StepRun) -> None:
+    step, engine = run.step, run.engine
+    settings = step.settings
+    info = json.loads((run.input_source("model") / "model.json").read_text())
+    model_dir = run.dir / "model"
+    if model_dir.exists():
+        shutil.rmtree(model_dir)
+    unpack_model(Path(info["PrimaryContainer"]["ModelDataUrl"]), model_dir)
+    output = run.output_dir("predictions")
+    if output.exists():
+        shutil.rmtree(output)
+    output.mkdir(parents=True)
+    command = [
+        engine.python,
+        str(container_script("batch_transform")),
+        "--model-dir",
+        str(model_dir),
+        "--input-dir",
+        str(run.input_source("data")),
+        "--output-dir",
+        str(output),
+        "--content-type",
+        settings.get("content_type", "text/csv"),
+        "--split-type",
+        settings.get("split_type", "Line"),
+        "--input-filter",
+        settings.get("input_filter", "$"),
+    ]
+    if not info.get("built_in"):
+        command += ["--code-dir", str(engine.project_dir / "code")]
+    run.check_stop()
+    result = run.run_job(command, env=BASE_ENV, cwd=run.dir)
+    run.check_job(result, "the batch transform job")
+    lines = sum(1 for f in output.rglob("*.out") for _ in f.open())
+    run.log(f"{lines} predictions in {run.layout.relative(output)}")
+
+
+def quality_check(run: StepRun) -> None:
+    engine = run.engine
+    statistics = run.output_dir("statistics") / "statistics.json"
+    constraints = run.output_dir("constraints") / "constraints.json"
+    command = [
+        engine.python,
+        str(container_script("model_monitor")),
+        "--dataset-dir",
+        str(run.input_source("baseline")),
+        "--statistics",
+        str(statistics),
+        "--constraints",
+        str(constraints),
+    ]
+    run.check_stop()
+    result = run.run_job(command, env=BASE_ENV, cwd=run.dir)
+    run.check_job(result, "the data-quality baselining job")
+
+
+def clarify_check(run: StepRun) -> None:
+    engine, settings = run.engine, run.step.settings
+    analysis = run.output_dir("analysis") / "analysis.json"
+    command = [
+        engine.python,
+        str(container_script("clarify")),
+        "--dataset-dir",
+        str(run.input_source("baseline")),
+        "--label",
+        str(settings["label"]),
+        "--facet",
+        str(settings["facet"]),
+        "--problem-type",
+        engine.plan.problem_type,
+        "--output",
+        str(analysis),
+    ]
+    run.check_stop()
+    result = run.run_job(command, env=BASE_ENV, cwd=run.dir)
+    run.check_job(result, "the Clarify bias job")
+
+
+HANDLERS: dict[str, Callable[[StepRun], None]] = {
+    "Processing": processing,
+    "Training": training,
+    "Tuning": tuning,
+    "Condition": condition,
+    "Fail": fail,
+    "RegisterModel": register_model,
+    "Model": create_model,
+    "Transform": transform,
+    "QualityCheck": quality_check,
+    "ClarifyCheck": clarify_check,
+}

@@ -1,0 +1,294 @@
+"""Running one job as a subprocess, and moving files the way SageMaker does around jobs.
+
+A *job* is what SageMaker would start a container for: a Processing job, a Training job
+(one per tuning trial), a Transform job, a check job. Here it is a subprocess of this
+Python interpreter, in its own process group, with its stdout and stderr read line by
+line as they come. The engine bounds how many run at once (one slot per core by default).
+
+Stopping sends SIGTERM to the job's process group (as SageMaker does to a container),
+waits a grace period, then sends SIGKILL. Whatever the job wrote stays where it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+import os
+import shutil
+import signal
+import subprocess
+import tarfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+STDERR_TAIL = 5
+"""How many of the last stderr lines a failure reason quotes."""
+
+
+@dataclass(slots=True)
+class JobResult:
+    returncode: int | None
+    stopped: bool = False
+    timed_out: bool = False
+    duration: float = 0.0
+    stderr_tail: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0 and not self.stopped and not self.timed_out
+
+
+class JobRunner:
+    """Starts jobs within a bounded number of slots and stops them on request."""
+
+    def __init__(self, slots: int, stop: threading.Event, *, grace_seconds: float = 10.0) -> None:
+        self._slots = threading.BoundedSemaphore(max(1, slots))
+        self._stop = stop
+        self.grace_seconds = grace_seconds
+        self._active = 0
+        self._active_lock = threading.Lock()
+        self._cores = os.cpu_count() or 1
+
+    def _threads_per_job(self) -> int:
+        """Cores per running job. On AWS every job has its own instance; here jobs share
+        the machine, so each gets its share (OMP_NUM_THREADS) instead of all of it."""
+        with self._active_lock:
+            return max(1, self._cores // max(1, self._active))
+
+    def run(
+        self,
+        command: Sequence[str],
+        *,
+        env: Mapping[str, str],
+        cwd: Path,
+        on_line: Callable[[str, str], None],
+        on_start: Callable[[int], None] | None = None,
+        on_stopping: Callable[[], None] | None = None,
+        cancel: threading.Event | None = None,
+        max_runtime: float | None = None,
+    ) -> JobResult:
+        """Run ``command`` to its end; ``on_line(stream, line)`` gets every output line,
+        ``on_start(pid)`` the job's process id (also its process group's).
+
+        Returns early (``stopped``) when the engine's stop event or ``cancel`` is set, and
+        ``timed_out`` when ``max_runtime`` seconds pass (SageMaker's MaxRuntimeInSeconds).
+        """
+
+        def cancelled() -> bool:
+            return self._stop.is_set() or (cancel is not None and cancel.is_set())
+
+        while not self._slots.acquire(timeout=0.1):  # wait for a free core
+            if cancelled():
+                if on_stopping:
+                    on_stopping()
+                return JobResult(None, stopped=True)
+        try:
+            if cancelled():
+                if on_stopping:
+                    on_stopping()
+                return JobResult(None, stopped=True)
+            with self._active_lock:
+                self._active += 1
+            if "OMP_NUM_THREADS" not in env:
+                env = {**env, "OMP_NUM_THREADS": str(self._threads_per_job())}
+            try:
+                return self._run(
+                    command, env, cwd, on_line, on_start, on_stopping, cancelled, max_runtime
+                )
+            finally:
+                with self._active_lock:
+                    self._active -= 1
+        finally:
+            self._slots.release()
+
+    def _run(self, command, env, cwd, on_line, on_start, on_stopping, cancelled, max_runtime):
+        started = time.monotonic()
+        Path(cwd).mkdir(parents=True, exist_ok=True)
+        process = subprocess.Popen(
+            list(command),
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            bufsize=1,
+            start_new_session=True,  # its own process group: stop reaches its children too
+        )
+        if on_start:
+            on_start(process.pid)
+        tail: deque[str] = deque(maxlen=STDERR_TAIL)
+
+        def pump(stream, name: str) -> None:
+            for raw in stream:
+                line = raw.rstrip("\r\n")
+                if name == "stderr" and line.strip():
+                    tail.append(line)
+                on_line(name, line)
+            stream.close()
+
+        readers = [
+            threading.Thread(target=pump, args=(process.stdout, "stdout"), daemon=True),
+            threading.Thread(target=pump, args=(process.stderr, "stderr"), daemon=True),
+        ]
+        exited = threading.Event()
+
+        def wait() -> None:  # wakes the loop below the moment the job exits
+            process.wait()
+            exited.set()
+
+        readers.append(threading.Thread(target=wait, daemon=True))
+        for reader in readers:
+            reader.start()
+        stopped = timed_out = False
+        while not exited.wait(0.05):
+            if cancelled():
+                stopped = True
+                if on_stopping:
+                    on_stopping()
+                self._terminate(process)
+                break
+            if max_runtime is not None and time.monotonic() - started > max_runtime:
+                timed_out = True
+                self._terminate(process)
+                break
+        for reader in readers:
+            reader.join()
+        return JobResult(
+            process.returncode,
+            stopped=stopped,
+            timed_out=timed_out,
+            duration=time.monotonic() - started,
+            stderr_tail=list(tail),
+        )
+
+    def _terminate(self, process: subprocess.Popen) -> None:
+        """SIGTERM to the group, then SIGKILL after the grace period."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=self.grace_seconds)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def pid_alive(pid: int | None) -> bool:
+    """True if a process with this id exists (it may belong to someone else)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an exited process its parent has not collected yet)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def end_orphan(pid: int, inside: Path, grace_seconds: float = 5.0) -> bool:
+    """Stop a job a dead engine left running: its process group, if ``pid`` still leads
+    one and works inside ``inside`` (so a recycled process id is never touched). Linux
+    only (it reads /proc); elsewhere it does nothing. True if something was stopped."""
+    try:
+        cwd = os.readlink(f"/proc/{pid}/cwd")
+        if os.getpgid(pid) != pid:
+            return False
+    except OSError:
+        return False
+    root = os.path.realpath(inside)
+    if os.path.commonpath([root, os.path.realpath(cwd)]) != root:
+        return False
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace_seconds
+    while _running(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
+    return True
+
+
+# --------------------------------------------------------------------------- files
+
+
+def link_tree(source: Path, destination: Path) -> None:
+    """Make ``destination`` hold ``source`` (a file goes inside it, a folder's content is
+    mirrored), hard-linking files where possible and copying otherwise. SageMaker copies
+    inputs into the container; hard links give the same view without the copy."""
+    source, destination = Path(source), Path(destination)
+    if destination.exists():
+        shutil.rmtree(destination)
+    destination.mkdir(parents=True)
+    if source.is_file():
+        _link_file(source, destination / source.name)
+        return
+    for path in sorted(source.rglob("*")):
+        target = destination / path.relative_to(source)
+        if path.is_dir():
+            target.mkdir(parents=True, exist_ok=True)
+        elif path.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            _link_file(path, target)
+
+
+def _link_file(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def pack_model(model_dir: Path, archive: Path) -> None:
+    """``model.tar.gz`` of a folder's content, as SageMaker packs ``/opt/ml/model``.
+
+    Deterministic (sorted names, zeroed times and owners), so the same model gives the same
+    bytes and steps downstream of an unchanged model stay cache hits.
+    """
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for path in sorted(Path(model_dir).rglob("*")):
+            info = tar.gettarinfo(str(path), arcname=path.relative_to(model_dir).as_posix())
+            info.mtime = 0
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            if path.is_file():
+                with path.open("rb") as handle:
+                    tar.addfile(info, handle)
+            else:
+                tar.addfile(info)
+    with (
+        archive.open("wb") as raw,
+        gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz,
+    ):
+        gz.write(buffer.getvalue())
+
+
+def unpack_model(archive: Path, destination: Path) -> None:
+    """Extract ``model.tar.gz``, refusing members that would land outside ``destination``."""
+    destination.mkdir(parents=True, exist_ok=True)
+    root = os.path.realpath(destination)
+    with tarfile.open(archive) as tar:
+        for member in tar.getmembers():
+            target = os.path.realpath(os.path.join(root, member.name))
+            if os.path.commonpath([root, target]) != root:
+                raise ValueError(f"{archive.name}: unsafe path {member.name!r}")
+        tar.extractall(root, filter="data")

@@ -1,0 +1,74 @@
+"""Helpers shared by the local engine tests (imported as a top-level module, like the
+SageMaker tests' ``sm_helpers``)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from sm_wizard.runners.events import RunEvent, StepEvent
+from sm_wizard.runners.local import LocalEngine, local_engine_for
+from sm_wizard.wizard.store import write_document
+from sm_wizard.wizard.templates import template_document, write_template_data
+
+
+@dataclass
+class Workspace:
+    folder: Path
+    config: Path
+    run_root: Path
+    registry: Path
+
+    def engine(self, config: Path | None = None, **kwargs) -> LocalEngine:
+        """An engine for this workspace's config (or ``config``), sharing its run folder
+        (and so its cache) and its registry."""
+        kwargs.setdefault("run_root", self.run_root)
+        kwargs.setdefault("registry_dir", self.registry)
+        kwargs.setdefault("max_workers", 2)
+        return local_engine_for(config or self.config, **kwargs)
+
+
+class Recorder:
+    """A thread-safe emit that keeps every event."""
+
+    def __init__(self) -> None:
+        self.events: list[RunEvent] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, event: RunEvent) -> None:
+        with self._lock:
+            self.events.append(event)
+
+    def steps(self, name: str) -> list[str]:
+        return [e.status for e in self.events if isinstance(e, StepEvent) and e.step == name]
+
+    def step_event(self, name: str, status: str) -> StepEvent:
+        return next(
+            e
+            for e in self.events
+            if isinstance(e, StepEvent) and e.step == name and e.status == status
+        )
+
+    def started(self) -> set[str]:
+        return {e.step for e in self.events if isinstance(e, StepEvent)}
+
+
+@dataclass
+class Finished:
+    engine: LocalEngine
+    status: str
+    recorder: Recorder
+
+
+def run_engine(engine: LocalEngine, stop: threading.Event | None = None) -> Finished:
+    recorder = Recorder()
+    status = engine.run(recorder, stop or threading.Event())
+    return Finished(engine, status, recorder)
+
+
+def make_workspace(folder: Path, template: str = "demo") -> Workspace:
+    config = folder / "wizard.toml"
+    write_document(config, template_document(template))
+    write_template_data(template, config)
+    return Workspace(folder, config, folder / "runs", folder / "registry")
