@@ -40,7 +40,11 @@ def measure(runs: int) -> dict[str, float]:
             "baseline (python -c pass)": [sys.executable, "-c", "pass"],
             "import sm_wizard.wizard": [sys.executable, "-c", IMPORT],
             "sm-wizard validate demo": [
-                sys.executable, "-m", "sm_wizard.tui.cli", "validate", str(config)
+                sys.executable,
+                "-m",
+                "sm_wizard.tui.cli",
+                "validate",
+                str(config),
             ],
         }
         samples: dict[str, list[float]] = {name: [] for name in commands}
@@ -57,8 +61,10 @@ def main() -> int:
     medians = measure(args.runs)
     base = medians["baseline (python -c pass)"]
     for name, value in medians.items():
-        print(f"{name:<28} {value * 1000:7.1f} ms   ratio {value / base:5.2f}   "
-              f"adds {(value - base) * 1000:6.1f} ms")
+        print(
+            f"{name:<28} {value * 1000:7.1f} ms   ratio {value / base:5.2f}   "
+            f"adds {(value - base) * 1000:6.1f} ms"
+        )
     added = (medians["import sm_wizard.wizard"] - base) * 1000
     print(f"import adds {added:.0f} ms (target <= 150 ms): {'OK' if added <= 150 else 'OVER'}")
     return 0 if added <= 150 else 1

@@ -216,7 +216,8 @@ def random_document(rng) -> dict:
             "enabled": True,
             "strategy": strategy,
             "objective_metric": objective,
-            "max_jobs": 6,
+            # Grid trains every combination exactly once
+            "max_jobs": 2 ** len(ranges) if strategy == "Grid" else 6,
             "max_parallel_jobs": 2,
             "early_stopping": "Auto" if strategy in ("Bayesian", "Random") else "Off",
             "ranges": ranges,

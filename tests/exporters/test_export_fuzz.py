@@ -158,6 +158,7 @@ def _rich_document() -> dict:
         "enabled": True,
         "strategy": "Grid",
         "objective_metric": "validation:auc",
+        "max_jobs": 2,
         "ranges": [{"name": "max_depth", "type": "categorical", "values": ["3", "5"]}],
     }
     doc["deployment"]["services"] = ["model-registry", "endpoints", "lambda"]

@@ -43,8 +43,15 @@ def test_model_package_group_length(demo_doc):
 
 @pytest.mark.parametrize(
     "uri",
-    ["s3://", "s3://ab/key", "s3://Bad_Bucket/x", "http://example.com/x.csv", "s3://b..b/x",
-     "s3://bucket/key with space", "s3://192.168.1.1/x"],
+    [
+        "s3://",
+        "s3://ab/key",
+        "s3://Bad_Bucket/x",
+        "http://example.com/x.csv",
+        "s3://b..b/x",
+        "s3://bucket/key with space",
+        "s3://192.168.1.1/x",
+    ],
 )
 def test_bad_s3_uris(uri):
     with pytest.raises(ValueError):
@@ -104,8 +111,11 @@ def test_unknown_hyperparameter_is_named(demo_doc):
 
 
 def test_split_ratios_sum_to_one(demo_doc):
-    demo_doc["data_preparation"] |= {"train_ratio": 0.8, "validation_ratio": 0.15,
-                                     "test_ratio": 0.15}
+    demo_doc["data_preparation"] |= {
+        "train_ratio": 0.8,
+        "validation_ratio": 0.15,
+        "test_ratio": 0.15,
+    }
     assert "add up to 1" in problems_for(demo_doc)["data_preparation.test_ratio"]
 
 
@@ -140,8 +150,15 @@ def test_range_min_below_max(demo_doc):
 
 def test_logarithmic_needs_positive_min(demo_doc):
     demo_doc["tuning"] = _tuning(
-        ranges=[{"name": "gamma", "type": "continuous", "min_value": 0, "max_value": 5,
-                 "scaling": "Logarithmic"}]
+        ranges=[
+            {
+                "name": "gamma",
+                "type": "continuous",
+                "min_value": 0,
+                "max_value": 5,
+                "scaling": "Logarithmic",
+            }
+        ]
     )
     assert "min_value > 0" in problems_for(demo_doc)["tuning.ranges[0].min_value"]
 
@@ -190,8 +207,15 @@ def test_valid_schedules(expr):
 
 @pytest.mark.parametrize(
     "expr",
-    ["cron(0 3 * * * *)", "cron(0 3 * *)", "rate(2 day)", "rate(1 days)", "daily",
-     "cron(61 3 * * ? *)", "rate(0 days)"],
+    [
+        "cron(0 3 * * * *)",
+        "cron(0 3 * *)",
+        "rate(2 day)",
+        "rate(1 days)",
+        "daily",
+        "cron(61 3 * * ? *)",
+        "rate(0 days)",
+    ],
 )
 def test_invalid_schedules(expr):
     with pytest.raises(ValueError):

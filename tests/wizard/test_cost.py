@@ -16,8 +16,14 @@ def _estimate(doc):
 def test_each_compute_step_is_priced(demo_doc):
     cost = _estimate(demo_doc)
     priced = {s.step for s in cost.steps}
-    assert priced == {"PrepareData", "EngineerFeatures", "DataQualityBaseline", "Train",
-                      "Evaluate", "BatchTransform"}
+    assert priced == {
+        "PrepareData",
+        "EngineerFeatures",
+        "DataQualityBaseline",
+        "Train",
+        "Evaluate",
+        "BatchTransform",
+    }
     table = load_price_table()
     train = next(s for s in cost.steps if s.step == "Train")
     assert train.hourly_usd == table.hourly("ml.m5.large", "training")
@@ -29,7 +35,9 @@ def test_each_compute_step_is_priced(demo_doc):
 
 def test_tuning_multiplies_by_trials(demo_doc):
     demo_doc["tuning"] = {
-        "enabled": True, "objective_metric": "validation:auc", "max_jobs": 8,
+        "enabled": True,
+        "objective_metric": "validation:auc",
+        "max_jobs": 8,
         "max_parallel_jobs": 2,
         "ranges": [{"name": "eta", "min_value": 0.1, "max_value": 0.3}],
     }

@@ -24,13 +24,29 @@ scalars = st.one_of(
     st.integers(min_value=-(2**63), max_value=2**63 - 1),
     st.floats(allow_nan=True, allow_infinity=True),
     st.text(max_size=40),
-    st.sampled_from(["", "ml.m5.large", "s3://bucket/x", "cron(0 3 * * ? *)", "__import__('os')",
-                     "a\nb", "x\\y", "'\"", "x" * 600, "Bayesian", "auc", "-1", "1e309"]),
+    st.sampled_from(
+        [
+            "",
+            "ml.m5.large",
+            "s3://bucket/x",
+            "cron(0 3 * * ? *)",
+            "__import__('os')",
+            "a\nb",
+            "x\\y",
+            "'\"",
+            "x" * 600,
+            "Bayesian",
+            "auc",
+            "-1",
+            "1e309",
+        ]
+    ),
 )
 values = st.recursive(
     scalars,
-    lambda children: st.lists(children, max_size=3)
-    | st.dictionaries(st.text(max_size=10), children, max_size=3),
+    lambda children: (
+        st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=10), children, max_size=3)
+    ),
     max_leaves=8,
 )
 
@@ -68,7 +84,9 @@ def test_random_documents_never_raise(doc):
     assert config is None and problems
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.tuples(st.sampled_from(FIELDS), values), min_size=1, max_size=3))
 def test_cli_validate_exit_codes(tmp_path: Path, changes):
     doc = copy.deepcopy(DEMO)
@@ -87,7 +105,9 @@ def test_cli_validate_exit_codes(tmp_path: Path, changes):
         assert all(": " in line for line in lines)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.binary(max_size=200) | st.text(max_size=200))
 def test_random_bytes_as_a_file(tmp_path: Path, content):
     path = tmp_path / "junk.toml"

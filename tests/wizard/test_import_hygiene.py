@@ -10,10 +10,7 @@ FORBIDDEN = ("textual", "rich", "boto3", "botocore", "sagemaker")
 
 
 def _loaded_after(code: str) -> set[str]:
-    probe = (
-        f"{code}\nimport sys\n"
-        f"print(','.join(m for m in {FORBIDDEN!r} if m in sys.modules))"
-    )
+    probe = f"{code}\nimport sys\nprint(','.join(m for m in {FORBIDDEN!r} if m in sys.modules))"
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout.strip()
@@ -32,6 +29,6 @@ def test_domain_imports_no_ui_or_aws():
 def test_headless_validate_imports_no_ui_or_aws(tmp_path):
     code = (
         "import sys\nfrom click.testing import CliRunner\nfrom sm_wizard.tui.cli import main\n"
-        f"CliRunner().invoke(main, ['catalog', '--json'])"
+        "CliRunner().invoke(main, ['catalog', '--json'])"
     )
     assert _loaded_after(code) == set()

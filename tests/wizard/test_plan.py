@@ -13,8 +13,16 @@ from sm_wizard.wizard.validation import validate_or_raise
 def test_demo_plan_shape(demo_doc):
     plan = build_plan(validate_or_raise(demo_doc))
     assert plan.names == (
-        "PrepareData", "EngineerFeatures", "DataQualityBaseline", "Train", "Evaluate",
-        "CheckMetric", "RegisterModel", "CreateModel", "BatchTransform", "MetricBelowThreshold",
+        "PrepareData",
+        "EngineerFeatures",
+        "DataQualityBaseline",
+        "Train",
+        "Evaluate",
+        "CheckMetric",
+        "RegisterModel",
+        "CreateModel",
+        "BatchTransform",
+        "MetricBelowThreshold",
     )
     kinds = {s.name: s.kind for s in plan}
     assert kinds["DataQualityBaseline"] == "QualityCheck"
@@ -31,8 +39,11 @@ def test_demo_plan_shape(demo_doc):
 
 def test_tuning_replaces_training(demo_doc):
     demo_doc["tuning"] = {
-        "enabled": True, "strategy": "Random", "objective_metric": "validation:auc",
-        "max_jobs": 4, "max_parallel_jobs": 2,
+        "enabled": True,
+        "strategy": "Random",
+        "objective_metric": "validation:auc",
+        "max_jobs": 4,
+        "max_parallel_jobs": 2,
         "ranges": [{"name": "max_depth", "type": "integer", "min_value": 2, "max_value": 6}],
     }
     plan = build_plan(validate_or_raise(demo_doc))
@@ -43,8 +54,12 @@ def test_tuning_replaces_training(demo_doc):
 
 
 def test_choices_shape_the_plan(demo_doc):
-    demo_doc["evaluation"] = {"services": ["clarify"], "metric": "auc", "threshold": 0.8,
-                              "bias_facet": "mean_radius"}
+    demo_doc["evaluation"] = {
+        "services": ["clarify"],
+        "metric": "auc",
+        "threshold": 0.8,
+        "bias_facet": "mean_radius",
+    }
     demo_doc["deployment"]["services"] = ["model-registry", "endpoints"]
     demo_doc["data_preparation"]["engine"] = "spark"
     plan = build_plan(validate_or_raise(demo_doc))

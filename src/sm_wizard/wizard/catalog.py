@@ -54,9 +54,7 @@ class Service:
 @cache
 def load_catalog() -> dict[str, Service]:
     """All services by id, in file order."""
-    raw = tomllib.loads(
-        (Path(__file__).parent / "data" / "catalog.toml").read_text("utf-8")
-    )
+    raw = tomllib.loads((Path(__file__).parent / "data" / "catalog.toml").read_text("utf-8"))
     services: dict[str, Service] = {}
     for entry in raw["service"]:
         stages = tuple(entry["stages"])

@@ -556,6 +556,14 @@ class TuningConfig(Section):
                 "Grid search tries every combination, so all ranges must be categorical; "
                 "list the values or choose Bayesian/Random",
             )
+        if self.strategy == "Grid" and self.ranges:
+            combinations = math.prod(len(r.values) for r in self.ranges)
+            if self.max_jobs != combinations:
+                raise FieldError(
+                    "max_jobs",
+                    f"Grid search trains each of the {combinations} combinations of your values "
+                    f"once; set max_jobs = {combinations}",
+                )
         if self.strategy == "Hyperband" and self.early_stopping == "Auto":
             raise FieldError(
                 "early_stopping", "Hyperband stops poor trials itself; set early_stopping = 'Off'"

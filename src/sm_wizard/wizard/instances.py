@@ -49,9 +49,7 @@ class PriceTable:
 
 @cache
 def load_price_table() -> PriceTable:
-    raw = tomllib.loads(
-        (Path(__file__).parent / "data" / "instances.toml").read_text("utf-8")
-    )
+    raw = tomllib.loads((Path(__file__).parent / "data" / "instances.toml").read_text("utf-8"))
     instances = {
         entry["name"]: InstanceType(
             name=entry["name"],

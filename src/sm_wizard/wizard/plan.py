@@ -250,7 +250,7 @@ def build_plan(config: WizardConfig) -> Plan:
             "InputDataUrl", "String", config.data_collection.input_uri, "the raw data to train on"
         ),
         PipelineParameter(
-            "ProcessingInstanceType", "String", prep.instance_type, "instance for processing jobs"
+            "ProcessingInstanceType", "String", prep.instance_type, "instance for data preparation"
         ),
         PipelineParameter(
             "TrainingInstanceType", "String", train_cfg.instance_type, "instance for training"
@@ -265,7 +265,8 @@ def build_plan(config: WizardConfig) -> Plan:
             "MetricThreshold",
             "Float",
             evaluation.threshold,
-            f"minimum {evaluation.metric} to register the model",
+            f"{'highest' if evaluation.metric in ('rmse', 'mae') else 'lowest'} test "
+            f"{evaluation.metric} at which the model is registered",
         ),
     ]
 
@@ -315,13 +316,7 @@ def build_plan(config: WizardConfig) -> Plan:
                 _proc_out("transformer", "the fitted transformations (features.joblib)"),
             ),
             depends_on=(PREPARE,),
-            compute=Compute(
-                "processing",
-                feats.instance_type,
-                1,
-                feats.max_runtime_seconds,
-                parameter="ProcessingInstanceType",
-            ),
+            compute=Compute("processing", feats.instance_type, 1, feats.max_runtime_seconds),
             script="features.py",
             arguments=_feature_arguments(config),
             settings=_frozen(
@@ -367,9 +362,11 @@ def build_plan(config: WizardConfig) -> Plan:
                 stage="evaluation",
                 description=f"Measure pre-training bias of the label across "
                 f"'{evaluation.bias_facet}' groups",
-                inputs=(StepInput("baseline", step=FEATURES, output="baseline"),),
+                # the raw (cleaned) columns: after feature engineering the facet column
+                # may be scaled or one-hot encoded beyond recognition
+                inputs=(StepInput("dataset", step=PREPARE, output="train"),),
                 outputs=(StepOutput("analysis", "analysis.json bias report"),),
-                depends_on=(FEATURES,),
+                depends_on=(PREPARE,),
                 compute=Compute("processing", evaluation.instance_type, 1, 3600),
                 settings=_frozen(
                     {
@@ -396,10 +393,15 @@ def build_plan(config: WizardConfig) -> Plan:
         max_wait_seconds=train_cfg.max_wait_seconds or None,
         parameter="TrainingInstanceType",
     )
+    hyperparameters = config.effective_hyperparameters()
+    if not algorithm.built_in:
+        # code/train.py serves several algorithms and problem types: it is told which, the
+        # same way on AWS and locally (guessing from the labels fails for integer targets)
+        hyperparameters |= {"algorithm": algorithm.id, "problem_type": problem}
     training_settings: dict[str, Any] = {
         "algorithm": algorithm.id,
         "built_in": algorithm.built_in,
-        "hyperparameters": config.effective_hyperparameters(),
+        "hyperparameters": hyperparameters,
         "metric_definitions": metric_definitions(algorithm.id, problem),
         "checkpoint_s3_uri": train_cfg.checkpoint_s3_uri,
     }
@@ -465,13 +467,7 @@ def build_plan(config: WizardConfig) -> Plan:
             ),
             outputs=(_proc_out("evaluation", f"{EVALUATION_FILE} with the model's metrics"),),
             depends_on=(FEATURES, model_step),
-            compute=Compute(
-                "processing",
-                evaluation.instance_type,
-                1,
-                3600,
-                parameter="ProcessingInstanceType",
-            ),
+            compute=Compute("processing", evaluation.instance_type, 1, 3600),
             script="evaluate.py",
             arguments=("--problem-type", problem, "--algorithm", algorithm.id),
             settings=_frozen(

@@ -155,12 +155,8 @@ def _match_metrics(matchers, line: str) -> list[tuple[str, float]]:
 
 def training_hyperparameters(run: StepRun) -> dict[str, str]:
     settings = run.step.settings
-    hps = {k: hp_string(v) for k, v in settings.get("hyperparameters", {}).items()}
-    if not settings.get("built_in"):
-        # train.py serves two algorithms and three problem types; it is told which.
-        hps.setdefault("algorithm", str(settings.get("algorithm", "")))
-        hps.setdefault("problem_type", run.engine.plan.problem_type)
-    return hps
+    # for script mode the Plan already adds `algorithm` and `problem_type`
+    return {k: hp_string(v) for k, v in settings.get("hyperparameters", {}).items()}
 
 
 def run_training_job(
@@ -649,7 +645,7 @@ def clarify_check(run: StepRun) -> None:
         engine.python,
         str(container_script("clarify")),
         "--dataset-dir",
-        str(run.input_source("baseline")),
+        str(run.input_source("dataset")),
         "--label",
         str(settings["label"]),
         "--facet",

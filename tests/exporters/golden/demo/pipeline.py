@@ -202,7 +202,7 @@ def build_pipeline(
         default_value=input_data_uri or local_data_uri(bucket, "InputDataUrl"),
     )
     processing_instance_type = ParameterString(
-        name="ProcessingInstanceType",  # instance for processing jobs
+        name="ProcessingInstanceType",  # instance for data preparation
         default_value="ml.m5.large",
     )
     training_instance_type = ParameterString(
@@ -214,7 +214,7 @@ def build_pipeline(
         default_value="PendingManualApproval",
     )
     metric_threshold = ParameterFloat(
-        name="MetricThreshold",  # minimum auc to register the model
+        name="MetricThreshold",  # lowest test auc at which the model is registered
         default_value=0.9,
     )
 
@@ -326,7 +326,7 @@ def build_pipeline(
     engineer_features_processor = ScriptProcessor(
         image_uri=sklearn_image,
         command=["python3"],
-        instance_type=processing_instance_type,
+        instance_type="ml.m5.large",
         instance_count=1,
         max_runtime_in_seconds=3600,
         base_job_name=f"{PIPELINE_NAME}-engineer-features",
@@ -474,7 +474,7 @@ def build_pipeline(
     evaluate_processor = ScriptProcessor(
         image_uri=xgboost_image,
         command=["python3"],
-        instance_type=processing_instance_type,
+        instance_type="ml.m5.large",
         instance_count=1,
         max_runtime_in_seconds=3600,
         base_job_name=f"{PIPELINE_NAME}-evaluate",

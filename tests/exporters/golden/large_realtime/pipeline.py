@@ -209,7 +209,7 @@ def build_pipeline(
         default_value=input_data_uri or INPUT_DATA_URL_DEFAULT,
     )
     processing_instance_type = ParameterString(
-        name="ProcessingInstanceType",  # instance for processing jobs
+        name="ProcessingInstanceType",  # instance for data preparation
         default_value="ml.m5.4xlarge",
     )
     training_instance_type = ParameterString(
@@ -221,7 +221,7 @@ def build_pipeline(
         default_value="PendingManualApproval",
     )
     metric_threshold = ParameterFloat(
-        name="MetricThreshold",  # minimum auc to register the model
+        name="MetricThreshold",  # lowest test auc at which the model is registered
         default_value=0.85,
     )
 
@@ -342,7 +342,7 @@ def build_pipeline(
     engineer_features_processor = ScriptProcessor(
         image_uri=sklearn_image,
         command=["python3"],
-        instance_type=processing_instance_type,
+        instance_type="ml.m5.2xlarge",
         instance_count=1,
         max_runtime_in_seconds=3600,
         base_job_name=f"{PIPELINE_NAME}-engineer-features",
@@ -455,7 +455,7 @@ def build_pipeline(
         name="DataBiasCheck",
         clarify_check_config=DataBiasCheckConfig(
             data_config=DataConfig(
-                s3_data_input_path=output_of(step_engineer_features, "baseline"),
+                s3_data_input_path=output_of(step_prepare_data, "train"),
                 s3_output_path=f"{s3_base}/checks/data-bias-check",
                 label="churned",
                 dataset_type="text/csv",
@@ -577,7 +577,7 @@ def build_pipeline(
     evaluate_processor = ScriptProcessor(
         image_uri=xgboost_image,
         command=["python3"],
-        instance_type=processing_instance_type,
+        instance_type="ml.m5.large",
         instance_count=1,
         max_runtime_in_seconds=3600,
         base_job_name=f"{PIPELINE_NAME}-evaluate",

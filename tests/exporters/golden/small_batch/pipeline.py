@@ -196,7 +196,7 @@ def build_pipeline(
         default_value=input_data_uri or local_data_uri(bucket, "InputDataUrl"),
     )
     processing_instance_type = ParameterString(
-        name="ProcessingInstanceType",  # instance for processing jobs
+        name="ProcessingInstanceType",  # instance for data preparation
         default_value="ml.m5.large",
     )
     training_instance_type = ParameterString(
@@ -208,7 +208,7 @@ def build_pipeline(
         default_value="PendingManualApproval",
     )
     metric_threshold = ParameterFloat(
-        name="MetricThreshold",  # minimum rmse to register the model
+        name="MetricThreshold",  # highest test rmse at which the model is registered
         default_value=50000.0,
     )
 
@@ -318,7 +318,7 @@ def build_pipeline(
     engineer_features_processor = ScriptProcessor(
         image_uri=sklearn_image,
         command=["python3"],
-        instance_type=processing_instance_type,
+        instance_type="ml.m5.large",
         instance_count=1,
         max_runtime_in_seconds=3600,
         base_job_name=f"{PIPELINE_NAME}-engineer-features",
@@ -412,6 +412,8 @@ def build_pipeline(
             "n_estimators": 200,
             "max_depth": 10,
             "min_samples_leaf": 1,
+            "algorithm": "sklearn_random_forest",
+            "problem_type": "regression",
         },
         base_job_name=f"{PIPELINE_NAME}-train",
         role=role_arn,
@@ -472,7 +474,7 @@ def build_pipeline(
     evaluate_processor = ScriptProcessor(
         image_uri=sklearn_image,
         command=["python3"],
-        instance_type=processing_instance_type,
+        instance_type="ml.m5.large",
         instance_count=1,
         max_runtime_in_seconds=3600,
         base_job_name=f"{PIPELINE_NAME}-evaluate",

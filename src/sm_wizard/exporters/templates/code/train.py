@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 from pathlib import Path
 
 import joblib
@@ -175,6 +176,12 @@ def main(argv: list[str] | None = None) -> None:
 
     args.model_dir.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, args.model_dir / "model.joblib")
+    # Ship the serving code inside model.tar.gz: the model's container runs
+    # code/inference.py (SAGEMAKER_PROGRAM) when it is deployed or used for batch transform.
+    serving_code = Path(__file__).with_name("inference.py")
+    if serving_code.exists():
+        (args.model_dir / "code").mkdir(exist_ok=True)
+        shutil.copy2(serving_code, args.model_dir / "code" / "inference.py")
     args.output_data_dir.mkdir(parents=True, exist_ok=True)
     (args.output_data_dir / "metrics.json").write_text(json.dumps(scores, indent=2))
     print(f"saved the model to {args.model_dir / 'model.joblib'}")

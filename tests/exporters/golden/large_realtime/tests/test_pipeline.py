@@ -31,7 +31,7 @@ EXPECTED_STEPS: dict[str, tuple[str, list[str]]] = {
     "DataBiasCheck": (
         "ClarifyCheck",
         [
-            "EngineerFeatures",
+            "PrepareData",
         ],
     ),
     "Tune": (
