@@ -21,6 +21,7 @@ from sm_wizard import __version__
 LAZY_COMMANDS: dict[str, str] = {
     "export": "sm_wizard.tui.commands.export:export",
     "run": "sm_wizard.tui.commands.run:run",
+    "runs": "sm_wizard.tui.commands.run:runs",
     "models": "sm_wizard.tui.commands.models:models",
     "watch": "sm_wizard.tui.commands.watch:watch",
 }

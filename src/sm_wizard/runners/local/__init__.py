@@ -22,17 +22,29 @@ from .engine import LocalEngine, StepState, resolve_parameters
 from .layout import RunLayout, default_run_root
 from .project import is_exported_project, local_engine_for, prepare_project, template_scripts
 from .registry import LocalModelRegistry, ModelPackage, ModelPackageGroup
-from .runs import RunSummary, follow_run, list_runs, open_run, read_events
+from .runs import (
+    AttachedRun,
+    RetriedRun,
+    RunSummary,
+    find_run,
+    follow_run,
+    list_runs,
+    open_run,
+    read_events,
+)
 
 __all__ = [
+    "AttachedRun",
     "LocalEngine",
     "LocalModelRegistry",
     "ModelPackage",
     "ModelPackageGroup",
+    "RetriedRun",
     "RunLayout",
     "RunSummary",
     "StepState",
     "default_run_root",
+    "find_run",
     "follow_run",
     "is_exported_project",
     "list_runs",

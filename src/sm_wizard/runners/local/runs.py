@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sm_wizard.wizard.errors import WizardError
 from sm_wizard.wizard.plan import build_plan
 from sm_wizard.wizard.store import load_config
 
@@ -157,3 +158,57 @@ def open_run(run_dir: Path, *, max_workers: int | None = None) -> LocalEngine:
         caching=info.get("caching"),
         config_path=Path(info["config_path"]) if info.get("config_path") else None,
     )
+
+
+def find_run(run_root: Path, ref: str) -> RunSummary:
+    """The run ``ref`` names under ``run_root``: ``latest``, a full id or a unique prefix."""
+    runs = list_runs(run_root)
+    if not runs:
+        raise WizardError(f"no local runs under {run_root}; start one with sm-wizard run FILE")
+    if ref == "latest":
+        return runs[0]
+    matches = [r for r in runs if r.id == ref] or [r for r in runs if r.id.startswith(ref)]
+    if len(matches) == 1:
+        return matches[0]
+    known = ", ".join(r.id for r in runs[:5])
+    if not matches:
+        raise WizardError(f"no run {ref!r} under {run_root}; recent runs: {known}")
+    raise WizardError(f"{ref!r} matches {len(matches)} runs; give more of the id ({known})")
+
+
+class RetriedRun:
+    """An Engine whose ``run`` retries an earlier run from the steps that did not succeed
+    (what ``sm-wizard run FILE --retry RUN`` drives)."""
+
+    name = "local"
+
+    def __init__(self, run_dir: Path, *, max_workers: int | None = None) -> None:
+        self.engine = open_run(run_dir, max_workers=max_workers)
+        self.run_dir = self.engine.run_dir
+
+    def run(self, emit: Emit, stop: threading.Event) -> str:
+        return self.engine.retry(emit, stop)
+
+    def retry(self, emit: Emit, stop: threading.Event) -> str:
+        return self.engine.retry(emit, stop)
+
+
+class AttachedRun:
+    """An Engine that follows a run another process is executing (``--attach RUN``): it
+    replays what happened so far, then streams new events. Stopping only detaches."""
+
+    name = "local"
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = Path(run_dir)
+
+    def run(self, emit: Emit, stop: threading.Event) -> str:
+        status = follow_run(self.run_dir, emit, stop)
+        if status == "Interrupted":
+            reason = (
+                "the process running this run ended before it finished; continue it with "
+                f"sm-wizard run FILE --retry {self.run_dir.name}"
+            )
+            emit(ExecutionEvent("Failed", engine="local", id=self.run_dir.name, reason=reason))
+            return "Failed"
+        return status

@@ -39,6 +39,26 @@ def local_engine(file: Path, run_dir: Path | None) -> Any:
     return local_engine_for(file, run_root=run_dir)
 
 
+def earlier_run(
+    file: Path, run_dir: Path | None, *, retry_ref: str | None, attach_ref: str | None
+) -> Any:
+    """An engine over an existing local run: retried from its failed steps, or followed."""
+    from sm_wizard.runners.local import AttachedRun, RetriedRun, default_run_root, find_run
+
+    root = run_dir or default_run_root(Path(file).resolve().parent)
+    summary = find_run(root, retry_ref or attach_ref or "latest")
+    if attach_ref:
+        return AttachedRun(summary.run_dir)
+    if summary.status == "Succeeded":
+        raise WizardError(f"run {summary.id} succeeded; there is nothing to retry")
+    if summary.status in ("Executing", "Stopping"):
+        raise WizardError(
+            f"run {summary.id} is still going in another process; follow it with --attach "
+            f"{summary.id}"
+        )
+    return RetriedRun(summary.run_dir)
+
+
 def sagemaker_settings(config: Any, role_arn: str | None, bucket: str | None) -> tuple[str, str]:
     """The role ARN and bucket: options win over ``[project]``; say which one is missing."""
     role = (role_arn or config.project.role_arn or "").strip()
@@ -56,66 +76,12 @@ def sagemaker_settings(config: Any, role_arn: str | None, bucket: str | None) ->
 
 
 def sagemaker_engine(file: Path, config: Any, role_arn: str, bucket: str) -> Any:
-    """The SageMaker engine for this config (``runners.sagemaker``).
-
-    It runs the exported project: FILE's own folder when that is an export (``pipeline.py``
-    and the step scripts beside it), else a fresh export in ``.sm-wizard/sagemaker/`` next
-    to FILE. Local input data is uploaded with the code; the definition is built by the
-    project's ``pipeline.py`` with the real SDK, pointing at the uploaded copies.
-    """
+    """The SageMaker engine for this config (``runners.sagemaker``)."""
     try:
-        from sm_wizard.runners import sagemaker
-        from sm_wizard.runners.sagemaker.engine import SageMakerEngine
+        from sm_wizard.runners.sagemaker.factory import sagemaker_engine_for
     except ImportError as exc:
         raise _missing_engine("sagemaker", exc) from exc
-    factory = getattr(sagemaker, "sagemaker_engine_for", None)
-    if factory is not None:  # the engine's own way, when it offers one
-        return factory(file, role_arn=role_arn, bucket=bucket)
-
-    from sm_wizard.exporters import export_project
-    from sm_wizard.exporters.verify import definition_json
-    from sm_wizard.wizard.plan import build_plan
-
-    plan = build_plan(config)
-    config_dir = Path(file).resolve().parent
-    project = config_dir
-    exported = (project / "pipeline.py").is_file() and all(
-        (project / "code" / script).is_file() for script in plan.scripts
-    )
-    if not exported:
-        project = config_dir / ".sm-wizard" / "sagemaker" / plan.pipeline_name
-        export_project(config, project, config_dir=config_dir, force=True)
-    region = config.project.region
-    prefix = config.project.s3_prefix
-    uri = config.data_collection.input_uri
-    data_files: list[Path] = []
-    input_data_uri: str | None = None
-    if not uri.startswith("s3://"):
-        local = Path(uri) if Path(uri).is_absolute() else config_dir / uri
-        data_files = [local]
-        input_data_uri = f"s3://{bucket}/{prefix}/data/{local.name}"
-
-    def definition(code_uri: str, data_uri: str) -> str:
-        return definition_json(
-            project,
-            bucket=bucket,
-            role_arn=role_arn,
-            region=region,
-            code_s3_prefix=code_uri,
-            input_data_uri=input_data_uri,
-        )
-
-    return SageMakerEngine(
-        pipeline_name=plan.pipeline_name,
-        role_arn=role_arn,
-        bucket=bucket,
-        code_dir=project / "code",
-        definition_provider=definition,
-        prefix=prefix,
-        data_files=data_files,
-        description=config.project.description or None,
-        region=region,
-    )
+    return sagemaker_engine_for(file, config, role_arn=role_arn, bucket=bucket)
 
 
 @click.command()
@@ -135,7 +101,20 @@ def sagemaker_engine(file: Path, config: Any, role_arn: str, bucket: str) -> Any
 @click.option(
     "--run-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for local runs (default: runs/ next to FILE).",
+    help="Folder for local runs (default: .sm-wizard/runs/ next to FILE).",
+)
+@click.option(
+    "--retry",
+    "retry_ref",
+    metavar="RUN",
+    help="Local: continue an earlier run (an id, a prefix or 'latest') from the steps that "
+    "did not succeed; the rest are kept.",
+)
+@click.option(
+    "--attach",
+    "attach_ref",
+    metavar="RUN",
+    help="Local: follow a run another sm-wizard process is executing (an id or 'latest').",
 )
 def run(
     file: Path,
@@ -145,6 +124,8 @@ def run(
     role_arn: str | None,
     bucket: str | None,
     run_dir: Path | None,
+    retry_ref: str | None,
+    attach_ref: str | None,
 ) -> None:
     """Run FILE's pipeline and stream every step's status.
 
@@ -157,11 +138,18 @@ def run(
 
     config = load_config(file)
     plan = build_plan(config)
-    if engine_name == "local":
+    if retry_ref and attach_ref:
+        raise WizardError("choose one of --retry and --attach")
+    if engine_name == "local" and (retry_ref or attach_ref):
+        engine = earlier_run(file, run_dir, retry_ref=retry_ref, attach_ref=attach_ref)
+    elif engine_name == "local":
         engine = local_engine(file, run_dir)
     else:
-        if run_dir is not None:
-            raise WizardError("--run-dir is for --engine local; SageMaker runs keep outputs in S3")
+        if run_dir is not None or retry_ref or attach_ref:
+            raise WizardError(
+                "--run-dir, --retry and --attach are for --engine local; on SageMaker use "
+                "sm-wizard watch EXECUTION_ARN (r retries a failed execution)"
+            )
         role, where = sagemaker_settings(config, role_arn, bucket)
         engine = sagemaker_engine(file, config, role, where)
 
@@ -179,3 +167,26 @@ def run(
 
         code = run_monitor(engine, plan, plan.pipeline_name)
     sys.exit(code)
+
+
+@click.command()
+@click.argument("file", type=CONFIG_FILE)
+@click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def runs(file: Path, run_dir: Path | None, as_json: bool) -> None:
+    """The local runs of FILE's pipeline, newest first (retry or attach to one by its id)."""
+    import json
+
+    from sm_wizard.runners.local import default_run_root, list_runs
+
+    summaries = list_runs(run_dir or default_run_root(Path(file).resolve().parent))
+    if as_json:
+        click.echo(json.dumps({"runs": [r.to_dict() for r in summaries]}, indent=2))
+        return
+    if not summaries:
+        click.echo(f"no local runs yet; start one with: sm-wizard run {file}")
+        return
+    for summary in summaries:
+        reason = f"  {summary.reason.splitlines()[-1]}" if summary.reason else ""
+        click.echo(f"{summary.id}  {summary.status:<11} try {summary.attempt}{reason}")
+    click.echo(f"retry one: sm-wizard run {file} --retry ID    follow one: --attach ID")
