@@ -205,6 +205,10 @@ class Plan:
                     frontier.append(step.name)
         return found
 
+    def upstream(self, name: str) -> set[str]:
+        """Every step ``name`` (transitively) depends on."""
+        return _ancestors(self.step(name), {s.name: s for s in self.steps})
+
     def levels(self) -> list[list[str]]:
         """Steps grouped by depth: each level depends only on earlier levels."""
         depth: dict[str, int] = {}

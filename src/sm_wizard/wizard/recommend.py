@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol, get_args
+from typing import get_args
 
 from .catalog import Service, services_for_stage
 from .config import Profile
@@ -20,7 +20,6 @@ __all__ = [
     "LARGE_DATA_GB",
     "LARGE_PARQUET_GB",
     "Pick",
-    "ProfileLike",
     "StageRecommendation",
     "recommend",
     "recommendations_to_json_dict",
@@ -33,23 +32,6 @@ longer practical: preparation moves to Spark."""
 LARGE_PARQUET_GB = 10.0
 """Parquet is compressed and columnar: 10 GB of Parquet is typically 50 GB or more once loaded, so
 Parquet reaches Spark scale sooner."""
-
-
-class ProfileLike(Protocol):
-    """The attributes of DESIGN.md's ``[profile]`` table (``config.Profile`` has exactly these)."""
-
-    data_source: str
-    data_format: str
-    data_size_gb: float
-    problem_type: str
-    experience: str
-    prefer_low_code: bool
-    prediction_mode: str
-    traffic: str
-    models_count: int
-    explainability_required: bool
-    retraining: str
-    share_features: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +93,7 @@ _FORMAT_WORDS = {
 }
 
 
-def _choice(profile: ProfileLike, name: str) -> str:
+def _choice(profile: Profile, name: str) -> str:
     raw = getattr(profile, name)
     value = str(raw.value if isinstance(raw, Enum) else raw)
     if value not in _CHOICES[name]:
@@ -145,7 +127,7 @@ class _Answers:
     share_features: bool
 
     @classmethod
-    def of(cls, profile: ProfileLike) -> _Answers:
+    def of(cls, profile: Profile) -> _Answers:
         """Read ``profile``; ``ValueError`` names a field whose value is not a known choice."""
         return cls(
             data_source=_choice(profile, "data_source"),
@@ -736,7 +718,7 @@ _RULES = {
 }
 
 
-def recommend(profile: ProfileLike) -> list[StageRecommendation]:
+def recommend(profile: Profile) -> list[StageRecommendation]:
     """Recommended services and alternatives for all nine stages, in stage order.
 
     Raises ``ValueError`` naming the field when a profile value is not one of DESIGN.md's choices.

@@ -360,19 +360,10 @@ class LocalEngine:
         condition has not been evaluated."""
         conditions = [self._states[s.name] for s in self.plan.steps if s.kind == "Condition"]
         for condition in conditions:
-            if condition.outcome is not None and condition.name in self._ancestors(step):
+            if condition.outcome is not None and condition.name in self.plan.upstream(step.name):
                 return condition.outcome == (step.branch == "if")
         return None
 
-    def _ancestors(self, step: PlanStep) -> set[str]:
-        found: set[str] = set()
-        frontier = list(step.depends_on)
-        while frontier:
-            name = frontier.pop()
-            if name not in found:
-                found.add(name)
-                frontier.extend(self.plan.step(name).depends_on)
-        return found
 
     def _skip_unreachable(self) -> None:
         """Mark steps of the branch not taken (and what follows them) as Skipped."""
