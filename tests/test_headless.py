@@ -345,7 +345,7 @@ def test_run_dir_is_only_for_the_local_engine(runner: CliRunner, demo_file: Path
         ["run", str(demo_file), "--engine", "sagemaker", "--run-dir", str(tmp_path / "r")],
     )
     assert result.exit_code == 2
-    assert "--run-dir is for --engine local" in result.output
+    assert "--run-dir, --retry and --attach are for --engine local" in result.output
 
 
 def test_run_json_streams_the_engine_and_exits_with_its_code(
