@@ -10,6 +10,7 @@ the code; the definition is built by the project's own ``pipeline.py`` with the 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sm_wizard.exporters import export_project
 from sm_wizard.exporters.verify import definition_json
@@ -33,8 +34,14 @@ def project_for(config_path: Path, config: WizardConfig, plan: Plan) -> Path:
 
 
 def sagemaker_engine_for(
-    config_path: Path, config: WizardConfig, *, role_arn: str, bucket: str
+    config_path: Path,
+    config: WizardConfig,
+    *,
+    role_arn: str,
+    bucket: str,
+    **engine_options: Any,
 ) -> SageMakerEngine:
+    """``engine_options`` go to ``SageMakerEngine`` (poll settings, clock, profile...)."""
     plan = build_plan(config)
     project = project_for(config_path, config, plan)
     config_dir = Path(config_path).resolve().parent
@@ -68,4 +75,5 @@ def sagemaker_engine_for(
         data_files=data_files,
         description=config.project.description or None,
         region=region,
+        **engine_options,
     )
