@@ -135,3 +135,32 @@ def test_ctrl_c_detaches_with_exit_130(aws, fake, cli, monkeypatch):
     result = cli.invoke(watch, [arn, "--headless"])
     assert result.exit_code == 130
     assert "keeps running in AWS" in result.stderr and arn in result.stderr
+
+
+def test_stop_from_the_command_line(aws, fake, cli):
+    arn = _execution(aws, fake)
+    result = cli.invoke(watch, [arn, "--stop", "--json"])
+    events = [from_dict(json.loads(line)) for line in result.stdout.splitlines()]
+    assert events[-1].type == "execution" and events[-1].status == "Stopped"
+    assert "StopPipelineExecution" in fake.requests
+    assert result.exit_code == 130
+
+
+def test_retry_from_the_command_line(aws, fake, cli):
+    arn = _execution(aws, fake, Train={"fail_reason": "AlgorithmError: bad label"})
+    assert cli.invoke(watch, [arn, "--json"]).exit_code == 1
+    result = cli.invoke(watch, [arn, "--retry", "--json"])
+    assert "RetryPipelineExecution" in fake.requests
+    last = from_dict(json.loads(result.stdout.splitlines()[-1]))
+    assert last.type == "execution" and last.status in ("Succeeded", "Failed")
+
+
+def test_retry_of_a_running_execution_is_refused(aws, fake, cli):
+    arn = _execution(aws, fake)
+    result = cli.invoke(watch, [arn, "--retry", "--headless"])
+    assert result.exit_code == 2 and "can be retried" in result.output
+
+
+def test_stop_and_retry_exclude_each_other(fake, cli):
+    result = cli.invoke(watch, ["--pipeline", "demo", "--stop", "--retry"])
+    assert result.exit_code == 2

@@ -130,13 +130,24 @@ def _choose_execution(pipeline_name: str, aws: Any, *, interactive: bool) -> str
 # --------------------------------------------------------------------------- running
 
 
-def _follow_headless(watcher: Any, emit: Callable[[RunEvent], None]) -> int:
-    """Run the watcher in a thread so Ctrl+C can detach at once, then map the exit code."""
+def _follow_headless(
+    watcher: Any, emit: Callable[[RunEvent], None], *, action: str | None = None
+) -> int:
+    """Run the watcher in a thread so Ctrl+C can detach at once, then map the exit code.
+
+    ``action``: ``"stop"`` asks SageMaker to stop the execution first (StopPipelineExecution),
+    ``"retry"`` re-runs its failed steps (RetryPipelineExecution); both then follow it."""
     outcome: dict[str, Any] = {}
+    stop = threading.Event()
+    if action == "stop":
+        stop.set()
 
     def work() -> None:
         try:
-            outcome["status"] = watcher.run(emit, threading.Event())
+            if action == "retry":
+                outcome["status"] = watcher.retry(emit, stop)
+            else:
+                outcome["status"] = watcher.run(emit, stop)
         except BaseException as exc:  # handed to the main thread
             outcome["error"] = exc
 
@@ -195,8 +206,14 @@ def watch_main(
     headless: bool,
     as_json: bool,
     show_logs: bool,
+    action: str | None = None,
 ) -> int:
-    """The whole command without click; returns the exit code, raises ``WizardError``."""
+    """The whole command without click; returns the exit code, raises ``WizardError``.
+
+    ``action`` (``"stop"`` or ``"retry"``) acts on the execution first, then follows it
+    with live lines (the monitor offers the same as the keys s and r)."""
+    if action:
+        headless = headless or not as_json
     from sm_wizard.runners.sagemaker.aws import AwsSession
     from sm_wizard.runners.sagemaker.watcher import SageMakerWatcher, parse_execution_arn
 
@@ -231,7 +248,7 @@ def watch_main(
             "The monitor screen is not available in this build; showing live lines instead.",
             err=True,
         )
-    return _follow_headless(watcher, _printer(as_json, show_logs))
+    return _follow_headless(watcher, _printer(as_json, show_logs), action=action)
 
 
 @click.command("watch")
@@ -255,6 +272,18 @@ def watch_main(
     show_default=True,
     help="Headless: include the log lines of running steps.",
 )
+@click.option(
+    "--stop",
+    "stop_execution",
+    is_flag=True,
+    help="Stop the execution (StopPipelineExecution), then follow it to Stopped.",
+)
+@click.option(
+    "--retry",
+    "retry_execution",
+    is_flag=True,
+    help="Retry a failed or stopped execution from its failed steps, then follow it.",
+)
 @click.pass_context
 def watch(
     ctx: click.Context,
@@ -265,6 +294,8 @@ def watch(
     headless: bool,
     as_json: bool,
     show_logs: bool,
+    stop_execution: bool,
+    retry_execution: bool,
 ) -> None:
     """Live view of a SageMaker pipeline execution, also of pipelines sm-wizard did not make.
 
@@ -272,6 +303,9 @@ def watch(
     """
     if headless and as_json:
         raise click.UsageError("--headless and --json exclude each other (--json is headless).")
+    if stop_execution and retry_execution:
+        raise click.UsageError("--stop and --retry exclude each other.")
+    action = "stop" if stop_execution else "retry" if retry_execution else None
     try:
         code = watch_main(
             execution_arn,
@@ -281,6 +315,7 @@ def watch(
             headless=headless,
             as_json=as_json,
             show_logs=show_logs,
+            action=action,
         )
     except WizardError as err:
         click.echo(f"{err.title}: {err.message}", err=True)
