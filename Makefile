@@ -18,6 +18,7 @@ wizard: setup  ## set up, then open the wizard (runs pipelines locally by defaul
 
 test: setup  ## set up, then run the whole test suite (offline)
 	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/python -m pytest -n auto -q
 
 lint: setup

@@ -364,7 +364,6 @@ class LocalEngine:
                 return condition.outcome == (step.branch == "if")
         return None
 
-
     def _skip_unreachable(self) -> None:
         """Mark steps of the branch not taken (and what follows them) as Skipped."""
         with self._lock:
