@@ -168,6 +168,9 @@ class MonitorScreen(Screen[str]):
         Binding("s", "stop", "Stop", id="monitor.stop"),
         Binding("r", "retry", "Retry", id="monitor.retry"),
         Binding("q", "quit_monitor", "Quit", id="monitor.quit"),
+        # the app's own ctrl+q still does the quitting; this only keeps the footer from
+        # listing "Quit" twice (a screen binding shadows the app's in the footer)
+        Binding("ctrl+q", "quit_monitor", "Quit", show=False, priority=True, id="monitor.quit2"),
     ]
 
     class Closed(Message):
