@@ -12,7 +12,16 @@ import pytest
 from export_cases import CASES, GOLDEN_DIR, Case
 
 from sm_wizard.exporters import ExportError, data_files, render_project
-from sm_wizard.exporters.render import CODE_DIR, comment, markdown, py, snake
+from sm_wizard.exporters.render import (
+    CODE_DIR,
+    LAMBDA_HANDLER,
+    OFFLINE_HARNESS,
+    TEMPLATES_DIR,
+    comment,
+    markdown,
+    py,
+    snake,
+)
 from sm_wizard.wizard.catalog import load_catalog
 from sm_wizard.wizard.plan import build_plan
 from sm_wizard.wizard.store import load_config
@@ -22,9 +31,21 @@ from sm_wizard.wizard.validation import validate_or_raise
 RUFF = [sys.executable, "-m", "ruff"]
 
 
+def _verbatim_source(path: str) -> Path | None:
+    """The package file a scaffold file is copied from unchanged, if it is one."""
+    if path.startswith("code/"):
+        return CODE_DIR / path.removeprefix("code/")
+    if path == "tests/offline.py":
+        return OFFLINE_HARNESS
+    if path == LAMBDA_HANDLER:
+        return TEMPLATES_DIR / "scaffold" / LAMBDA_HANDLER
+    return None
+
+
 def _golden_files(files: dict[str, str]) -> dict[str, str]:
-    # code/ belongs to the step scripts' own tests: here it must only be a faithful copy.
-    return {path: text for path, text in files.items() if not path.startswith("code/")}
+    # Copied files (the step scripts, the offline harness, the Lambda handler) have their own
+    # tests: here they must only be faithful copies, so the golden trees hold rendered files.
+    return {path: text for path, text in files.items() if _verbatim_source(path) is None}
 
 
 def test_golden_tree(case: Case, update_golden: bool) -> None:
@@ -48,11 +69,13 @@ def test_golden_tree(case: Case, update_golden: bool) -> None:
 def test_step_scripts_are_copied_byte_for_byte(case: Case) -> None:
     code = {p: t for p, t in case.files.items() if p.startswith("code/")}
     assert {p.removeprefix("code/") for p in code} >= set(case.plan.scripts)
-    for path, text in code.items():
-        assert text.encode("utf-8") == (CODE_DIR / path.removeprefix("code/")).read_bytes()
-        assert (case.project / path).read_bytes() == (
-            CODE_DIR / path.removeprefix("code/")
-        ).read_bytes()
+    assert "tests/offline.py" in case.files
+    for path, text in case.files.items():
+        source = _verbatim_source(path)
+        if source is None:
+            continue
+        assert text.encode("utf-8") == source.read_bytes()
+        assert (case.project / path).read_bytes() == source.read_bytes()
 
 
 def test_rendering_is_byte_identical_twice(case: Case) -> None:

@@ -317,7 +317,7 @@ def _context(plan: Plan, config: WizardConfig) -> dict[str, Any]:
         "step_table": _step_table(plan),
         "expected_graph": [(s.name, s.kind, sorted(s.depends_on)) for s in plan.steps],
         "deploy": _deploy_view(config, selected, model_step),
-        "monitoring": _monitoring_view(config, selected),
+        "monitoring": _monitoring_view(plan, config, selected),
         "feature_store": _feature_store_view(plan, config, selected),
         "autopilot": _autopilot_view(plan, config, selected),
         "readme": _readme_view(plan, config, extra_scripts),
@@ -709,10 +709,12 @@ def _deploy_view(config: WizardConfig, selected: set[str], model_step: PlanStep)
     }
 
 
-def _monitoring_view(config: WizardConfig, selected: set[str]) -> dict[str, Any]:
+def _monitoring_view(plan: Plan, config: WizardConfig, selected: set[str]) -> dict[str, Any]:
     monitoring = config.monitoring
     return {
-        "model_monitor": "model-monitor" in config.monitoring.services,
+        # a monitoring schedule only when chosen for the monitoring stage (an evaluation-only
+        # Model Monitor choice gives the data-quality baseline step, not a schedule)
+        "model_monitor": "model-monitor" in plan.services["monitoring"],
         "cloudwatch": "cloudwatch" in selected,
         "endpoint": any(s in selected for s in ENDPOINT_SERVICES),
         "schedule": monitoring.schedule,

@@ -406,17 +406,9 @@ _MISSING = object()
 
 
 def starter_range(doc: dict[str, Any]) -> dict[str, Any]:
-    """A first tuning range for the chosen algorithm: its first continuous hyperparameter
-    (the learning rate for XGBoost) over the bounds the algorithm accepts."""
+    """A first tuning range for the chosen algorithm (see ``Algorithm.starter_range``)."""
     from sm_wizard.wizard.algorithms import ALGORITHMS
 
     algorithm_id = doc.get("training", {}).get("algorithm", "xgboost")
     algorithm = ALGORITHMS.get(algorithm_id, ALGORITHMS["xgboost"])
-    ranged = [h for h in algorithm.hyperparameters if h.low is not None and h.high is not None]
-    hp = next((h for h in ranged if h.type == "continuous"), ranged[0])
-    return {
-        "name": hp.name,
-        "type": hp.type,
-        "min_value": float(hp.low),  # type: ignore[arg-type]
-        "max_value": float(hp.high),  # type: ignore[arg-type]
-    }
+    return dict(algorithm.starter_range() or {})

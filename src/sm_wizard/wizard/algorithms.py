@@ -8,6 +8,7 @@ uses to find them (metric definitions).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,6 +23,13 @@ class Hyperparameter:
     low: float | None = None
     high: float | None = None
     help: str = ""
+
+    def full_range(self) -> dict[str, str | float]:
+        """A ``[[tuning.ranges]]`` entry over every value this hyperparameter accepts."""
+        entry: dict[str, str | float] = {"name": self.name, "type": self.type}
+        if self.low is not None and self.high is not None and self.type != "categorical":
+            entry |= {"min_value": float(self.low), "max_value": float(self.high)}
+        return entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +46,14 @@ class Algorithm:
 
     def known(self, name: str) -> Hyperparameter | None:
         return next((h for h in self.hyperparameters if h.name == name), None)
+
+    def starter_range(self, taken: Collection[str] = ()) -> dict[str, str | float] | None:
+        """A tuning range to start from: the first continuous hyperparameter not yet
+        ``taken`` (the learning rate for XGBoost), over its accepted bounds."""
+        free = [h for h in self.hyperparameters if h.name not in taken]
+        if not free:
+            return None
+        return next((h for h in free if h.type == "continuous"), free[0]).full_range()
 
 
 XGBOOST = Algorithm(

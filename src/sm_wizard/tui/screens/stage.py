@@ -484,14 +484,10 @@ class RangesEditor(Vertical):
 
         algorithm = ALGORITHMS[_algorithm(self.session)]
         used = {r.get("name") for r in self._ranges() if isinstance(r, dict)}
-        free = [h for h in algorithm.hyperparameters if h.name not in used]
-        if not free:
+        entry = algorithm.starter_range(taken=used)
+        if entry is None:
             self.notify("Every hyperparameter of this algorithm has a range already.")
             return
-        hp = next((h for h in free if h.type == "continuous"), free[0])
-        entry: dict[str, Any] = {"name": hp.name, "type": hp.type}
-        if hp.low is not None and hp.high is not None and hp.type != "categorical":
-            entry |= {"min_value": float(hp.low), "max_value": float(hp.high)}
         self._store([*self._ranges(), entry], focus=len(self._ranges()))
 
     @on(Button.Pressed, ".remove-range")
