@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from datetime import datetime
 from typing import IO, Any
@@ -67,7 +68,7 @@ def _clock(iso: str) -> str:
 # --------------------------------------------------------------------------- sinks
 
 
-class _Sink:
+class _Sink(ABC):
     """Where events go. ``emit`` is called from the engine's threads, under ``lock``."""
 
     def __init__(self) -> None:
@@ -89,16 +90,17 @@ class _Sink:
             self.last_execution = event
         self.write(event)
 
-    def write(self, event: RunEvent) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def write(self, event: RunEvent) -> None:
+        """Show one event (called under the lock, never after the final one)."""
 
-    def start(self) -> None:
+    def start(self) -> None:  # noqa: B027 - an optional hook
         pass
 
-    def tick(self) -> None:
+    def tick(self) -> None:  # noqa: B027 - an optional hook
         pass
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - an optional hook
         pass
 
     def say(self, message: str) -> None:
