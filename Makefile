@@ -17,13 +17,13 @@ wizard: setup  ## set up, then open the wizard (runs pipelines locally by defaul
 	$(BIN)/sm-wizard
 
 test: setup  ## set up, then run the whole test suite (offline)
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check wizard exporters runners tui tests bench scripts
+	$(BIN)/ruff format --check wizard exporters runners tui tests bench scripts
 	$(BIN)/python -m pytest -n auto -q
 
 lint: setup
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check wizard exporters runners tui tests bench scripts
+	$(BIN)/ruff format --check wizard exporters runners tui tests bench scripts
 
 bench: setup  ## benchmarks: each prints ratios against a baseline measured in the same run
 	$(BIN)/python -m pytest -m bench -q -p no:randomly

@@ -26,12 +26,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from sm_wizard.exporters import export_project, render_project
-from sm_wizard.exporters.verify import verify_project
-from sm_wizard.wizard.plan import build_plan
-from sm_wizard.wizard.store import load_config, save_config
-from sm_wizard.wizard.templates import template_document, write_template_data
-from sm_wizard.wizard.validation import validate_or_raise
+from exporters import export_project, render_project
+from exporters.verify import verify_project
+from wizard.plan import build_plan
+from wizard.store import load_config, save_config
+from wizard.templates import template_document, write_template_data
+from wizard.validation import validate_or_raise
 
 VERIFY_TARGET = 1.3
 OFFLINE_ENVIRONMENT = {

@@ -31,14 +31,14 @@ import threading
 import time
 from pathlib import Path
 
-from sm_wizard.runners.events import to_json
-from sm_wizard.runners.local import local_engine_for
-from sm_wizard.runners.local.containers import container_script
-from sm_wizard.runners.local.jobs import pack_model
-from sm_wizard.runners.local.project import TEMPLATES_CODE_DIR
-from sm_wizard.wizard.plan import build_plan
-from sm_wizard.wizard.store import load_config, write_document
-from sm_wizard.wizard.templates import template_document, write_template_data
+from runners.events import to_json
+from runners.local import local_engine_for
+from runners.local.containers import container_script
+from runners.local.jobs import pack_model
+from runners.local.project import TEMPLATES_CODE_DIR
+from wizard.plan import build_plan
+from wizard.store import load_config, write_document
+from wizard.templates import template_document, write_template_data
 
 
 def make_demo(folder: Path) -> Path:

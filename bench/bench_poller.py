@@ -23,11 +23,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sm_wizard.runners.events import RunEvent
-from sm_wizard.runners.sagemaker.clock import RequestBudget, SimulatedClock
-from sm_wizard.runners.sagemaker.logs import LOG_GROUPS, LogTailer
-from sm_wizard.runners.sagemaker.poller import Poller
-from sm_wizard.runners.sagemaker.simulated import (
+from runners.events import RunEvent
+from runners.sagemaker.clock import RequestBudget, SimulatedClock
+from runners.sagemaker.logs import LOG_GROUPS, LogTailer
+from runners.sagemaker.poller import Poller
+from runners.sagemaker.simulated import (
     ScriptedExecution,
     ScriptedStep,
     SimulatedAws,

@@ -1,4 +1,4 @@
-"""How much ``import sm_wizard.wizard`` and ``sm-wizard validate`` cost, over ``python -c pass``.
+"""How much ``import wizard`` and ``sm-wizard validate`` cost, over ``python -c pass``.
 
 Each command runs in a fresh interpreter, interleaved, N times; we compare medians measured
 in the same run. Target (issue 2): the import adds at most 150 ms.
@@ -17,10 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-IMPORT = (
-    "import sm_wizard.wizard.config, sm_wizard.wizard.plan, sm_wizard.wizard.store, "
-    "sm_wizard.wizard.validation, sm_wizard.wizard.recommend"
-)
+IMPORT = "import wizard.config, wizard.plan, wizard.store, wizard.validation, wizard.recommend"
 
 
 # Measure what users get: Python caching bytecode (a PYTHONDONTWRITEBYTECODE in the
@@ -38,17 +35,17 @@ def measure(runs: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "w.toml"
         subprocess.run(
-            [sys.executable, "-m", "sm_wizard.tui.cli", "init", "--out", str(config)],
+            [sys.executable, "-m", "tui.cli", "init", "--out", str(config)],
             check=True,
             capture_output=True,
         )
         commands = {
             "baseline (python -c pass)": [sys.executable, "-c", "pass"],
-            "import sm_wizard.wizard": [sys.executable, "-c", IMPORT],
+            "import wizard": [sys.executable, "-c", IMPORT],
             "sm-wizard validate demo": [
                 sys.executable,
                 "-m",
-                "sm_wizard.tui.cli",
+                "tui.cli",
                 "validate",
                 str(config),
             ],
@@ -73,7 +70,7 @@ def main() -> int:
             f"{name:<28} {value * 1000:7.1f} ms   ratio {value / base:5.2f}   "
             f"adds {(value - base) * 1000:6.1f} ms"
         )
-    added = (medians["import sm_wizard.wizard"] - base) * 1000
+    added = (medians["import wizard"] - base) * 1000
     print(f"import adds {added:.0f} ms (target <= 150 ms): {'OK' if added <= 150 else 'OVER'}")
     return 0 if added <= 150 else 1
 

@@ -46,12 +46,12 @@ BARE_APP = textwrap.dedent(
     """
 )
 
-WIZARD_APP = 'import sys; sys.argv = ["sm-wizard"]; from sm_wizard.tui.cli import main; main()'
+WIZARD_APP = 'import sys; sys.argv = ["sm-wizard"]; from tui.cli import main; main()'
 
 FORM_APP = textwrap.dedent(
     """
-    from sm_wizard.tui.app import WizardApp
-    from sm_wizard.tui.session import Session
+    from tui.app import WizardApp
+    from tui.session import Session
 
     session = Session.from_template("demo")
     session.screen = "profile"

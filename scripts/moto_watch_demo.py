@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT / "tests" / "sagemaker"))
 
 from sagemaker_fake import ACCOUNT, REGION, SageMakerFake  # noqa: E402
 
-from sm_wizard.runners.sagemaker.clock import SystemClock  # noqa: E402
-from sm_wizard.runners.sagemaker.simulated import (  # noqa: E402
+from runners.sagemaker.clock import SystemClock  # noqa: E402
+from runners.sagemaker.simulated import (  # noqa: E402
     ScriptedStep,
     sequential_steps,
 )

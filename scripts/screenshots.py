@@ -27,8 +27,8 @@ async def _shoot(
     prepare: Callable[..., Awaitable[None]] | None = None,
     doc: dict | None = None,
 ) -> Path:
-    from sm_wizard.tui.app import WizardApp
-    from sm_wizard.tui.session import Session, screen_order
+    from tui.app import WizardApp
+    from tui.session import Session, screen_order
 
     session = None
     if screen is not None:
@@ -48,8 +48,8 @@ async def _shoot(
 
 
 async def _main(out: Path, size: tuple[int, int]) -> list[Path]:
-    from sm_wizard.wizard.stages import STAGES
-    from sm_wizard.wizard.templates import template_document
+    from wizard.stages import STAGES
+    from wizard.templates import template_document
 
     async def quit_question(pilot) -> None:
         await pilot.press("ctrl+q")

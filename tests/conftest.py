@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sm_wizard.wizard.templates import template_document
+from wizard.templates import template_document
 
 
 @pytest.fixture(autouse=True)
@@ -32,8 +32,8 @@ def demo_doc() -> dict:
 @pytest.fixture
 def demo_file(tmp_path: Path) -> Path:
     """The demo config and its sample data written into a temp folder."""
-    from sm_wizard.wizard.store import write_document
-    from sm_wizard.wizard.templates import write_template_data
+    from wizard.store import write_document
+    from wizard.templates import write_template_data
 
     path = tmp_path / "wizard.toml"
     write_document(path, template_document("demo"))

@@ -19,6 +19,6 @@ def test_domain_import_budget():
     sys.modules["bench_startup"] = module
     spec.loader.exec_module(module)
     medians = module.measure(runs=9)
-    added = medians["import sm_wizard.wizard"] - medians["baseline (python -c pass)"]
+    added = medians["import wizard"] - medians["baseline (python -c pass)"]
     print({k: round(v * 1000, 1) for k, v in medians.items()})
     assert added <= 0.150

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sm_wizard.runners.events import (
+from runners.events import (
     ExecutionEvent,
     LogEvent,
     MetricEvent,
@@ -22,9 +22,9 @@ from sm_wizard.runners.events import (
     StepEvent,
     from_dict,
 )
-from sm_wizard.tui.cli import main
-from sm_wizard.tui.headless import run_headless
-from sm_wizard.wizard.errors import WizardError
+from tui.cli import main
+from tui.headless import run_headless
+from wizard.errors import WizardError
 
 
 class FakeEngine:
@@ -182,7 +182,7 @@ def test_engine_errors_end_with_a_failed_event_and_their_exit_code(capsys) -> No
 
 def test_tool_logs_go_to_stderr_not_into_the_json(capsys) -> None:
     def warn(stop: threading.Event) -> None:
-        logging.getLogger("sm_wizard.runners.test").warning("retrying a throttled call")
+        logging.getLogger("runners.test").warning("retrying a throttled call")
 
     engine = FakeEngine(
         [
@@ -351,7 +351,7 @@ def test_run_dir_is_only_for_the_local_engine(runner: CliRunner, demo_file: Path
 def test_run_json_streams_the_engine_and_exits_with_its_code(
     runner: CliRunner, demo_file: Path, monkeypatch
 ) -> None:
-    from sm_wizard.tui.commands import run as run_command
+    from tui.commands import run as run_command
 
     made: dict = {}
 
@@ -376,8 +376,8 @@ def test_run_an_invalid_config_exits_2(runner: CliRunner, tmp_path: Path) -> Non
 
 
 def test_sagemaker_engine_runs_an_export_of_the_config(demo_file: Path) -> None:
-    from sm_wizard.tui.commands.run import sagemaker_engine
-    from sm_wizard.wizard.store import load_config
+    from tui.commands.run import sagemaker_engine
+    from wizard.store import load_config
 
     config = load_config(demo_file)
     role = "arn:aws:iam::123456789012:role/SageMakerRole"

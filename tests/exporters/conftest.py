@@ -30,10 +30,10 @@ from export_cases import (
     verify_broken_pipeline,
 )
 
-from sm_wizard.exporters import export_project, render_project
-from sm_wizard.exporters.verify import VerifyResult, verify_project
-from sm_wizard.wizard.plan import build_plan
-from sm_wizard.wizard.store import load_config
+from exporters import export_project, render_project
+from exporters.verify import VerifyResult, verify_project
+from wizard.plan import build_plan
+from wizard.store import load_config
 
 # The golden trees hold exported projects, tests included: they are data here, not tests.
 collect_ignore_glob = ["golden/*"]

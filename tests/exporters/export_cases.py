@@ -8,11 +8,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sm_wizard.wizard.config import WizardConfig
-from sm_wizard.wizard.plan import Plan
-from sm_wizard.wizard.store import load_config, save_config
-from sm_wizard.wizard.templates import template_document, write_template_data
-from sm_wizard.wizard.validation import validate_or_raise
+from wizard.config import WizardConfig
+from wizard.plan import Plan
+from wizard.store import load_config, save_config
+from wizard.templates import template_document, write_template_data
+from wizard.validation import validate_or_raise
 
 HERE = Path(__file__).parent
 CASES_DIR = HERE / "cases"
@@ -98,7 +98,7 @@ _STAGE_SERVICES = {
 def random_document(rng) -> dict:
     """A config document drawn from ``rng`` (a ``random.Random``): usually valid, varied in
     names, columns, thresholds, algorithms, tuning and services."""
-    from sm_wizard.wizard.algorithms import ALGORITHMS, training_metrics
+    from wizard.algorithms import ALGORITHMS, training_metrics
 
     problem = rng.choice(("binary_classification", "multiclass_classification", "regression"))
     algorithm = rng.choice(tuple(ALGORITHMS))
@@ -247,7 +247,7 @@ def _copy(project: Path, factory, name: str) -> Path:
 
 def verify_broken_pipeline(case: Case, factory):
     """A classic SDK mistake (a pipeline parameter inside an f-string), verified."""
-    from sm_wizard.exporters.verify import verify_project
+    from exporters.verify import verify_project
 
     project = _copy(case.project, factory, "broken")
     source = (project / "pipeline.py").read_text("utf-8")
@@ -275,7 +275,7 @@ def run_scaffold_tests(case: Case, factory) -> subprocess.CompletedProcess[str]:
 def live_definition(case: Case) -> str:
     """definition_json as the SageMaker engine calls it (code already in S3, so nothing is
     uploaded and fake credentials suffice)."""
-    from sm_wizard.exporters.verify import definition_json
+    from exporters.verify import definition_json
 
     return definition_json(
         case.project,
@@ -304,9 +304,9 @@ def build_fuzzed(seed: int, factory):
     """Export and verify the random config of ``seed``."""
     import random
 
-    from sm_wizard.exporters import export_project
-    from sm_wizard.exporters.verify import verify_project
-    from sm_wizard.wizard.plan import build_plan
+    from exporters import export_project
+    from exporters.verify import verify_project
+    from wizard.plan import build_plan
 
     config = validate_or_raise(random_document(random.Random(seed)))
     project = factory.mktemp(f"fuzz-{seed}")

@@ -21,10 +21,10 @@ from export_cases import random_document
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from sm_wizard.exporters import render_project, write_project
-from sm_wizard.wizard.plan import build_plan
-from sm_wizard.wizard.templates import template_document
-from sm_wizard.wizard.validation import validate_document, validate_or_raise
+from exporters import render_project, write_project
+from wizard.plan import build_plan
+from wizard.templates import template_document
+from wizard.validation import validate_document, validate_or_raise
 
 REFERENCE_SEEDS = range(150)
 # Files that are copied, not rendered: no person's value reaches them.

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from export_cases import CASES, GOLDEN_DIR, Case
 
-from sm_wizard.exporters import ExportError, data_files, render_project
-from sm_wizard.exporters.render import (
+from exporters import ExportError, data_files, render_project
+from exporters.render import (
     CODE_DIR,
     LAMBDA_HANDLER,
     OFFLINE_HARNESS,
@@ -22,11 +22,11 @@ from sm_wizard.exporters.render import (
     py,
     snake,
 )
-from sm_wizard.wizard.catalog import load_catalog
-from sm_wizard.wizard.plan import build_plan
-from sm_wizard.wizard.store import load_config
-from sm_wizard.wizard.templates import template_document
-from sm_wizard.wizard.validation import validate_or_raise
+from wizard.catalog import load_catalog
+from wizard.plan import build_plan
+from wizard.store import load_config
+from wizard.templates import template_document
+from wizard.validation import validate_or_raise
 
 RUFF = [sys.executable, "-m", "ruff"]
 

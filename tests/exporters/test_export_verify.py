@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from export_cases import FUZZ_BUILD_SEEDS, Case
 
-from sm_wizard.exporters.verify import (
+from exporters.verify import (
     Problem,
     StepInfo,
     VerifyError,
@@ -68,7 +68,7 @@ def test_definition_details(verified: dict[str, VerifyResult]) -> None:
 
 
 def _all_steps(definition):
-    from sm_wizard.exporters.verify import iter_steps
+    from exporters.verify import iter_steps
 
     return [step for step, _, _ in iter_steps(definition)]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sm_wizard.exporters import ExportConflict, write_project
-from sm_wizard.wizard.errors import WizardError
+from exporters import ExportConflict, write_project
+from wizard.errors import WizardError
 
 
 def _tree(root: Path) -> dict[str, bytes]:

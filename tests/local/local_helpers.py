@@ -7,10 +7,10 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from sm_wizard.runners.events import RunEvent, StepEvent
-from sm_wizard.runners.local import LocalEngine, local_engine_for
-from sm_wizard.wizard.store import write_document
-from sm_wizard.wizard.templates import template_document, write_template_data
+from runners.events import RunEvent, StepEvent
+from runners.local import LocalEngine, local_engine_for
+from wizard.store import write_document
+from wizard.templates import template_document, write_template_data
 
 
 @dataclass

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from local_helpers import Recorder, make_workspace
 
-from sm_wizard.runners.events import ExecutionEvent
-from sm_wizard.runners.local import AttachedRun, find_run, list_runs
-from sm_wizard.tui.cli import main
-from sm_wizard.wizard.errors import WizardError
+from runners.events import ExecutionEvent
+from runners.local import AttachedRun, find_run, list_runs
+from tui.cli import main
+from wizard.errors import WizardError
 
 
 def invoke(*args: str):

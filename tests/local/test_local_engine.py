@@ -10,9 +10,9 @@ import threading
 import pytest
 from local_helpers import Finished, Recorder, Workspace, make_workspace, run_engine
 
-from sm_wizard.runners.base import Engine, Retryable, exit_code_for
-from sm_wizard.runners.events import ExecutionEvent, MetricEvent, StepEvent
-from sm_wizard.runners.local import (
+from runners.base import Engine, Retryable, exit_code_for
+from runners.events import ExecutionEvent, MetricEvent, StepEvent
+from runners.local import (
     LocalEngine,
     LocalModelRegistry,
     RunLayout,
@@ -22,9 +22,9 @@ from sm_wizard.runners.local import (
     prepare_project,
     read_events,
 )
-from sm_wizard.wizard.errors import WizardError
-from sm_wizard.wizard.store import write_document
-from sm_wizard.wizard.templates import template_document
+from wizard.errors import WizardError
+from wizard.store import write_document
+from wizard.templates import template_document
 
 DEMO_STEPS = (
     "PrepareData",

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from sm_wizard.runners.local.cache import StepCache, digest_path, parse_iso_duration
-from sm_wizard.runners.local.conditions import JsonGetError, compare, json_get
-from sm_wizard.runners.local.jobs import end_orphan, pack_model, pid_alive, unpack_model
-from sm_wizard.runners.local.registry import LocalModelRegistry, RegistryError
-from sm_wizard.tui.cli import main
+from runners.local.cache import StepCache, digest_path, parse_iso_duration
+from runners.local.conditions import JsonGetError, compare, json_get
+from runners.local.jobs import end_orphan, pack_model, pid_alive, unpack_model
+from runners.local.registry import LocalModelRegistry, RegistryError
+from tui.cli import main
 
 
 @pytest.fixture

@@ -15,11 +15,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sm_wizard.runners.local.conditions import json_get
-from sm_wizard.runners.local.containers import CONTAINERS_DIR
-from sm_wizard.runners.local.jobs import pack_model
-from sm_wizard.runners.local.project import TEMPLATES_CODE_DIR
-from sm_wizard.wizard.algorithms import metric_regex
+from runners.local.conditions import json_get
+from runners.local.containers import CONTAINERS_DIR
+from runners.local.jobs import pack_model
+from runners.local.project import TEMPLATES_CODE_DIR
+from wizard.algorithms import metric_regex
 
 
 def load(path: Path) -> ModuleType:

@@ -9,9 +9,9 @@ import random
 import pytest
 from local_helpers import Finished, Workspace, run_engine
 
-from sm_wizard.runners.events import MetricEvent
-from sm_wizard.runners.local import RunLayout, local_engine_for
-from sm_wizard.runners.local.tuning import (
+from runners.events import MetricEvent
+from runners.local import RunLayout, local_engine_for
+from runners.local.tuning import (
     Range,
     TrialPlanner,
     TrialRecord,
@@ -20,8 +20,8 @@ from sm_wizard.runners.local.tuning import (
     parse_ranges,
     random_trial,
 )
-from sm_wizard.wizard.store import write_document
-from sm_wizard.wizard.templates import template_document
+from wizard.store import write_document
+from wizard.templates import template_document
 
 DEPTH = Range("max_depth", "categorical", values=("2", "4", "6"))
 OBJECTIVE = Range("objective", "categorical", values=("binary:logistic", "binary:hinge"))

@@ -44,8 +44,8 @@ from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import get_pipeline_execution_from_arn
 
-from sm_wizard.runners.sagemaker.clock import Clock
-from sm_wizard.runners.sagemaker.simulated import (
+from runners.sagemaker.clock import Clock
+from runners.sagemaker.simulated import (
     ConflictError,
     ScriptedExecution,
     ScriptedStep,

@@ -7,9 +7,9 @@ from typing import Any
 
 from sagemaker_fake import ACCOUNT
 
-from sm_wizard.runners.events import RunEvent
-from sm_wizard.runners.sagemaker.aws import AwsSession
-from sm_wizard.runners.sagemaker.poller import Notice
+from runners.events import RunEvent
+from runners.sagemaker.aws import AwsSession
+from runners.sagemaker.poller import Notice
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/SageMakerPipelineRole"
 

@@ -13,8 +13,8 @@ from botocore.exceptions import (
     UnauthorizedSSOTokenError,
 )
 
-from sm_wizard.runners.sagemaker.aws import AwsError, AwsSession, iam_action, translate
-from sm_wizard.wizard.errors import WizardError
+from runners.sagemaker.aws import AwsError, AwsSession, iam_action, translate
+from wizard.errors import WizardError
 
 
 def client_error(code: str, message: str = "", operation: str = "DescribePipelineExecution"):

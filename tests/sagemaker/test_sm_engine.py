@@ -10,12 +10,12 @@ import pytest
 from sagemaker_fake import REGION
 from sm_helpers import ROLE, Recorder
 
-from sm_wizard.runners.base import Engine, Retryable
-from sm_wizard.runners.sagemaker.aws import AwsError, AwsSession
-from sm_wizard.runners.sagemaker.clock import SimulatedClock
-from sm_wizard.runners.sagemaker.engine import SageMakerEngine
-from sm_wizard.runners.sagemaker.simulated import sequential_steps
-from sm_wizard.wizard.errors import WizardError
+from runners.base import Engine, Retryable
+from runners.sagemaker.aws import AwsError, AwsSession
+from runners.sagemaker.clock import SimulatedClock
+from runners.sagemaker.engine import SageMakerEngine
+from runners.sagemaker.simulated import sequential_steps
+from wizard.errors import WizardError
 
 SPECS = [("Preprocess", "Processing"), ("Train", "Training"), ("Evaluate", "Processing")]
 BUCKET = "ml-artifacts"

@@ -7,8 +7,8 @@ import time
 import pytest
 from sm_helpers import Recorder
 
-from sm_wizard.runners.sagemaker.clock import RequestBudget, SimulatedClock
-from sm_wizard.runners.sagemaker.logs import LogTailer
+from runners.sagemaker.clock import RequestBudget, SimulatedClock
+from runners.sagemaker.logs import LogTailer
 
 GROUP = "/aws/sagemaker/TrainingJobs"
 JOB = "pipelines-abc123-Train-0A1B2C3D"

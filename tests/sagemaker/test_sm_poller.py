@@ -7,12 +7,12 @@ import threading
 import pytest
 from sm_helpers import Recorder, create_pipeline, start
 
-from sm_wizard.runners.events import ExecutionEvent, to_json
-from sm_wizard.runners.sagemaker.aws import AwsError, AwsSession
-from sm_wizard.runners.sagemaker.clock import SimulatedClock
-from sm_wizard.runners.sagemaker.poller import PollSettings
-from sm_wizard.runners.sagemaker.simulated import ScriptedStep, sequential_steps
-from sm_wizard.runners.sagemaker.watcher import SageMakerWatcher
+from runners.events import ExecutionEvent, to_json
+from runners.sagemaker.aws import AwsError, AwsSession
+from runners.sagemaker.clock import SimulatedClock
+from runners.sagemaker.poller import PollSettings
+from runners.sagemaker.simulated import ScriptedStep, sequential_steps
+from runners.sagemaker.watcher import SageMakerWatcher
 
 SPECS = [("Preprocess", "Processing"), ("Train", "Training"), ("Register", "RegisterModel")]
 

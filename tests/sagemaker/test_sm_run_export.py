@@ -14,14 +14,14 @@ import pytest
 from sagemaker_fake import REGION, SageMakerFake
 from sm_helpers import Recorder
 
-from sm_wizard.runners.events import ExecutionEvent, StepEvent
-from sm_wizard.runners.sagemaker.clock import SystemClock
-from sm_wizard.runners.sagemaker.factory import sagemaker_engine_for
-from sm_wizard.runners.sagemaker.poller import PollSettings
-from sm_wizard.runners.sagemaker.simulated import sequential_steps
-from sm_wizard.wizard.plan import build_plan
-from sm_wizard.wizard.store import load_config, write_document
-from sm_wizard.wizard.templates import template_document, write_template_data
+from runners.events import ExecutionEvent, StepEvent
+from runners.sagemaker.clock import SystemClock
+from runners.sagemaker.factory import sagemaker_engine_for
+from runners.sagemaker.poller import PollSettings
+from runners.sagemaker.simulated import sequential_steps
+from wizard.plan import build_plan
+from wizard.store import load_config, write_document
+from wizard.templates import template_document, write_template_data
 
 pytestmark = pytest.mark.slow
 

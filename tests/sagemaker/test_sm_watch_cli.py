@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 from sm_helpers import create_pipeline, start
 
-from sm_wizard.runners.events import from_dict
-from sm_wizard.runners.sagemaker.simulated import sequential_steps
-from sm_wizard.tui.commands import watch as watch_module
-from sm_wizard.tui.commands.watch import watch
+from runners.events import from_dict
+from runners.sagemaker.simulated import sequential_steps
+from tui.commands import watch as watch_module
+from tui.commands.watch import watch
 
 SPECS = [("Preprocess", "Processing"), ("Train", "Training")]
 

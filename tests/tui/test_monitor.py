@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterable
 import pytest
 from textual.widgets import DataTable, Log
 
-from sm_wizard.runners.events import ExecutionEvent, LogEvent, MetricEvent, RunEvent, StepEvent
-from sm_wizard.tui.messages import RING_LINES, LogLinesReceived, RunFeed, StepsUpdated
-from sm_wizard.tui.monitor import MonitorApp, MonitorConfirmModal, MonitorScreen
-from sm_wizard.tui.widgets.run_dag import RunDag
-from sm_wizard.wizard.plan import Plan, build_plan
-from sm_wizard.wizard.validation import validate_or_raise
+from runners.events import ExecutionEvent, LogEvent, MetricEvent, RunEvent, StepEvent
+from tui.messages import RING_LINES, LogLinesReceived, RunFeed, StepsUpdated
+from tui.monitor import MonitorApp, MonitorConfirmModal, MonitorScreen
+from tui.widgets.run_dag import RunDag
+from wizard.plan import Plan, build_plan
+from wizard.validation import validate_or_raise
 
 SIZE = (100, 30)
 
@@ -123,7 +123,7 @@ def plan(demo_doc_module) -> Plan:
 
 @pytest.fixture(scope="module")
 def demo_doc_module() -> dict:
-    from sm_wizard.wizard.templates import template_document
+    from wizard.templates import template_document
 
     return template_document("demo")
 
@@ -608,7 +608,7 @@ def test_monitor_80x24_snapshot(plan: Plan, snap_compare) -> None:
 
 
 def test_a_step_restated_on_retry_keeps_its_own_times() -> None:
-    from sm_wizard.tui.run_state import RunState
+    from tui.run_state import RunState
 
     state = RunState([("Prepare", "Processing"), ("Train", "Training")])
     state.apply(ExecutionEvent("Executing", time=at(0)))

@@ -10,20 +10,20 @@ import pytest
 from textual.widgets import Input, OptionList
 from wizard_support import demo_doc, demo_session, wizard_app
 
-from sm_wizard.tui.app import WizardApp
-from sm_wizard.tui.screens.export import ExportScreen
-from sm_wizard.tui.screens.modals import PathModal, QuitModal
-from sm_wizard.tui.screens.review import ReviewScreen
-from sm_wizard.tui.screens.stage import ProfileScreen, StageScreen
-from sm_wizard.tui.screens.welcome import WelcomeScreen
-from sm_wizard.tui.session import autosave_file, meta_file
-from sm_wizard.tui.widgets.dag_view import DagView
-from sm_wizard.tui.widgets.form import FieldRow
-from sm_wizard.tui.widgets.service_picker import ServicePicker
-from sm_wizard.tui.widgets.stepper import Stepper
-from sm_wizard.wizard.stages import STAGE_IDS
-from sm_wizard.wizard.store import read_document
-from sm_wizard.wizard.validation import validate_document
+from tui.app import WizardApp
+from tui.screens.export import ExportScreen
+from tui.screens.modals import PathModal, QuitModal
+from tui.screens.review import ReviewScreen
+from tui.screens.stage import ProfileScreen, StageScreen
+from tui.screens.welcome import WelcomeScreen
+from tui.session import autosave_file, meta_file
+from tui.widgets.dag_view import DagView
+from tui.widgets.form import FieldRow
+from tui.widgets.service_picker import ServicePicker
+from tui.widgets.stepper import Stepper
+from wizard.stages import STAGE_IDS
+from wizard.store import read_document
+from wizard.validation import validate_document
 
 SIZE = (100, 30)
 
@@ -328,7 +328,7 @@ class InstantEngine:
         self.steps = steps
 
     def run(self, emit, stop) -> str:
-        from sm_wizard.runners.events import ExecutionEvent, StepEvent
+        from runners.events import ExecutionEvent, StepEvent
 
         emit(ExecutionEvent(status="Executing", engine="local", id="test"))
         for name, kind in self.steps:
@@ -338,8 +338,8 @@ class InstantEngine:
 
 
 async def test_run_opens_the_monitor_mode_and_comes_back() -> None:
-    from sm_wizard.tui.monitor import MonitorScreen
-    from sm_wizard.wizard.plan import build_plan
+    from tui.monitor import MonitorScreen
+    from wizard.plan import build_plan
 
     session = demo_session("review")
     steps = [(s.name, s.kind) for s in build_plan(session.config).steps]

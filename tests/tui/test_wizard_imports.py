@@ -14,7 +14,7 @@ FORBIDDEN = ("boto3", "botocore", "sagemaker", "aiobotocore")
 WALK = textwrap.dedent(
     """
     import asyncio, json, sys
-    from sm_wizard.tui.app import WizardApp
+    from tui.app import WizardApp
 
     seen = {}
 
@@ -50,7 +50,7 @@ def _run(code: str) -> str:
 def test_starting_the_app_imports_no_aws_sdk() -> None:
     code = (
         "import sys\n"
-        "from sm_wizard.tui.app import WizardApp, run_app\n"
+        "from tui.app import WizardApp, run_app\n"
         "WizardApp()\n"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {FORBIDDEN!r}"
         " or m == 'pydantic'))"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from wizard_support import demo_doc
 
-from sm_wizard.tui.session import (
+from tui.session import (
     Session,
     autosave_file,
     find_resumable,
@@ -15,10 +15,10 @@ from sm_wizard.tui.session import (
     screen_of_path,
     screen_order,
 )
-from sm_wizard.tui.widgets.dag_view import DagView, Graph
-from sm_wizard.tui.widgets.form import ProblemMap, from_text, to_text
-from sm_wizard.wizard.plan import build_plan
-from sm_wizard.wizard.templates import template_document
+from tui.widgets.dag_view import DagView, Graph
+from tui.widgets.form import ProblemMap, from_text, to_text
+from wizard.plan import build_plan
+from wizard.templates import template_document
 
 
 def test_changes_revalidate_and_name_the_field() -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from wizard_support import demo_doc, demo_session, wizard_app
 
-from sm_wizard.wizard.stages import STAGE_IDS
+from wizard.stages import STAGE_IDS
 
 SMALL, LARGE = (80, 24), (120, 40)
 

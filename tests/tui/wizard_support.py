@@ -6,9 +6,9 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from sm_wizard.tui.app import WizardApp
-from sm_wizard.tui.session import Session, screen_order
-from sm_wizard.wizard.templates import template_document
+from tui.app import WizardApp
+from tui.session import Session, screen_order
+from wizard.templates import template_document
 
 FIXED_CLOCK = "2026-11-26T12:00:00"
 

@@ -7,9 +7,9 @@ from importlib import resources
 
 import pytest
 
-from sm_wizard.wizard.catalog import get_service, load_catalog, services_for_stage
-from sm_wizard.wizard.instances import JOB_KINDS, instance_types_for, load_price_table
-from sm_wizard.wizard.stages import STAGE_IDS
+from wizard.catalog import get_service, load_catalog, services_for_stage
+from wizard.instances import JOB_KINDS, instance_types_for, load_price_table
+from wizard.stages import STAGE_IDS
 
 # DESIGN.md, "The nine stages": the catalog ids each stage offers (a contract).
 DESIGN_STAGES: dict[str, set[str]] = {
@@ -74,7 +74,7 @@ CATALOG_KEYS = {
 
 
 def _raw_entries() -> list[dict[str, object]]:
-    text = resources.files("sm_wizard.wizard").joinpath("data/catalog.toml").read_text("utf-8")
+    text = resources.files("wizard").joinpath("data/catalog.toml").read_text("utf-8")
     return tomllib.loads(text)["service"]
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from sm_wizard.tui.cli import main
-from sm_wizard.wizard.stages import STAGE_IDS
+from tui.cli import main
+from wizard.stages import STAGE_IDS
 
 
 def invoke(*args: str):
@@ -93,7 +93,7 @@ def test_catalog(tmp_path: Path):
 
 
 def test_plan_on_invalid_config_exit_2(tmp_path: Path, demo_doc):
-    from sm_wizard.wizard.store import write_document
+    from wizard.store import write_document
 
     demo_doc["training"]["instance_count"] = -3
     path = tmp_path / "w.toml"

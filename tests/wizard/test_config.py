@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from sm_wizard.wizard.config import check_schedule, parse_s3_uri
-from sm_wizard.wizard.validation import validate_document, validate_section
+from wizard.config import check_schedule, parse_s3_uri
+from wizard.validation import validate_document, validate_section
 
 
 def problems_for(doc: dict) -> dict[str, str]:

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from sm_wizard.wizard.cost import HOURS_PER_MONTH, estimate_cost
-from sm_wizard.wizard.instances import load_price_table
-from sm_wizard.wizard.plan import build_plan
-from sm_wizard.wizard.validation import validate_or_raise
+from wizard.cost import HOURS_PER_MONTH, estimate_cost
+from wizard.instances import load_price_table
+from wizard.plan import build_plan
+from wizard.validation import validate_or_raise
 
 
 def _estimate(doc):

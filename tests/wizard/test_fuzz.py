@@ -11,10 +11,10 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sm_wizard.tui.cli import main
-from sm_wizard.wizard.config import SECTION_MODELS
-from sm_wizard.wizard.templates import template_document
-from sm_wizard.wizard.validation import validate_document
+from tui.cli import main
+from wizard.config import SECTION_MODELS
+from wizard.templates import template_document
+from wizard.validation import validate_document
 
 DEMO = template_document("demo")
 

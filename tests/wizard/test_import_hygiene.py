@@ -19,16 +19,16 @@ def _loaded_after(code: str) -> set[str]:
 
 def test_domain_imports_no_ui_or_aws():
     code = (
-        "import sm_wizard.wizard, sm_wizard.wizard.config, sm_wizard.wizard.plan, "
-        "sm_wizard.wizard.recommend, sm_wizard.wizard.cost, sm_wizard.wizard.store, "
-        "sm_wizard.wizard.templates, sm_wizard.wizard.validation"
+        "import wizard, wizard.config, wizard.plan, "
+        "wizard.recommend, wizard.cost, wizard.store, "
+        "wizard.templates, wizard.validation"
     )
     assert _loaded_after(code) == set()
 
 
 def test_headless_validate_imports_no_ui_or_aws(tmp_path):
     code = (
-        "import sys\nfrom click.testing import CliRunner\nfrom sm_wizard.tui.cli import main\n"
+        "import sys\nfrom click.testing import CliRunner\nfrom tui.cli import main\n"
         "CliRunner().invoke(main, ['catalog', '--json'])"
     )
     assert _loaded_after(code) == set()

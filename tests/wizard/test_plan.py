@@ -4,10 +4,10 @@ import dataclasses
 
 import pytest
 
-from sm_wizard.wizard import plan as plan_mod
-from sm_wizard.wizard.errors import PlanError
-from sm_wizard.wizard.plan import Plan, PlanStep, StepInput, build_plan, check_plan
-from sm_wizard.wizard.validation import validate_or_raise
+from wizard import plan as plan_mod
+from wizard.errors import PlanError
+from wizard.plan import Plan, PlanStep, StepInput, build_plan, check_plan
+from wizard.validation import validate_or_raise
 
 
 def test_demo_plan_shape(demo_doc):

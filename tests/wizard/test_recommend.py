@@ -10,15 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sm_wizard.wizard.catalog import services_for_stage
-from sm_wizard.wizard.recommend import (
+from wizard.catalog import services_for_stage
+from wizard.recommend import (
     LARGE_DATA_GB,
     LARGE_PARQUET_GB,
     StageRecommendation,
     recommend,
     recommendations_to_json_dict,
 )
-from sm_wizard.wizard.stages import STAGE_IDS
+from wizard.stages import STAGE_IDS
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from sm_wizard.wizard.errors import ConfigError, StoreError
-from sm_wizard.wizard.store import (
+from wizard.errors import ConfigError, StoreError
+from wizard.store import (
     atomic_write_text,
     autosave_path,
     config_to_document,

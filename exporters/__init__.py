@@ -1,0 +1,45 @@
+"""Plan -> files: the exported SageMaker Pipelines project, and its offline verification.
+
+``render_project`` is pure (``{relative path: text}``), ``write_project`` is the one function
+that writes, ``export_project`` does both for a config, and ``verify.verify_project`` proves
+the written project builds its pipeline definition. None of them imports the SageMaker SDK.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from wizard.config import WizardConfig
+from wizard.plan import build_plan
+
+from .render import ExportError, data_files, render_project
+from .writer import ExportConflict, WriteReport, write_project
+
+__all__ = [
+    "ExportConflict",
+    "ExportError",
+    "WriteReport",
+    "data_files",
+    "export_project",
+    "render_project",
+    "write_project",
+]
+
+
+def export_project(
+    config: WizardConfig,
+    out_dir: str | os.PathLike[str],
+    *,
+    config_dir: str | os.PathLike[str] | None = None,
+    force: bool = False,
+) -> WriteReport:
+    """Render the project for ``config`` and write it to ``out_dir``.
+
+    ``config_dir`` is the folder the config's relative paths start from (the folder of its
+    file); local input data found there is copied into the project at the same relative
+    path, so the project's own ``wizard.toml`` finds it.
+    """
+    files = render_project(build_plan(config), config)
+    copies = data_files(config, Path(config_dir)) if config_dir is not None else {}
+    return write_project(out_dir, files, copies=copies, force=force)

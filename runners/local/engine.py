@@ -1,0 +1,740 @@
+"""The local engine: runs a Plan on this machine, step by step, as SageMaker would.
+
+Scheduling: a step starts when every step it depends on has succeeded (and, inside the
+condition's branches, when the condition chose its branch). Independent steps run at the
+same time in their own threads; the jobs they start share one slot per core
+(``max_workers``), so the machine is busy but not oversubscribed. A failed step lets the
+steps already running finish and starts nothing new; the execution then ends Failed.
+Setting the ``stop`` event terminates running jobs (Stopping, then Stopped), starts nothing
+new and ends the execution Stopped; every output and log stays in the run folder, and
+``retry`` re-runs what did not succeed, keeping the rest.
+
+Every status change, log line and metric is emitted as a RunEvent (DESIGN.md) through the
+``emit`` callable, serialized by a lock, and appended to the run's ``events.jsonl``.
+See ``layout.py`` for the run folder and ``handlers.py`` for what each step kind does.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import re
+import socket
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wizard import __version__
+from wizard.config import WizardConfig
+from wizard.errors import WizardError
+from wizard.plan import Plan, PlanStep, StepInput
+from wizard.store import atomic_write_text, config_to_document, dumps
+
+from ..base import Emit
+from ..events import (
+    TERMINAL_STEP_STATUSES,
+    ExecutionEvent,
+    ExecutionStatus,
+    LogEvent,
+    MetricEvent,
+    RunEvent,
+    StepEvent,
+    to_json,
+    utc_now,
+)
+from .cache import StepCache, digest_json, digest_path, parse_iso_duration
+from .jobs import JobResult, JobRunner, end_orphan, link_tree, pid_alive
+from .layout import CACHE_DIR_NAME, RunLayout
+from .registry import LocalModelRegistry
+
+log = logging.getLogger(__name__)
+
+CACHE_FORMAT = 1
+"""Bumped when what a step produces changes for the same inputs (invalidates the cache)."""
+
+
+class StepFailed(Exception):
+    """The step failed; ``reason`` says why, in words for the user."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class StepStopped(Exception):
+    """The step was stopped (the execution's stop event was set)."""
+
+
+@dataclass
+class StepState:
+    """What the engine knows about one step in this run (``steps/<Step>/step.json``)."""
+
+    name: str
+    kind: str
+    status: str = "Pending"
+    """Pending, Skipped, or one of SageMaker's step statuses."""
+    attempt: int = 0
+    cache_hit: bool = False
+    cache_key: str | None = None
+    cached_from: str | None = None
+    reason: str | None = None
+    job: str | None = None
+    started_at: float | None = None
+    ended_at: float | None = None
+    outputs: dict[str, str] = field(default_factory=dict)
+    output_digests: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    outcome: bool | None = None
+    """A Condition step's result: True runs the ``if`` branch."""
+    details: dict[str, Any] = field(default_factory=dict)
+    pids: list[int] = field(default_factory=list)
+    """Process ids of the jobs it started (to end them if the engine died meanwhile)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> StepState:
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_at is None:
+            return None
+        return (self.ended_at or time.time()) - self.started_at
+
+
+def resolve_parameters(plan: Plan, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Pipeline parameter values: the defaults, with ``overrides`` checked and typed."""
+    values: dict[str, Any] = {p.name: p.default for p in plan.parameters}
+    types = {p.name: p.type for p in plan.parameters}
+    for name, value in (overrides or {}).items():
+        if name not in values:
+            raise WizardError(
+                f"the pipeline has no parameter {name!r}; it has: {', '.join(values)}",
+                "Unknown parameter",
+            )
+        try:
+            if types[name] == "Float":
+                value = float(value)
+            elif types[name] == "Integer":
+                value = int(value)
+            else:
+                value = str(value)
+        except (TypeError, ValueError):
+            raise WizardError(
+                f"parameter {name} takes a {types[name].lower()}, not {value!r}", "Bad parameter"
+            ) from None
+        values[name] = value
+    return values
+
+
+def job_name(pipeline: str, step: str, run_id: str, suffix: str = "") -> str:
+    """A SageMaker-style job name (at most 63 characters, letters, digits and hyphens)."""
+    base = re.sub(r"[^A-Za-z0-9-]+", "-", f"{step}-{run_id}{suffix}")
+    prefix = re.sub(r"[^A-Za-z0-9-]+", "-", pipeline)[: max(0, 62 - len(base))]
+    return f"{prefix}-{base}".strip("-")[:63] if prefix else base[:63]
+
+
+class LocalEngine:
+    """Runs the Plan's steps as local jobs. Implements ``Engine`` and ``Retryable``.
+
+    ``project_dir`` holds the exported project whose ``code/`` scripts run; ``run_dir`` is
+    this run's folder (see ``layout.py``). ``base_dir`` resolves relative data paths (the
+    config file's folder). ``parameters`` overrides pipeline parameters (``MetricThreshold``,
+    ``InputDataUrl``, ``ModelApprovalStatus``...). ``caching`` defaults to the config's
+    ``orchestration.cache_steps``.
+    """
+
+    name = "local"
+
+    def __init__(
+        self,
+        plan: Plan,
+        config: WizardConfig,
+        project_dir: Path,
+        run_dir: Path,
+        *,
+        max_workers: int | None = None,
+        base_dir: Path | None = None,
+        parameters: Mapping[str, Any] | None = None,
+        cache_dir: Path | None = None,
+        registry_dir: Path | None = None,
+        caching: bool | None = None,
+        config_path: Path | None = None,
+        stop_grace_seconds: float = 10.0,
+        tuning_seed: int = 0,
+        python: str | None = None,
+    ) -> None:
+        self.plan = plan
+        self.config = config
+        self.project_dir = Path(project_dir).resolve()
+        self.layout = RunLayout(Path(run_dir).resolve())
+        self.run_id = self.layout.root.name
+        self.max_workers = max(1, max_workers or os.cpu_count() or 1)
+        self.base_dir = Path(base_dir).resolve() if base_dir else Path.cwd()
+        self.parameters = resolve_parameters(plan, parameters)
+        self.config_path = Path(config_path).resolve() if config_path else None
+        orchestration = config.orchestration
+        enabled = orchestration.cache_steps if caching is None else caching
+        self.cache_dir = Path(cache_dir) if cache_dir else self.layout.root.parent / CACHE_DIR_NAME
+        self.cache = StepCache(
+            self.cache_dir,
+            plan.pipeline_name,
+            enabled=enabled,
+            expire_after=parse_iso_duration(orchestration.cache_expire_after),
+        )
+        self.registry = LocalModelRegistry(registry_dir)
+        self.stop_grace_seconds = stop_grace_seconds
+        self.tuning_seed = tuning_seed
+        self.python = python or sys.executable
+        self._states = {s.name: StepState(s.name, s.kind) for s in plan.steps}
+        self._lock = threading.RLock()
+        self._emit_lock = threading.Lock()
+        self._emit_target: Emit | None = None
+        self._events_file: Any = None
+        self._done: queue.Queue[str] = queue.Queue()
+        self._jobs: JobRunner | None = None
+        self._stop = threading.Event()
+        self._attempt = 0
+        self._created = utc_now()
+        self._running = False
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def run_dir(self) -> Path:
+        return self.layout.root
+
+    def step_states(self) -> dict[str, StepState]:
+        """A snapshot of every step's state (copies; safe from any thread)."""
+        with self._lock:
+            return {n: StepState.from_dict(s.to_dict()) for n, s in self._states.items()}
+
+    def run(self, emit: Emit, stop: threading.Event) -> str:
+        """Run the pipeline to its end; returns Succeeded, Failed or Stopped."""
+        if self.layout.run_json.exists():
+            raise WizardError(
+                f"{self.run_dir} already holds a run; retry it or start a new run folder",
+                "Run folder in use",
+            )
+        return self._execute(emit, stop, retry=False)
+
+    def retry(self, emit: Emit, stop: threading.Event) -> str:
+        """Re-run the steps that did not succeed last time (failed, stopped, never run);
+        steps that succeeded keep their outputs."""
+        if not self.layout.run_json.exists():
+            raise WizardError(f"{self.run_dir} holds no run to retry", "Nothing to retry")
+        run_info = json.loads(self.layout.run_json.read_text())
+        pid = run_info.get("pid")
+        if self._running or (
+            run_info.get("status") in ("Executing", "Stopping")
+            and pid != os.getpid()
+            and pid_alive(pid)
+        ):
+            raise WizardError(
+                f"run {self.run_id} is still running (process {pid}); stop it first",
+                "Run in progress",
+            )
+        self._attempt = int(run_info.get("attempt", 1))
+        self._created = run_info.get("created", self._created)
+        with self._lock:
+            for name in self._states:
+                path = self.layout.step_json(name)
+                if path.exists():
+                    state = StepState.from_dict(json.loads(path.read_text()))
+                    if state.status != "Succeeded":
+                        for pid in state.pids:  # jobs an engine that died left running
+                            if pid_alive(pid) and end_orphan(pid, self.run_dir):
+                                log.info("stopped job %s that step %s had left running", pid, name)
+                        state.status = "Pending"
+                    self._states[name] = state
+        return self._execute(emit, stop, retry=True)
+
+    # ------------------------------------------------------------------ the execution
+
+    def _execute(self, emit: Emit, stop: threading.Event, *, retry: bool) -> str:
+        if self._running:
+            raise WizardError(f"run {self.run_id} is already executing", "Run in progress")
+        self._running = True
+        self._stop = stop
+        self._emit_target = emit
+        self._attempt += 1
+        self._jobs = JobRunner(self.max_workers, stop, grace_seconds=self.stop_grace_seconds)
+        started = time.time()
+        try:
+            self.layout.steps.mkdir(parents=True, exist_ok=True)
+            self._write_run_files()
+            self._events_file = self.layout.events.open("a", encoding="utf-8")
+            self._write_run_json("Executing", None, started=started)
+            self._emit(ExecutionEvent("Executing", engine=self.name, id=self.run_id))
+            if retry:
+                for step in self.plan.steps:
+                    state = self._states[step.name]
+                    if state.status == "Succeeded":
+                        self._emit(
+                            StepEvent(
+                                step.name,
+                                step.kind,
+                                "Succeeded",
+                                cache_hit=state.cache_hit or None,
+                                attempt=state.attempt,
+                            )
+                        )
+            status: ExecutionStatus
+            try:
+                status, reason = self._schedule()
+            except Exception as exc:  # the contract: the last event is a final status
+                log.exception("the local engine failed")
+                status, reason = "Failed", f"internal error in the local engine: {exc!r}"
+            self._emit(ExecutionEvent(status, engine=self.name, id=self.run_id, reason=reason))
+            self._write_run_json(status, reason, started=started, ended=time.time())
+            return status
+        finally:
+            with self._emit_lock:
+                if self._events_file is not None:
+                    self._events_file.close()
+                self._events_file = None
+            self._running = False
+
+    def _schedule(self) -> tuple[ExecutionStatus, str | None]:
+        running: dict[str, threading.Thread] = {}
+        failure: tuple[str, str] | None = None
+        stopping = False
+        while True:
+            if self._stop.is_set() and not stopping:
+                stopping = True
+                self._emit(ExecutionEvent("Stopping", engine=self.name, id=self.run_id))
+            if not stopping and failure is None:
+                self._skip_unreachable()
+                for step in self._ready(running):
+                    thread = threading.Thread(
+                        target=self._run_step, args=(step,), name=f"step-{step.name}", daemon=True
+                    )
+                    running[step.name] = thread
+                    thread.start()
+            if not running:
+                break
+            try:
+                name = self._done.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            running.pop(name).join()
+            state = self._states[name]
+            if state.status == "Failed" and failure is None:
+                failure = (name, state.reason or "failed")
+
+        statuses = {s.status for s in self._states.values()}
+        if failure is not None:
+            name, reason = failure
+            return "Failed", f"Step {name} failed: {reason}"
+        if stopping and not statuses <= {"Succeeded", "Skipped"}:
+            return "Stopped", "stopped on request"
+        if not statuses <= {"Succeeded", "Skipped"}:  # should not happen: report it plainly
+            waiting = [n for n, s in self._states.items() if s.status == "Pending"]
+            return "Failed", f"steps never became ready: {', '.join(waiting)}"
+        return "Succeeded", None
+
+    def _ready(self, running: Mapping[str, threading.Thread]) -> list[PlanStep]:
+        ready = []
+        with self._lock:
+            for step in self.plan.steps:
+                state = self._states[step.name]
+                if state.status != "Pending" or step.name in running:
+                    continue
+                deps_done = all(self._states[d].status == "Succeeded" for d in step.depends_on)
+                if deps_done and (step.branch is None or self._branch_taken(step) is True):
+                    ready.append(step)
+        return ready
+
+    def _branch_taken(self, step: PlanStep) -> bool | None:
+        """For a step in a condition's branch: True if its branch was chosen, None if the
+        condition has not been evaluated."""
+        conditions = [self._states[s.name] for s in self.plan.steps if s.kind == "Condition"]
+        for condition in conditions:
+            if condition.outcome is not None and condition.name in self.plan.upstream(step.name):
+                return condition.outcome == (step.branch == "if")
+        return None
+
+    def _skip_unreachable(self) -> None:
+        """Mark steps of the branch not taken (and what follows them) as Skipped."""
+        with self._lock:
+            for step in self.plan.steps:
+                state = self._states[step.name]
+                if state.status != "Pending":
+                    continue
+                skipped_dep = any(self._states[d].status == "Skipped" for d in step.depends_on)
+                if skipped_dep or (step.branch is not None and self._branch_taken(step) is False):
+                    state.status = "Skipped"
+                    self._write_step_json(state)
+
+    # ------------------------------------------------------------------ one step
+
+    def _run_step(self, step: PlanStep) -> None:
+        from .handlers import HANDLERS
+
+        state = self._states[step.name]
+        try:
+            context = StepRun(self, step, state)
+        except OSError as exc:  # cannot even create its folder or log: fail it, visibly
+            with self._lock:
+                state.status, state.reason = "Failed", f"cannot prepare the step: {exc}"
+            self._emit_step(step, "Failed", reason=state.reason)
+            self._done.put(step.name)
+            return
+        try:
+            with self._lock:
+                state.status = "Starting"
+                state.attempt += 1
+                state.started_at, state.ended_at = time.time(), None
+                state.reason = state.job = state.cached_from = None
+                state.cache_hit, state.cache_key = False, None
+                state.outputs, state.output_digests, state.metrics = {}, {}, {}
+                state.outcome, state.details, state.pids = None, {}, []
+            self._write_step_json(state)
+            self._emit_step(step, "Starting")
+            context.check_stop()
+            if step.cacheable and self.cache.enabled:
+                state.cache_key = self._cache_key(step)
+                if self._reuse_cached(context):
+                    return
+            HANDLERS[step.kind](context)
+            self._finish(context, "Succeeded")
+        except StepStopped:
+            context.stopping()
+            self._finish(context, "Stopped")
+        except StepFailed as failed:
+            self._finish(context, "Failed", failed.reason)
+        except Exception as exc:  # a bug here must still end the step, with a reason
+            for line in traceback.format_exc().splitlines():
+                context.log(line)
+            self._finish(context, "Failed", f"internal error in the local engine: {exc!r}")
+        finally:
+            context.close()
+            self._done.put(step.name)
+
+    def _finish(self, context: StepRun, status: str, reason: str | None = None) -> None:
+        step, state = context.step, context.state
+        if status == "Succeeded":
+            for output in step.outputs:
+                path = self.layout.output_dir(step, output.name)
+                state.outputs[output.name] = self.layout.relative(path)
+                if output.name not in state.output_digests:  # a handler may name the content
+                    state.output_digests[output.name] = digest_path(path)
+            if state.cache_key and not state.cache_hit:
+                self.cache.store(step.name, state.cache_key, self.run_dir, self.run_id)
+        with self._lock:
+            state.status = status
+            state.reason = reason
+            state.ended_at = time.time()
+        self._write_step_json(state)
+        self._emit_step(step, status, reason=reason, cache_hit=state.cache_hit or None)
+
+    # ------------------------------------------------------------------ caching
+
+    def code_files(self, step: PlanStep) -> list[Path]:
+        """The code a step runs: its script in the project, or the local stand-in."""
+        from .handlers import code_files
+
+        return code_files(self, step)
+
+    def _cache_key(self, step: PlanStep) -> str:
+        used = {i.parameter for i in step.inputs if i.parameter}
+        if step.compute and step.compute.parameter:
+            used.add(step.compute.parameter)
+        material = {
+            "format": CACHE_FORMAT,
+            "step": step.name,
+            "kind": step.kind,
+            "code": {p.name: digest_path(p) for p in self.code_files(step)},
+            "arguments": list(step.arguments),
+            "settings": step.to_dict()["settings"],
+            "compute": step.to_dict()["compute"],
+            "parameters": {name: self.parameters[name] for name in sorted(used)},
+            "inputs": {i.name: self._input_digest(i) for i in step.inputs},
+        }
+        if step.kind == "Tuning":
+            material["seed"] = self.tuning_seed
+        return digest_json(material)
+
+    def _input_digest(self, item: StepInput) -> str:
+        if item.step is None:
+            return digest_path(self.external_source(item))
+        state = self._states[item.step]
+        digest = state.output_digests.get(item.output or "")
+        if digest is None:
+            producer = self.plan.step(item.step)
+            digest = digest_path(self.layout.output_dir(producer, item.output or ""))
+        return digest
+
+    def _reuse_cached(self, context: StepRun) -> bool:
+        step, state = context.step, context.state
+        assert state.cache_key is not None
+        entry = self.cache.lookup(step.name, state.cache_key)
+        if entry is None or entry.run_dir == self.run_dir:
+            return False
+        source = RunLayout(entry.run_dir)
+        try:
+            previous = StepState.from_dict(json.loads(source.step_json(step.name).read_text()))
+        except (OSError, ValueError):
+            return False
+        if previous.status != "Succeeded" or previous.cache_key != state.cache_key:
+            return False
+        outputs = {o.name: source.output_dir(step, o.name) for o in step.outputs}
+        if not all(path.exists() for path in outputs.values()):
+            self.cache.forget(step.name, state.cache_key)
+            return False
+        for name, path in outputs.items():
+            link_tree(path, self.layout.output_dir(step, name))
+        state.cache_hit = True
+        state.cached_from = entry.run_id
+        state.metrics = dict(previous.metrics)
+        state.details = dict(previous.details)
+        state.outcome = previous.outcome
+        context.log(
+            f"cache hit: step unchanged since run {entry.run_id}; reusing its outputs "
+            f"(key {state.cache_key[:12]})"
+        )
+        for metric, value in previous.metrics.items():
+            self._emit(MetricEvent(step.name, metric, value))
+        self._finish(context, "Succeeded")
+        return True
+
+    # ------------------------------------------------------------------ inputs
+
+    def external_source(self, item: StepInput) -> Path:
+        """The local file or folder an external input (``uri``) points at."""
+        uri = str(self.parameters.get(item.parameter, item.uri) if item.parameter else item.uri)
+        if uri.startswith("s3://"):
+            raise StepFailed(
+                f"the local engine reads local files, and {uri} is on S3: download it "
+                f"(aws s3 cp {uri} data/) and point data_collection.input_uri (or the "
+                "InputDataUrl parameter) at the copy"
+            )
+        path = Path(uri.removeprefix("file://")).expanduser()
+        if not path.is_absolute():
+            path = self.base_dir / path
+        if not path.exists():
+            raise StepFailed(f"input data not found: {path}")
+        return path
+
+    def input_source(self, item: StepInput) -> Path:
+        """Where an input's data is: an upstream step's output in this run, or external."""
+        if item.step is None:
+            return self.external_source(item)
+        assert item.output is not None
+        return self.layout.output_dir(self.plan.step(item.step), item.output)
+
+    # ------------------------------------------------------------------ events & files
+
+    def _emit(self, event: RunEvent) -> None:
+        with self._emit_lock:
+            if self._events_file is not None:
+                self._events_file.write(to_json(event) + "\n")
+                self._events_file.flush()
+            if self._emit_target is not None:
+                try:
+                    self._emit_target(event)
+                except Exception:  # a listener's bug must not break the run
+                    log.exception("the event listener raised")
+
+    def _emit_step(self, step: PlanStep, status: str, **fields: Any) -> None:
+        state = self._states[step.name]
+        self._emit(
+            StepEvent(
+                step.name,
+                step.kind,
+                status,  # type: ignore[arg-type]
+                attempt=state.attempt,
+                job=state.job,
+                **{k: v for k, v in fields.items() if v is not None},
+            )
+        )
+
+    def _write_step_json(self, state: StepState) -> None:
+        path = self.layout.step_json(state.name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            text = json.dumps(state.to_dict(), indent=2)
+        atomic_write_text(path, text + "\n")
+
+    def _write_run_files(self) -> None:
+        if not self.layout.plan_json.exists():
+            atomic_write_text(self.layout.plan_json, json.dumps(self.plan.to_dict(), indent=2))
+        if not self.layout.config.exists():
+            atomic_write_text(self.layout.config, dumps(config_to_document(self.config)))
+
+    def _write_run_json(
+        self, status: str, reason: str | None, *, started: float, ended: float | None = None
+    ) -> None:
+        info = {
+            "id": self.run_id,
+            "engine": self.name,
+            "pipeline": self.plan.pipeline_name,
+            "status": status,
+            "reason": reason,
+            "attempt": self._attempt,
+            "created": self._created,
+            "started_at": started,
+            "ended_at": ended,
+            "updated": utc_now(),
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "sm_wizard": __version__,
+            "config_path": str(self.config_path) if self.config_path else None,
+            "base_dir": str(self.base_dir),
+            "project_dir": str(self.project_dir),
+            "cache_dir": str(self.cache_dir),
+            "registry_dir": str(self.registry.root),
+            "caching": self.cache.enabled,
+            "max_workers": self.max_workers,
+            "parameters": self.parameters,
+            "steps": list(self.plan.names),
+        }
+        atomic_write_text(self.layout.run_json, json.dumps(info, indent=2) + "\n")
+
+
+class StepRun:
+    """One step's execution: what handlers use to log, report and run jobs."""
+
+    def __init__(self, engine: LocalEngine, step: PlanStep, state: StepState) -> None:
+        self.engine = engine
+        self.step = step
+        self.state = state
+        self.layout = engine.layout
+        self.dir = engine.layout.step_dir(step.name)
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._log_lock = threading.Lock()
+        self._log_file = engine.layout.step_log(step.name).open("a", encoding="utf-8")
+        self._executing = False
+        self._stopping = False
+
+    # reporting
+
+    def log(self, line: str) -> None:
+        with self._log_lock:
+            self._log_file.write(line + "\n")
+            self._log_file.flush()
+        self.engine._emit(LogEvent(self.step.name, line))
+
+    def metric(self, name: str, value: float) -> None:
+        with self.engine._lock:
+            self.state.metrics[name] = value
+        self.engine._emit(MetricEvent(self.step.name, name, value))
+
+    def executing(self, job: str | None = None) -> None:
+        """Emit Executing (once per attempt)."""
+        with self.engine._lock:
+            if self._executing:
+                return
+            self._executing = True
+            self.state.status = "Executing"
+            self.state.job = job
+        self.engine._write_step_json(self.state)
+        self.engine._emit_step(self.step, "Executing")
+
+    def stopping(self) -> None:
+        """Emit Stopping (once)."""
+        with self.engine._lock:
+            if self._stopping or self.state.status in TERMINAL_STEP_STATUSES:
+                return
+            self._stopping = True
+            self.state.status = "Stopping"
+        self.engine._emit_step(self.step, "Stopping")
+
+    def _started(self, pid: int, job: str) -> None:
+        with self.engine._lock:
+            self.state.pids.append(pid)
+        self.executing(job)
+        self.engine._write_step_json(self.state)
+
+    def _on_job_stopping(self) -> None:
+        # A job also stops when its step cancels it (a tuning trial stopped early); the
+        # step itself is Stopping only when the execution is.
+        if self.engine._stop.is_set():
+            self.stopping()
+
+    def check_stop(self) -> None:
+        if self.engine._stop.is_set():
+            raise StepStopped
+
+    def close(self) -> None:
+        with self._log_lock:
+            self._log_file.close()
+
+    # paths
+
+    def output_dir(self, name: str) -> Path:
+        return self.layout.output_dir(self.step, name)
+
+    def input_source(self, name: str) -> Path:
+        return self.engine.input_source(self.step.input(name))
+
+    def job_name(self, suffix: str = "") -> str:
+        return job_name(self.engine.plan.pipeline_name, self.step.name, self.engine.run_id, suffix)
+
+    # jobs
+
+    def run_job(
+        self,
+        command: list[str],
+        *,
+        env: Mapping[str, str],
+        cwd: Path,
+        prefix: str = "",
+        on_line: Any = None,
+        cancel: threading.Event | None = None,
+        job: str | None = None,
+    ) -> JobResult:
+        """Run one job; every line is logged (with ``prefix``) and passed to ``on_line``."""
+        compute = self.step.compute
+        max_runtime = float(compute.max_runtime_seconds) if compute else None
+
+        def line(stream: str, text: str) -> None:
+            self.log(prefix + text)
+            if on_line is not None:
+                on_line(text)
+
+        assert self.engine._jobs is not None
+        return self.engine._jobs.run(
+            command,
+            env={**os.environ, **env},
+            cwd=cwd,
+            on_line=line,
+            on_start=lambda pid: self._started(pid, job or self.job_name()),
+            on_stopping=self._on_job_stopping,
+            cancel=cancel,
+            max_runtime=max_runtime,
+        )
+
+    def check_job(self, result: JobResult, what: str, failure_file: Path | None = None) -> None:
+        """Raise StepStopped/StepFailed unless the job succeeded."""
+        if result.stopped:
+            raise StepStopped
+        if result.ok:
+            return
+        raise StepFailed(failure_reason(result, what, failure_file, self.step.compute))
+
+
+def failure_reason(
+    result: JobResult, what: str, failure_file: Path | None = None, compute: Any = None
+) -> str:
+    """A failed job's reason: its failure file, or the last lines of its stderr."""
+    if result.timed_out:
+        limit = compute.max_runtime_seconds if compute else "?"
+        return f"MaxRuntimeExceeded: {what} ran longer than max_runtime_seconds ({limit} s)"
+    detail = ""
+    if failure_file is not None and failure_file.is_file():
+        detail = failure_file.read_text(errors="replace").strip()[:2000]
+    if not detail:
+        detail = "\n".join(result.stderr_tail)
+    head = f"{what} exited with code {result.returncode}"
+    return f"{head}:\n{detail}" if detail else head

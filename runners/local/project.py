@@ -1,0 +1,122 @@
+"""The project a local run executes, and the one-call way to get an engine for a config.
+
+The local engine runs the *exported* project's ``code/`` scripts, so what runs here is what
+runs on AWS. ``prepare_project`` writes that project: with the exporter's
+``render_project`` when it is available, otherwise by copying the step scripts from the
+package's templates (the same files the exporter copies, byte for byte).
+
+``local_engine_for(config_path)`` loads and validates the config, builds the Plan, makes a
+new run folder (``<config dir>/.sm-wizard/runs/<run id>``) and returns a ready engine. When
+the config sits in an exported project (``pipeline.py`` and ``code/`` next to it), that
+project's own ``code/`` runs, edits included; otherwise a fresh copy is prepared inside the
+run folder.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from wizard.config import WizardConfig
+from wizard.plan import Plan, build_plan
+from wizard.store import load_config
+
+from .engine import LocalEngine, resolve_parameters
+from .layout import CACHE_DIR_NAME, RunLayout, default_run_root, new_run_dir
+
+log = logging.getLogger(__name__)
+
+TEMPLATES_CODE_DIR = Path(__file__).resolve().parents[2] / "exporters" / "templates" / "code"
+
+
+def template_scripts() -> dict[str, Path]:
+    """The step scripts shipped with the package: ``{name: path}``."""
+    return {p.name: p for p in sorted(TEMPLATES_CODE_DIR.glob("*.py"))}
+
+
+def _render(plan: Plan, config: WizardConfig) -> dict[str, str] | None:
+    try:
+        module = importlib.import_module("exporters.render")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("exporters"):
+            return None
+        raise
+    render_project = getattr(module, "render_project", None)
+    if render_project is None:
+        return None
+    return render_project(plan, config)
+
+
+def prepare_project(plan: Plan, config: WizardConfig, dest: Path) -> Path:
+    """Write the project a run executes into ``dest``; returns ``dest``.
+
+    Uses the exporter's ``render_project(plan, config)`` when it exists; any step script
+    it does not provide is copied from the package templates.
+    """
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    files = _render(plan, config)
+    for relative, text in (files or {}).items():
+        target = (dest / relative).resolve()
+        if dest.resolve() not in target.parents:
+            raise ValueError(f"render_project returned a path outside the project: {relative}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    code = dest / "code"
+    code.mkdir(exist_ok=True)
+    for name, source in template_scripts().items():
+        if not (code / name).exists():
+            shutil.copyfile(source, code / name)
+    return dest
+
+
+def is_exported_project(folder: Path, plan: Plan) -> bool:
+    """True when ``folder`` holds an exported project with every script the Plan runs."""
+    folder = Path(folder)
+    return (folder / "pipeline.py").is_file() and all(
+        (folder / "code" / script).is_file() for script in plan.scripts
+    )
+
+
+def local_engine_for(
+    config_path: Path,
+    *,
+    run_root: Path | None = None,
+    parameters: Mapping[str, Any] | None = None,
+    max_workers: int | None = None,
+    caching: bool | None = None,
+    registry_dir: Path | None = None,
+) -> LocalEngine:
+    """A LocalEngine for the config at ``config_path``, in a new run folder.
+
+    Raises ``WizardError`` (exit code 2) for an unreadable or invalid config or a bad
+    parameter. Relative data paths in the config resolve against the config's folder.
+    """
+    config_path = Path(config_path).resolve()
+    config = load_config(config_path)
+    plan = build_plan(config)
+    resolve_parameters(plan, parameters)  # a bad parameter fails before any folder exists
+    base_dir = config_path.parent
+    run_root = Path(run_root) if run_root else default_run_root(base_dir)
+    run_dir = new_run_dir(run_root)
+    if is_exported_project(base_dir, plan):
+        project_dir = base_dir
+    else:
+        project_dir = prepare_project(plan, config, RunLayout(run_dir).project)
+    return LocalEngine(
+        plan,
+        config,
+        project_dir,
+        run_dir,
+        max_workers=max_workers,
+        base_dir=base_dir,
+        parameters=parameters,
+        cache_dir=run_root / CACHE_DIR_NAME,
+        registry_dir=registry_dir,
+        caching=caching,
+        config_path=config_path,
+    )

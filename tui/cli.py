@@ -1,0 +1,232 @@
+"""``sm-wizard``: the entry point for the wizard (TUI) and every headless verb.
+
+Commands load lazily: ``sm-wizard validate`` must not pay for Textual, and nothing here
+imports boto3 or the SageMaker SDK. Every ``WizardError`` becomes a message on stderr and
+exit code 2 (DESIGN.md: 0 ok, 1 run failed, 2 bad input, 130 interrupted).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from wizard import __version__
+
+# command name -> "module:attribute" for commands that live in their own modules
+LAZY_COMMANDS: dict[str, str] = {
+    "export": "tui.commands.export:export",
+    "run": "tui.commands.run:run",
+    "runs": "tui.commands.run:runs",
+    "models": "tui.commands.models:models",
+    "watch": "tui.commands.watch:watch",
+}
+
+
+class WizardGroup(click.Group):
+    """A click group that imports command modules only when they are used and turns
+    domain errors into messages instead of tracebacks."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            module_name, attr = LAZY_COMMANDS[cmd_name].split(":")
+            module = importlib.import_module(module_name)
+            return getattr(module, attr)
+        return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from wizard.errors import WizardError
+
+        try:
+            return super().invoke(ctx)
+        except WizardError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            ctx.exit(130)
+
+
+def fail(message: str) -> None:
+    """Bad input: one line on stderr, exit 2."""
+    from wizard.errors import WizardError
+
+    raise WizardError(message)
+
+
+CONFIG_FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+@click.group(cls=WizardGroup, invoke_without_command=True)
+@click.version_option(__version__, prog_name="sm-wizard")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Design, export, run and watch SageMaker Pipelines from the terminal.
+
+    With no command, opens the wizard (and resumes the autosaved session, if any).
+    """
+    if ctx.invoked_subcommand is None:
+        _open_wizard(None)
+
+
+def _open_wizard(path: Path | None) -> None:
+    app_module = importlib.import_module("tui.app")
+    code = app_module.run_app(path)
+    sys.exit(code or 0)
+
+
+@main.command()
+@click.argument("file", type=CONFIG_FILE)
+def edit(file: Path) -> None:
+    """Open the wizard on FILE (created if it does not exist)."""
+    _open_wizard(file)
+
+
+@main.command()
+@click.option(
+    "--template",
+    type=click.Choice(["demo", "regression-demo", "blank"]),
+    default="demo",
+    show_default=True,
+    help="demo: binary classification on bundled sample data; regression-demo; blank.",
+)
+@click.option("--out", "out", type=CONFIG_FILE, default=Path("wizard.toml"), show_default=True)
+@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
+def init(template: str, out: Path, force: bool) -> None:
+    """Write a complete starting config (and the demo's sample data next to it)."""
+    from wizard.store import write_document
+    from wizard.templates import template_document, write_template_data
+
+    if out.exists() and not force:
+        fail(f"{out} already exists; choose another --out or add --force")
+    write_document(out, template_document(template), replace_unreadable=force)
+    written = write_template_data(template, out)
+    click.echo(f"wrote {out}")
+    for path in written:
+        click.echo(f"wrote {path} (sample data)")
+    if template == "blank":
+        click.echo(f"next: sm-wizard edit {out}   (or fill it in, then sm-wizard validate {out})")
+    else:
+        click.echo(f"next: sm-wizard plan {out}   then   sm-wizard run {out} --engine local")
+
+
+def _load(file: Path):
+    from wizard.store import load_config
+
+    return load_config(file)
+
+
+@main.command()
+@click.argument("file", type=CONFIG_FILE)
+def validate(file: Path) -> None:
+    """Exit 0 if FILE is valid; else exit 2 with one line per problem."""
+    from wizard.store import read_document
+    from wizard.validation import validate_document
+
+    _, problems = validate_document(read_document(file))
+    if problems:
+        for problem in problems:
+            click.echo(f"{file}: {problem}", err=True)
+        sys.exit(2)
+    click.echo(f"{file}: valid")
+
+
+@main.command()
+@click.argument("file", type=CONFIG_FILE)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def recommend(file: Path, as_json: bool) -> None:
+    """Recommended services per stage, with reasons. Reads only [profile]."""
+    from wizard.recommend import recommend as run_rules
+    from wizard.recommend import recommendations_to_json_dict
+    from wizard.store import read_document
+    from wizard.validation import validate_section
+
+    doc = read_document(file)
+    profile, problems = validate_section("profile", doc.get("profile", {}))
+    if profile is None:
+        for problem in problems:
+            click.echo(f"{file}: {problem}", err=True)
+        sys.exit(2)
+    recs = run_rules(profile)
+    if as_json:
+        click.echo(json.dumps(recommendations_to_json_dict(recs), indent=2))
+        return
+    from wizard.stages import get_stage
+
+    for rec in recs:
+        click.echo(click.style(get_stage(rec.stage).title, bold=True))
+        for pick in rec.recommended:
+            click.echo(f"  + {pick.service}: {pick.reason}")
+        for pick in rec.alternatives:
+            click.echo(f"    {pick.service}: {pick.reason}")
+
+
+@main.command()
+@click.option("--stage", "stage_id", help="Only this stage's services (a stage id).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def catalog(stage_id: str | None, as_json: bool) -> None:
+    """The AWS services the wizard knows, what each is for and what the export makes of it."""
+    from wizard.catalog import load_catalog, services_for_stage
+    from wizard.stages import STAGE_IDS
+
+    if stage_id is not None and stage_id not in STAGE_IDS:
+        fail(f"unknown stage {stage_id!r}; choose one of: {', '.join(STAGE_IDS)}")
+    services = services_for_stage(stage_id) if stage_id else list(load_catalog().values())
+    if as_json:
+        click.echo(json.dumps({"services": [s.to_dict() for s in services]}, indent=2))
+        return
+    for service in services:
+        step = f" (pipeline step: {service.pipeline_step})" if service.pipeline_step else ""
+        click.echo(click.style(f"{service.id}", bold=True) + f"  {service.name}{step}")
+        click.echo(f"  {service.purpose}")
+        click.echo(f"  choose when: {service.choose_when}")
+        click.echo(f"  avoid when:  {service.avoid_when}")
+        click.echo(f"  export:      {service.export}")
+        click.echo(f"  docs:        {service.docs_url}")
+
+
+@main.command()
+@click.argument("file", type=CONFIG_FILE)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def plan(file: Path, as_json: bool) -> None:
+    """The pipeline's steps, dependencies, compute and estimated cost."""
+    from wizard.cost import estimate_cost
+    from wizard.plan import build_plan
+
+    config = _load(file)
+    the_plan = build_plan(config)
+    cost = estimate_cost(the_plan, config)
+    if as_json:
+        click.echo(json.dumps(the_plan.to_dict() | {"cost": cost.to_dict()}, indent=2))
+        return
+    click.echo(click.style(f"pipeline {the_plan.pipeline_name}", bold=True))
+    for step in the_plan.steps:
+        after = f"  after {', '.join(step.depends_on)}" if step.depends_on else ""
+        branch = f"  [{step.branch} branch]" if step.branch else ""
+        compute = ""
+        if step.compute:
+            c = step.compute
+            compute = f"  {c.instance_count} x {c.instance_type}"
+        click.echo(f"  {step.name:<22}{step.kind:<14}{compute}{after}{branch}")
+    click.echo("")
+    click.echo(
+        f"estimated cost per run: ${cost.typical_usd:.2f} typical, at most ${cost.max_usd:.2f} "
+        f"({cost.region} on-demand prices of {cost.as_of})"
+    )
+    for endpoint in cost.endpoints:
+        click.echo(
+            f"  + {endpoint.service}: ${endpoint.hourly_usd:.3f}/hour"
+            + (f" (${endpoint.monthly_usd:.0f}/month)" if endpoint.monthly_usd else "")
+            + f", {endpoint.note}"
+        )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

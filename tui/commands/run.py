@@ -1,0 +1,192 @@
+"""``sm-wizard run FILE``: run the pipeline a config describes, streaming every step's status.
+
+    sm-wizard run wizard.toml                         # local engine, the monitor screen
+    sm-wizard run wizard.toml --headless              # live progress lines, no TUI
+    sm-wizard run wizard.toml --json                  # one run event per line (DESIGN.md)
+    sm-wizard run wizard.toml --engine sagemaker --role-arn ARN --bucket B
+
+Exit codes: 0 the run succeeded, 1 it failed, 2 bad input (a message names the problem),
+130 interrupted (Ctrl+C, or Stop in the monitor).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from wizard.errors import WizardError
+
+CONFIG_FILE = click.Path(dir_okay=False, path_type=Path)
+
+
+def _missing_engine(name: str, exc: ImportError) -> WizardError:
+    return WizardError(
+        f"the {name} engine is not available in this build ({exc}); "
+        "see sm-wizard run --help for the engines",
+        "Engine unavailable",
+    )
+
+
+def local_engine(file: Path, run_dir: Path | None) -> Any:
+    """The embedded engine, on this machine (``runners.local``)."""
+    try:
+        from runners.local import local_engine_for
+    except ImportError as exc:
+        raise _missing_engine("local", exc) from exc
+    return local_engine_for(file, run_root=run_dir)
+
+
+def earlier_run(
+    file: Path, run_dir: Path | None, *, retry_ref: str | None, attach_ref: str | None
+) -> Any:
+    """An engine over an existing local run: retried from its failed steps, or followed."""
+    from runners.local import AttachedRun, RetriedRun, default_run_root, find_run
+
+    root = run_dir or default_run_root(Path(file).resolve().parent)
+    summary = find_run(root, retry_ref or attach_ref or "latest")
+    if attach_ref:
+        return AttachedRun(summary.run_dir)
+    if summary.status == "Succeeded":
+        raise WizardError(f"run {summary.id} succeeded; there is nothing to retry")
+    if summary.status in ("Executing", "Stopping"):
+        raise WizardError(
+            f"run {summary.id} is still going in another process; follow it with --attach "
+            f"{summary.id}"
+        )
+    return RetriedRun(summary.run_dir)
+
+
+def sagemaker_settings(config: Any, role_arn: str | None, bucket: str | None) -> tuple[str, str]:
+    """The role ARN and bucket: options win over ``[project]``; say which one is missing."""
+    role = (role_arn or config.project.role_arn or "").strip()
+    where = (bucket or config.project.bucket or "").strip().removeprefix("s3://").rstrip("/")
+    missing = []
+    if not role:
+        missing.append("an IAM role ARN: set role_arn in [project] or pass --role-arn ARN")
+    if not where:
+        missing.append("an S3 bucket: set bucket in [project] or pass --bucket NAME")
+    if missing:
+        raise WizardError(
+            "running on SageMaker needs " + "; and ".join(missing), "Missing settings"
+        )
+    return role, where
+
+
+def sagemaker_engine(file: Path, config: Any, role_arn: str, bucket: str) -> Any:
+    """The SageMaker engine for this config (``runners.sagemaker``)."""
+    try:
+        from runners.sagemaker.factory import sagemaker_engine_for
+    except ImportError as exc:
+        raise _missing_engine("sagemaker", exc) from exc
+    return sagemaker_engine_for(file, config, role_arn=role_arn, bucket=bucket)
+
+
+@click.command()
+@click.argument("file", type=CONFIG_FILE)
+@click.option(
+    "--engine",
+    "engine_name",
+    type=click.Choice(["local", "sagemaker"]),
+    default="local",
+    show_default=True,
+    help="local: on this machine, no AWS account needed. sagemaker: on AWS.",
+)
+@click.option("--headless", is_flag=True, help="Live progress lines instead of the TUI.")
+@click.option("--json", "json_lines", is_flag=True, help="One JSON run event per line.")
+@click.option("--role-arn", help="IAM role SageMaker assumes (default: [project] role_arn).")
+@click.option("--bucket", help="S3 bucket for code, data and outputs (default: [project] bucket).")
+@click.option(
+    "--run-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for local runs (default: .sm-wizard/runs/ next to FILE).",
+)
+@click.option(
+    "--retry",
+    "retry_ref",
+    metavar="RUN",
+    help="Local: continue an earlier run (an id, a prefix or 'latest') from the steps that "
+    "did not succeed; the rest are kept.",
+)
+@click.option(
+    "--attach",
+    "attach_ref",
+    metavar="RUN",
+    help="Local: follow a run another sm-wizard process is executing (an id or 'latest').",
+)
+def run(
+    file: Path,
+    engine_name: str,
+    headless: bool,
+    json_lines: bool,
+    role_arn: str | None,
+    bucket: str | None,
+    run_dir: Path | None,
+    retry_ref: str | None,
+    attach_ref: str | None,
+) -> None:
+    """Run FILE's pipeline and stream every step's status.
+
+    Opens the monitor screen (Enter: step details, l: logs, s: stop, r: retry, q: quit),
+    or with --headless prints live progress, or with --json one event per line.
+    Exit code: 0 succeeded, 1 failed, 2 bad input, 130 interrupted.
+    """
+    from wizard.plan import build_plan
+    from wizard.store import load_config
+
+    config = load_config(file)
+    plan = build_plan(config)
+    if retry_ref and attach_ref:
+        raise WizardError("choose one of --retry and --attach")
+    if engine_name == "local" and (retry_ref or attach_ref):
+        engine = earlier_run(file, run_dir, retry_ref=retry_ref, attach_ref=attach_ref)
+    elif engine_name == "local":
+        engine = local_engine(file, run_dir)
+    else:
+        if run_dir is not None or retry_ref or attach_ref:
+            raise WizardError(
+                "--run-dir, --retry and --attach are for --engine local; on SageMaker use "
+                "sm-wizard watch EXECUTION_ARN (r retries a failed execution)"
+            )
+        role, where = sagemaker_settings(config, role_arn, bucket)
+        engine = sagemaker_engine(file, config, role, where)
+
+    if headless or json_lines:
+        from tui.headless import run_headless
+
+        code = run_headless(
+            engine,
+            json_lines=json_lines,
+            steps=[(s.name, s.kind) for s in plan.steps],
+            title=plan.pipeline_name,
+        )
+    else:
+        from tui.monitor import run_monitor
+
+        code = run_monitor(engine, plan, plan.pipeline_name)
+    sys.exit(code)
+
+
+@click.command()
+@click.argument("file", type=CONFIG_FILE)
+@click.option("--run-dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def runs(file: Path, run_dir: Path | None, as_json: bool) -> None:
+    """The local runs of FILE's pipeline, newest first (retry or attach to one by its id)."""
+    import json
+
+    from runners.local import default_run_root, list_runs
+
+    summaries = list_runs(run_dir or default_run_root(Path(file).resolve().parent))
+    if as_json:
+        click.echo(json.dumps({"runs": [r.to_dict() for r in summaries]}, indent=2))
+        return
+    if not summaries:
+        click.echo(f"no local runs yet; start one with: sm-wizard run {file}")
+        return
+    for summary in summaries:
+        reason = f"  {summary.reason.splitlines()[-1]}" if summary.reason else ""
+        click.echo(f"{summary.id}  {summary.status:<11} try {summary.attempt}{reason}")
+    click.echo(f"retry one: sm-wizard run {file} --retry ID    follow one: --attach ID")

@@ -1,0 +1,326 @@
+"""``sm-wizard watch``: a live view of any SageMaker pipeline execution.
+
+    sm-wizard watch EXECUTION_ARN            # the monitor screen
+    sm-wizard watch --pipeline NAME          # pick one of its recent executions
+    sm-wizard watch ARN --headless           # live lines, for scripts and slow SSH links
+    sm-wizard watch ARN --json               # one run event per line (DESIGN.md)
+
+Exit codes: 0 the execution succeeded, 1 it failed, 2 bad input (a message names the
+problem), 130 interrupted. Ctrl+C (or leaving the monitor) only detaches: the execution keeps
+running in AWS and ``sm-wizard watch ARN`` attaches again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import click
+
+from runners.base import exit_code_for
+from runners.events import RunEvent, to_json
+from wizard.errors import WizardError
+
+EXIT_INTERRUPTED = 130
+
+# Replaced by the tests to run on simulated time.
+make_clock: Callable[[], Any] | None = None
+
+
+# --------------------------------------------------------------------------- output
+
+
+_STATUS_COLOURS = {
+    "Starting": "cyan",
+    "Executing": "blue",
+    "Stopping": "yellow",
+    "Stopped": "yellow",
+    "Failed": "red",
+    "Succeeded": "green",
+}
+
+
+def _clock_time(iso: str) -> str:
+    """``HH:MM:SS`` in local time from an event's ISO timestamp."""
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone().strftime("%H:%M:%S")
+    except ValueError:
+        return iso
+
+
+def _status(status: str) -> str:
+    return click.style(f"{status:<9}", fg=_STATUS_COLOURS.get(status), bold=status == "Failed")
+
+
+def format_event(event: RunEvent) -> str:
+    """One readable line for an event (colour codes are dropped when not on a terminal)."""
+    when = click.style(_clock_time(event.time), dim=True)
+    if event.type == "execution":
+        reason = f"  {event.reason}" if event.reason else ""
+        return f"{when}  {click.style('execution', bold=True)}  {_status(event.status)}{reason}"
+    if event.type == "step":
+        extras = []
+        if event.cache_hit:
+            extras.append("cache hit")
+        if event.attempt and event.attempt > 1:
+            extras.append(f"attempt {event.attempt}")
+        if event.job and event.status == "Failed":
+            extras.append(f"job {event.job}")
+        tail = f"  ({', '.join(extras)})" if extras else ""
+        reason = f"  {click.style(event.reason, fg='red')}" if event.reason else ""
+        return f"{when}  {event.step:<20} {event.kind:<13} {_status(event.status)}{tail}{reason}"
+    if event.type == "metric":
+        return f"{when}  {event.step:<20} metric {event.name} = {event.value:g}"
+    return f"{when}  {click.style(event.step, dim=True)} | {event.line}"
+
+
+def _printer(as_json: bool, show_logs: bool) -> Callable[[RunEvent], None]:
+    def emit(event: RunEvent) -> None:
+        if as_json:
+            sys.stdout.write(to_json(event) + "\n")
+            sys.stdout.flush()
+        elif event.type != "log" or show_logs:
+            click.echo(format_event(event))
+            sys.stdout.flush()
+
+    return emit
+
+
+def _notice(notice: Any) -> None:
+    prefix = {"warning": "! ", "error": "!! "}.get(notice.level, "")
+    click.echo(f"{prefix}{notice.message}", err=True)
+
+
+# --------------------------------------------------------------------------- choosing
+
+
+def _choose_execution(pipeline_name: str, aws: Any, *, interactive: bool) -> str:
+    from runners.sagemaker.watcher import list_recent_executions, pick_execution
+
+    rows = list_recent_executions(pipeline_name, aws=aws, limit=10)
+    chosen = pick_execution(pipeline_name, rows)
+    if interactive and len(rows) > 1:
+        click.echo(f"Recent executions of {pipeline_name}:", err=True)
+        for number, row in enumerate(rows, 1):
+            started = (
+                row.start_time.astimezone().strftime("%Y-%m-%d %H:%M") if row.start_time else "?"
+            )
+            click.echo(f"  {number:>2}  {row.status:<10} {started}  {row.arn}", err=True)
+        default = rows.index(chosen) + 1
+        number = click.prompt(
+            "Watch which one", type=click.IntRange(1, len(rows)), default=default, err=True
+        )
+        return rows[number - 1].arn
+    started = (
+        chosen.start_time.astimezone().strftime("%Y-%m-%d %H:%M") if chosen.start_time else "?"
+    )
+    which = "most recent running" if chosen.active else "most recent"
+    click.echo(
+        f"Watching the {which} execution of {pipeline_name} ({chosen.status}, started "
+        f"{started}):\n  {chosen.arn}",
+        err=True,
+    )
+    return chosen.arn
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _follow_headless(
+    watcher: Any, emit: Callable[[RunEvent], None], *, action: str | None = None
+) -> int:
+    """Run the watcher in a thread so Ctrl+C can detach at once, then map the exit code.
+
+    ``action``: ``"stop"`` asks SageMaker to stop the execution first (StopPipelineExecution),
+    ``"retry"`` re-runs its failed steps (RetryPipelineExecution); both then follow it."""
+    outcome: dict[str, Any] = {}
+    stop = threading.Event()
+    if action == "stop":
+        stop.set()
+
+    def work() -> None:
+        try:
+            if action == "retry":
+                outcome["status"] = watcher.retry(emit, stop)
+            else:
+                outcome["status"] = watcher.run(emit, stop)
+        except BaseException as exc:  # handed to the main thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=work, name="sm-wizard-watch", daemon=True)
+    thread.start()
+    try:
+        while thread.is_alive():
+            thread.join(0.2)
+    except KeyboardInterrupt:
+        watcher.detach()
+        click.echo(
+            "\nDetached. The execution keeps running in AWS; watch it again with:\n"
+            f"  sm-wizard watch {watcher.execution_arn}",
+            err=True,
+        )
+        return EXIT_INTERRUPTED
+    if "error" in outcome:
+        raise outcome["error"]
+    return exit_code_for(outcome["status"])
+
+
+def _open_monitor(watcher: Any, title: str) -> int | None:
+    """The TUI monitor on ``watcher``; ``None`` when the monitor is not available."""
+    try:
+        from tui.monitor import MonitorApp
+    except ImportError:
+        return None
+
+    app = MonitorApp(watcher, None, title)
+    severities = {"info": "information", "warning": "warning", "error": "error"}
+
+    def notify(notice: Any) -> None:  # from the poller's thread: never print under Textual
+        with contextlib.suppress(RuntimeError):  # the app is not running (yet, or any more)
+            app.call_from_thread(
+                app.notify, notice.message, severity=severities.get(notice.level, "information")
+            )
+
+    watcher.on_notice = notify
+    result = app.run()
+    code = app.return_code if app.return_code not in (None, 0) else (result or 0)
+    if watcher.status not in ("Succeeded", "Failed", "Stopped"):
+        click.echo(
+            "The execution keeps running in AWS. Watch it again with:\n"
+            f"  sm-wizard watch {watcher.execution_arn}",
+            err=True,
+        )
+    return int(code)
+
+
+def watch_main(
+    execution_arn: str | None,
+    pipeline_name: str | None,
+    *,
+    region: str | None,
+    profile: str | None,
+    headless: bool,
+    as_json: bool,
+    show_logs: bool,
+    action: str | None = None,
+) -> int:
+    """The whole command without click; returns the exit code, raises ``WizardError``.
+
+    ``action`` (``"stop"`` or ``"retry"``) acts on the execution first, then follows it
+    with live lines (the monitor offers the same as the keys s and r)."""
+    if action:
+        headless = headless or not as_json
+    from runners.sagemaker.aws import AwsSession
+    from runners.sagemaker.watcher import SageMakerWatcher, parse_execution_arn
+
+    if bool(execution_arn) == bool(pipeline_name):
+        raise WizardError(
+            "Give either an execution ARN or --pipeline NAME (one of them, not both).",
+            "What to watch?",
+        )
+    if execution_arn:
+        parsed = parse_execution_arn(execution_arn)
+        aws = AwsSession(region=region or parsed.region, profile=profile)
+        arn = parsed.arn
+    else:
+        assert pipeline_name is not None
+        aws = AwsSession(region=region, profile=profile)
+        interactive = not (headless or as_json) and sys.stdin.isatty() and sys.stderr.isatty()
+        arn = _choose_execution(pipeline_name, aws, interactive=interactive)
+
+    watcher = SageMakerWatcher(
+        arn,
+        region=region,
+        aws=aws,
+        clock=make_clock() if make_clock is not None else None,
+        tail_logs=show_logs or not (headless or as_json),
+        on_notice=_notice,
+    )
+    if not (headless or as_json):
+        code = _open_monitor(watcher, f"{watcher.pipeline_name} · {arn.rsplit('/', 1)[-1]}")
+        if code is not None:
+            return code
+        click.echo(
+            "The monitor screen is not available in this build; showing live lines instead.",
+            err=True,
+        )
+    return _follow_headless(watcher, _printer(as_json, show_logs), action=action)
+
+
+@click.command("watch")
+@click.argument("execution_arn", required=False, metavar="[EXECUTION_ARN]")
+@click.option(
+    "--pipeline",
+    "pipeline_name",
+    metavar="NAME",
+    help="Watch a recent execution of this pipeline (the running one, else the latest).",
+)
+@click.option("--region", metavar="REGION", help="AWS region (default: from the ARN or profile).")
+@click.option("--profile", metavar="PROFILE", help="AWS profile from ~/.aws/config.")
+@click.option("--headless", is_flag=True, help="Print live lines instead of opening the monitor.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON run event per line (implies headless)."
+)
+@click.option(
+    "--logs/--no-logs",
+    "show_logs",
+    default=True,
+    show_default=True,
+    help="Headless: include the log lines of running steps.",
+)
+@click.option(
+    "--stop",
+    "stop_execution",
+    is_flag=True,
+    help="Stop the execution (StopPipelineExecution), then follow it to Stopped.",
+)
+@click.option(
+    "--retry",
+    "retry_execution",
+    is_flag=True,
+    help="Retry a failed or stopped execution from its failed steps, then follow it.",
+)
+@click.pass_context
+def watch(
+    ctx: click.Context,
+    execution_arn: str | None,
+    pipeline_name: str | None,
+    region: str | None,
+    profile: str | None,
+    headless: bool,
+    as_json: bool,
+    show_logs: bool,
+    stop_execution: bool,
+    retry_execution: bool,
+) -> None:
+    """Live view of a SageMaker pipeline execution, also of pipelines sm-wizard did not make.
+
+    Ctrl+C detaches: the execution keeps running in AWS.
+    """
+    if headless and as_json:
+        raise click.UsageError("--headless and --json exclude each other (--json is headless).")
+    if stop_execution and retry_execution:
+        raise click.UsageError("--stop and --retry exclude each other.")
+    action = "stop" if stop_execution else "retry" if retry_execution else None
+    try:
+        code = watch_main(
+            execution_arn,
+            pipeline_name,
+            region=region,
+            profile=profile,
+            headless=headless,
+            as_json=as_json,
+            show_logs=show_logs,
+            action=action,
+        )
+    except WizardError as err:
+        click.echo(f"{err.title}: {err.message}", err=True)
+        ctx.exit(err.exit_code)
+    except KeyboardInterrupt:
+        click.echo("\nInterrupted.", err=True)
+        ctx.exit(EXIT_INTERRUPTED)
+    ctx.exit(code)

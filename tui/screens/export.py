@@ -1,0 +1,301 @@
+"""Export: choose a folder, see the files (a dry-run render), write them, optionally check
+that the pipeline definition builds (in a worker, with progress), then the next steps."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, Input, Label, ProgressBar, Static, Tree
+
+from tui.screens.base import WizardScreen
+from tui.widgets.form import text_input
+from tui.widgets.tick import Tick
+
+
+@dataclass
+class ExportResult:
+    folder: Path
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    verified: bool | None = None
+    verify_text: str = ""
+    error: str | None = None
+
+
+class ExportScreen(WizardScreen):
+    SCREEN_ID = "export"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+f", "write", "Write", id="export.write"),
+        Binding("w", "write", "Write", show=False, id="export.write_plain"),
+    ]
+
+    class Progress(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    class Finished(Message):
+        def __init__(self, result: ExportResult) -> None:
+            super().__init__()
+            self.outcome = result
+
+    def __init__(self) -> None:
+        super().__init__("export")
+        self.rendered: dict[str, str] = {}
+        self.data_copies: dict[str, Path] = {}
+        self.render_error: str | None = None
+        self.plan: Any = None
+        self.outcome: ExportResult | None = None
+        self.busy = False
+        self._started = 0.0
+        self._progress = ""
+        self._ticker: Any = None
+
+    def compose_main(self) -> ComposeResult:
+        session = self.wizard.session
+        yield Static("Export your project", classes="screen-title")
+        yield Static(
+            "Writes a runnable SageMaker Pipelines project: pipeline.py, the step scripts, "
+            "tests, CI, a README that explains every choice, and your answers (wizard.toml).",
+            classes="stage-summary",
+        )
+        self._render_files()
+        with Horizontal(classes="field-line"):
+            yield Label("Folder", classes="field-label")
+            yield text_input(
+                f"./{session.project_name or 'sm-wizard-project'}",
+                app=self.app,
+                id="folder",
+                classes="field-control first-focus",
+            )
+        yield Tick("Replace files that differ", False, id="force", compact=True)
+        yield Tick("Check the project after writing", True, id="verify", compact=True)
+        yield Static(
+            "The check builds the pipeline definition offline, as SageMaker would, and lists "
+            "its steps. It takes a few seconds.",
+            classes="field-help",
+        )
+        if self.render_error:
+            yield Static(f"✗ {self.render_error}", classes="field-error", markup=False)
+            return
+        yield Button("Write the project (ctrl+f)", id="write", variant="primary")
+        with Vertical(id="export-progress"):
+            yield ProgressBar(total=None, show_eta=False, id="progress-bar")
+            yield Static("", id="progress-text", markup=False)
+        yield Static("", id="export-result", markup=False)
+        count = len(self.rendered) + len(self.data_copies)
+        yield Static(f"The files it writes ({count})", classes="section-heading")
+        yield self._tree()
+        with VerticalScroll(id="file-preview"):
+            yield Static("Highlight a file to see it here.", id="preview-text", markup=False)
+
+    def _render_files(self) -> None:
+        session = self.wizard.session
+        config = session.config
+        if config is None:
+            count = len(session.problems())
+            self.render_error = (
+                f"Nothing to export yet: the configuration has {count} "
+                f"problem{'s' if count != 1 else ''} left. Review (ctrl+r) lists "
+                f"{'them' if count != 1 else 'it'}; enter on one jumps to its field."
+            )
+            return
+        try:
+            from exporters.render import data_files, render_project
+            from wizard.plan import build_plan
+
+            plan = build_plan(config)
+            self.plan = plan
+            self.rendered = render_project(plan, config)
+            self.data_copies = data_files(config, session.save_target.parent)
+        except ImportError as exc:
+            self.render_error = f"The exporter is not available in this build ({exc})."
+        except Exception as exc:
+            self.render_error = getattr(exc, "message", None) or str(exc)
+
+    def _tree(self) -> Tree[str]:
+        tree: Tree[str] = Tree(self.wizard.session.project_name or "project", id="files")
+        tree.root.expand()
+        folders: dict[str, Any] = {"": tree.root}
+        sizes = {path: len(text.encode()) for path, text in self.rendered.items()}
+        sizes.update(
+            {
+                path: src.stat().st_size if src.exists() else 0
+                for path, src in self.data_copies.items()
+            }
+        )
+        for path in sorted(sizes):
+            parent = ""
+            parts = path.split("/")
+            for part in parts[:-1]:
+                key = f"{parent}/{part}" if parent else part
+                if key not in folders:
+                    folders[key] = folders[parent].add(part + "/", expand=True)
+                parent = key
+            folders[parent].add_leaf(f"{parts[-1]}  {_size(sizes[path])}", data=path)
+        return tree
+
+    def on_mount(self) -> None:
+        self.wizard.session.mark_visited("export")
+        self.refresh_stepper()
+        for progress in self.query("#export-progress"):
+            progress.display = False
+        self.query_one("#folder", Input).focus()
+
+    @on(Tree.NodeHighlighted, "#files")
+    def _preview(self, event: Tree.NodeHighlighted[str]) -> None:
+        path = event.node.data
+        if path is None:
+            return
+        preview = self.query_one("#preview-text", Static)
+        if path in self.rendered:
+            lines = self.rendered[path].splitlines()
+            more = f"\n… {len(lines) - 40} more lines" if len(lines) > 40 else ""
+            preview.update("\n".join(lines[:40]) + more)
+        else:
+            preview.update(f"Copied from {self.data_copies[path]} (your data).")
+
+    @on(Input.Submitted, "#folder")
+    def _folder_entered(self) -> None:
+        self.query_one("#write", Button).focus()
+
+    @on(Button.Pressed, "#write")
+    def action_write(self) -> None:
+        if self.render_error or not self.rendered:
+            self.notify(self.render_error or "Nothing to write.", severity="error")
+            return
+        if not self.busy:
+            self.busy = True
+            folder = Path(self.query_one("#folder", Input).value.strip() or ".").expanduser()
+            force = self.query_one("#force", Tick).value
+            verify = self.query_one("#verify", Tick).value
+            self.query_one("#write", Button).disabled = True
+            self.query_one("#export-progress").display = True
+            self.query_one("#export-result", Static).update("")
+            self._started = time.monotonic()
+            self._ticker = self.set_interval(1.0, self._show_progress)
+            self._export(folder, force, verify)
+
+    @work(thread=True, exclusive=True, group="export", exit_on_error=False)
+    def _export(self, folder: Path, force: bool, verify: bool) -> None:
+        result = ExportResult(folder=folder)
+        self.post_message(self.Progress(f"Writing {len(self.rendered)} files to {folder} …"))
+        try:
+            result.written, result.unchanged, result.missing = write_files(
+                folder, self.rendered, self.data_copies, force=force
+            )
+        except Exception as exc:
+            result.error = getattr(exc, "message", None) or str(exc)
+            self.post_message(self.Finished(result))
+            return
+        if verify:
+            self.post_message(self.Progress("Checking: building the pipeline definition offline …"))
+            try:
+                result.verified, result.verify_text = verify_folder(folder, self.plan)
+            except Exception as exc:
+                result.verified, result.verify_text = (
+                    False,
+                    getattr(exc, "message", None) or str(exc),
+                )
+        self.post_message(self.Finished(result))
+
+    def on_export_screen_progress(self, message: Progress) -> None:
+        self._progress = message.text
+        self._show_progress()
+
+    def _show_progress(self) -> None:
+        elapsed = time.monotonic() - self._started
+        self.query_one("#progress-text", Static).update(f"{self._progress} ({elapsed:.0f} s)")
+
+    def on_export_screen_finished(self, message: Finished) -> None:
+        result = message.outcome
+        self.outcome = result
+        self.busy = False
+        if self._ticker is not None:
+            self._ticker.stop()
+        self.query_one("#export-progress").display = False
+        self.query_one("#write", Button).disabled = False
+        self.query_one("#export-result", Static).update(next_steps(result))
+        self.query_one("#main").scroll_to_widget(self.query_one("#write"), animate=False, top=True)
+        if result.error is None:
+            self.wizard.exported(result.folder.resolve())
+            self.refresh_stepper()
+            severity = "information" if result.verified is not False else "warning"
+            self.notify(f"Exported to {result.folder.resolve()}", severity=severity)
+        else:
+            self.notify(result.error, severity="error", title="Not exported")
+
+
+def _size(count: int) -> str:
+    return f"{count} B" if count < 1024 else f"{count / 1024:.1f} KB"
+
+
+def write_files(
+    folder: Path, files: dict[str, str], data: dict[str, Path], *, force: bool
+) -> tuple[list[str], list[str], list[str]]:
+    """Write through the exporter's writer: (written, unchanged, missing) relative paths.
+    A refusal to overwrite is reworded for this screen (its own words name CLI flags)."""
+    from exporters.writer import ExportConflict, write_project
+    from wizard.errors import WizardError
+
+    try:
+        report = write_project(folder, files, copies=data, force=force)
+    except ExportConflict as exc:
+        listed = ", ".join(exc.paths[:6]) + (" …" if len(exc.paths) > 6 else "")
+        raise WizardError(
+            f"{folder} already has different versions of {listed}. Nothing was written: "
+            "choose another folder, or tick 'Replace files that differ'."
+        ) from None
+    return list(report.written), list(report.unchanged), list(report.missing)
+
+
+def verify_folder(folder: Path, plan: Any = None) -> tuple[bool, str]:
+    """Build the written project's definition offline (a subprocess: seconds)."""
+    from exporters.verify import verify_project
+
+    result = verify_project(folder, plan=plan)
+    if result.ok:
+        names = ", ".join(step.name for step in result.steps)
+        return True, f"the pipeline definition builds ({result.seconds:.0f} s): {names}"
+    return False, result.explain()
+
+
+def next_steps(result: ExportResult) -> str:
+    if result.error:
+        return f"✗ Nothing was exported: {result.error}\nNothing on disk changed."
+    lines = [
+        f"✓ Wrote {len(result.written)} files to {result.folder}"
+        + (f" ({len(result.unchanged)} already up to date)" if result.unchanged else "")
+        + "."
+    ]
+    if result.missing:
+        lines.append(
+            f"! Not found, so not copied: {', '.join(result.missing)}. Put your data there "
+            "before running."
+        )
+    if result.verified is True:
+        lines.append(f"✓ Checked: {result.verify_text}.")
+    elif result.verified is False:
+        lines.append(f"✗ The check failed: {result.verify_text}")
+    folder = result.folder
+    lines += [
+        "",
+        "Next steps:",
+        f"  cd {folder}",
+        "  sm-wizard run wizard.toml --engine local",
+        "      runs the whole pipeline on this machine and shows each step live",
+        "  pip install -r requirements.txt && python pipeline.py --help",
+        "      the pipeline's own command line: upsert and start it on SageMaker",
+        "  sm-wizard edit wizard.toml",
+        "      change your answers here, then export again to the same folder",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,188 @@
+"""Review: every remaining problem (enter jumps to its field), the pipeline drawn from the
+Plan, the cost estimate, and the whole configuration summarized stage by stage."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.markup import escape
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui.screens.base import WizardScreen
+from tui.session import screen_of_path
+from tui.widgets.dag_view import DagView, Graph
+from tui.widgets.form import to_text
+from wizard.catalog import get_service
+from wizard.stages import STAGES
+
+STATE_WORDS = {"complete": "✓", "problems": "✗", "unvisited": "·"}
+
+
+def field_title(path: str) -> str:
+    """``training.max_runtime_seconds`` → ``Model training › Time limit (seconds)``."""
+    from tui.screens.field_help import field_text
+    from wizard.stages import STAGE_IDS, get_stage
+
+    section, _, rest = path.partition(".")
+    section = section.split("[", 1)[0]
+    where = (
+        get_stage(section).title
+        if section in STAGE_IDS
+        else {"project": "Your project", "profile": "Your project"}.get(section, section)
+    )
+    if not rest:
+        return where
+    name = rest.split(".", 1)[0].split("[", 1)[0]
+    label = field_text(section, name).label
+    detail = rest[len(name) :].lstrip(".")
+    return f"{where} › {label}" + (f" › {detail}" if detail else "")
+
+
+class ReviewScreen(WizardScreen):
+    SCREEN_ID = "review"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+f", "app.next", "Export", id="review.export"),
+        Binding("e", "app.next", "Export", show=False, id="review.export_plain"),
+        Binding("s", "app.save_as", "Save as", id="review.save_as"),
+        Binding("r", "run", "Run", id="review.run"),
+    ]
+
+    def compose_main(self) -> ComposeResult:
+        session = self.wizard.session
+        problems = session.problems()
+        yield Static("Review", classes="screen-title")
+        if problems:
+            yield Static(
+                f"✗ {len(problems)} problem{'s' if len(problems) != 1 else ''} to fix before "
+                "export. Enter on one jumps to its field.",
+                classes="review-status -problems",
+            )
+            yield OptionList(
+                *[
+                    Option(
+                        Content.from_markup(
+                            f"[b]{escape(field_title(p.path))}[/b]\n  {escape(p.message)}"
+                        ),
+                        id=f"problem-{i}",
+                    )
+                    for i, p in enumerate(problems)
+                ],
+                id="problems",
+            )
+        else:
+            yield Static(
+                "✓ Everything checks out. ctrl+f (or e) exports the project.",
+                classes="review-status -ready",
+            )
+        yield Static("The pipeline", classes="section-heading")
+        yield from self._pipeline()
+        yield Static("Your choices", classes="section-heading")
+        yield Static(self._summary(), id="summary", markup=False)
+
+    def _pipeline(self) -> ComposeResult:
+        config = self.wizard.session.config
+        if config is None:
+            yield Static(
+                "The pipeline is drawn here once the problems above are fixed.",
+                classes="section-hint",
+            )
+            return
+        from wizard.errors import WizardError
+        from wizard.plan import build_plan
+
+        try:
+            plan = build_plan(config)
+        except WizardError as exc:
+            yield Static(f"✗ {exc.message}", classes="field-error", markup=False)
+            return
+        yield Static(
+            f"Pipeline {plan.pipeline_name}: {len(plan.steps)} steps. Each row runs after the "
+            "rows above it.",
+            classes="section-hint",
+            markup=False,
+        )
+        yield DagView(Graph.from_plan(plan), id="dag")
+        yield Static("Estimated cost", classes="section-heading")
+        yield Static(self._cost(plan, config), id="cost", markup=False)
+
+    def _cost(self, plan: Any, config: Any) -> str:
+        from wizard.cost import estimate_cost
+
+        try:
+            cost = estimate_cost(plan, config)
+        except Exception as exc:
+            return f"No estimate: {exc}"
+        lines = [
+            f"Per run on AWS: about ${cost.typical_usd:.2f}, at most ${cost.max_usd:.2f} "
+            "(if every step ran to its time limit).",
+            f"{cost.region} on-demand prices of {cost.as_of}. Running on this machine is free.",
+        ]
+        for endpoint in cost.endpoints:
+            monthly = f", ${endpoint.monthly_usd:.0f} a month" if endpoint.monthly_usd else ""
+            lines.append(
+                f"Plus {get_service(endpoint.service).name}: ${endpoint.hourly_usd:.3f} an hour"
+                f"{monthly} ({endpoint.note})."
+            )
+        return "\n".join(lines)
+
+    def _summary(self) -> str:
+        session = self.wizard.session
+        lines: list[str] = []
+        project = session.section("project")
+        lines.append(
+            f"{STATE_WORDS[session.stage_state('profile')]} Your project: "
+            f"{project.get('name', '?')}, {project.get('region', 'us-east-1')}"
+        )
+        for stage in STAGES:
+            data = session.section(stage.id)
+            state = STATE_WORDS[session.stage_state(stage.id)]
+            if stage.id == "tuning":
+                chosen = "Automatic model tuning" if data.get("enabled") else "no tuning"
+            else:
+                services = data.get("services", [])
+                names = []
+                for service in services if isinstance(services, list) else []:
+                    try:
+                        names.append(get_service(service).name)
+                    except KeyError:
+                        names.append(str(service))
+                chosen = ", ".join(names) or "no services"
+            lines.append(f"{state} {stage.number} {stage.title}: {chosen}")
+            settings = [
+                f"{k} = {to_text(v) if not isinstance(v, dict | list) or k == 'drop_columns' else _brief(v)}"
+                for k, v in data.items()
+                if k not in ("services", "enabled")
+            ]
+            if settings:
+                lines.append("    " + "; ".join(settings))
+        lines.append("· not visited yet   ✓ complete   ✗ has problems")
+        return "\n".join(lines)
+
+    @on(OptionList.OptionSelected, "#problems")
+    def _jump_to_problem(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        index = int((event.option.id or "problem-0").split("-", 1)[1])
+        problem = self.wizard.session.problems()[index]
+        self.wizard.goto(screen_of_path(problem.path), focus_path=problem.path)
+
+    def on_mount(self) -> None:
+        self.wizard.session.mark_visited("review")
+        self.refresh_stepper()
+        problems = self.query("#problems")
+        (problems.first() if problems else self.query_one("#stepper")).focus()
+
+    def action_run(self) -> None:
+        self.wizard.run_pipeline()
+
+
+def _brief(value: Any) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={to_text(v)}" for k, v in value.items()) or "none"
+    if isinstance(value, list):
+        return f"{len(value)} entr{'y' if len(value) == 1 else 'ies'}"
+    return to_text(value)

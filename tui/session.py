@@ -1,0 +1,414 @@
+"""The wizard's one source of truth: the config draft, its problems and where it is saved.
+
+Pure Python (no Textual), so it is tested without an app and the app stays thin. An unfinished
+config cannot yet be a ``WizardConfig``, so the session holds the *document* (the dict that
+becomes ``wizard.toml``) and, derived from it after every change, the validated model of each
+section and every problem with its TOML path. Screens read from here when they mount and hand
+each change back with ``set_value``; nothing else keeps a copy.
+
+Saving: every change is written atomically, either to the file being edited (``sm-wizard edit
+FILE``, or after "Save as") or, for a session that has no file yet, to the autosave in the
+state folder. A small ``session.json`` next to the autosave remembers which file (if any), the
+screen the person was on and the stages they had visited, so the next start offers to resume.
+
+Domain modules are imported lazily: the welcome screen paints before pydantic loads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from wizard.config import Section, WizardConfig
+    from wizard.recommend import StageRecommendation
+    from wizard.validation import Problem
+
+StageState = Literal["unvisited", "complete", "problems"]
+
+META_NAME = "session.json"
+PROFILE = "profile"
+REVIEW = "review"
+EXPORT = "export"
+FORM_SECTIONS: dict[str, tuple[str, ...]] = {PROFILE: ("project", "profile")}
+"""Screens that edit more than one table; every stage screen edits the table of its id."""
+
+
+def stage_ids() -> tuple[str, ...]:
+    from wizard.stages import STAGE_IDS
+
+    return STAGE_IDS
+
+
+def screen_order() -> tuple[str, ...]:
+    """Every screen of the wizard after the welcome, in order."""
+    return (PROFILE, *stage_ids(), REVIEW, EXPORT)
+
+
+def sections_of(screen: str) -> tuple[str, ...]:
+    """The config tables a wizard screen edits (none for review and export)."""
+    if screen in FORM_SECTIONS:
+        return FORM_SECTIONS[screen]
+    if screen in (REVIEW, EXPORT):
+        return ()
+    return (screen,)
+
+
+def screen_of_path(path: str) -> str:
+    """The screen that shows the field at a TOML path (``training.instance_type`` → training)."""
+    section = path.split(".", 1)[0].split("[", 1)[0]
+    for screen, sections in FORM_SECTIONS.items():
+        if section in sections:
+            return screen
+    return section if section in stage_ids() else PROFILE
+
+
+@dataclass(frozen=True, slots=True)
+class SessionInfo:
+    """What the welcome screen says about the session it can resume."""
+
+    file: Path | None
+    project: str
+    screen: str
+    saved_at: str
+
+    def describe(self) -> str:
+        where = str(self.file) if self.file else "the autosave"
+        when = self.saved_at.replace("T", " ")[:16] if self.saved_at else "earlier"
+        return (
+            f"{self.project or 'unnamed project'}, at {screen_title(self.screen)}; saved "
+            f"{when} UTC in {where}"
+        )
+
+
+def screen_title(screen: str) -> str:
+    """A wizard screen's name in words (``training`` → ``Model training``)."""
+    from wizard.stages import STAGE_IDS, get_stage
+
+    if screen in STAGE_IDS:
+        return get_stage(screen).title
+    return {PROFILE: "Your project", REVIEW: "Review", EXPORT: "Export"}.get(screen, screen)
+
+
+def _state_dir() -> Path:
+    from wizard.store import state_dir
+
+    return state_dir()
+
+
+def autosave_file() -> Path:
+    from wizard.store import autosave_path
+
+    return autosave_path()
+
+
+def meta_file() -> Path:
+    return _state_dir() / META_NAME
+
+
+def find_resumable() -> SessionInfo | None:
+    """The last session, if it left anything to resume (unreadable leftovers are ignored)."""
+    try:
+        meta = json.loads(meta_file().read_text("utf-8"))
+    except (OSError, ValueError):
+        meta = {}
+    if not isinstance(meta, dict):
+        meta = {}
+    raw_file = meta.get("file")
+    file = Path(raw_file) if isinstance(raw_file, str) and raw_file else None
+    source = file if file is not None else autosave_file()
+    if not source.is_file():
+        return None
+    project = ""
+    try:
+        from wizard.store import read_document
+
+        doc = read_document(source)
+        project = str(doc.get("project", {}).get("name", ""))
+    except Exception:
+        project = "(unreadable)"
+    saved_at = str(meta.get("saved_at", "")) or datetime.fromtimestamp(
+        source.stat().st_mtime, UTC
+    ).strftime("%Y-%m-%dT%H:%M")
+    screen = meta.get("screen") if isinstance(meta.get("screen"), str) else PROFILE
+    return SessionInfo(file=file, project=project, screen=str(screen), saved_at=saved_at)
+
+
+class Session:
+    """The config draft being edited, its derived models and problems, and its saving."""
+
+    def __init__(
+        self,
+        doc: dict[str, Any],
+        path: Path | None = None,
+        *,
+        visited: Iterable[str] = (),
+        screen: str = PROFILE,
+        clock: Any = None,
+    ) -> None:
+        self.doc: dict[str, Any] = doc
+        self.path: Path | None = Path(path) if path is not None else None
+        self.visited: set[str] = set(visited)
+        self.screen: str = screen
+        self.unsaved_to_file: bool = self.path is None and bool(doc)
+        """True while the work lives only in the autosave (quitting then asks first)."""
+        self.pending_write: bool = False
+        self.last_error: str | None = None
+        self._clock = clock or (lambda: datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+        self._models: dict[str, Section | None] = {}
+        self._problems: dict[str, list[Problem]] = {}
+        self._cross: list[Problem] = []
+        self._config: WizardConfig | None = None
+        self._recs: tuple[str, list[StageRecommendation]] | None = None
+        self.revision = 0
+        self.revalidate()
+
+    # ------------------------------------------------------------------ constructors
+
+    @classmethod
+    def from_template(cls, name: str) -> Session:
+        """A new session from a template, living in the autosave until saved to a file. The
+        demos' sample data is written next to the autosave, where their relative
+        ``input_uri`` points (``save_as`` and the export take it along)."""
+        from wizard.templates import template_document, write_template_data
+
+        doc = template_document(name)
+        write_template_data(name, autosave_file())
+        session = cls(doc, None)
+        session.unsaved_to_file = True
+        return session
+
+    @classmethod
+    def open_file(cls, path: Path) -> Session:
+        """Edit a config file; a missing file starts from the blank template (and is created
+        on the first change). Sections already in the file count as visited."""
+        from wizard.store import read_document
+        from wizard.templates import template_document
+
+        path = Path(path)
+        if path.exists():
+            doc = read_document(path)
+            visited = [s for s in screen_order() if any(t in doc for t in sections_of(s))]
+        else:
+            doc, visited = template_document("blank"), []
+        session = cls(doc, path, visited=visited)
+        session.screen = session.first_screen_needing_work()
+        return session
+
+    @classmethod
+    def resume(cls, info: SessionInfo) -> Session:
+        from wizard.store import read_document
+
+        try:
+            meta = json.loads(meta_file().read_text("utf-8"))
+        except (OSError, ValueError):
+            meta = {}
+        visited = meta.get("visited", []) if isinstance(meta, dict) else []
+        source = info.file if info.file is not None else autosave_file()
+        doc = read_document(source)
+        order = screen_order()
+        screen = info.screen if info.screen in order else PROFILE
+        session = cls(doc, info.file, visited=[v for v in visited if v in order], screen=screen)
+        session.unsaved_to_file = info.file is None
+        return session
+
+    # ------------------------------------------------------------------ reading
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A copy of one table of the draft (empty if absent)."""
+        data = self.doc.get(name)
+        return copy.deepcopy(data) if isinstance(data, dict) else {}
+
+    def model(self, section: str) -> Section | None:
+        return self._models.get(section)
+
+    @property
+    def config(self) -> WizardConfig | None:
+        """The whole config, once every section and every cross-section rule passes."""
+        return self._config
+
+    @property
+    def project_name(self) -> str:
+        return str(self.doc.get("project", {}).get("name", "") or "")
+
+    def problems(self, section: str | None = None) -> list[Problem]:
+        """Every problem of one table (field rules, then rules spanning tables), or of all."""
+        if section is None:
+            found = [p for s in self._problems.values() for p in s]
+            return found + [p for p in self._cross if p not in found]
+        return self._problems.get(section, []) + [p for p in self._cross if p.section == section]
+
+    def screen_problems(self, screen: str) -> list[Problem]:
+        return [p for s in sections_of(screen) for p in self.problems(s)]
+
+    def stage_state(self, screen: str) -> StageState:
+        if screen not in self.visited:
+            return "unvisited"
+        return "problems" if self.screen_problems(screen) else "complete"
+
+    def first_screen_needing_work(self) -> str:
+        for screen in screen_order()[:-2]:
+            if screen not in self.visited or self.screen_problems(screen):
+                return screen
+        return REVIEW
+
+    def recommendations(self) -> dict[str, StageRecommendation]:
+        """Per stage id, the recommendation for the current answers (the last valid ones
+        while ``[profile]`` has a problem)."""
+        from wizard.config import Profile
+        from wizard.recommend import recommend
+
+        profile = self._models.get("profile")
+        if profile is None:
+            if self._recs is not None:
+                return {r.stage: r for r in self._recs[1]}
+            profile = Profile()
+        key = profile.model_dump_json()
+        if self._recs is None or self._recs[0] != key:
+            self._recs = (key, recommend(profile))  # type: ignore[arg-type]
+        return {r.stage: r for r in self._recs[1]}
+
+    # ------------------------------------------------------------------ changing
+
+    def ensure_section(self, section: str) -> bool:
+        """Give a stage that has no table yet one with the recommended services chosen, so a
+        newcomer starts from the advice. Returns True if the draft changed."""
+        if section in self.doc or section in ("project", "profile"):
+            return False
+        rec = self.recommendations().get(section)
+        picks = [p.service for p in rec.recommended] if rec else []
+        if section == "tuning":
+            enabled = "automatic-model-tuning" in picks
+            self.doc[section] = {"enabled": enabled}
+            if enabled:  # tuning needs a range: start with one the person can see and edit
+                self.doc[section]["ranges"] = [starter_range(self.doc)]
+        else:
+            self.doc[section] = {"services": picks}
+        self._changed()
+        return True
+
+    def set_value(self, section: str, key: str, value: Any) -> None:
+        """Set one key of one table; ``None`` removes the key (its default then applies)."""
+        table = self.doc.setdefault(section, {})
+        if not isinstance(table, dict):
+            table = self.doc[section] = {}
+        if value is None:
+            if key not in table:
+                return
+            del table[key]
+        else:
+            if table.get(key, _MISSING) == value and type(table.get(key)) is type(value):
+                return
+            table[key] = copy.deepcopy(value)
+        self._changed()
+
+    def mark_visited(self, screen: str) -> None:
+        self.visited.add(screen)
+
+    def _changed(self) -> None:
+        self.revision += 1
+        self.pending_write = True
+        if self.path is None:
+            self.unsaved_to_file = True
+        self.revalidate()
+
+    def revalidate(self) -> None:
+        from wizard.config import SECTION_MODELS
+        from wizard.validation import Problem, validate_document, validate_section
+
+        self._models.clear()
+        self._problems.clear()
+        for section in SECTION_MODELS:
+            data = self.doc.get(section)
+            if data is None:
+                if section in ("project", "data_collection"):
+                    self._models[section] = None
+                    self._problems[section] = [
+                        Problem(section, f"the [{section}] table is missing; fill in this stage")
+                    ]
+                continue
+            model, problems = validate_section(section, data)
+            self._models[section] = model
+            self._problems[section] = problems
+        self._config, self._cross = None, []
+        if not any(self._problems.values()):
+            config, problems = validate_document(self.doc)
+            self._config = config
+            self._cross = problems
+
+    # ------------------------------------------------------------------ saving
+
+    @property
+    def save_target(self) -> Path:
+        return self.path if self.path is not None else autosave_file()
+
+    def write(self) -> None:
+        """Write the draft (atomically) where this session saves, and the resume note."""
+        from wizard.store import write_document
+
+        target = self.save_target
+        write_document(target, self.doc, replace_unreadable=self.path is None)
+        self.pending_write = False
+        self.last_error = None
+        self.write_meta()
+
+    def write_meta(self) -> None:
+        from wizard.store import atomic_write_text
+
+        meta = {
+            "file": str(self.path.resolve()) if self.path is not None else None,
+            "screen": self.screen,
+            "visited": sorted(self.visited),
+            "saved_at": self._clock(),
+        }
+        atomic_write_text(meta_file(), json.dumps(meta, indent=1) + "\n")
+
+    def save_as(self, path: Path) -> Path | None:
+        """Write the draft to ``path`` and keep editing it there from now on. Local input data
+        given by a relative path is copied along, so the path still points at it; returns the
+        copy made, if any."""
+        import shutil
+
+        from wizard.store import write_document
+
+        path = Path(path).expanduser()
+        old_base = self.save_target.parent
+        write_document(path, self.doc)
+        copied = None
+        uri = self.doc.get("data_collection", {}).get("input_uri", "")
+        if isinstance(uri, str) and uri and "://" not in uri and not os.path.isabs(uri):
+            source, target = old_base / uri, path.parent / uri
+            if ".." not in Path(uri).parts and source.is_file() and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)
+                copied = target
+        self.path = path
+        self.unsaved_to_file = False
+        self.pending_write = False
+        self.write_meta()
+        return copied
+
+    def discard_autosave(self) -> None:
+        """Forget the autosaved session (after it was saved to a file or abandoned)."""
+        for leftover in (autosave_file(), meta_file()):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+_MISSING = object()
+
+
+def starter_range(doc: dict[str, Any]) -> dict[str, Any]:
+    """A first tuning range for the chosen algorithm (see ``Algorithm.starter_range``)."""
+    from wizard.algorithms import ALGORITHMS
+
+    algorithm_id = doc.get("training", {}).get("algorithm", "xgboost")
+    algorithm = ALGORITHMS.get(algorithm_id, ALGORITHMS["xgboost"])
+    return dict(algorithm.starter_range() or {})
