@@ -1,32 +1,33 @@
 # One command to set up and run the wizard, one to set up and run the tests.
-PYTHON ?= python3
-VENV   ?= .venv
-BIN    := $(VENV)/bin
+# Both install with uv from the committed uv.lock (scripts/setup.sh says what it does).
+BIN   := .venv/bin
+PATHS := wizard exporters runners tui tests bench scripts
 
-.PHONY: wizard test setup bench screenshots lint
+.PHONY: wizard test setup setup-test bench screenshots lint lock
 
-$(BIN)/sm-wizard: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	@touch $@
+setup:  ## runtime dependencies only, and `sm-wizard` on PATH
+	@scripts/setup.sh
 
-setup: $(BIN)/sm-wizard
+setup-test:  ## ... plus the test tools
+	@scripts/setup.sh --group test
 
 wizard: setup  ## set up, then open the wizard (runs pipelines locally by default)
 	$(BIN)/sm-wizard
 
-test: setup  ## set up, then run the whole test suite (offline)
-	$(BIN)/ruff check wizard exporters runners tui tests bench scripts
-	$(BIN)/ruff format --check wizard exporters runners tui tests bench scripts
+test: setup-test  ## set up, then run the whole test suite (offline)
+	$(BIN)/ruff check $(PATHS)
+	$(BIN)/ruff format --check $(PATHS)
 	$(BIN)/python -m pytest -n auto -q
 
-lint: setup
-	$(BIN)/ruff check wizard exporters runners tui tests bench scripts
-	$(BIN)/ruff format --check wizard exporters runners tui tests bench scripts
+lint: setup-test
+	$(BIN)/ruff check $(PATHS)
+	$(BIN)/ruff format --check $(PATHS)
 
-bench: setup  ## benchmarks: each prints ratios against a baseline measured in the same run
+bench: setup-test  ## benchmarks: each prints ratios against a baseline measured in the same run
 	$(BIN)/python -m pytest -m bench -q -p no:randomly
 
-screenshots: setup
+screenshots: setup-test
 	$(BIN)/python scripts/screenshots.py
+
+lock:  ## after editing pyproject.toml's dependencies
+	uv lock
