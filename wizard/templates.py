@@ -6,8 +6,6 @@ written next to the config as CSV, so they run on the local engine with no netwo
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 from typing import Any
 
@@ -131,22 +129,15 @@ def template_document(name: str) -> dict[str, Any]:
     )
 
 
-def _dataset_csv(name: str) -> str:
-    """The bundled scikit-learn dataset as CSV text (imported lazily: sklearn is heavy)."""
-    from sklearn import datasets
+#: The demo datasets, shipped as package data (scikit-learn's breast-cancer and diabetes sets,
+#: written once as CSV; tests/wizard/test_templates.py checks them against scikit-learn), so
+#: starting a demo never imports scikit-learn.
+DATASETS_DIR = Path(__file__).parent / "data" / "datasets"
 
-    if name == "breast_cancer.csv":
-        bunch = datasets.load_breast_cancer()
-        columns = [c.replace(" ", "_") for c in bunch.feature_names] + ["target"]
-    else:
-        bunch = datasets.load_diabetes(scaled=False)
-        columns = [str(c) for c in bunch.feature_names] + ["progression"]
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row, label in zip(bunch.data, bunch.target, strict=True):
-        writer.writerow([*(f"{v:.6g}" for v in row), f"{label:.6g}"])
-    return out.getvalue()
+
+def dataset_text(name: str) -> str:
+    """The bundled dataset file ``name`` (``breast_cancer.csv`` or ``diabetes.csv``)."""
+    return (DATASETS_DIR / name).read_text(encoding="utf-8")
 
 
 def write_template_data(name: str, config_path: Path) -> list[Path]:
@@ -159,5 +150,5 @@ def write_template_data(name: str, config_path: Path) -> list[Path]:
     target.parent.mkdir(parents=True, exist_ok=True)
     from .store import atomic_write_text
 
-    atomic_write_text(target, _dataset_csv(Path(uri).name))
+    atomic_write_text(target, dataset_text(Path(uri).name))
     return [target]
