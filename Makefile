@@ -17,7 +17,7 @@ wizard: setup  ## set up, then open the wizard (runs pipelines locally by defaul
 test: setup-test  ## set up, then run the whole test suite (offline)
 	$(BIN)/ruff check $(PATHS)
 	$(BIN)/ruff format --check $(PATHS)
-	$(BIN)/python -m pytest -n auto -q
+	$(BIN)/python -m pytest -n auto --dist loadgroup -q
 
 lint: setup-test
 	$(BIN)/ruff check $(PATHS)

@@ -104,11 +104,26 @@ def background(
         work.pool.shutdown(wait=True, cancel_futures=True)
 
 
+NEEDS_BUILDS = {"background", "verified"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``--dist loadgroup``), every test that needs the definition builds
+    runs on one worker, so the builds happen once per run, not once per worker."""
+    for item in items:
+        if NEEDS_BUILDS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("sdk-builds"))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _start_background_early(request: pytest.FixtureRequest) -> None:
-    """Start the slow jobs with the first test when any selected test needs them."""
-    needed = {"background", "verified"}
-    if any(needed & set(getattr(item, "fixturenames", ())) for item in request.session.items):
+    """Start the slow jobs with the first test when any selected test needs them.
+
+    Not under xdist: there every worker sees every collected test, and only the worker that
+    was sent the ``sdk-builds`` group may start them (lazily, with its first such test)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    if any(NEEDS_BUILDS & set(getattr(item, "fixturenames", ())) for item in request.session.items):
         request.getfixturevalue("background")
 
 

@@ -18,17 +18,29 @@ WALK = textwrap.dedent(
 
     seen = {}
 
+    async def switched(pilot, app, before):
+        # wait (up to 20 s) until the deferred screen switch has happened
+        for _ in range(800):
+            await pilot.pause()
+            if app.screen is not before:
+                return
+            await asyncio.sleep(0.025)
+        raise TimeoutError(f"still on {type(before).__name__}")
+
     async def main():
         app = WizardApp(autosave_delay=0, cursor_blink=False)
         async with app.run_test(size=(100, 30)) as pilot:
             seen["before domain"] = "pydantic" in sys.modules
             await pilot.pause()
             await app.workers.wait_for_complete()
+            before = app.screen
             await pilot.press("enter")  # the demo
-            await pilot.pause()
+            await switched(pilot, app, before)
             for _ in range(11):  # nine stages, review, export (dry-run render)
+                before = app.screen
                 await pilot.press("ctrl+f")
-                await pilot.pause()
+                await switched(pilot, app, before)
+            await app.workers.wait_for_complete()
             seen["screen"] = type(app.screen).__name__
             seen["loaded"] = sorted(
                 m for m in sys.modules if m.split(".")[0] in FORBIDDEN
