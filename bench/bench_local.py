@@ -1,18 +1,21 @@
 """Benchmark of the local engine against running the same scripts by hand.
 
-    python bench/bench_local.py [--rounds 3] [--max-ratio 1.10]
+    python bench/bench_local.py [--rounds 5] [--max-ratio 1.10]
 
 The demo pipeline (``sm-wizard init --template demo``) runs two ways, alternately, in the
 same process and on the same data:
 
-* **by hand**: the same step scripts and stand-in containers, one after another, each a
-  plain ``subprocess.run`` with its folders passed on the command line, and the model packed
-  between training and evaluation: the least a person would do;
+* **by hand**: the same step scripts and stand-in containers, each a plain subprocess with
+  its folders passed on the command line, and the model packed between training and
+  evaluation: the least a person would do, with the same parallelism as the engine (the
+  data-quality baseline runs beside training, as the pipeline's two independent branches);
 * **engine**: ``LocalEngine.run`` with caching off: folders laid out as SageMaker's
   containers, inputs linked, every log line parsed and emitted as an event, step state and
   cache keys written, the model registered; independent steps run side by side.
 
-Printed: each round's wall times, the median ratio engine / by hand (the budget is 1.10),
+Rounds are paired (one of each, ≥ 5 pairs by default) and alternate which goes first, so
+drift in the machine's load affects both alike. Printed: each round's wall times, the median
+ratio engine / by hand (the budget is 1.10),
 and how long the two independent branches of the demo (DataQualityBaseline and Train) ran
 at the same time in the engine. Exit code 1 when the ratio is over budget or nothing
 overlapped.
@@ -49,19 +52,27 @@ def make_demo(folder: Path) -> Path:
 
 
 def by_hand(config: Path, work: Path) -> float:
-    """Run the demo's jobs one after another with plain subprocess calls; seconds taken."""
+    """Run the demo's jobs with plain subprocess calls, the two independent branches side by
+    side as the engine runs them; seconds taken."""
     plan = build_plan(load_config(config))
     python = sys.executable
     data = config.parent / "data"
     hps = plan.step("Train").settings["hyperparameters"]
 
-    def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
-        subprocess.run(
+    def start(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             [python, *map(str, args)],
-            check=True,
-            capture_output=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
         )
+
+    def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
+        finish(start(*args, env=env))
+
+    def finish(process: subprocess.Popen[bytes]) -> None:
+        if process.wait() != 0:
+            raise SystemExit(f"by hand: {process.args} exited {process.returncode}")
 
     started = time.perf_counter()
     prepared, features = work / "prepared", work / "features"
@@ -81,7 +92,7 @@ def by_hand(config: Path, work: Path) -> float:
         "--output-dir",
         features,
     )
-    run(
+    quality = start(  # the independent branch: beside training, as in the pipeline
         container_script("model_monitor"),
         "--dataset-dir",
         features / "baseline",
@@ -103,6 +114,7 @@ def by_hand(config: Path, work: Path) -> float:
             "SM_CHANNEL_VALIDATION": str(features / "validation"),
         },
     )
+    finish(quality)
     pack_model(ml / "model", work / "model" / "model.tar.gz")
     run(
         TEMPLATES_CODE_DIR / "evaluate.py",
@@ -142,15 +154,18 @@ def with_engine(config: Path, run_root: Path, registry: Path) -> tuple[float, fl
     return elapsed, cpu, max(0.0, overlap), status
 
 
-def measure(rounds: int = 3) -> dict[str, float]:
+def measure(rounds: int = 5) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="bench-local-") as tmp:
         folder = Path(tmp)
         config = make_demo(folder)
         by_hand(config, folder / "warm-up")  # fill the OS file cache first
         hand_times, engine_times, cpu_times, overlaps = [], [], [], []
         for index in range(rounds):
-            hand = by_hand(config, folder / f"hand-{index}")
+            if index % 2 == 0:
+                hand = by_hand(config, folder / f"hand-{index}")
             engine, cpu, overlap, status = with_engine(config, folder / "runs", folder / "registry")
+            if index % 2 == 1:
+                hand = by_hand(config, folder / f"hand-{index}")
             if status != "Succeeded":
                 raise SystemExit(f"the engine's run ended {status}")
             hand_times.append(hand)
@@ -175,7 +190,7 @@ def measure(rounds: int = 3) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5, help="paired rounds")
     parser.add_argument("--max-ratio", type=float, default=1.10)
     args = parser.parse_args(argv)
     result = measure(args.rounds)
