@@ -19,18 +19,21 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
-from textual.timer import Timer
 
+from tui.autosave import AutosaveWriter
 from tui.screens.welcome import WelcomeScreen
 
 if TYPE_CHECKING:
     from tui.session import Session, SessionInfo
 
 AUTOSAVE_DELAY = 0.3
-"""Seconds of quiet after a change before it is written (every change is written)."""
+"""Seconds of quiet after a change before it is fsynced. The change itself is written (handed
+to the OS) at once, off the UI thread; 0 writes and syncs on the UI thread (pilot tests)."""
 
 
 class WizardApp(App[int]):
@@ -41,7 +44,9 @@ class WizardApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "request_quit", "Quit", priority=True, id="app.quit"),
         Binding("ctrl+c", "request_quit", "Quit", show=False, id="app.quit_ctrl_c"),
-        Binding("f1", "help", "Keys", show=False, id="app.help"),
+        Binding("f1", "help", "Keys", id="app.help"),
+        Binding("ctrl+z", "undo", "Undo", id="app.undo"),
+        Binding("ctrl+s", "save_as", "Save as", show=False, id="app.save_as"),
     ]
 
     def __init__(
@@ -60,7 +65,11 @@ class WizardApp(App[int]):
         self._path = path
         self._session = session
         self.autosave_delay = autosave_delay
-        self._save_timer: Timer | None = None
+        self._writer: AutosaveWriter | None = None
+        self._writing: dict[Path, int] = {}
+        self.save_error: str | None = None
+        """Why the last write failed (None once a write succeeds): the header says so."""
+        self.saved_revision = -1
         self.exported_to: Path | None = None
 
     # ------------------------------------------------------------------ start
@@ -116,9 +125,26 @@ class WizardApp(App[int]):
         def start(confirmed: bool | None = True) -> None:
             if not confirmed:
                 return
-            from tui.session import Session
+            from tui.session import Session, backup_corrupt_autosave
 
-            self._begin(Session.from_template(name))
+            notes = []
+            try:
+                backup = backup_corrupt_autosave()
+            except OSError as exc:
+                backup = None
+                notes.append(f"The autosave cannot be read or moved aside ({exc}).")
+            if backup is not None:
+                notes.append(
+                    f"The autosave could not be read; it was kept as {backup} before being "
+                    "replaced."
+                )
+            try:
+                session = Session.from_template(name)
+            except Exception as exc:
+                self.show_error(exc)
+                return
+            session.notes[:0] = notes
+            self._begin(session)
 
         if replacing is not None and replacing.file is None:
             from tui.screens.modals import ConfirmModal
@@ -142,6 +168,20 @@ class WizardApp(App[int]):
         try:
             session = Session.resume(info)
         except Exception as exc:
+            if info.file is None:
+                from tui.session import backup_corrupt_autosave
+
+                try:
+                    backup = backup_corrupt_autosave()
+                except OSError:
+                    backup = None
+                if backup is not None:
+                    self.show_error(
+                        f"The autosave could not be read ({getattr(exc, 'message', exc)}). It "
+                        f"was kept as {backup}; start a new project or open a file.",
+                        title="Cannot resume",
+                    )
+                    return
             self.show_error(exc)
             return
         self._begin(session, screen=session.screen)
@@ -176,9 +216,19 @@ class WizardApp(App[int]):
     def _begin(self, session: Session, screen: str = "profile") -> None:
         self._session = session
         self.exported_to = None
+        self.save_error = None
         self._update_title()
         self.flush_autosave(force=True)
         self.goto(screen)
+        self._tell_notes()
+
+    def _tell_notes(self) -> None:
+        session = self._session
+        if session is None:
+            return
+        for note in session.notes:
+            self.notify(note, severity="warning", timeout=12)
+        session.notes.clear()
 
     # ------------------------------------------------------------------ navigation
 
@@ -269,33 +319,125 @@ class WizardApp(App[int]):
                 commit()
 
     def session_changed(self) -> None:
-        """A screen changed the session: write it soon (every change is written)."""
+        """A screen changed the session: hand it to the writer now (every change is
+        written at once, off the UI thread; fsync follows when the keys pause)."""
         self._update_title()
-        if self._save_timer is not None:
-            self._save_timer.stop()
-        if self.autosave_delay <= 0:
-            self.flush_autosave()
-        else:
-            self._save_timer = self.set_timer(self.autosave_delay, self.flush_autosave)
+        self.flush_autosave()
+
+    def _ensure_writer(self) -> AutosaveWriter:
+        if self._writer is None:
+            self._writer = AutosaveWriter(self._written, fsync_delay=self.autosave_delay)
+        return self._writer
 
     def flush_autosave(self, force: bool = False) -> None:
+        """Write the draft if it changed (``force``: also the resume note)."""
         if self._session is None:
             return
-        if self._save_timer is not None:
-            self._save_timer.stop()
-            self._save_timer = None
         session = self._session
         if not (session.pending_write or force):
             return
-        try:
-            if session.pending_write or session.path is None:
-                session.write()
+        write_doc = session.pending_write or (force and session.path is None)
+        if self.autosave_delay <= 0:
+            try:
+                if write_doc:
+                    session.write()
+                else:
+                    session.write_meta()
+            except Exception as exc:
+                self._save_failed(session.save_target, exc)
             else:
-                session.write_meta()
-        except Exception as exc:
-            if session.last_error != str(exc):
-                session.last_error = str(exc)
-                self.show_error(exc, title="Not saved")
+                self.saved_revision = session.revision
+                self._save_ok()
+            return
+        from tui.session import meta_file, render_document
+
+        writer = self._ensure_writer()
+        if write_doc:
+            target = session.save_target
+            revision, doc = session.document_text()
+
+            def produce(target: Path = target, revision: int = revision, doc: Any = doc) -> str:
+                self._writing[target] = revision
+                return render_document(doc)
+
+            writer.submit(target, produce)
+            session.pending_write = False
+        meta = session.meta_text()
+        writer.submit(meta_file(), lambda: meta)
+
+    def _written(self, path: Path, error: BaseException | None) -> None:
+        """The writer thread's report on one file."""
+        from tui.session import meta_file
+
+        if path == meta_file() and error is not None:
+            return  # the resume note is a convenience: never an alarm
+        revision = self._writing.pop(path, None)
+        if error is None and revision is not None:
+            self.saved_revision = max(self.saved_revision, revision)
+        # post_message is thread-safe and does not wait (call_from_thread would, and the UI
+        # may itself be waiting for this writer at quit)
+        self.post_message(self.Saved(path, error))
+
+    class Saved(Message):
+        def __init__(self, path: Path, error: BaseException | None) -> None:
+            super().__init__()
+            self.path = path
+            self.error = error
+
+    def on_wizard_app_saved(self, message: Saved) -> None:
+        if message.error is None:
+            self._save_ok()
+        else:
+            self._save_failed(message.path, message.error)
+
+    def _save_ok(self, revision: int | None = None) -> None:
+        if revision is not None:
+            self.saved_revision = max(self.saved_revision, revision)
+        if self.save_error is not None:
+            self.save_error = None
+            if self._session is not None:
+                self._session.last_error = None
+            self.notify("Saved again.", timeout=3)
+            self._update_title()
+
+    def _save_failed(self, path: Path, exc: BaseException) -> None:
+        message = getattr(exc, "message", None) or (
+            f"{path}: {exc.strerror}" if isinstance(exc, OSError) and exc.strerror else str(exc)
+        )
+        if self._session is not None:
+            self._session.pending_write = True  # written again with the next change or quit
+            self._session.last_error = message
+        if self.save_error != message:
+            self.save_error = message
+            self.notify(
+                f"{message}. Your answers are kept in the wizard: save them to another file "
+                "(ctrl+s) before quitting.",
+                title="Not saved",
+                severity="error",
+                timeout=10,
+            )
+        self._update_title()
+
+    def wait_saved(self, timeout: float = 5.0) -> bool:
+        """Block until every queued write reached the disk (quitting)."""
+        if self._writer is None:
+            return True
+        return self._writer.flush(timeout)
+
+    def action_undo(self) -> None:
+        """ctrl+z: back to the answers before the last change (any key that changed them)."""
+        if not self.has_session or self.screen.is_modal:
+            return
+        session = self.session
+        if not session.undo():
+            self.notify("Nothing to undo.", timeout=2)
+            return
+        self.session_changed()
+        target = self._current_target()
+        if target is not None:
+            screen = self._make_screen(target)
+            self.switch_screen(screen)
+        self.notify("Undone: the answers are as before the last change.", timeout=3)
 
     def action_save_as(self) -> None:
         if not self.has_session:
@@ -331,15 +473,33 @@ class WizardApp(App[int]):
         )
 
     def exported(self, folder: Path) -> None:
+        """The export wrote ``folder``: from now on the wizard edits its ``wizard.toml`` (the
+        header names it), and runs started here live beside it (``folder/.sm-wizard/runs``)."""
         self.exported_to = folder
-        self.session.unsaved_to_file = False
+        session = self.session
+        target = folder / "wizard.toml"
+        was_autosave = session.path is None
+        if target.is_file():
+            self.wait_saved()
+            try:
+                session.adopt_file(target)
+            except Exception as exc:
+                self.show_error(exc, title="Still editing the old copy")
+            else:
+                if was_autosave:
+                    session.discard_autosave()
+                self.flush_autosave(force=True)
+        session.unsaved_to_file = False
+        self._update_title()
 
     def _update_title(self) -> None:
         if self._session is None:
             return
         session = self._session
         name = session.project_name or "unnamed project"
-        if session.path is not None:
+        if self.save_error is not None:
+            where = f"NOT SAVED to {session.save_target}: {self.save_error}"
+        elif session.path is not None:
             where = f"saved to {session.path}"
         elif self.exported_to is not None and not session.unsaved_to_file:
             where = f"exported to {self.exported_to}"
@@ -359,8 +519,17 @@ class WizardApp(App[int]):
             if action is not None:
                 action()
                 return
-        if not self.has_session or not self.session.unsaved_to_file:
-            self.flush_autosave()
+        if not self.has_session:
+            self.exit(0)
+            return
+        import asyncio
+
+        self.flush_autosave()
+        await asyncio.to_thread(self.wait_saved)  # fsync off the UI thread, even now
+        failed = self._writer.errors.get(self.session.save_target) if self._writer else None
+        if failed is not None and self.save_error is None:
+            self._save_failed(self.session.save_target, failed)
+        if self.save_error is None and not self.session.unsaved_to_file:
             self.exit(0)
             return
         from tui.screens.modals import PathModal, QuitModal
@@ -368,7 +537,6 @@ class WizardApp(App[int]):
 
         def answered(choice: str | None) -> None:
             if choice == "quit":
-                self.flush_autosave(force=True)
                 self.exit(0)
             elif choice == "save":
 
@@ -392,19 +560,30 @@ class WizardApp(App[int]):
                     saved,
                 )
 
-        self.flush_autosave(force=True)
-        self.push_screen(QuitModal(autosave_file()), answered)
+        if self.save_error is not None:
+            modal = QuitModal(
+                None,
+                failed=f"Your latest changes are NOT saved: {self.save_error}. Save them to "
+                "another file, or quit and lose them.",
+            )
+        else:
+            modal = QuitModal(autosave_file())
+        self.push_screen(modal, answered)
 
     async def action_quit(self) -> None:
         await self.action_request_quit()
 
     def on_unmount(self) -> None:
         self.flush_autosave()
+        if self._writer is not None:
+            self._writer.close()
 
     # ------------------------------------------------------------------ running
 
     def run_pipeline(self) -> None:
-        """Review's Run: the monitor mode, when the monitor and the local engine are there."""
+        """Review's Run: the project is rendered and the engine built in a worker (the screen
+        stays responsive), then the monitor mode opens. Runs live beside the config file
+        (``<folder>/.sm-wizard/runs``): for an exported project, inside it."""
         if importlib.util.find_spec("tui.monitor") is None:
             self.notify("Running from the wizard is not in this build: use sm-wizard run FILE.")
             return
@@ -412,21 +591,42 @@ class WizardApp(App[int]):
         if config is None:
             self.notify("Fix the problems listed first.", severity="warning")
             return
+        if self.preparing_run:
+            self.notify("The run is being prepared…", timeout=2)
+            return
         self.flush_autosave(force=True)
+        self.preparing_run = True
+        self.notify("Preparing the run (rendering the project)…", timeout=3)
+        self._prepare_run(config, self.session.save_target)
+
+    preparing_run = False
+
+    @work(thread=True, exclusive=True, group="run", exit_on_error=False)
+    def _prepare_run(self, config: Any, target: Path) -> None:
         try:
-            from tui.monitor import MonitorScreen
+            self.wait_saved()
             from wizard.plan import build_plan
 
             plan = build_plan(config)
             if self.engine_factory is not None:
-                engine = self.engine_factory(self.session.save_target)
+                engine = self.engine_factory(target)
             else:
                 from tui.commands.run import local_engine
 
-                engine = local_engine(self.session.save_target, None)
+                engine = local_engine(target, None)
         except Exception as exc:
-            self.show_error(exc, title="Cannot run")
+            self.call_from_thread(self._run_failed, exc)
             return
+        self.call_from_thread(self._open_monitor, engine, plan)
+
+    def _run_failed(self, exc: BaseException) -> None:
+        self.preparing_run = False
+        self.show_error(exc, title="Cannot run")
+
+    def _open_monitor(self, engine: Any, plan: Any) -> None:
+        self.preparing_run = False
+        from tui.monitor import MonitorScreen
+
         if "monitor" in self._modes:
             self.remove_mode("monitor")
         self.add_mode("monitor", lambda: MonitorScreen(engine, plan, plan.pipeline_name))

@@ -7,8 +7,10 @@ section and every problem with its TOML path. Screens read from here when they m
 each change back with ``set_value``; nothing else keeps a copy.
 
 Saving: every change is written atomically, either to the file being edited (``sm-wizard edit
-FILE``, or after "Save as") or, for a session that has no file yet, to the autosave in the
-state folder. A small ``session.json`` next to the autosave remembers which file (if any), the
+FILE``, after "Save as" or after an export: the exported ``wizard.toml``) or, for a session that
+has no file yet, to the autosave in the state folder. The app does the writing off the UI
+thread (``tui/autosave.py``) from the snapshots this class hands out (``document_text``,
+``meta_text``); ``write`` does it in place, for scripts and tests. A small ``session.json`` next to the autosave remembers which file (if any), the
 screen the person was on and the stages they had visited, so the next start offers to resume.
 
 Domain modules are imported lazily: the welcome screen paints before pydantic loads.
@@ -113,6 +115,30 @@ def meta_file() -> Path:
     return _state_dir() / META_NAME
 
 
+def backup_corrupt_autosave() -> Path | None:
+    """Move an autosave that cannot be read aside (``autosave.toml.corrupt-<time>``) before
+    anything replaces it; returns the backup's path, or None if there was nothing to keep."""
+    from wizard.errors import WizardError
+    from wizard.store import read_document
+
+    source = autosave_file()
+    if not source.is_file():
+        return None
+    try:
+        read_document(source)
+        return None
+    except WizardError:
+        pass
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    backup = source.with_name(f"{source.name}.corrupt-{stamp}")
+    n = 1
+    while backup.exists():
+        backup = source.with_name(f"{source.name}.corrupt-{stamp}-{n}")
+        n += 1
+    os.replace(source, backup)
+    return backup
+
+
 def find_resumable() -> SessionInfo | None:
     """The last session, if it left anything to resume (unreadable leftovers are ignored)."""
     try:
@@ -152,9 +178,19 @@ class Session:
         visited: Iterable[str] = (),
         screen: str = PROFILE,
         clock: Any = None,
+        start_dir: Path | None = None,
     ) -> None:
         self.doc: dict[str, Any] = doc
         self.path: Path | None = Path(path) if path is not None else None
+        self.start_dir: Path = Path(start_dir) if start_dir is not None else Path.cwd()
+        """The folder the wizard was started in (relative paths of a session with no file)."""
+        self.data_dir: Path | None = None
+        """Where a template's sample data was written (next to the autosave), if anywhere."""
+        self.notes: list[str] = []
+        """Things the person must be told once (a data file not written, a corrupt autosave
+        kept aside); the app shows and clears them."""
+        self._history: list[dict[str, Any]] = []
+        self._before: dict[str, Any] = copy.deepcopy(doc)
         self.visited: set[str] = set(visited)
         self.screen: str = screen
         self.unsaved_to_file: bool = self.path is None and bool(doc)
@@ -180,9 +216,19 @@ class Session:
         from wizard.templates import template_document, write_template_data
 
         doc = template_document(name)
-        write_template_data(name, autosave_file())
         session = cls(doc, None)
         session.unsaved_to_file = True
+        try:
+            if write_template_data(name, autosave_file()):
+                session.data_dir = autosave_file().parent
+        except OSError as exc:  # a read-only state folder: the session still works
+            uri = doc.get("data_collection", {}).get("input_uri", "")
+            session.notes.append(
+                f"The sample data ({uri}) could not be written to {autosave_file().parent} "
+                f"({exc.strerror or exc}). Save the project to a file (ctrl+s) in a folder you can "
+                "write, then add your data next to it, or start it with: sm-wizard init "
+                f"--template {name} --out FOLDER/wizard.toml"
+            )
         return session
 
     @classmethod
@@ -238,6 +284,17 @@ class Session:
     def project_name(self) -> str:
         return str(self.doc.get("project", {}).get("name", "") or "")
 
+    @property
+    def base_dir(self) -> Path:
+        """The folder relative paths in the answers resolve against: the file's folder, or,
+        before there is a file, the folder the wizard was started in (never the state
+        folder)."""
+        return self.path.resolve().parent if self.path is not None else self.start_dir.resolve()
+
+    def resolve(self, relative: str) -> Path:
+        """A path from the answers, made absolute against ``base_dir``."""
+        return self.base_dir / Path(relative).expanduser()
+
     def problems(self, section: str | None = None) -> list[Problem]:
         """Every problem of one table (field rules, then rules spanning tables), or of all."""
         if section is None:
@@ -291,7 +348,11 @@ class Session:
                 self.doc[section]["ranges"] = [starter_range(self.doc)]
         else:
             self.doc[section] = {"services": picks}
-        self._changed()
+        # Shown advice, not an answer: it is written with the next real change (so opening a
+        # file and quitting leaves the file as it was) and it is not an undo step.
+        self.revision += 1
+        self._before = copy.deepcopy(self.doc)
+        self.revalidate()
         return True
 
     def set_value(self, section: str, key: str, value: Any) -> None:
@@ -313,11 +374,31 @@ class Session:
         self.visited.add(screen)
 
     def _changed(self) -> None:
+        self._history.append(self._before)
+        del self._history[:-200]
+        self._before = copy.deepcopy(self.doc)
         self.revision += 1
         self.pending_write = True
         if self.path is None:
             self.unsaved_to_file = True
         self.revalidate()
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._history)
+
+    def undo(self) -> bool:
+        """Go back to the answers before the last change (ctrl+z); False if there is none."""
+        if not self._history:
+            return False
+        self.doc = self._history.pop()
+        self._before = copy.deepcopy(self.doc)
+        self.revision += 1
+        self.pending_write = True
+        if self.path is None:
+            self.unsaved_to_file = True
+        self.revalidate()
+        return True
 
     def revalidate(self) -> None:
         from wizard.config import SECTION_MODELS
@@ -349,6 +430,20 @@ class Session:
     def save_target(self) -> Path:
         return self.path if self.path is not None else autosave_file()
 
+    def document_text(self) -> tuple[int, Any]:
+        """(revision, a snapshot of the draft) to write elsewhere: the snapshot is a copy,
+        safe to serialise on another thread with ``render_document``."""
+        return self.revision, copy.deepcopy(self.doc)
+
+    def meta_text(self) -> str:
+        meta = {
+            "file": str(self.path.resolve()) if self.path is not None else None,
+            "screen": self.screen,
+            "visited": sorted(self.visited),
+            "saved_at": self._clock(),
+        }
+        return json.dumps(meta, indent=1) + "\n"
+
     def write(self) -> None:
         """Write the draft (atomically) where this session saves, and the resume note."""
         from wizard.store import write_document
@@ -362,13 +457,7 @@ class Session:
     def write_meta(self) -> None:
         from wizard.store import atomic_write_text
 
-        meta = {
-            "file": str(self.path.resolve()) if self.path is not None else None,
-            "screen": self.screen,
-            "visited": sorted(self.visited),
-            "saved_at": self._clock(),
-        }
-        atomic_write_text(meta_file(), json.dumps(meta, indent=1) + "\n")
+        atomic_write_text(meta_file(), self.meta_text())
 
     def save_as(self, path: Path) -> Path | None:
         """Write the draft to ``path`` and keep editing it there from now on. Local input data
@@ -379,27 +468,53 @@ class Session:
         from wizard.store import write_document
 
         path = Path(path).expanduser()
-        old_base = self.save_target.parent
+        bases = [self.base_dir] + ([self.data_dir] if self.data_dir is not None else [])
         write_document(path, self.doc)
         copied = None
         uri = self.doc.get("data_collection", {}).get("input_uri", "")
         if isinstance(uri, str) and uri and "://" not in uri and not os.path.isabs(uri):
-            source, target = old_base / uri, path.parent / uri
-            if ".." not in Path(uri).parts and source.is_file() and not target.exists():
+            found = [b / uri for b in bases if (b / uri).is_file()]
+            source, target = (found[0] if found else None), path.parent / uri
+            if ".." not in Path(uri).parts and source is not None and not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, target)
                 copied = target
         self.path = path
         self.unsaved_to_file = False
         self.pending_write = False
-        self.write_meta()
+        self.data_dir = None
+        with contextlib.suppress(OSError):  # the resume note is a convenience
+            self.write_meta()
         return copied
+
+    def adopt_file(self, path: Path) -> None:
+        """Edit ``path`` from now on (the exported ``wizard.toml``): its content becomes the
+        draft, so the file and the wizard never disagree."""
+        from wizard.store import read_document
+
+        path = Path(path)
+        self.doc = read_document(path)
+        self._before = copy.deepcopy(self.doc)
+        self.path = path
+        self.data_dir = None
+        self.unsaved_to_file = False
+        self.pending_write = False
+        self.last_error = None
+        self.revision += 1
+        self.revalidate()
 
     def discard_autosave(self) -> None:
         """Forget the autosaved session (after it was saved to a file or abandoned)."""
         for leftover in (autosave_file(), meta_file()):
             with contextlib.suppress(OSError):
                 leftover.unlink()
+
+
+def render_document(doc: dict[str, Any]) -> str:
+    """The TOML text of a draft (the store's canonical form)."""
+    from wizard.store import dumps
+
+    return dumps(doc)
 
 
 _MISSING = object()

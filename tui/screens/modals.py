@@ -47,7 +47,8 @@ class ConfirmModal(ModalScreen[bool]):
 
 
 class QuitModal(ModalScreen[str]):
-    """Quitting while the work is only in the autosave: ``save``, ``quit`` or ``stay``."""
+    """Quitting while the work is only in the autosave, or while the last save failed
+    (``failed`` says why): ``save``, ``quit`` or ``stay``."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss('stay')", "Stay", id="quit.stay"),
@@ -55,22 +56,22 @@ class QuitModal(ModalScreen[str]):
         Binding("q", "dismiss('quit')", "Quit", show=False, id="quit.quit"),
     ]
 
-    def __init__(self, autosave: Path) -> None:
+    def __init__(self, autosave: Path | None, *, failed: str | None = None) -> None:
         super().__init__(classes="modal")
         self._autosave = autosave
+        self._failed = failed
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="modal-box"):
             yield Static("Quit sm-wizard?", classes="modal-title")
-            yield Static(
+            text = self._failed or (
                 "Your answers are not saved to a config file yet. They are kept in the "
-                f"autosave ({self._autosave}) and come back the next time you run sm-wizard.",
-                classes="modal-text",
-                markup=False,
+                f"autosave ({self._autosave}) and come back the next time you run sm-wizard."
             )
+            yield Static(text, classes="modal-text", markup=False)
             with Horizontal(classes="modal-buttons"):
                 yield Button("Save to a file (s)", id="save", variant="primary")
-                yield Button("Quit (q)", id="quit")
+                yield Button("Quit and lose them (q)" if self._failed else "Quit (q)", id="quit")
                 yield Button("Stay (esc)", id="stay")
 
     @on(Button.Pressed)
