@@ -46,7 +46,6 @@ class WizardApp(App[int]):
         Binding("ctrl+c", "request_quit", "Quit", show=False, id="app.quit_ctrl_c"),
         Binding("f1", "help", "Keys", id="app.help"),
         Binding("ctrl+z", "undo", "Undo", id="app.undo"),
-        Binding("ctrl+s", "save_as", "Save as", show=False, id="app.save_as"),
     ]
 
     def __init__(
@@ -301,7 +300,7 @@ class WizardApp(App[int]):
         self.goto(order[index - 1])
 
     def action_goto_stage(self, number: int) -> None:
-        """Digits 1-9 (outside a text field): straight to that stage."""
+        """alt+1 … alt+9: straight to that stage."""
         if self.has_session and 1 <= number <= 9:
             self.goto(self.screen_order[number])
 
@@ -411,7 +410,7 @@ class WizardApp(App[int]):
             self.save_error = message
             self.notify(
                 f"{message}. Your answers are kept in the wizard: save them to another file "
-                "(ctrl+s) before quitting.",
+                "(ctrl+p, Save to a file…) before quitting.",
                 title="Not saved",
                 severity="error",
                 timeout=10,

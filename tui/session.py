@@ -225,7 +225,7 @@ class Session:
             uri = doc.get("data_collection", {}).get("input_uri", "")
             session.notes.append(
                 f"The sample data ({uri}) could not be written to {autosave_file().parent} "
-                f"({exc.strerror or exc}). Save the project to a file (ctrl+s) in a folder you can "
+                f"({exc.strerror or exc}). Save the project to a file (ctrl+p, Save to a file…) in a folder you can "
                 "write, then add your data next to it, or start it with: sm-wizard init "
                 f"--template {name} --out FOLDER/wizard.toml"
             )

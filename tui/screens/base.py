@@ -3,7 +3,9 @@
 Navigation is the app's job: a screen asks for it (``app.goto``) and never pushes screens of
 its own, except modals. Keys work over SSH and in browser terminals: no ctrl+s/ctrl+q flow
 control keys, no ctrl+w/ctrl+n/ctrl+t (browsers keep them), no ctrl+b/ctrl+a (tmux, screen).
-Outside a text field plain letters work too; Escape leaves a text field for the stepper.
+No single-letter keys: a word typed while the focus is off a text field must not navigate or
+change answers (alt+digit jumps to a stage; ctrl+z undoes the last change; F1 lists the keys).
+Escape leaves a text field for the stepper.
 """
 
 from __future__ import annotations
@@ -60,11 +62,12 @@ class WizardScreen(Screen[None]):
         Binding("ctrl+f", "app.next", "Next", id="wizard.next"),
         Binding("ctrl+r", "app.back", "Back", id="wizard.back"),
         Binding("escape", "leave_field", "Steps", id="wizard.steps"),
-        Binding("n", "app.next", "Next", show=False, id="wizard.next_plain"),
-        Binding("b", "app.back", "Back", show=False, id="wizard.back_plain"),
-        Binding("q", "app.request_quit", "Quit", show=False, id="wizard.quit_plain"),
+        # No single letters or digits here: these screens have text fields, and a word typed
+        # while the focus is elsewhere must not navigate (issue 9, item 6).
         *[
-            Binding(str(n), f"app.goto_stage({n})", f"Stage {n}", show=False, id=f"wizard.stage{n}")
+            Binding(
+                f"alt+{n}", f"app.goto_stage({n})", f"Stage {n}", show=False, id=f"wizard.stage{n}"
+            )
             for n in range(1, 10)
         ],
     ]
@@ -94,7 +97,7 @@ class WizardScreen(Screen[None]):
         yield from ()
 
     def action_leave_field(self) -> None:
-        """Escape: out of a text field (so letter keys work), or to the stepper."""
+        """Escape: out of a text field, or to the stepper."""
         stepper = self.query_one(Stepper)
         if isinstance(self.focused, Input) or self.focused is not stepper:
             stepper.focus()
