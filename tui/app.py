@@ -46,6 +46,11 @@ class WizardApp(App[int]):
         Binding("ctrl+c", "request_quit", "Quit", show=False, id="app.quit_ctrl_c"),
         Binding("f1", "help", "Keys", id="app.help"),
         Binding("ctrl+z", "undo", "Undo", id="app.undo"),
+        # Tab moves the focus the moment the app reads the key, before the keys after it are
+        # handed to a widget: with the screen's own (non-priority) binding, keys typed right
+        # after Tab could still reach the field being left.
+        Binding("tab", "focus_next", show=False, priority=True, id="app.focus_next"),
+        Binding("shift+tab", "focus_previous", show=False, priority=True, id="app.focus_prev"),
     ]
 
     def __init__(
