@@ -45,7 +45,7 @@ class WizardApp(App[int]):
         Binding("ctrl+q", "request_quit", "Quit", priority=True, id="app.quit"),
         Binding("ctrl+c", "request_quit", "Quit", show=False, id="app.quit_ctrl_c"),
         Binding("f1", "help", "Keys", id="app.help"),
-        Binding("ctrl+z", "undo", "Undo", id="app.undo"),
+        Binding("ctrl+z", "undo", "Undo", show=False, id="app.undo"),
         # Tab moves the focus the moment the app reads the key, before the keys after it are
         # handed to a widget: with the screen's own (non-priority) binding, keys typed right
         # after Tab could still reach the field being left.
@@ -427,6 +427,11 @@ class WizardApp(App[int]):
         if self._writer is None:
             return True
         return self._writer.flush(timeout)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "undo":
+            return self.has_session  # nothing to undo before a project is open: hidden
+        return True
 
     def action_undo(self) -> None:
         """ctrl+z: back to the answers before the last change (any key that changed them)."""

@@ -243,9 +243,15 @@ async def test_stepper_jumps_and_escape_reaches_it() -> None:
         await pilot.press("down", "down", "down", "enter")  # → 4 Training
         await settle(pilot)
         assert isinstance(app.screen, StageScreen) and app.screen.stage.id == "training"
-        await pilot.press("escape", "b")  # plain letters work outside text fields
+        await pilot.press("escape", "b", "n", "3")  # stray letters and digits: no move
+        await settle(pilot)
+        assert app.screen.stage.id == "training"
+        await pilot.press("ctrl+r")
         await settle(pilot)
         assert app.screen.stage.id == "feature_engineering"
+        await pilot.press("alt+5")
+        await settle(pilot)
+        assert app.screen.stage.id == "tuning"
         assert len(app.screen_stack) == 2  # screens replace each other: no deep stack
 
 
