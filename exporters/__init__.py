@@ -14,13 +14,14 @@ from wizard.config import WizardConfig
 from wizard.plan import build_plan
 
 from .render import ExportError, data_files, render_project
-from .writer import ExportConflict, WriteReport, write_project
+from .writer import ExportConflict, WriteReport, default_out_dir, write_project
 
 __all__ = [
     "ExportConflict",
     "ExportError",
     "WriteReport",
     "data_files",
+    "default_out_dir",
     "export_project",
     "render_project",
     "write_project",
@@ -33,13 +34,25 @@ def export_project(
     *,
     config_dir: str | os.PathLike[str] | None = None,
     force: bool = False,
+    dry_run: bool = False,
 ) -> WriteReport:
     """Render the project for ``config`` and write it to ``out_dir``.
 
     ``config_dir`` is the folder the config's relative paths start from (the folder of its
     file); local input data found there is copied into the project at the same relative
-    path, so the project's own ``wizard.toml`` finds it.
+    path, so the project's own ``wizard.toml`` finds it. Files you edited since the last
+    export are merged with the new rendering (see ``writer``); ``dry_run`` writes nothing and
+    returns the diffs.
     """
+    from wizard.store import config_to_document
+
     files = render_project(build_plan(config), config)
     copies = data_files(config, Path(config_dir)) if config_dir is not None else {}
-    return write_project(out_dir, files, copies=copies, force=force)
+    return write_project(
+        out_dir,
+        files,
+        copies=copies,
+        force=force,
+        answers=config_to_document(config),
+        dry_run=dry_run,
+    )

@@ -12,7 +12,12 @@ from wizard.errors import WizardError
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    """The project's files, without the generation record."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and not p.relative_to(root).as_posix().startswith(".sm-wizard/")
+    }
 
 
 def test_creates_folders_and_files(tmp_path: Path) -> None:
