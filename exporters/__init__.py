@@ -35,6 +35,7 @@ def export_project(
     config_dir: str | os.PathLike[str] | None = None,
     force: bool = False,
     dry_run: bool = False,
+    config_file: str | os.PathLike[str] | None = None,
 ) -> WriteReport:
     """Render the project for ``config`` and write it to ``out_dir``.
 
@@ -42,12 +43,19 @@ def export_project(
     file); local input data found there is copied into the project at the same relative
     path, so the project's own ``wizard.toml`` finds it. Files you edited since the last
     export are merged with the new rendering (see ``writer``); ``dry_run`` writes nothing and
-    returns the diffs.
+    returns the diffs. ``config_file`` is the file the config was read from: when it is the
+    project's own ``wizard.toml`` (exporting a project in place), that file is the answers
+    and is left exactly as it is, comments included.
     """
     from wizard.store import config_to_document
 
     files = render_project(build_plan(config), config)
+    if config_file is not None and config_dir is None:
+        config_dir = Path(config_file).parent
     copies = data_files(config, Path(config_dir)) if config_dir is not None else {}
+    in_place = Path(out_dir) / "wizard.toml"
+    if config_file is not None and in_place.is_file() and in_place.samefile(config_file):
+        files["wizard.toml"] = in_place.read_bytes().decode("utf-8", errors="replace")
     return write_project(
         out_dir,
         files,

@@ -29,12 +29,20 @@ from typing import Any
 from wizard.errors import WizardError
 from wizard.store import atomic_write_text
 
-from .merge import RECORD_PATH, GenerationRecord, load_record, merge_three, sha256
+from .merge import (
+    RECORD_PATH,
+    YOURS_LABEL,
+    GenerationRecord,
+    load_record,
+    merge_three,
+    sha256,
+)
 
 DATA_FOLDER = "data"
 """Local input data is copied into this folder of the project, nowhere else."""
 FILE_MODE = 0o644
 SCRIPT_MODE = 0o755
+CONFLICT_START = f"<<<<<<< {YOURS_LABEL}\n".encode()
 
 
 class ExportConflict(WizardError):
@@ -100,7 +108,9 @@ class WriteReport:
             )
             if items
         ]
-        prefix = f"{self.out_dir} (dry run, nothing written): " if self.dry_run else f"{self.out_dir}: "
+        prefix = (
+            f"{self.out_dir} (dry run, nothing written): " if self.dry_run else f"{self.out_dir}: "
+        )
         return prefix + (", ".join(parts) or "nothing to write")
 
 
@@ -172,6 +182,8 @@ def write_project(
         new = text.encode("utf-8")
         hashes[relative] = sha256(new)
         outcome, content = _decide(root / relative, relative, text, record, force, merge_tool)
+        if outcome == "kept" and CONFLICT_START in _read(root / relative):
+            warnings.append(f"{relative} still has conflict markers from an earlier export")
         lists.setdefault(outcome, []).append(relative)
         if outcome == "refused":
             refused.append(relative)
@@ -225,7 +237,10 @@ def write_project(
         )
     else:
         _write_all(root, todo)
-        texts: dict[str, str | None] = {**dict(files), **dict.fromkeys(h for h in hashes if h not in files)}
+        texts: dict[str, str | None] = {
+            **dict(files),
+            **dict.fromkeys(h for h in hashes if h not in files),
+        }
         for old in stale:  # still yours to delete; keep its base in case it comes back
             texts[old] = record.texts.get(old)
             hashes[old] = record.hashes[old]
@@ -313,7 +328,7 @@ def _check_copies(files: Mapping[str, str], sources: Mapping[str, Path]) -> None
             raise WizardError(
                 f"data_collection.input_uri {relative!r}: copying the data there would replace "
                 f"the generated {relative}. Keep local data in the {DATA_FOLDER}/ folder, e.g. "
-                f"input_uri = \"{DATA_FOLDER}/{PurePosixPath(relative).stem}.csv\"",
+                f'input_uri = "{DATA_FOLDER}/{PurePosixPath(relative).stem}.csv"',
                 "Data would replace a generated file",
             )
         clash = next((p for p in PurePosixPath(relative).parents if str(p) in files), None)
@@ -328,7 +343,7 @@ def _check_copies(files: Mapping[str, str], sources: Mapping[str, Path]) -> None
                 f"data_collection.input_uri {relative!r} is outside the {DATA_FOLDER}/ folder: "
                 f"the export copies local data only into the project's {DATA_FOLDER}/ folder. "
                 f"Move the file to {DATA_FOLDER}/{PurePosixPath(relative).name} and set "
-                f"input_uri = \"{DATA_FOLDER}/{PurePosixPath(relative).name}\"",
+                f'input_uri = "{DATA_FOLDER}/{PurePosixPath(relative).name}"',
                 "Data outside the data folder",
             )
 
@@ -381,8 +396,8 @@ def _write_all(root: Path, todo: _Plan) -> None:
         ) from None
     except OSError as exc:
         raise WizardError(
-            f"cannot write into {exc.filename or root} ({exc.strerror}). Choose another folder "
-            "(--out) or free some space",
+            f"cannot write into {exc.filename or root} ({exc.strerror}). Choose a folder you "
+            "can write to (--out)",
             "Export failed",
         ) from None
     for folder in sorted(folders):

@@ -30,6 +30,7 @@ from .errors import StoreError
 from .validation import validate_or_raise
 
 AUTOSAVE_NAME = "autosave.toml"
+NEW_FILE_MODE = 0o644
 
 
 def state_dir() -> Path:
@@ -132,10 +133,14 @@ def _update_container(container: Any, wanted: dict[str, Any]) -> None:
     for key, value in wanted.items():
         if key in container:
             current = container[key]
-            if isinstance(value, dict) and isinstance(current, (Table, Container, dict)):
-                if not isinstance(current, AoT):
-                    _update_container(current, value)
-                    continue
+            tables = (Table, Container, dict)
+            if (
+                isinstance(value, dict)
+                and isinstance(current, tables)
+                and not isinstance(current, AoT)
+            ):
+                _update_container(current, value)
+                continue
             plain = current.unwrap() if isinstance(current, (Item, Container)) else current
             if plain == value and type(plain) is type(value):
                 continue
@@ -171,7 +176,9 @@ def render_document(path: str | os.PathLike[str], doc: dict[str, Any]) -> str:
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over ``path``."""
+    """Write to a temporary file in the same folder, fsync, then rename over ``path``.
+
+    A new file gets mode 0644; an existing one keeps its mode."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -180,9 +187,10 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        if path.exists():
-            with contextlib.suppress(OSError):
-                os.chmod(tmp, path.stat().st_mode & 0o777)
+        mode = NEW_FILE_MODE  # mkstemp makes 0600; a config or project file is 0644
+        with contextlib.suppress(OSError):
+            mode = path.stat().st_mode & 0o777  # an existing file keeps its mode
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
