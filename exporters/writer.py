@@ -334,7 +334,7 @@ def _check_copies(files: Mapping[str, str], sources: Mapping[str, Path]) -> None
         clash = next((p for p in PurePosixPath(relative).parents if str(p) in files), None)
         if clash is not None:
             raise WizardError(
-                f"data_collection.input_uri {relative!r} needs a folder where the generated file "
+                f"data_collection.input_uri {relative!r} needs a folder where the generated "
                 f"{clash} is; keep local data in the {DATA_FOLDER}/ folder",
                 "Data would replace a generated file",
             )
