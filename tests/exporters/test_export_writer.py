@@ -166,7 +166,7 @@ def test_an_unwritable_folder_is_a_sentence_not_a_traceback(
         raise PermissionError(13, "Permission denied", dir)
 
     monkeypatch.setattr(tempfile, "mkstemp", denied)
-    with pytest.raises(WizardError, match="permission denied. Choose a folder you can write to"):
+    with pytest.raises(WizardError, match=r"permission denied\. Choose a folder you can write to"):
         write_project(tmp_path / "out", {"a.txt": "a\n"})
 
 
