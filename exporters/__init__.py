@@ -14,7 +14,13 @@ from wizard.config import WizardConfig
 from wizard.plan import build_plan
 
 from .render import ExportError, data_files, render_project
-from .writer import ExportConflict, WriteReport, default_out_dir, write_project
+from .writer import (
+    ExportConflict,
+    WriteReport,
+    default_out_dir,
+    keep_answers_file,
+    write_project,
+)
 
 __all__ = [
     "ExportConflict",
@@ -53,9 +59,7 @@ def export_project(
     if config_file is not None and config_dir is None:
         config_dir = Path(config_file).parent
     copies = data_files(config, Path(config_dir)) if config_dir is not None else {}
-    in_place = Path(out_dir) / "wizard.toml"
-    if config_file is not None and in_place.is_file() and in_place.samefile(config_file):
-        files["wizard.toml"] = in_place.read_bytes().decode("utf-8", errors="replace")
+    files = keep_answers_file(files, out_dir, Path(config_file) if config_file else None)
     return write_project(
         out_dir,
         files,

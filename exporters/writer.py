@@ -126,6 +126,25 @@ def default_out_dir(config_path: Path | None, project_name: str) -> Path:
     return Path.cwd() / (project_name or "sm-wizard-project")
 
 
+ANSWERS_FILE = "wizard.toml"
+
+
+def keep_answers_file(
+    files: Mapping[str, str], out_dir: str | os.PathLike[str], config_file: Path | None
+) -> dict[str, str]:
+    """``files`` with the project's ``wizard.toml`` left as it is on disk when that file is
+    the config being exported (exporting a project in place): it *is* the answers, with the
+    person's comments, and re-rendering it in canonical form would only fight their edits."""
+    files = dict(files)
+    target = Path(out_dir) / ANSWERS_FILE
+    if config_file is None or ANSWERS_FILE not in files:
+        return files
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        if target.is_file() and not target.is_symlink() and target.samefile(config_file):
+            files[ANSWERS_FILE] = target.read_bytes().decode("utf-8")
+    return files
+
+
 @dataclass
 class _Plan:
     """What to put where: relative path -> text (rendered) or source file (copied)."""
