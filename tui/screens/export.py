@@ -96,8 +96,7 @@ class ExportScreen(WizardScreen):
         yield Static(
             "Writes a runnable SageMaker Pipelines project: pipeline.py, the step scripts, "
             "tests, CI, a README that explains every choice, and your answers (wizard.toml). "
-            "Exporting again keeps your edits to those files: they are merged with the new "
-            "version, and any conflicts are listed.",
+            "Exporting again keeps your edits.",
             classes="stage-summary",
         )
         self._check_config()
@@ -109,9 +108,7 @@ class ExportScreen(WizardScreen):
                 id="folder",
                 classes="field-control first-focus",
             )
-        yield Tick(
-            "Take the new version of every file (drops your edits)", False, id="force", compact=True
-        )
+        yield Tick("Take the new version of every file", False, id="force", compact=True)
         yield Tick("Check the project after writing", True, id="verify", compact=True)
         yield Static(
             "The check builds the pipeline definition offline, as SageMaker would, and lists "
@@ -173,7 +170,9 @@ class ExportScreen(WizardScreen):
         self.rendered, self.data_copies, self.plan = message.files, message.data, message.plan
         self.render_error = message.error
         if message.error:
-            self.query_one("#render-error", Static).update(f"✗ {message.error}")
+            error = self.query_one("#render-error", Static)
+            error.update(f"✗ {message.error}")
+            error.display = True
             self.query_one("#files-heading", Static).update("The files it writes")
             self._write_when_rendered = False
             return
@@ -207,8 +206,8 @@ class ExportScreen(WizardScreen):
     def on_mount(self) -> None:
         self.wizard.session.mark_visited("export")
         self.refresh_stepper()
-        for progress in self.query("#export-progress"):
-            progress.display = False
+        for hidden in self.query("#export-progress, #render-error"):
+            hidden.display = False
         self.query_one("#folder", Input).focus()
         config = self.wizard.session.config
         if config is not None and not self.render_error:
