@@ -20,10 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-import tomlkit
-import tomlkit.exceptions
-from tomlkit.container import Container
-from tomlkit.items import AoT, Item, Table
 
 from .config import SECTION_MODELS, WizardConfig
 from .errors import StoreError
@@ -112,6 +108,9 @@ def update_toml(text: str, doc: dict[str, Any]) -> str | None:
     text cannot be edited this way (tomlkit cannot parse it, or the result would not read
     back as ``doc``): the caller then writes the canonical form instead.
     """
+    import tomlkit  # lazily: reading (validate, plan, the TUI's start) never needs it
+    import tomlkit.exceptions
+
     wanted = _strip_none(doc)
     try:
         document = tomlkit.parse(text)
@@ -128,6 +127,9 @@ def update_toml(text: str, doc: dict[str, Any]) -> str | None:
 
 
 def _update_container(container: Any, wanted: dict[str, Any]) -> None:
+    from tomlkit.container import Container
+    from tomlkit.items import AoT, Item, Table
+
     for key in [k for k in container if k not in wanted]:
         del container[key]
     for key, value in wanted.items():
@@ -152,6 +154,9 @@ def _update_container(container: Any, wanted: dict[str, Any]) -> None:
 def _add_key(container: Any, key: str, value: Any) -> None:
     """A new key goes right after the table's last key, before the comments and blank lines
     that introduce the next table (tomlkit's own append would put it after them)."""
+    from tomlkit.container import Container
+    from tomlkit.items import AoT, Table
+
     body = container.value if isinstance(container, Table) else container
     last = None
     if not isinstance(value, dict) and isinstance(body, Container):
