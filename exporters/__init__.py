@@ -14,13 +14,20 @@ from wizard.config import WizardConfig
 from wizard.plan import build_plan
 
 from .render import ExportError, data_files, render_project
-from .writer import ExportConflict, WriteReport, write_project
+from .writer import (
+    ExportConflict,
+    WriteReport,
+    default_out_dir,
+    keep_answers_file,
+    write_project,
+)
 
 __all__ = [
     "ExportConflict",
     "ExportError",
     "WriteReport",
     "data_files",
+    "default_out_dir",
     "export_project",
     "render_project",
     "write_project",
@@ -33,13 +40,31 @@ def export_project(
     *,
     config_dir: str | os.PathLike[str] | None = None,
     force: bool = False,
+    dry_run: bool = False,
+    config_file: str | os.PathLike[str] | None = None,
 ) -> WriteReport:
     """Render the project for ``config`` and write it to ``out_dir``.
 
     ``config_dir`` is the folder the config's relative paths start from (the folder of its
     file); local input data found there is copied into the project at the same relative
-    path, so the project's own ``wizard.toml`` finds it.
+    path, so the project's own ``wizard.toml`` finds it. Files you edited since the last
+    export are merged with the new rendering (see ``writer``); ``dry_run`` writes nothing and
+    returns the diffs. ``config_file`` is the file the config was read from: when it is the
+    project's own ``wizard.toml`` (exporting a project in place), that file is the answers
+    and is left exactly as it is, comments included.
     """
+    from wizard.store import config_to_document
+
     files = render_project(build_plan(config), config)
+    if config_file is not None and config_dir is None:
+        config_dir = Path(config_file).parent
     copies = data_files(config, Path(config_dir)) if config_dir is not None else {}
-    return write_project(out_dir, files, copies=copies, force=force)
+    files = keep_answers_file(files, out_dir, Path(config_file) if config_file else None)
+    return write_project(
+        out_dir,
+        files,
+        copies=copies,
+        force=force,
+        answers=config_to_document(config),
+        dry_run=dry_run,
+    )

@@ -14,6 +14,7 @@ right after (and boto3 and the SageMaker SDK only when a run starts).
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 from collections.abc import Iterable
 from pathlib import Path
@@ -34,6 +35,19 @@ if TYPE_CHECKING:
 AUTOSAVE_DELAY = 0.3
 """Seconds of quiet after a change before it is fsynced. The change itself is written (handed
 to the OS) at once, off the UI thread; 0 writes and syncs on the UI thread (pilot tests)."""
+
+
+def shown_path(path: object) -> str:
+    """A path as the header shows it: relative to the folder the wizard was started in when it
+    lies inside it, else with ``~`` for the home folder."""
+    if not isinstance(path, (str, Path)):
+        return str(path)
+    absolute = Path(path).absolute()
+    with contextlib.suppress(ValueError, OSError):
+        return str(absolute.relative_to(Path.cwd()))
+    with contextlib.suppress(ValueError, RuntimeError):
+        return str(Path("~") / absolute.relative_to(Path.home()))
+    return str(absolute)
 
 
 class WizardApp(App[int]):
@@ -507,11 +521,11 @@ class WizardApp(App[int]):
         session = self._session
         name = session.project_name or "unnamed project"
         if self.save_error is not None:
-            where = f"NOT SAVED to {session.save_target}: {self.save_error}"
+            where = f"NOT SAVED to {shown_path(session.save_target)}: {self.save_error}"
         elif session.path is not None:
-            where = f"saved to {session.path}"
+            where = f"saved to {shown_path(session.path)}"
         elif self.exported_to is not None and not session.unsaved_to_file:
-            where = f"exported to {self.exported_to}"
+            where = f"exported to {shown_path(self.exported_to)}"
         else:
             where = "autosaved (not in a file yet)"
         self.sub_title = f"{name} · {where}"

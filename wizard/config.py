@@ -705,6 +705,14 @@ class WizardConfig(Section):
     monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
     orchestration: OrchestrationConfig = Field(default_factory=OrchestrationConfig)
 
+    @model_validator(mode="after")
+    def _model_package_group_from_project(self) -> WizardConfig:
+        """Unset, the model package group is named after the project (``<name>-models``), so
+        unrelated projects never share one group."""
+        if "model_package_group" not in self.deployment.model_fields_set:
+            self.deployment.model_package_group = f"{self.project.name}-models"
+        return self
+
     def cross_check(self) -> list[CrossCheck]:
         """Rules that span sections; each problem names the field to change."""
         problems: list[CrossCheck] = []

@@ -1,8 +1,13 @@
-"""Reading and writing ``wizard.toml``: tomllib in, tomli-w out, atomic replace.
+"""Reading and writing ``wizard.toml``: tomllib in, atomic replace out.
 
 A file that cannot be parsed is reported with its line and never overwritten silently: the
 wizard's autosave writes to its own location, and ``write_document`` refuses to replace a
 file it could not read unless asked to.
+
+Saving over an existing file edits it in place with tomlkit (``update_toml``): only the keys
+whose values changed are rewritten, added or removed, so the person's comments, blank lines
+and key order survive a wizard edit. A new file (and the exported ``wizard.toml``) is written
+in canonical form with tomli-w (``dumps``): the same document always gives the same bytes.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from .errors import StoreError
 from .validation import validate_or_raise
 
 AUTOSAVE_NAME = "autosave.toml"
+NEW_FILE_MODE = 0o644
 
 
 def state_dir() -> Path:
@@ -93,8 +99,91 @@ def _strip_none(value: Any) -> Any:
     return value
 
 
+def update_toml(text: str, doc: dict[str, Any]) -> str | None:
+    """``text`` (a TOML file's content) edited in place so that it holds ``doc``.
+
+    Keys whose value is unchanged keep their exact text (and comments); changed values are
+    replaced where they stand (a comment at the end of the line stays); new keys are added at
+    the end of their table, keys missing from ``doc`` are removed. Returns ``None`` if the
+    text cannot be edited this way (tomlkit cannot parse it, or the result would not read
+    back as ``doc``): the caller then writes the canonical form instead.
+    """
+    import tomlkit  # lazily: reading (validate, plan, the TUI's start) never needs it
+    import tomlkit.exceptions
+
+    wanted = _strip_none(doc)
+    try:
+        document = tomlkit.parse(text)
+        _update_container(document, wanted)
+        result = tomlkit.dumps(document)
+    except (tomlkit.exceptions.TOMLKitError, ValueError, TypeError, KeyError):
+        return None
+    try:
+        if tomllib.loads(result) != wanted:
+            return None
+    except tomllib.TOMLDecodeError:
+        return None
+    return result
+
+
+def _update_container(container: Any, wanted: dict[str, Any]) -> None:
+    from tomlkit.container import Container
+    from tomlkit.items import AoT, Item, Table
+
+    for key in [k for k in container if k not in wanted]:
+        del container[key]
+    for key, value in wanted.items():
+        if key in container:
+            current = container[key]
+            tables = (Table, Container, dict)
+            if (
+                isinstance(value, dict)
+                and isinstance(current, tables)
+                and not isinstance(current, AoT)
+            ):
+                _update_container(current, value)
+                continue
+            plain = current.unwrap() if isinstance(current, (Item, Container)) else current
+            if plain == value and type(plain) is type(value):
+                continue
+            container[key] = value
+        else:
+            _add_key(container, key, value)
+
+
+def _add_key(container: Any, key: str, value: Any) -> None:
+    """A new key goes right after the table's last key, before the comments and blank lines
+    that introduce the next table (tomlkit's own append would put it after them)."""
+    from tomlkit.container import Container
+    from tomlkit.items import AoT, Table
+
+    body = container.value if isinstance(container, Table) else container
+    last = None
+    if not isinstance(value, dict) and isinstance(body, Container):
+        for name, item in body.body:
+            if name is not None and not isinstance(item, (Table, AoT)):
+                last = name.key
+    if last is None:
+        container[key] = value
+        return
+    body._insert_after(last, key, value)
+
+
+def render_document(path: str | os.PathLike[str], doc: dict[str, Any]) -> str:
+    """The text ``write_document`` would write to ``path`` for ``doc``: the existing file
+    edited in place (comments kept) when there is one, else the canonical form."""
+    path = Path(path)
+    try:
+        existing = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return dumps(doc)
+    return update_toml(existing, doc) or dumps(doc)
+
+
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over ``path``."""
+    """Write to a temporary file in the same folder, fsync, then rename over ``path``.
+
+    A new file gets mode 0644; an existing one keeps its mode."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -103,9 +192,10 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        if path.exists():
-            with contextlib.suppress(OSError):
-                os.chmod(tmp, path.stat().st_mode & 0o777)
+        mode = NEW_FILE_MODE  # mkstemp makes 0600; a config or project file is 0644
+        with contextlib.suppress(OSError):
+            mode = path.stat().st_mode & 0o777  # an existing file keeps its mode
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -137,7 +227,7 @@ def write_document(
                 "or fix it first",
                 "Refusing to overwrite",
             ) from None
-    atomic_write_text(path, dumps(doc))
+    atomic_write_text(path, render_document(path, doc))
 
 
 def save_config(path: str | os.PathLike[str], config: WizardConfig) -> None:

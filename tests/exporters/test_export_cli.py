@@ -36,14 +36,15 @@ def test_export_writes_the_project_then_leaves_it_alone(demo_config: Path, tmp_p
     assert "unchanged" in again.output and "created" not in again.output
 
 
-def test_changed_files_need_force(demo_config: Path, tmp_path: Path) -> None:
+def test_files_without_a_record_need_force(demo_config: Path, tmp_path: Path) -> None:
     out = tmp_path / "proj"
-    assert _export(str(demo_config), "--out", str(out)).exit_code == 0
-    (out / "pipeline.py").write_text("# my edits\n")
+    out.mkdir()
+    (out / "pipeline.py").write_text("# my own pipeline\n")
     refused = _export(str(demo_config), "--out", str(out))
     assert refused.exit_code == 2
     assert "pipeline.py" in refused.output and "--force" in refused.output
-    assert (out / "pipeline.py").read_text() == "# my edits\n"
+    assert (out / "pipeline.py").read_text() == "# my own pipeline\n"
+    assert not (out / "README.md").exists()  # nothing at all was written
     forced = _export(str(demo_config), "--out", str(out), "--force")
     assert forced.exit_code == 0
     assert "overwritten pipeline.py" in forced.output

@@ -80,6 +80,8 @@ async def test_demo_to_exported_project(tmp_path: Path) -> None:
         await pilot.press("ctrl+f")
         await settle(pilot)
         assert isinstance(app.screen, ExportScreen)
+        await app.workers.wait_for_complete()  # the files render in a worker
+        await settle(pilot)
         assert "pipeline.py" in app.screen.rendered
         out = tmp_path / "exported"
         folder = app.screen.query_one("#folder", Input)

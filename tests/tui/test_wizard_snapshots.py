@@ -85,14 +85,23 @@ def test_review_with_problems(snap_compare) -> None:
 
 
 def test_export(snap_compare) -> None:
-    assert snap_compare(wizard_app(demo_session("export")), terminal_size=SMALL)
+    async def rendered(pilot) -> None:
+        await pilot.app.workers.wait_for_complete()  # the file list renders in a worker
+        await pilot.pause()
+
+    assert snap_compare(
+        wizard_app(demo_session("export")), terminal_size=SMALL, run_before=rendered
+    )
 
 
-def test_export_written(snap_compare) -> None:
+def test_export_written(snap_compare, tmp_path, monkeypatch) -> None:
     app = wizard_app(demo_session("export"))
+    monkeypatch.chdir(tmp_path)  # the project is written here, under a fixed relative name
 
     async def write(pilot) -> None:
+        await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+        pilot.app.screen.query_one("#folder").value = "breast-cancer-demo"
         pilot.app.screen.query_one("#verify").value = False
         await pilot.press("ctrl+f")
         await pilot.app.workers.wait_for_complete()

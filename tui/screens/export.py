@@ -1,12 +1,18 @@
-"""Export: choose a folder, see the files (a dry-run render), write them, optionally check
-that the pipeline definition builds (in a worker, with progress), then the next steps."""
+"""Export: choose a folder, see the files (a dry-run render, made in a worker while the
+screen stays live), write them, optionally check that the pipeline definition builds (in a
+worker, with progress), then the next steps.
+
+Exporting again into a project written before keeps the person's edits: the writer merges
+them three ways with the new rendering; files with conflicts are listed here, with markers
+in the files themselves. "Take the new version of every file" is the CLI's ``--force``."""
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,6 +25,9 @@ from tui.screens.base import WizardScreen
 from tui.widgets.form import text_input
 from tui.widgets.tick import Tick
 
+if TYPE_CHECKING:
+    from exporters.writer import WriteReport
+
 
 @dataclass
 class ExportResult:
@@ -26,6 +35,12 @@ class ExportResult:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    merged: list[str] = field(default_factory=list)
+    """Files you had edited, merged cleanly with the new rendering."""
+    conflicts: list[str] = field(default_factory=list)
+    """Files you had edited where the new rendering changes the same lines (markers)."""
+    kept: list[str] = field(default_factory=list)
+    """Files you had edited that the new rendering leaves as they are."""
     verified: bool | None = None
     verify_text: str = ""
     error: str | None = None
@@ -48,11 +63,26 @@ class ExportScreen(WizardScreen):
             super().__init__()
             self.outcome = result
 
+    class Rendered(Message):
+        """The dry-run render is done (in a worker): the files, or why there are none."""
+
+        def __init__(
+            self, files: dict[str, str], data: dict[str, Path], plan: Any, error: str | None
+        ) -> None:
+            super().__init__()
+            self.files = files
+            self.data = data
+            self.plan = plan
+            self.error = error
+
     def __init__(self) -> None:
         super().__init__("export")
         self.rendered: dict[str, str] = {}
         self.data_copies: dict[str, Path] = {}
         self.render_error: str | None = None
+        self.rendering = False
+        """True while the worker renders the files; a write asked for meanwhile waits."""
+        self._write_when_rendered = False
         self.plan: Any = None
         self.outcome: ExportResult | None = None
         self.busy = False
@@ -65,19 +95,20 @@ class ExportScreen(WizardScreen):
         yield Static("Export your project", classes="screen-title")
         yield Static(
             "Writes a runnable SageMaker Pipelines project: pipeline.py, the step scripts, "
-            "tests, CI, a README that explains every choice, and your answers (wizard.toml).",
+            "tests, CI, a README that explains every choice, and your answers (wizard.toml). "
+            "Exporting again keeps your edits.",
             classes="stage-summary",
         )
-        self._render_files()
+        self._check_config()
         with Horizontal(classes="field-line"):
             yield Label("Folder", classes="field-label")
             yield text_input(
-                f"./{session.project_name or 'sm-wizard-project'}",
+                default_folder(session.path, session.project_name),
                 app=self.app,
                 id="folder",
                 classes="field-control first-focus",
             )
-        yield Tick("Replace files that differ", False, id="force", compact=True)
+        yield Tick("Take the new version of every file", False, id="force", compact=True)
         yield Tick("Check the project after writing", True, id="verify", compact=True)
         yield Static(
             "The check builds the pipeline definition offline, as SageMaker would, and lists "
@@ -87,44 +118,73 @@ class ExportScreen(WizardScreen):
         if self.render_error:
             yield Static(f"✗ {self.render_error}", classes="field-error", markup=False)
             return
+        yield Static("", id="render-error", classes="field-error", markup=False)
         yield Button("Write the project (ctrl+f)", id="write", variant="primary")
         with Vertical(id="export-progress"):
             yield ProgressBar(total=None, show_eta=False, id="progress-bar")
             yield Static("", id="progress-text", markup=False)
         yield Static("", id="export-result", markup=False)
-        count = len(self.rendered) + len(self.data_copies)
-        yield Static(f"The files it writes ({count})", classes="section-heading")
-        yield self._tree()
+        yield Static(
+            "The files it writes (rendering …)", id="files-heading", classes="section-heading"
+        )
+        tree: Tree[str] = Tree(session.project_name or "project", id="files")
+        tree.root.expand()
+        yield tree
         with VerticalScroll(id="file-preview"):
             yield Static("Highlight a file to see it here.", id="preview-text", markup=False)
 
-    def _render_files(self) -> None:
+    def _check_config(self) -> None:
+        """Cheap, on the UI thread: is there a valid config to render at all?"""
         session = self.wizard.session
-        config = session.config
-        if config is None:
+        if session.config is None:
             count = len(session.problems())
             self.render_error = (
                 f"Nothing to export yet: the configuration has {count} "
                 f"problem{'s' if count != 1 else ''} left. Review (ctrl+r) lists "
                 f"{'them' if count != 1 else 'it'}; enter on one jumps to its field."
             )
-            return
+
+    @work(thread=True, exclusive=True, group="export-render", exit_on_error=False)
+    def _render_files(self, config: Any, config_dir: Path) -> None:
+        """Render every file (a dry run: nothing is written) off the UI thread."""
         try:
             from exporters.render import data_files, render_project
             from wizard.plan import build_plan
 
             plan = build_plan(config)
-            self.plan = plan
-            self.rendered = render_project(plan, config)
-            self.data_copies = data_files(config, session.save_target.parent)
+            files = render_project(plan, config)
+            data = data_files(config, config_dir)
         except ImportError as exc:
-            self.render_error = f"The exporter is not available in this build ({exc})."
+            self.post_message(
+                self.Rendered({}, {}, None, f"The exporter is not available in this build ({exc}).")
+            )
         except Exception as exc:
-            self.render_error = getattr(exc, "message", None) or str(exc)
+            self.post_message(
+                self.Rendered({}, {}, None, getattr(exc, "message", None) or str(exc))
+            )
+        else:
+            self.post_message(self.Rendered(files, data, plan, None))
 
-    def _tree(self) -> Tree[str]:
-        tree: Tree[str] = Tree(self.wizard.session.project_name or "project", id="files")
-        tree.root.expand()
+    def on_export_screen_rendered(self, message: Rendered) -> None:
+        self.rendering = False
+        self.rendered, self.data_copies, self.plan = message.files, message.data, message.plan
+        self.render_error = message.error
+        if message.error:
+            error = self.query_one("#render-error", Static)
+            error.update(f"✗ {message.error}")
+            error.display = True
+            self.query_one("#files-heading", Static).update("The files it writes")
+            self._write_when_rendered = False
+            return
+        count = len(self.rendered) + len(self.data_copies)
+        self.query_one("#files-heading", Static).update(f"The files it writes ({count})")
+        self._fill_tree(self.query_one("#files", Tree))
+        self.query_one("#write", Button).disabled = False
+        if self._write_when_rendered:
+            self._write_when_rendered = False
+            self.action_write()
+
+    def _fill_tree(self, tree: Tree[str]) -> None:
         folders: dict[str, Any] = {"": tree.root}
         sizes = {path: len(text.encode()) for path, text in self.rendered.items()}
         sizes.update(
@@ -142,14 +202,18 @@ class ExportScreen(WizardScreen):
                     folders[key] = folders[parent].add(part + "/", expand=True)
                 parent = key
             folders[parent].add_leaf(f"{parts[-1]}  {_size(sizes[path])}", data=path)
-        return tree
 
     def on_mount(self) -> None:
         self.wizard.session.mark_visited("export")
         self.refresh_stepper()
-        for progress in self.query("#export-progress"):
-            progress.display = False
+        for hidden in self.query("#export-progress, #render-error"):
+            hidden.display = False
         self.query_one("#folder", Input).focus()
+        config = self.wizard.session.config
+        if config is not None and not self.render_error:
+            self.rendering = True
+            self.query_one("#write", Button).disabled = True
+            self._render_files(config, self.wizard.session.save_target.parent)
 
     @on(Tree.NodeHighlighted, "#files")
     def _preview(self, event: Tree.NodeHighlighted[str]) -> None:
@@ -170,6 +234,9 @@ class ExportScreen(WizardScreen):
 
     @on(Button.Pressed, "#write")
     def action_write(self) -> None:
+        if self.rendering:  # written as soon as the files are rendered
+            self._write_when_rendered = True
+            return
         if self.render_error or not self.rendered:
             self.notify(self.render_error or "Nothing to write.", severity="error")
             return
@@ -183,16 +250,27 @@ class ExportScreen(WizardScreen):
             self.query_one("#export-result", Static).update("")
             self._started = time.monotonic()
             self._ticker = self.set_interval(1.0, self._show_progress)
-            self._export(folder, force, verify)
+            self._export(folder, force, verify, self.wizard.session.path)
 
     @work(thread=True, exclusive=True, group="export", exit_on_error=False)
-    def _export(self, folder: Path, force: bool, verify: bool) -> None:
+    def _export(self, folder: Path, force: bool, verify: bool, config_file: Path | None) -> None:
         result = ExportResult(folder=folder)
         self.post_message(self.Progress(f"Writing {len(self.rendered)} files to {folder} …"))
         try:
-            result.written, result.unchanged, result.missing = write_files(
-                folder, self.rendered, self.data_copies, force=force
+            report = write_files(
+                folder,
+                self.rendered,
+                self.data_copies,
+                force=force,
+                answers=self._answers(),
+                config_file=config_file,
             )
+            result.written = list(report.written)
+            result.unchanged = list(report.unchanged)
+            result.missing = list(report.missing)
+            result.merged = list(report.merged)
+            result.conflicts = list(report.conflicts)
+            result.kept = list(report.kept)
         except Exception as exc:
             result.error = getattr(exc, "message", None) or str(exc)
             self.post_message(self.Finished(result))
@@ -207,6 +285,14 @@ class ExportScreen(WizardScreen):
                     getattr(exc, "message", None) or str(exc),
                 )
         self.post_message(self.Finished(result))
+
+    def _answers(self) -> dict[str, Any] | None:
+        config = self.wizard.session.config
+        if config is None:
+            return None
+        from wizard.store import config_to_document
+
+        return config_to_document(config)
 
     def on_export_screen_progress(self, message: Progress) -> None:
         self._progress = message.text
@@ -229,8 +315,16 @@ class ExportScreen(WizardScreen):
         if result.error is None:
             self.wizard.exported(result.folder.resolve())
             self.refresh_stepper()
-            severity = "information" if result.verified is not False else "warning"
-            self.notify(f"Exported to {result.folder.resolve()}", severity=severity)
+            severity = "warning" if result.verified is False or result.conflicts else "information"
+            if result.conflicts:
+                self.notify(
+                    f"{len(result.conflicts)} file(s) need you to resolve conflicts: "
+                    + ", ".join(result.conflicts),
+                    severity="warning",
+                    title="Exported, with conflicts",
+                )
+            else:
+                self.notify(f"Exported to {result.folder.resolve()}", severity=severity)
         else:
             self.notify(result.error, severity="error", title="Not exported")
 
@@ -239,23 +333,43 @@ def _size(count: int) -> str:
     return f"{count} B" if count < 1024 else f"{count / 1024:.1f} KB"
 
 
+def default_folder(config_file: Path | None, project_name: str) -> str:
+    """The folder the screen offers: next to the config file being edited (its own folder
+    if that is an export already), else a folder named after the project in the home
+    folder, never the folder the tool happened to start in."""
+    from exporters.writer import default_out_dir
+
+    name = project_name or "sm-wizard-project"
+    folder = default_out_dir(config_file, name) if config_file is not None else Path.home() / name
+    with contextlib.suppress(ValueError):
+        return str(Path("~") / folder.relative_to(Path.home()))
+    return str(folder)
+
+
 def write_files(
-    folder: Path, files: dict[str, str], data: dict[str, Path], *, force: bool
-) -> tuple[list[str], list[str], list[str]]:
-    """Write through the exporter's writer: (written, unchanged, missing) relative paths.
+    folder: Path,
+    files: dict[str, str],
+    data: dict[str, Path],
+    *,
+    force: bool,
+    answers: dict[str, Any] | None = None,
+    config_file: Path | None = None,
+) -> WriteReport:
+    """Write through the exporter's writer (merging with earlier edits) and return its report.
     A refusal to overwrite is reworded for this screen (its own words name CLI flags)."""
-    from exporters.writer import ExportConflict, write_project
+    from exporters.writer import ExportConflict, keep_answers_file, write_project
     from wizard.errors import WizardError
 
+    files = keep_answers_file(files, folder, config_file)
     try:
-        report = write_project(folder, files, copies=data, force=force)
+        return write_project(folder, files, copies=data, force=force, answers=answers)
     except ExportConflict as exc:
         listed = ", ".join(exc.paths[:6]) + (" …" if len(exc.paths) > 6 else "")
         raise WizardError(
-            f"{folder} already has different versions of {listed}. Nothing was written: "
-            "choose another folder, or tick 'Replace files that differ'."
+            f"{folder} already has different versions of {listed}, and no record of an "
+            "earlier export to merge them with. Nothing was written: choose another folder, "
+            "or tick 'Take the new version of every file'."
         ) from None
-    return list(report.written), list(report.unchanged), list(report.missing)
 
 
 def verify_folder(folder: Path, plan: Any = None) -> tuple[bool, str]:
@@ -277,6 +391,16 @@ def next_steps(result: ExportResult) -> str:
         + (f" ({len(result.unchanged)} already up to date)" if result.unchanged else "")
         + "."
     ]
+    if result.merged:
+        lines.append(f"✓ Merged your edits with the new version: {', '.join(result.merged)}.")
+    if result.kept:
+        lines.append(f"✓ Kept as you edited them: {', '.join(result.kept)}.")
+    if result.conflicts:
+        lines.append(
+            f"! Conflicts in {', '.join(result.conflicts)}: you and the new version changed "
+            "the same lines. Both are in the file between <<<<<<< yours and >>>>>>> new "
+            "export; edit it to keep what you want."
+        )
     if result.missing:
         lines.append(
             f"! Not found, so not copied: {', '.join(result.missing)}. Put your data there "

@@ -1,0 +1,199 @@
+"""Evaluate the trained model on the held-out test rows and write evaluation.json.
+
+This runs as a SageMaker Processing job after training.
+
+    input   <root>/input/model/model.tar.gz     the training job's model artifact
+            <root>/input/test/*.csv             test rows: label first, no header
+    output  <root>/output/evaluation/evaluation.json
+
+``<root>`` is ``/opt/ml/processing``, or ``$SM_PROCESSING_ROOT`` when that is set, and
+``--model-dir``/``--test-dir``/``--output-dir`` override it.
+
+The model is either SageMaker's built-in XGBoost (the archive holds ``xgboost-model``) or a
+scikit-learn model saved by train.py (``model.joblib``); both are handled.
+
+evaluation.json follows the layout of SageMaker's model-quality reports, for example
+
+    {"binary_classification_metrics": {"auc": {"value": 0.98, "standard_deviation": "NaN"},
+                                       "accuracy": {...}, ...}}
+
+The pipeline reads it as a PropertyFile: the condition step looks up a value with a JSON
+path such as ``binary_classification_metrics.auc.value`` and registers the model only if
+it clears the threshold. The same file is attached to the registered model as its metrics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tarfile
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics
+
+GROUPS = {
+    "binary_classification": "binary_classification_metrics",
+    "multiclass_classification": "multiclass_classification_metrics",
+    "regression": "regression_metrics",
+}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    root = Path(os.environ.get("SM_PROCESSING_ROOT", "/opt/ml/processing"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--problem-type", choices=sorted(GROUPS), default="binary_classification")
+    parser.add_argument("--algorithm", default="", help="informational: the training algorithm")
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=0.5,
+        help="binary classification: predict class 1 when its probability reaches this",
+    )
+    parser.add_argument("--model-dir", type=Path, default=root / "input" / "model")
+    parser.add_argument("--test-dir", type=Path, default=root / "input" / "test")
+    parser.add_argument("--output-dir", type=Path, default=root / "output" / "evaluation")
+    return parser.parse_args(argv)
+
+
+def unpack(archive: Path, dest: Path) -> None:
+    """Extract a .tar.gz, refusing any member that would land outside ``dest``."""
+    root = os.path.realpath(dest)
+    with tarfile.open(archive) as tar:
+        for member in tar.getmembers():
+            target = os.path.realpath(os.path.join(root, member.name))
+            if os.path.commonpath([root, target]) != root:
+                raise SystemExit(f"{archive.name}: unsafe path {member.name!r} in the archive")
+        if hasattr(tarfile, "data_filter"):  # Python 3.12+ (and recent patch releases)
+            tar.extractall(root, filter="data")
+        else:
+            tar.extractall(root)
+
+
+def load_model(model_dir: Path, workdir: Path):
+    """Unpack model.tar.gz (if there is one) and load whichever model it holds."""
+    archive = model_dir / "model.tar.gz"
+    if archive.exists():
+        unpack(archive, workdir)
+        model_dir = workdir
+    if (model_dir / "xgboost-model").exists():
+        import xgboost  # only the built-in algorithm's models need it
+
+        booster = xgboost.Booster()
+        # From bytes, so XGBoost detects the file's format itself (the file has no extension).
+        booster.load_model(bytearray((model_dir / "xgboost-model").read_bytes()))
+        return "xgboost", booster
+    if (model_dir / "model.joblib").exists():
+        import joblib
+
+        return "sklearn", joblib.load(model_dir / "model.joblib")
+    found = ", ".join(sorted(p.name for p in model_dir.iterdir())) or "nothing"
+    raise SystemExit(f"no xgboost-model or model.joblib in the model archive (found: {found})")
+
+
+def read_test(test_dir: Path) -> tuple[np.ndarray, np.ndarray]:
+    files = sorted(p for p in test_dir.rglob("*") if p.is_file() and p.suffix == ".csv")
+    if not files:
+        raise SystemExit(f"no .csv files in {test_dir}")
+    data = pd.concat([pd.read_csv(f, header=None) for f in files], ignore_index=True)
+    return data.iloc[:, 1:].to_numpy(dtype=float), data.iloc[:, 0].to_numpy()
+
+
+def predict(kind: str, model, features: np.ndarray, problem_type: str):
+    """Return (predicted labels or values, class-1 probabilities or None)."""
+    if kind == "xgboost":
+        import xgboost
+
+        raw = model.predict(xgboost.DMatrix(features))
+        if problem_type == "regression":
+            return raw, None
+        if problem_type == "binary_classification":
+            return None, raw  # binary:logistic gives the probability of class 1
+        # multi:softprob gives one probability per class; multi:softmax gives the class.
+        return (raw.argmax(axis=1) if raw.ndim == 2 else raw).astype(int), None
+    if problem_type == "binary_classification" and hasattr(model, "predict_proba"):
+        return None, model.predict_proba(features)[:, 1]
+    return model.predict(features), None
+
+
+def metric(value) -> dict:
+    """One entry in SageMaker's model-quality style."""
+    return {"value": value, "standard_deviation": "NaN"}
+
+
+def confusion(labels: np.ndarray, predicted: np.ndarray) -> dict:
+    """{"actual": {"predicted": count}}, as SageMaker's reports lay it out."""
+    classes = sorted(set(labels.tolist()) | set(predicted.tolist()))
+    matrix = metrics.confusion_matrix(labels, predicted, labels=classes)
+    return {
+        str(a): {str(p): int(matrix[i, j]) for j, p in enumerate(classes)}
+        for i, a in enumerate(classes)
+    }
+
+
+def evaluate(labels: np.ndarray, predicted, probability, problem_type: str, threshold: float):
+    if problem_type == "regression":
+        mse = float(metrics.mean_squared_error(labels, predicted))
+        return {
+            "mse": metric(mse),
+            "rmse": metric(float(np.sqrt(mse))),
+            "mae": metric(float(metrics.mean_absolute_error(labels, predicted))),
+            "r2": metric(float(metrics.r2_score(labels, predicted))),
+        }
+    labels = labels.astype(int)
+    if problem_type == "binary_classification":
+        predicted = (probability >= threshold).astype(int)
+        report = {
+            "accuracy": metric(float(metrics.accuracy_score(labels, predicted))),
+            "precision": metric(float(metrics.precision_score(labels, predicted, zero_division=0))),
+            "recall": metric(float(metrics.recall_score(labels, predicted, zero_division=0))),
+            "f1": metric(float(metrics.f1_score(labels, predicted, zero_division=0))),
+        }
+        if len(np.unique(labels)) == 2:
+            report["auc"] = metric(float(metrics.roc_auc_score(labels, probability)))
+        else:
+            print("the test rows hold a single class: AUC is undefined and left out")
+        report["confusion_matrix"] = confusion(labels, predicted)
+        return report
+    predicted = np.asarray(predicted).astype(int)
+    # Several classes: precision, recall and f1 are averaged over the classes, each
+    # weighted by how many test rows it has.
+    return {
+        "accuracy": metric(float(metrics.accuracy_score(labels, predicted))),
+        "precision": metric(
+            float(metrics.precision_score(labels, predicted, average="weighted", zero_division=0))
+        ),
+        "recall": metric(
+            float(metrics.recall_score(labels, predicted, average="weighted", zero_division=0))
+        ),
+        "f1": metric(
+            float(metrics.f1_score(labels, predicted, average="weighted", zero_division=0))
+        ),
+        "confusion_matrix": confusion(labels, predicted),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    features, labels = read_test(args.test_dir)
+    with tempfile.TemporaryDirectory() as workdir:
+        kind, model = load_model(args.model_dir, Path(workdir))
+        predicted, probability = predict(kind, model, features, args.problem_type)
+    print(f"scored {len(labels)} test rows with the {kind} model")
+
+    group = GROUPS[args.problem_type]
+    report = {group: evaluate(labels, predicted, probability, args.problem_type, args.threshold)}
+    for name, entry in report[group].items():
+        if isinstance(entry, dict) and "value" in entry:
+            print(f"test:{name}={entry['value']:.6f};")
+
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    (args.output_dir / "evaluation.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(f"wrote {args.output_dir / 'evaluation.json'}")
+
+
+if __name__ == "__main__":
+    main()

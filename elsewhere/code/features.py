@@ -1,0 +1,183 @@
+"""Engineer features: learn scaling and encoding on the training split, apply them to all.
+
+This runs as a SageMaker Processing job in the scikit-learn container, after prepare.py.
+
+    input   <root>/input/{train,validation,test}/*.csv      with a header row
+    output  <root>/output/{train,validation,test}/<split>.csv
+                label in the first column, no header row: the layout SageMaker's
+                built-in XGBoost (and train.py) read
+            <root>/output/baseline/baseline.csv
+                the training rows again, with a header row: the baseline that the
+                data-quality and bias checks describe
+            <root>/output/transformer/features.joblib
+                the fitted transformations, to apply the same steps to new data
+
+``<root>`` is ``/opt/ml/processing``, or ``$SM_PROCESSING_ROOT`` when that is set, and
+``--input-dir``/``--output-dir`` override both.
+
+Why fit on the training split only: the scaler's means and the encoder's categories must
+not be learned from the rows the model is validated and tested on, or the scores you see
+later would be better than the model really is.
+
+Class labels that are not already 0, 1, 2, ... are encoded that way (XGBoost needs it);
+the mapping is saved in features.joblib under ``label_classes``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, OrdinalEncoder, StandardScaler
+
+SPLITS = ("train", "validation", "test")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    root = Path(os.environ.get("SM_PROCESSING_ROOT", "/opt/ml/processing"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target-column", required=True)
+    parser.add_argument("--scaling", choices=["standard", "minmax", "none"], default="standard")
+    parser.add_argument("--categorical-encoding", choices=["onehot", "ordinal"], default="onehot")
+    parser.add_argument(
+        "--max-categories",
+        type=int,
+        default=20,
+        help="keep at most this many categories per text column; rarer ones are grouped",
+    )
+    parser.add_argument(
+        "--problem-type",
+        choices=["binary_classification", "multiclass_classification", "regression"],
+        default="binary_classification",
+    )
+    parser.add_argument("--input-dir", type=Path, default=root / "input")
+    parser.add_argument("--output-dir", type=Path, default=root / "output")
+    return parser.parse_args(argv)
+
+
+def read_split(input_dir: Path, name: str) -> pd.DataFrame:
+    files = sorted((input_dir / name).rglob("*.csv"))
+    if not files:
+        raise SystemExit(f"no CSV files found under {input_dir / name}")
+    return pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
+
+
+def build_transformer(features: pd.DataFrame, args: argparse.Namespace) -> ColumnTransformer:
+    """Numbers: fill gaps with the median, then scale. Text: fill gaps, then encode."""
+    numeric = [
+        c
+        for c in features.columns
+        if pd.api.types.is_numeric_dtype(features[c])
+        and not pd.api.types.is_bool_dtype(features[c])
+    ]
+    categorical = [c for c in features.columns if c not in numeric]
+
+    scalers = {"standard": StandardScaler(), "minmax": MinMaxScaler(), "none": "passthrough"}
+    numeric_steps = Pipeline(
+        [("impute", SimpleImputer(strategy="median")), ("scale", scalers[args.scaling])]
+    )
+    if args.categorical_encoding == "onehot":
+        # Unknown categories met later (in validation, test or live data) fall into the
+        # "infrequent" group instead of failing.
+        encoder = OneHotEncoder(
+            handle_unknown="infrequent_if_exist",
+            max_categories=args.max_categories,
+            sparse_output=False,
+        )
+    else:
+        encoder = OrdinalEncoder(
+            handle_unknown="use_encoded_value",
+            unknown_value=-1,
+            max_categories=args.max_categories,
+        )
+    categorical_steps = Pipeline(
+        [("impute", SimpleImputer(strategy="most_frequent")), ("encode", encoder)]
+    )
+    print(f"numeric columns ({len(numeric)}): scaling = {args.scaling}")
+    if categorical:
+        names = ", ".join(categorical)
+        print(f"text columns ({len(categorical)}): {names} -> {args.categorical_encoding}")
+    return ColumnTransformer(
+        [("numeric", numeric_steps, numeric), ("categorical", categorical_steps, categorical)],
+        verbose_feature_names_out=False,
+    )
+
+
+def encode_labels(
+    parts: dict[str, pd.Series], problem_type: str
+) -> tuple[dict[str, np.ndarray], list | None]:
+    """Regression labels stay numbers; class labels become 0..K-1 (XGBoost's convention)."""
+    if problem_type == "regression":
+        return {k: v.astype(float).to_numpy() for k, v in parts.items()}, None
+    every = pd.concat(list(parts.values()))
+    classes = sorted(every.unique().tolist(), key=lambda v: (str(type(v)), v))
+    if classes == list(range(len(classes))):
+        return {k: v.astype(int).to_numpy() for k, v in parts.items()}, None
+    code = {value: index for index, value in enumerate(classes)}
+    print("label classes: " + ", ".join(f"{v!r} -> {i}" for v, i in code.items()))
+    return {k: v.map(code).astype(int).to_numpy() for k, v in parts.items()}, classes
+
+
+def write_rows(
+    path: Path, labels: np.ndarray, matrix: np.ndarray, header: list[str] | None = None
+) -> None:
+    """Label first, then the features; a header row only when ``header`` is given."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame(matrix, columns=header[1:] if header else None)
+    frame.insert(0, header[0] if header else "label", labels)
+    frame.to_csv(path, index=False, header=bool(header), float_format="%.10g")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    target = args.target_column
+    frames = {name: read_split(args.input_dir, name) for name in SPLITS}
+    for name, frame in frames.items():
+        if target not in frame.columns:
+            raise SystemExit(f"the {name} split has no {target!r} column")
+
+    labels, classes = encode_labels({n: f[target] for n, f in frames.items()}, args.problem_type)
+    features = {name: frame.drop(columns=[target]) for name, frame in frames.items()}
+
+    transformer = build_transformer(features["train"], args)
+    transformer.fit(features["train"])  # learned on the training rows only
+    names = [str(n) for n in transformer.get_feature_names_out()]
+    print(f"{len(names)} model features from {features['train'].shape[1]} columns")
+
+    matrices = {}
+    for name in SPLITS:
+        matrices[name] = np.asarray(transformer.transform(features[name]), dtype=float)
+        write_rows(args.output_dir / name / f"{name}.csv", labels[name], matrices[name])
+        print(f"{name}: {matrices[name].shape[0]} rows")
+    write_rows(
+        args.output_dir / "baseline" / "baseline.csv",
+        labels["train"],
+        matrices["train"],
+        header=[target, *names],
+    )
+
+    artifact = args.output_dir / "transformer" / "features.joblib"
+    artifact.parent.mkdir(parents=True, exist_ok=True)
+    joblib.dump(
+        {
+            "transformer": transformer,
+            "target": target,
+            "input_columns": list(features["train"].columns),
+            "feature_names": names,
+            "label_classes": classes,
+            "problem_type": args.problem_type,
+        },
+        artifact,
+    )
+    print(f"saved the fitted transformations to {artifact.name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""Prepare the raw data: clean it, then split it into train, validation and test sets.
+
+This runs as a SageMaker Processing job in the scikit-learn container. Before the script
+starts, SageMaker copies the raw data from S3 to ``/opt/ml/processing/input/raw``; when it
+ends, SageMaker uploads everything written under ``/opt/ml/processing/output/<split>``.
+
+    input   <root>/input/raw/                 one or more .csv or .parquet files
+    output  <root>/output/train/train.csv     with a header row
+            <root>/output/validation/validation.csv
+            <root>/output/test/test.csv
+
+``<root>`` is ``/opt/ml/processing``, or ``$SM_PROCESSING_ROOT`` when that is set (the
+sm-wizard local engine sets it), and ``--input-dir``/``--output-dir`` override both.
+
+Cleaning, in order: drop the columns you listed, drop rows without a label, drop exact
+duplicate rows, split, then fill (or drop) missing values. Fill values are learned on the
+training split only and applied to all three, so nothing about the validation and test
+rows leaks into training.
+
+Try it on your own machine:
+
+    python prepare.py --target-column target --input-dir data --output-dir /tmp/prepared
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+SPLITS = ("train", "validation", "test")
+READABLE = (".csv", ".csv.gz", ".parquet", ".pq")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    root = Path(os.environ.get("SM_PROCESSING_ROOT", "/opt/ml/processing"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target-column", required=True, help="the column to predict")
+    parser.add_argument(
+        "--missing-values",
+        choices=["drop", "median", "mean", "most_frequent"],
+        default="median",
+        help="drop rows with gaps, or fill numeric gaps with the training median/mean "
+        "(text columns always get the most frequent value)",
+    )
+    parser.add_argument("--train-ratio", type=float, default=0.7)
+    parser.add_argument("--validation-ratio", type=float, default=0.15)
+    parser.add_argument("--test-ratio", type=float, default=0.15)
+    parser.add_argument("--random-seed", type=int, default=42)
+    parser.add_argument(
+        "--problem-type",
+        choices=["binary_classification", "multiclass_classification", "regression"],
+        default="binary_classification",
+        help="classification splits keep the class balance (stratified)",
+    )
+    parser.add_argument(
+        "--no-header",
+        action="store_true",
+        help="the files have no header row: columns are named _c0, _c1, ...",
+    )
+    parser.add_argument("--drop-duplicates", action="store_true")
+    parser.add_argument(
+        "--drop-column", action="append", default=[], help="a column to remove (repeatable)"
+    )
+    parser.add_argument("--input-dir", type=Path, default=root / "input" / "raw")
+    parser.add_argument("--output-dir", type=Path, default=root / "output")
+    args = parser.parse_args(argv)
+    total = args.train_ratio + args.validation_ratio + args.test_ratio
+    if abs(total - 1.0) > 1e-6:
+        parser.error(f"the three ratios must add up to 1 (they add up to {total:g})")
+    return args
+
+
+def read_raw(input_dir: Path, has_header: bool) -> pd.DataFrame:
+    """Read every CSV/Parquet file under ``input_dir`` (sorted by name) into one table."""
+    files = sorted(
+        p for p in input_dir.rglob("*") if p.is_file() and p.name.lower().endswith(READABLE)
+    )
+    if not files:
+        raise SystemExit(f"no .csv or .parquet files found under {input_dir}")
+    frames = []
+    for path in files:
+        if path.name.lower().endswith((".parquet", ".pq")):
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path, header=0 if has_header else None)
+        if not has_header:
+            frame.columns = [f"_c{i}" for i in range(frame.shape[1])]
+        print(f"read {len(frame)} rows x {frame.shape[1]} columns from {path.name}")
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def clean(data: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
+    """Drop listed columns, rows without a label and (optionally) duplicate rows."""
+    target = args.target_column
+    if target not in data.columns:
+        if args.no_header:
+            # Files without a header follow the built-in algorithms' convention: the label
+            # is the first column.
+            print(f"no column named {target!r}: using the first column as the label")
+            data = data.rename(columns={data.columns[0]: target})
+        else:
+            raise SystemExit(
+                f"the target column {target!r} is not in the data; columns are: "
+                + ", ".join(map(str, data.columns))
+            )
+    unknown = [c for c in args.drop_column if c not in data.columns]
+    if unknown:
+        raise SystemExit(
+            f"cannot drop {', '.join(unknown)}: no such column; columns are: "
+            + ", ".join(map(str, data.columns))
+        )
+    if args.drop_column:
+        data = data.drop(columns=args.drop_column)
+        print(f"dropped columns: {', '.join(args.drop_column)}")
+
+    unlabeled = int(data[target].isna().sum())
+    if unlabeled:
+        data = data[data[target].notna()]
+        print(f"dropped {unlabeled} rows without a {target!r} value")
+    if args.drop_duplicates:
+        before = len(data)
+        data = data.drop_duplicates()
+        print(f"dropped {before - len(data)} duplicate rows")
+    if len(data) < 3:
+        raise SystemExit(f"only {len(data)} usable rows left; need at least 3 to split")
+    return data.reset_index(drop=True)
+
+
+def split(
+    data: pd.DataFrame, args: argparse.Namespace, stratified: bool = True
+) -> dict[str, pd.DataFrame]:
+    """Train/validation/test split; stratified by the label for classification."""
+    labels = data[args.target_column]
+    stratified = stratified and args.problem_type != "regression"
+    if stratified and labels.value_counts().min() < 2:
+        print("some class has a single row: splitting without stratification")
+        stratified = False
+    try:
+        rest, test = train_test_split(
+            data,
+            test_size=args.test_ratio,
+            random_state=args.random_seed,
+            stratify=labels if stratified else None,
+        )
+        # The validation share of what is left once the test rows are set aside.
+        share = args.validation_ratio / (args.train_ratio + args.validation_ratio)
+        train, validation = train_test_split(
+            rest,
+            test_size=share,
+            random_state=args.random_seed,
+            stratify=rest[args.target_column] if stratified else None,
+        )
+    except ValueError as exc:  # too few rows of some class for a stratified split
+        if not stratified:
+            raise SystemExit(f"cannot split {len(data)} rows: {exc}") from None
+        print(f"a stratified split is impossible ({exc}); splitting without it")
+        return split(data, args, stratified=False)
+    return {"train": train, "validation": validation, "test": test}
+
+
+def fill_missing(
+    parts: dict[str, pd.DataFrame], args: argparse.Namespace
+) -> dict[str, pd.DataFrame]:
+    """Fill (or drop) missing values with statistics of the training split only."""
+    target = args.target_column
+    if args.missing_values == "drop":
+        out = {}
+        for name, frame in parts.items():
+            kept = frame.dropna()
+            if len(kept) < len(frame):
+                print(f"{name}: dropped {len(frame) - len(kept)} rows with missing values")
+            out[name] = kept
+        return out
+
+    train = parts["train"]
+    fills: dict[str, object] = {}
+    for column in train.columns:
+        if column == target:
+            continue
+        values = train[column]
+        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
+        if numeric and args.missing_values in ("median", "mean"):
+            fills[column] = values.median() if args.missing_values == "median" else values.mean()
+        else:  # text columns, or most_frequent for everything
+            modes = values.mode(dropna=True)
+            fills[column] = modes.iloc[0] if len(modes) else None
+    fills = {k: v for k, v in fills.items() if v is not None and not pd.isna(v)}
+    gaps = sum(int(frame.isna().sum().sum()) for frame in parts.values())
+    if gaps:
+        print(f"filled {gaps} missing values ({args.missing_values} of the training split)")
+    return {name: frame.fillna(value=fills) for name, frame in parts.items()}
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    data = clean(read_raw(args.input_dir, has_header=not args.no_header), args)
+    parts = fill_missing(split(data, args), args)
+    for name in SPLITS:
+        frame = parts[name]
+        if frame.empty:
+            raise SystemExit(f"the {name} split is empty; use more data or other ratios")
+        out_dir = args.output_dir / name
+        out_dir.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(out_dir / f"{name}.csv", index=False)
+        summary = f"{name}: {len(frame)} rows"
+        if args.problem_type != "regression":
+            counts = frame[args.target_column].value_counts().sort_index()
+            summary += " (" + ", ".join(f"{k}: {v}" for k, v in counts.items()) + ")"
+        print(summary)
+
+
+if __name__ == "__main__":
+    main()
