@@ -122,6 +122,7 @@ async def test_the_files_render_in_a_worker_while_the_screen_stays_live(
         return real(plan, config)
 
     monkeypatch.setattr(render, "render_project", slow_render)
+    monkeypatch.chdir(tmp_path)  # the relative folder typed below is written here
     app = wizard_app(demo_session("export", doc=demo_doc(), path=_config(tmp_path)))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -146,3 +147,4 @@ async def test_the_files_render_in_a_worker_while_the_screen_stays_live(
         count = len(screen.rendered) + len(screen.data_copies)
         assert str(screen.query_one("#files-heading").content) == f"The files it writes ({count})"
         assert screen.outcome is not None and screen.outcome.error is None, screen.outcome
+        assert (tmp_path / "elsewhere" / "pipeline.py").is_file()
