@@ -31,24 +31,31 @@ def _config(tmp_path: Path) -> Path:
     return path
 
 
+async def _until(app, pilot, condition) -> None:  # type: ignore[no-untyped-def]
+    """Let workers finish and their messages land until ``condition()`` holds (bounded)."""
+    for _ in range(50):
+        if condition():
+            return
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    raise AssertionError("the condition never held")
+
+
 async def _write(app, pilot) -> None:  # type: ignore[no-untyped-def]
-    await app.workers.wait_for_complete()  # the dry-run render
-    await pilot.pause()
-    app.screen.query_one("#verify").value = False
+    screen = app.screen
+    await _until(app, pilot, lambda: bool(screen.rendered))  # the dry-run render
+    screen.query_one("#verify").value = False
     await pilot.press("ctrl+f")
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.pause()
+    await _until(app, pilot, lambda: screen.outcome is not None and not screen.busy)
 
 
 async def _reopen_export(app, pilot) -> None:  # type: ignore[no-untyped-def]
     app.goto("review")
     await pilot.pause()
     app.goto("export")
-    await pilot.pause()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    assert isinstance(app.screen, ExportScreen)
+    await _until(
+        app, pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen.query("#verify")
+    )
 
 
 async def test_export_edit_reexport_keeps_edits_and_lists_conflicts(tmp_path: Path) -> None:
@@ -115,6 +122,7 @@ async def test_the_files_render_in_a_worker_while_the_screen_stays_live(
         return real(plan, config)
 
     monkeypatch.setattr(render, "render_project", slow_render)
+    monkeypatch.chdir(tmp_path)  # the relative folder typed below is written here
     app = wizard_app(demo_session("export", doc=demo_doc(), path=_config(tmp_path)))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -134,11 +142,9 @@ async def test_the_files_render_in_a_worker_while_the_screen_stays_live(
         assert screen.outcome is None
         screen.query_one("#verify").value = False
         release.set()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await _until(app, pilot, lambda: screen.outcome is not None and not screen.busy)
         assert "pipeline.py" in screen.rendered
         count = len(screen.rendered) + len(screen.data_copies)
         assert str(screen.query_one("#files-heading").content) == f"The files it writes ({count})"
         assert screen.outcome is not None and screen.outcome.error is None, screen.outcome
+        assert (tmp_path / "elsewhere" / "pipeline.py").is_file()

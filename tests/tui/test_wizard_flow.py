@@ -80,8 +80,11 @@ async def test_demo_to_exported_project(tmp_path: Path) -> None:
         await pilot.press("ctrl+f")
         await settle(pilot)
         assert isinstance(app.screen, ExportScreen)
-        await app.workers.wait_for_complete()  # the files render in a worker
-        await settle(pilot)
+        for _ in range(50):  # the files render in a worker
+            if app.screen.rendered:
+                break
+            await app.workers.wait_for_complete()
+            await settle(pilot)
         assert "pipeline.py" in app.screen.rendered
         out = tmp_path / "exported"
         folder = app.screen.query_one("#folder", Input)
