@@ -42,7 +42,13 @@ def local_engine(file: Path, run_dir: Path | None) -> Any:
         from runners.local import local_engine_for
     except ImportError as exc:
         raise _missing_engine("local", exc) from exc
-    return local_engine_for(file, run_root=run_dir)
+    try:
+        return local_engine_for(file, run_root=run_dir)
+    except OSError as exc:  # the run folder cannot be made (read-only folder, disk full...)
+        from tui.cli import cannot_write
+
+        where = run_dir or Path(file).resolve().parent / ".sm-wizard" / "runs"
+        raise cannot_write(where, exc, "--run-dir") from None
 
 
 def earlier_run(
@@ -160,11 +166,12 @@ def run(
         engine = sagemaker_engine(file, config, role, where)
 
     local = _local_engine(engine)
+    received: list[str] = []  # the signals that stopped the run
     try:
         if headless or json_lines:
             from tui.headless import run_headless
 
-            with _stop_on_signals(local, None):
+            with _stop_on_signals(local, None, received):
                 code = run_headless(
                     engine,
                     json_lines=json_lines,
@@ -175,16 +182,19 @@ def run(
             from tui.monitor import MonitorApp
 
             app = MonitorApp(engine, plan, plan.pipeline_name)
-            with _stop_on_signals(local, app):
+            with _stop_on_signals(local, app, received):
                 result = app.run()
-            if app.monitor is not None:
+            if app.monitor is not None and not received:
                 print(app.monitor.summary(), flush=True)
             code = app.return_code if app.return_code not in (None, 0) else result or 0
     finally:
-        # Nothing outlives the command: a run still going (left with a second Ctrl+C, or an
-        # error in the view) is stopped and its final event written; leftover jobs killed.
+        # Nothing outlives the command: a run still going (left with a second Ctrl+C, a
+        # signal, or an error in the view) is stopped and its final event written; jobs that
+        # do not stop in time are killed.
         if local is not None and not local.shutdown("stopped: sm-wizard run ended"):
             click.echo("error: some of the run's jobs did not stop; they were killed", err=True)
+    if received and local is not None and not (headless or json_lines):
+        print(f"{plan.pipeline_name}: Stopped ({local.stop_reason}) · run folder {local.run_dir}")
     sys.exit(code)
 
 
@@ -199,7 +209,7 @@ def _local_engine(engine: Any) -> Any:
 
 
 @contextlib.contextmanager
-def _stop_on_signals(local: Any, app: Any) -> Iterator[None]:
+def _stop_on_signals(local: Any, app: Any, received: list[str]) -> Iterator[None]:
     """SIGTERM and SIGHUP (the terminal closed) stop the run as Ctrl+C does: Stopping, the
     jobs stopped, a final Stopped event whose reason names the signal (``stopped: SIGTERM``).
 
@@ -210,6 +220,7 @@ def _stop_on_signals(local: Any, app: Any) -> Iterator[None]:
 
     def handle(signum: int, frame: Any) -> None:
         name = signal.Signals(signum).name
+        received.append(name)
         if signum == getattr(signal, "SIGHUP", None):
             _detach_from_terminal()
         if local is not None:
