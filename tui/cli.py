@@ -52,6 +52,10 @@ class WizardGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+        except OSError as exc:  # the system refused a read or write the command needed
+            path = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {path}{exc.strerror or exc}", err=True)
+            ctx.exit(2)
 
 
 def fail(message: str) -> None:
