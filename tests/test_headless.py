@@ -7,6 +7,7 @@ import _thread
 import io
 import json
 import logging
+import signal
 import threading
 import time
 from pathlib import Path
@@ -199,6 +200,15 @@ def test_tool_logs_go_to_stderr_not_into_the_json(capsys) -> None:
 
 
 # --------------------------------------------------------------------------- Ctrl+C
+
+
+@pytest.fixture(autouse=True)
+def _sigint_raises_keyboard_interrupt():
+    """Ctrl+C must reach Python even when pytest started with SIGINT ignored (``nohup``, a
+    background job of a script, some CI runners): ``interrupt_main`` does nothing then."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 def ctrl_c(stop: threading.Event) -> None:

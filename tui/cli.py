@@ -52,6 +52,10 @@ class WizardGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             ctx.exit(130)
+        except OSError as exc:  # the system refused a read or write the command needed
+            path = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"error: {path}{exc.strerror or exc}", err=True)
+            ctx.exit(2)
 
 
 def fail(message: str) -> None:
@@ -59,6 +63,24 @@ def fail(message: str) -> None:
     from wizard.errors import WizardError
 
     raise WizardError(message)
+
+
+def cannot_write(what: Path, exc: OSError, option: str = "--out") -> Exception:
+    """A write that the system refused (read-only folder, a file where a folder should be,
+    disk full), as bad input: exit 2 and a sentence naming the path, never a traceback."""
+    from wizard.errors import WizardError
+
+    failed = Path(exc.filename) if exc.filename else None
+    if failed is not None and failed.name.endswith(".tmp"):  # the atomic write's temporary
+        failed = failed.parent
+    where = f" ({failed})" if failed is not None and failed != Path(what) else ""
+    problem = exc.strerror or str(exc)
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        problem = "a file is where a folder should be"
+    return WizardError(
+        f"cannot write {what}{where}: {problem}; choose a folder you can write to with {option}",
+        "Cannot write",
+    )
 
 
 CONFIG_FILE = click.Path(dir_okay=False, path_type=Path)
@@ -106,8 +128,11 @@ def init(template: str, out: Path, force: bool) -> None:
 
     if out.exists() and not force:
         fail(f"{out} already exists; choose another --out or add --force")
-    write_document(out, template_document(template), replace_unreadable=force)
-    written = write_template_data(template, out)
+    try:
+        write_document(out, template_document(template), replace_unreadable=force)
+        written = write_template_data(template, out)
+    except OSError as exc:
+        raise cannot_write(out, exc) from None
     click.echo(f"wrote {out}")
     for path in written:
         click.echo(f"wrote {path} (sample data)")

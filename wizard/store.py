@@ -23,6 +23,7 @@ import tomli_w
 
 from .config import SECTION_MODELS, WizardConfig
 from .errors import StoreError
+from .limits import read_config_bytes
 from .validation import validate_or_raise
 
 AUTOSAVE_NAME = "autosave.toml"
@@ -46,7 +47,7 @@ def read_document(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Parse a TOML file into a dict; a clear ``StoreError`` for every way that can fail."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_config_bytes(path)  # regular files only, size and shape bounded
     except FileNotFoundError:
         raise StoreError(
             f"{path}: no such file. Create one with: sm-wizard init --template demo --out {path}",

@@ -207,6 +207,10 @@ class LocalEngine:
         self._attempt = 0
         self._created = utc_now()
         self._running = False
+        self._finished = threading.Event()
+        self._finished.set()  # nothing is executing yet
+        self.stop_reason: str | None = None
+        """Why the run was stopped (``stopped: SIGTERM``); the Stopped event's reason."""
 
     # ------------------------------------------------------------------ public API
 
@@ -227,6 +231,26 @@ class LocalEngine:
                 "Run folder in use",
             )
         return self._execute(emit, stop, retry=False)
+
+    def request_stop(self, reason: str) -> None:
+        """Stop the executing run (as setting its ``stop`` event does), recording ``reason``
+        as the Stopped event's reason; the first reason given wins."""
+        if self.stop_reason is None:
+            self.stop_reason = reason
+        self._stop.set()
+
+    def shutdown(self, reason: str, timeout: float | None = None) -> bool:
+        """Stop the run if it is executing and wait until it has ended (its final event
+        written), at most ``timeout`` seconds (default: the stop grace period plus 5 s);
+        then kill whatever jobs are left. True if the run had ended by itself or stopped."""
+        if self._finished.is_set():
+            return True
+        self.request_stop(reason)
+        if self._finished.wait(self.stop_grace_seconds + 5 if timeout is None else timeout):
+            return True
+        if self._jobs is not None and self._jobs.kill_all():
+            return self._finished.wait(5)
+        return False
 
     def retry(self, emit: Emit, stop: threading.Event) -> str:
         """Re-run the steps that did not succeed last time (failed, stopped, never run);
@@ -265,6 +289,7 @@ class LocalEngine:
         if self._running:
             raise WizardError(f"run {self.run_id} is already executing", "Run in progress")
         self._running = True
+        self._finished.clear()
         self._stop = stop
         self._emit_target = emit
         self._attempt += 1
@@ -304,6 +329,7 @@ class LocalEngine:
                     self._events_file.close()
                 self._events_file = None
             self._running = False
+            self._finished.set()
 
     def _schedule(self) -> tuple[ExecutionStatus, str | None]:
         running: dict[str, threading.Thread] = {}
@@ -337,7 +363,7 @@ class LocalEngine:
             name, reason = failure
             return "Failed", f"Step {name} failed: {reason}"
         if stopping and not statuses <= {"Succeeded", "Skipped"}:
-            return "Stopped", "stopped on request"
+            return "Stopped", self.stop_reason or "stopped on request"
         if not statuses <= {"Succeeded", "Skipped"}:  # should not happen: report it plainly
             waiting = [n for n, s in self._states.items() if s.status == "Pending"]
             return "Failed", f"steps never became ready: {', '.join(waiting)}"
@@ -713,6 +739,7 @@ class StepRun:
             on_stopping=self._on_job_stopping,
             cancel=cancel,
             max_runtime=max_runtime,
+            watch_log=str(self.layout.step_log(self.step.name)),
         )
 
     def check_job(self, result: JobResult, what: str, failure_file: Path | None = None) -> None:

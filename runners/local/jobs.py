@@ -7,6 +7,11 @@ line as they come. The engine bounds how many run at once (one slot per core by 
 
 Stopping sends SIGTERM to the job's process group (as SageMaker does to a container),
 waits a grace period, then sends SIGKILL. Whatever the job wrote stays where it is.
+
+Jobs die with their run: each starts under ``jobwatch.py``, which holds the read end of a pipe
+whose write end only this process has; if this process dies (``kill -9`` included), the pipe
+closes and the watcher ends the job's process group. ``kill_all`` ends every running job at
+once (a run left without waiting).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tarfile
 import threading
 import time
@@ -28,6 +34,7 @@ from pathlib import Path
 
 STDERR_TAIL = 5
 """How many of the last stderr lines a failure reason quotes."""
+JOBWATCH = Path(__file__).with_name("jobwatch.py")
 
 
 @dataclass(slots=True)
@@ -53,6 +60,7 @@ class JobRunner:
         self._active = 0
         self._active_lock = threading.Lock()
         self._cores = os.cpu_count() or 1
+        self._processes: set[subprocess.Popen] = set()
 
     def _threads_per_job(self) -> int:
         """Cores per running job. On AWS every job has its own instance; here jobs share
@@ -71,12 +79,15 @@ class JobRunner:
         on_stopping: Callable[[], None] | None = None,
         cancel: threading.Event | None = None,
         max_runtime: float | None = None,
+        watch_log: str | None = None,
     ) -> JobResult:
         """Run ``command`` to its end; ``on_line(stream, line)`` gets every output line,
         ``on_start(pid)`` the job's process id (also its process group's).
 
         Returns early (``stopped``) when the engine's stop event or ``cancel`` is set, and
         ``timed_out`` when ``max_runtime`` seconds pass (SageMaker's MaxRuntimeInSeconds).
+        ``watch_log``: where the job's watcher notes that it ended the job because this
+        process died (the step's log).
         """
 
         def cancelled() -> bool:
@@ -98,7 +109,15 @@ class JobRunner:
                 env = {**env, "OMP_NUM_THREADS": str(self._threads_per_job())}
             try:
                 return self._run(
-                    command, env, cwd, on_line, on_start, on_stopping, cancelled, max_runtime
+                    command,
+                    env,
+                    cwd,
+                    on_line,
+                    on_start,
+                    on_stopping,
+                    cancelled,
+                    max_runtime,
+                    watch_log,
                 )
             finally:
                 with self._active_lock:
@@ -106,22 +125,54 @@ class JobRunner:
         finally:
             self._slots.release()
 
-    def _run(self, command, env, cwd, on_line, on_start, on_stopping, cancelled, max_runtime):
+    def kill_all(self) -> int:
+        """SIGKILL every running job's process group now; returns how many there were."""
+        with self._active_lock:
+            processes = list(self._processes)
+        for process in processes:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
+        return len(processes)
+
+    def _run(
+        self, command, env, cwd, on_line, on_start, on_stopping, cancelled, max_runtime, watch_log
+    ):
         started = time.monotonic()
         Path(cwd).mkdir(parents=True, exist_ok=True)
-        process = subprocess.Popen(
-            list(command),
-            cwd=cwd,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            bufsize=1,
-            start_new_session=True,  # its own process group: stop reaches its children too
-        )
+        watch_read, watch_write = os.pipe()  # both close-on-exec; the read end is passed on
+        watcher = [sys.executable, "-I", "-S", str(JOBWATCH), str(watch_read), watch_log or "-"]
+        try:
+            process = subprocess.Popen(
+                [*watcher, "--", *command],
+                cwd=cwd,
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                encoding="utf-8",
+                errors="replace",
+                bufsize=1,
+                start_new_session=True,  # its own process group: stop reaches its children too
+                pass_fds=(watch_read,),
+            )
+        except BaseException:
+            os.close(watch_write)
+            raise
+        finally:
+            os.close(watch_read)
+        with self._active_lock:
+            self._processes.add(process)
+        try:
+            return self._follow(
+                process, started, on_line, on_start, on_stopping, cancelled, max_runtime
+            )
+        finally:
+            with self._active_lock:
+                self._processes.discard(process)
+            os.close(watch_write)
+
+    def _follow(self, process, started, on_line, on_start, on_stopping, cancelled, max_runtime):
         if on_start:
             on_start(process.pid)
         tail: deque[str] = deque(maxlen=STDERR_TAIL)

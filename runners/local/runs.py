@@ -62,14 +62,19 @@ def run_summary(run_dir: Path) -> RunSummary | None:
     except (OSError, ValueError):
         return None
     status = info.get("status", "Unknown")
+    reason = info.get("reason")
     if status not in TERMINAL_EXECUTION_STATUSES and not pid_alive(info.get("pid")):
         status = "Interrupted"
+        reason = (
+            f"runner killed: its process ({info.get('pid')}) ended without recording a final "
+            "status; its jobs ended with it. Continue with --retry"
+        )
     return RunSummary(
         id=info.get("id", Path(run_dir).name),
         run_dir=Path(run_dir),
         pipeline=info.get("pipeline", ""),
         status=status,
-        reason=info.get("reason"),
+        reason=reason,
         created=info.get("created", ""),
         started_at=info.get("started_at"),
         ended_at=info.get("ended_at"),

@@ -11,7 +11,13 @@ Exit codes: 0 the run succeeded, 1 it failed, 2 bad input (a message names the p
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
+import os
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +42,13 @@ def local_engine(file: Path, run_dir: Path | None) -> Any:
         from runners.local import local_engine_for
     except ImportError as exc:
         raise _missing_engine("local", exc) from exc
-    return local_engine_for(file, run_root=run_dir)
+    try:
+        return local_engine_for(file, run_root=run_dir)
+    except OSError as exc:  # the run folder cannot be made (read-only folder, disk full...)
+        from tui.cli import cannot_write
+
+        where = run_dir or Path(file).resolve().parent / ".sm-wizard" / "runs"
+        raise cannot_write(where, exc, "--run-dir") from None
 
 
 def earlier_run(
@@ -153,20 +165,90 @@ def run(
         role, where = sagemaker_settings(config, role_arn, bucket)
         engine = sagemaker_engine(file, config, role, where)
 
-    if headless or json_lines:
-        from tui.headless import run_headless
+    local = _local_engine(engine)
+    received: list[str] = []  # the signals that stopped the run
+    try:
+        if headless or json_lines:
+            from tui.headless import run_headless
 
-        code = run_headless(
-            engine,
-            json_lines=json_lines,
-            steps=[(s.name, s.kind) for s in plan.steps],
-            title=plan.pipeline_name,
-        )
-    else:
-        from tui.monitor import run_monitor
+            with _stop_on_signals(local, None, received):
+                code = run_headless(
+                    engine,
+                    json_lines=json_lines,
+                    steps=[(s.name, s.kind) for s in plan.steps],
+                    title=plan.pipeline_name,
+                )
+        else:
+            from tui.monitor import MonitorApp
 
-        code = run_monitor(engine, plan, plan.pipeline_name)
+            app = MonitorApp(engine, plan, plan.pipeline_name)
+            with _stop_on_signals(local, app, received):
+                result = app.run()
+            if app.monitor is not None and not received:
+                print(app.monitor.summary(), flush=True)
+            code = app.return_code if app.return_code not in (None, 0) else result or 0
+    finally:
+        # Nothing outlives the command: a run still going (left with a second Ctrl+C, a
+        # signal, or an error in the view) is stopped and its final event written; jobs that
+        # do not stop in time are killed.
+        if local is not None and not local.shutdown("stopped: sm-wizard run ended"):
+            click.echo("error: some of the run's jobs did not stop; they were killed", err=True)
+    if received and local is not None and not (headless or json_lines):
+        print(f"{plan.pipeline_name}: Stopped ({local.stop_reason}) · run folder {local.run_dir}")
     sys.exit(code)
+
+
+def _local_engine(engine: Any) -> Any:
+    """The LocalEngine doing the work (a retried run wraps one), or None."""
+    from runners.local import LocalEngine
+
+    for candidate in (engine, getattr(engine, "engine", None)):
+        if isinstance(candidate, LocalEngine):
+            return candidate
+    return None
+
+
+@contextlib.contextmanager
+def _stop_on_signals(local: Any, app: Any, received: list[str]) -> Iterator[None]:
+    """SIGTERM and SIGHUP (the terminal closed) stop the run as Ctrl+C does: Stopping, the
+    jobs stopped, a final Stopped event whose reason names the signal (``stopped: SIGTERM``).
+
+    Headless, the signal becomes the KeyboardInterrupt that Ctrl+C raises (a second one
+    leaves at once); in the monitor, the app exits, which stops a local run. After SIGHUP,
+    output to the lost terminal goes to /dev/null instead of failing.
+    """
+
+    def handle(signum: int, frame: Any) -> None:
+        name = signal.Signals(signum).name
+        received.append(name)
+        if signum == getattr(signal, "SIGHUP", None):
+            _detach_from_terminal()
+        if local is not None:
+            local.request_stop(f"stopped: {name}")
+        if app is None:
+            raise KeyboardInterrupt(name)
+        with contextlib.suppress(RuntimeError):  # the app's loop is not running yet/any more
+            loop = asyncio.get_running_loop()
+            loop.call_soon_threadsafe(functools.partial(app.exit, 130, return_code=130))
+
+    wanted = [getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    previous = {signum: signal.signal(signum, handle) for signum in wanted}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _detach_from_terminal() -> None:
+    """Point stdin, stdout and stderr that are a terminal at /dev/null (it has hung up)."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            with contextlib.suppress(OSError):
+                if os.isatty(fd):
+                    os.dup2(devnull, fd)
+        os.close(devnull)
 
 
 @click.command()
