@@ -175,8 +175,8 @@ def render_document(path: str | os.PathLike[str], doc: dict[str, Any]) -> str:
     edited in place (comments kept) when there is one, else the canonical form."""
     path = Path(path)
     try:
-        existing = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError):
+        existing = read_config_bytes(path).decode("utf-8")  # bounded: never a FIFO or 1 GB
+    except (OSError, UnicodeDecodeError, StoreError):
         return dumps(doc)
     return update_toml(existing, doc) or dumps(doc)
 
@@ -221,7 +221,7 @@ def write_document(
     path = Path(path)
     if path.exists() and not replace_unreadable:
         try:
-            tomllib.loads(path.read_text("utf-8"))
+            tomllib.loads(read_config_bytes(path).decode("utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):
             raise StoreError(
                 f"{path} exists and is not valid TOML; it was not overwritten. Move it aside "
