@@ -489,14 +489,18 @@ class WizardApp(App[int]):
         target = folder / "wizard.toml"
         was_autosave = session.path is None
         if target.is_file():
-            self.wait_saved()
             try:
                 session.adopt_file(target)
             except Exception as exc:
                 self.show_error(exc, title="Still editing the old copy")
             else:
-                if was_autosave:
-                    session.discard_autosave()
+                if was_autosave:  # forgotten after any write of it still queued
+                    from tui.session import autosave_file
+
+                    if self.autosave_delay <= 0:
+                        session.discard_autosave()
+                    else:
+                        self._ensure_writer().submit(autosave_file(), lambda: None)
                 self.flush_autosave(force=True)
         session.unsaved_to_file = False
         self._update_title()

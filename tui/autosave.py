@@ -23,8 +23,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-Producer = Callable[[], str]
-"""Makes the text to write; called on the writer thread (serialising is not the UI's job)."""
+Producer = Callable[[], "str | None"]
+"""Makes the text to write; called on the writer thread (serialising is not the UI's job).
+``None`` removes the file instead (in order with the writes queued before it)."""
 
 
 def write_now(path: Path, text: str) -> None:
@@ -153,7 +154,15 @@ class AutosaveWriter:
     def _write(self, path: Path, produce: Producer) -> None:
         error: BaseException | None = None
         try:
-            write_now(path, produce())
+            text = produce()
+            if text is None:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                with self._cond:
+                    self._unsynced.discard(path)
+                    self.errors.pop(path, None)
+                return
+            write_now(path, text)
             self.writes += 1
         except Exception as exc:
             error = exc
