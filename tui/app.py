@@ -518,9 +518,9 @@ class WizardApp(App[int]):
         session = self._session
         name = session.project_name or "unnamed project"
         if self.save_error is not None:
-            where = f"NOT SAVED to {shown_path(session.save_target)}: {self.save_error}"
+            where = f"NOT SAVED to {session.save_target}: {self.save_error}"
         elif session.path is not None:
-            where = f"saved to {shown_path(session.path)}"
+            where = f"saved to {session.path}"
         elif self.exported_to is not None and not session.unsaved_to_file:
             where = f"exported to {self.exported_to}"
         else:
@@ -695,14 +695,6 @@ class WizardApp(App[int]):
         for command in super().get_system_commands(screen):
             if command.title in ("Theme", "Screenshot"):
                 yield command
-
-
-def shown_path(path: Path) -> str:
-    """A path as the header shows it: relative to the current folder when inside it."""
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def run_app(path: Path | None = None) -> int:

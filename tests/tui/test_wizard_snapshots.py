@@ -88,8 +88,7 @@ def test_export(snap_compare) -> None:
     assert snap_compare(wizard_app(demo_session("export")), terminal_size=SMALL)
 
 
-def test_export_written(snap_compare, tmp_path, monkeypatch) -> None:
-    monkeypatch.chdir(tmp_path)  # the default folder is relative: never write into the checkout
+def test_export_written(snap_compare) -> None:
     app = wizard_app(demo_session("export"))
 
     async def write(pilot) -> None:
