@@ -337,8 +337,8 @@ class WizardApp(App[int]):
                 commit()
 
     def session_changed(self) -> None:
-        """A screen changed the session: hand it to the writer now (every change is
-        written at once, off the UI thread; fsync follows when the keys pause)."""
+        """A screen changed the session: it is written now (handed to the OS, no fsync);
+        the writer thread fsyncs it once the keys pause."""
         self._update_title()
         self.flush_autosave()
 
@@ -367,21 +367,33 @@ class WizardApp(App[int]):
                 self.saved_revision = session.revision
                 self._save_ok()
             return
+        # The write itself happens here, now (about a millisecond): once a key's change is on
+        # screen it is already with the OS, so kill -9 at any moment loses nothing. A writer
+        # thread queued it instead at first, and a kill right after the paint could beat the
+        # thread to the GIL. Only fsync, the slow part, waits for the thread.
+        from tui.autosave import write_now
         from tui.session import meta_file, render_document
 
         writer = self._ensure_writer()
         if write_doc:
             target = session.save_target
-            revision, doc = session.document_text()
-
-            def produce(target: Path = target, revision: int = revision, doc: Any = doc) -> str:
-                self._writing[target] = revision
-                return render_document(doc)
-
-            writer.submit(target, produce)
-            session.pending_write = False
-        meta = session.meta_text()
-        writer.submit(meta_file(), lambda: meta)
+            try:
+                write_now(target, render_document(session.doc))
+            except Exception as exc:
+                self._save_failed(target, exc)
+            else:
+                session.pending_write = False
+                self.saved_revision = session.revision
+                writer.written(target)
+                self._save_ok()
+        if not force:
+            return  # the resume note changes with the screen, not with each key
+        try:
+            write_now(meta_file(), session.meta_text())
+        except OSError:
+            pass  # the resume note is a convenience: never an alarm
+        else:
+            writer.written(meta_file())
 
     def _written(self, path: Path, error: BaseException | None) -> None:
         """The writer thread's report on one file."""
@@ -503,7 +515,6 @@ class WizardApp(App[int]):
         target = folder / "wizard.toml"
         was_autosave = session.path is None
         if target.is_file():
-            self.wait_saved()
             try:
                 session.adopt_file(target)
             except Exception as exc:

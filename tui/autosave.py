@@ -1,11 +1,13 @@
-"""Writing the session off the UI thread: every change reaches the OS at once, fsync follows.
+"""Saving the session: every change reaches the OS at once, fsync follows off the UI thread.
 
-The UI thread hands each change over as a job (a target path and a snapshot of what to write)
-and returns. One writer thread takes the newest job per path (older unwritten ones are dropped:
-the newest snapshot contains them), writes it to a temporary file in the same folder and renames
-it over the target. That is all a killed process needs: the kernel has the bytes, so ``kill -9``
-one millisecond later loses nothing. Durability against a power cut (fsync of the file and of
-its folder) follows once the changes pause for ``fsync_delay`` seconds, and on ``flush``.
+``write_now`` writes a temporary file in the same folder and renames it over the target, with
+no fsync: that is all a killed process needs (the kernel has the bytes), and it takes about a
+millisecond, so the app calls it on the UI thread for each change and then tells the writer
+(``written``). The writer thread makes it durable against a power cut (fsync of the file and
+of its folder) once the changes pause for ``fsync_delay`` seconds, and on ``flush``.
+
+The writer can also write whole jobs itself (``submit``: the newest job per path wins, older
+unwritten ones are dropped), for callers that may not block at all.
 
 The outcome of every write is reported through ``on_result(path, error)`` from the writer thread
 (``error`` is ``None`` on success), so the app can say honestly whether the last change is saved.
@@ -23,8 +25,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-Producer = Callable[[], str]
-"""Makes the text to write; called on the writer thread (serialising is not the UI's job)."""
+Producer = Callable[[], "str | None"]
+"""Makes the text to write; called on the writer thread (serialising is not the UI's job).
+``None`` removes the file instead (in order with the writes queued before it)."""
 
 
 def write_now(path: Path, text: str) -> None:
@@ -95,6 +98,15 @@ class AutosaveWriter:
             self._last_job = time.monotonic()
             self._cond.notify_all()
 
+    def written(self, path: Path) -> None:
+        """``path`` was just written by the caller (``write_now``): fsync it once the changes
+        pause."""
+        with self._cond:
+            self._unsynced.add(Path(path))
+            self.errors.pop(Path(path), None)
+            self._last_job = time.monotonic()
+            self._cond.notify_all()
+
     def idle(self) -> bool:
         """Nothing waiting to be written (fsync may still be due)."""
         with self._cond:
@@ -153,7 +165,15 @@ class AutosaveWriter:
     def _write(self, path: Path, produce: Producer) -> None:
         error: BaseException | None = None
         try:
-            write_now(path, produce())
+            text = produce()
+            if text is None:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
+                with self._cond:
+                    self._unsynced.discard(path)
+                    self.errors.pop(path, None)
+                return
+            write_now(path, text)
             self.writes += 1
         except Exception as exc:
             error = exc

@@ -259,7 +259,7 @@ async def test_after_export_the_wizard_edits_the_exported_file(tmp_path: Path) -
         target = out.resolve() / "wizard.toml"
         assert app.session.path == target
         assert app.sub_title.endswith(f"saved to {target}")
-        assert not autosave_file().exists()  # the file is the one truth now
+        await wait_until(pilot, lambda: not autosave_file().exists())  # one truth: the file
         app.goto("evaluation")
         await settle(pilot)
         await type_into(pilot, "evaluation.threshold", "0.91")

@@ -10,6 +10,7 @@ from wizard_support import demo_doc
 from tui.session import (
     Session,
     autosave_file,
+    backup_corrupt_autosave,
     find_resumable,
     meta_file,
     screen_of_path,
@@ -126,3 +127,43 @@ def test_dag_drawing_of_the_demo() -> None:
     assert lines[-1] == "¬ runs only when the condition is not met"
     narrow = [line.plain for line in view.lines(20)]  # too narrow: a list, never clipped
     assert narrow[0].startswith(" 1 PrepareData")
+
+
+def test_base_dir_is_the_files_folder_or_where_the_wizard_started(tmp_path: Path) -> None:
+    started = tmp_path / "here"
+    started.mkdir()
+    session = Session(demo_doc(), None, start_dir=started)
+    assert session.base_dir == started.resolve()  # never the state folder
+    assert session.base_dir != autosave_file().parent.resolve()
+    assert session.resolve("data/x.csv") == started.resolve() / "data" / "x.csv"
+    session.save_as(tmp_path / "proj" / "wizard.toml")
+    assert session.base_dir == (tmp_path / "proj").resolve()
+
+
+def test_a_corrupt_autosave_is_moved_aside_intact() -> None:
+    autosave = autosave_file()
+    autosave.parent.mkdir(parents=True, exist_ok=True)
+    assert backup_corrupt_autosave() is None  # nothing there
+    autosave.write_text('[project]\nname = "ok"\n')
+    assert backup_corrupt_autosave() is None  # readable: left alone
+    autosave.write_text("[[[ not toml")
+    backup = backup_corrupt_autosave()
+    assert backup is not None and backup.name.startswith("autosave.toml.corrupt-")
+    assert backup.read_text() == "[[[ not toml" and not autosave.exists()
+
+
+def test_shown_advice_is_not_a_change_and_undo_restores(tmp_path: Path) -> None:
+    doc = demo_doc()
+    del doc["monitoring"]
+    original = doc["training"].get("instance_count")
+    session = Session(doc, tmp_path / "wizard.toml")
+    assert session.ensure_section("monitoring") is True
+    assert session.pending_write is False and not session.can_undo  # opening ≠ editing
+    session.set_value("training", "instance_count", 3)
+    session.set_value("training", "instance_count", 4)
+    assert session.pending_write is True
+    assert session.undo() and session.doc["training"]["instance_count"] == 3
+    assert session.undo()
+    assert session.doc["training"].get("instance_count") == original
+    assert "monitoring" in session.doc  # the advice shown stays
+    assert not session.undo()
