@@ -378,7 +378,7 @@ class WizardApp(App[int]):
         if write_doc:
             target = session.save_target
             try:
-                write_now(target, render_document(session.doc))
+                write_now(target, render_document(session.doc, target))
             except Exception as exc:
                 self._save_failed(target, exc)
             else:

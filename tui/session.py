@@ -291,6 +291,24 @@ class Session:
         folder)."""
         return self.path.resolve().parent if self.path is not None else self.start_dir.resolve()
 
+    @property
+    def data_base_dir(self) -> Path:
+        """The folder the answers' relative input path is found in: ``base_dir``, except for
+        a template's sample data that was written beside the autosave before there was a file
+        (``data_dir``), when it is not also in ``base_dir``."""
+        uri = self.doc.get("data_collection", {}).get("input_uri", "")
+        if (
+            self.data_dir is not None
+            and isinstance(uri, str)
+            and uri
+            and "://" not in uri
+            and not os.path.isabs(uri)
+            and not (self.base_dir / uri).exists()
+            and (self.data_dir / uri).exists()
+        ):
+            return self.data_dir
+        return self.base_dir
+
     def resolve(self, relative: str) -> Path:
         """A path from the answers, made absolute against ``base_dir``."""
         return self.base_dir / Path(relative).expanduser()
@@ -510,11 +528,14 @@ class Session:
                 leftover.unlink()
 
 
-def render_document(doc: dict[str, Any]) -> str:
-    """The TOML text of a draft (the store's canonical form)."""
-    from wizard.store import dumps
+def render_document(doc: dict[str, Any], target: Path | None = None) -> str:
+    """The TOML text of a draft for ``target``: a person's config file is edited in place
+    (tomlkit: their comments and order kept, a few ms); the autosave is the canonical form."""
+    from wizard import store
 
-    return dumps(doc)
+    if target is not None and target != autosave_file():
+        return store.render_document(target, doc)
+    return store.dumps(doc)
 
 
 _MISSING = object()

@@ -203,6 +203,26 @@ async def test_opening_a_file_and_quitting_leaves_it_byte_for_byte(demo_file: Pa
     assert demo_file.read_text() == edited
 
 
+async def test_typing_in_the_wizard_keeps_the_files_comments(demo_file: Path) -> None:
+    """Issue 13 "comments survive", through the app's own per-key write path."""
+    text = demo_file.read_text().replace(
+        'region = "us-east-1"', 'region = "us-east-1"  # where our data lives'
+    )
+    demo_file.write_text("# notes for the team\n" + text)
+    app = live_app(Session.open_file(demo_file), demo_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.goto("profile")
+        await settle(pilot)
+        await type_into(pilot, "project.description", "typed here")
+        await wait_until(
+            pilot, lambda: toml_at(demo_file).get("project", {}).get("description") == "typed here"
+        )
+    written = demo_file.read_text()
+    assert written.startswith("# notes for the team\n")
+    assert 'region = "us-east-1"  # where our data lives' in written
+
+
 async def test_a_corrupt_autosave_is_kept_before_a_new_project_replaces_it() -> None:
     autosave = autosave_file()
     autosave.parent.mkdir(parents=True, exist_ok=True)

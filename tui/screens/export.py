@@ -9,6 +9,7 @@ in the files themselves. "Take the new version of every file" is the CLI's ``--f
 from __future__ import annotations
 
 import contextlib
+import shlex
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +51,6 @@ class ExportScreen(WizardScreen):
     SCREEN_ID = "export"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+f", "write", "Write", id="export.write"),
-        Binding("w", "write", "Write", show=False, id="export.write_plain"),
     ]
 
     class Progress(Message):
@@ -213,7 +213,7 @@ class ExportScreen(WizardScreen):
         if config is not None and not self.render_error:
             self.rendering = True
             self.query_one("#write", Button).disabled = True
-            self._render_files(config, self.wizard.session.save_target.parent)
+            self._render_files(config, self.wizard.session.data_base_dir)
 
     @on(Tree.NodeHighlighted, "#files")
     def _preview(self, event: Tree.NodeHighlighted[str]) -> None:
@@ -414,9 +414,11 @@ def next_steps(result: ExportResult) -> str:
     lines += [
         "",
         "Next steps:",
-        f"  cd {folder}",
+        f"  cd {shlex.quote(str(folder))}",
         "  sm-wizard run wizard.toml --engine local",
         "      runs the whole pipeline on this machine and shows each step live",
+        "  sm-wizard runs wizard.toml",
+        "      lists the runs started here or from the wizard",
         "  pip install -r requirements.txt && python pipeline.py --help",
         "      the pipeline's own command line: upsert and start it on SageMaker",
         "  sm-wizard edit wizard.toml",
