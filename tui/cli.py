@@ -136,7 +136,9 @@ def validate(file: Path, no_data: bool) -> None:
     if no_data:
         _, problems = validate_document(doc)
     else:
-        report = check_document(doc, file.resolve().parent, s3_probe=_s3_probe(doc))
+        report = check_document(
+            doc, file.resolve().parent, s3_probe=_s3_probe(doc), with_profile=False
+        )
         problems = list(report.problems)
     errors = [p for p in problems if p.is_error]
     for problem in errors:

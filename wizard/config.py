@@ -18,9 +18,9 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
-    PlainValidator,
     ConfigDict,
     Field,
+    PlainValidator,
     field_validator,
     model_validator,
 )
@@ -479,7 +479,7 @@ class TrainingConfig(StageSection):
     @field_validator("hyperparameters")
     @classmethod
     def _hp(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for name, hp_value in value.items():
+        for name in value:
             if not _HP_NAME_RE.match(name):
                 raise ValueError(
                     f"hyperparameter name {name!r} may use letters, digits, '_', ':', '.', '-'"

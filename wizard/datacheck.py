@@ -165,8 +165,15 @@ def _close(name: str, columns: tuple[str, ...]) -> str:
     return f"; the columns are {shown}{more}"
 
 
-def check_data(doc: Any, base_dir: Path | str, *, s3_probe: S3Probe | None = None) -> DataReport:
-    """Every check that needs the data itself (see the module docstring)."""
+def check_data(
+    doc: Any,
+    base_dir: Path | str,
+    *,
+    s3_probe: S3Probe | None = None,
+    with_profile: bool = True,
+) -> DataReport:
+    """Every check that needs the data itself (see the module docstring). ``with_profile``
+    off skips the per-column profile (types, missing values), which only the screens show."""
     report = DataReport()
     if not isinstance(doc, dict) or not isinstance(doc.get("data_collection"), dict):
         return report
@@ -200,7 +207,7 @@ def check_data(doc: Any, base_dir: Path | str, *, s3_probe: S3Probe | None = Non
         report.error("data_collection.input_uri", f"{path} cannot be read ({exc.strerror or exc})")
         return report
     report.checked = True
-    _check_columns(report, doc, sample, profile_model, has_header)
+    _check_columns(report, doc, sample, profile_model, has_header, with_profile)
     return report
 
 
@@ -221,7 +228,12 @@ def _check_s3(report: DataReport, bucket: str, key: str, probe: S3Probe | None) 
 
 
 def _check_columns(
-    report: DataReport, doc: dict[str, Any], sample: Sample, profile_model: Any, has_header: bool
+    report: DataReport,
+    doc: dict[str, Any],
+    sample: Sample,
+    profile_model: Any,
+    has_header: bool,
+    with_profile: bool = True,
 ) -> None:
     columns = sample.columns
     collection = doc["data_collection"]
@@ -244,7 +256,9 @@ def _check_columns(
                 "data_collection.target_column",
                 f"{target!r} is not a column of {sample.path.name}{_close(target, columns)}",
             )
-    profiles = tuple(profile_column(name, sample.column(name)) for name in columns)
+    profiles = (
+        tuple(profile_column(name, sample.column(name)) for name in columns) if with_profile else ()
+    )
     classes: dict[str, int] = {}
     labels: list[str | None] = []
     if found_target is not None:

@@ -155,7 +155,7 @@ def _estimate(size: int, used: int, rows: int) -> int:
 
 def _read_csv(file: Path, text: str, size: int, complete: bool, has_header: bool) -> Sample:
     lines = io.StringIO(text, newline="")
-    reader = csv.reader(lines)
+    reader = csv.reader(lines, strict=True)
     try:
         first = next(reader, None)
         if first is None or not any(c.strip() for c in first):
@@ -187,7 +187,8 @@ def _read_csv(file: Path, text: str, size: int, complete: bool, has_header: bool
         estimated, exact = len(rows), True
     else:
         estimated, exact = _estimate(size, len(text[:used].encode()), len(rows)), False
-    duplicated = sorted({c for c in columns if columns.count(c) > 1})
+    seen: set[str] = set()
+    duplicated = sorted({c for c in columns if c in seen or seen.add(c)})  # type: ignore[func-returns-value]
     if has_header and duplicated:
         raise SampleError(
             f"{file} has duplicate column names ({', '.join(duplicated[:5])}); rename them"

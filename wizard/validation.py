@@ -184,15 +184,18 @@ def validate_document(doc: Any) -> tuple[WizardConfig | None, list[Problem]]:
 def aws_rules(config: WizardConfig) -> list[Problem]:
     """Rules AWS applies when the pipeline is built or runs, checked on the Plan: every
     container image it needs exists in the region."""
+    from .regions import IMAGE_SPECS, load_region_table, missing_images, regions_with
+
+    region = config.project.region
+    if region in regions_with(list(IMAGE_SPECS)):
+        return []  # every image exists here: no need to build the Plan
     from .errors import WizardError
     from .plan import build_plan
-    from .regions import IMAGE_SPECS, load_region_table, missing_images, regions_with
 
     try:
         plan = build_plan(config)
     except WizardError as exc:
         return [Problem("", exc.message)]
-    region = config.project.region
     missing = missing_images(plan, region)
     if not missing:
         return []
@@ -234,7 +237,9 @@ class CheckReport:
         return [p for p in self.problems if not p.is_error]
 
 
-def check_document(doc: Any, base_dir: Any, *, s3_probe: Any = None) -> CheckReport:
+def check_document(
+    doc: Any, base_dir: Any, *, s3_probe: Any = None, with_profile: bool = True
+) -> CheckReport:
     """The model's rules, AWS's rules and the checks that read the data. ``base_dir`` is
     where relative input paths start (the config file's folder, or for an autosaved session
     the folder the wizard was started in); ``s3_probe`` checks S3 inputs (see
@@ -242,7 +247,7 @@ def check_document(doc: Any, base_dir: Any, *, s3_probe: Any = None) -> CheckRep
     from .datacheck import check_data
 
     config, problems = validate_document(doc)
-    data = check_data(doc, base_dir, s3_probe=s3_probe)
+    data = check_data(doc, base_dir, s3_probe=s3_probe, with_profile=with_profile)
     seen = {(p.path, p.message) for p in problems}
     merged = [*problems, *(p for p in data.problems if (p.path, p.message) not in seen)]
     if data.errors:
