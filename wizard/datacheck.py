@@ -25,6 +25,7 @@ from .datasample import (
     Sample,
     SampleError,
     class_counts,
+    columns_of,
     file_size_text,
     is_missing,
     profile_column,
@@ -257,7 +258,9 @@ def _check_columns(
                 f"{target!r} is not a column of {sample.path.name}{_close(target, columns)}",
             )
     profiles = (
-        tuple(profile_column(name, sample.column(name)) for name in columns) if with_profile else ()
+        tuple(profile_column(name, values) for name, values in columns_of(sample).items())
+        if with_profile
+        else ()
     )
     classes: dict[str, int] = {}
     labels: list[str | None] = []

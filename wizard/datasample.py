@@ -18,9 +18,11 @@ import json
 import math
 import os
 import stat
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import zip_longest
 from pathlib import Path
 
 MAX_ROWS = 10_000
@@ -112,7 +114,7 @@ def _cached(path: str, size: int, mtime_ns: int, data_format: str, has_header: b
         if data_format == "parquet" or file.name.lower().endswith((".parquet", ".pq")):
             return _read_parquet(file, size)
         with file.open("rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
+            raw = _read_head(handle)
     except OSError as exc:
         raise SampleError(f"{file} cannot be read ({exc.strerror or exc})") from None
     if raw[:4] == b"PAR1":
@@ -125,7 +127,7 @@ def _cached(path: str, size: int, mtime_ns: int, data_format: str, has_header: b
             f"{file} looks like a binary file, not text; give a CSV or JSON-lines file "
             "(or a Parquet file with the data format set to parquet)"
         )
-    complete = len(raw) <= MAX_BYTES
+    complete = len(raw) >= size
     if not complete:
         raw = raw[:MAX_BYTES]
         cut = raw.rfind(b"\n")
@@ -134,6 +136,23 @@ def _cached(path: str, size: int, mtime_ns: int, data_format: str, has_header: b
     if data_format == "json" or file.name.lower().endswith((".jsonl", ".ndjson", ".json")):
         return _read_json_lines(file, text, size, complete)
     return _read_csv(file, text, size, complete, has_header)
+
+
+def _read_head(handle: io.BufferedReader) -> bytes:
+    """The first ``MAX_BYTES + 1`` bytes at most, but stop once they hold more lines than a
+    sample needs (a long narrow file is done after a megabyte or two)."""
+    chunks: list[bytes] = []
+    total = lines = 0
+    while total <= MAX_BYTES:
+        chunk = handle.read(min(1 << 20, MAX_BYTES + 1 - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        lines += chunk.count(b"\n")
+        if lines > MAX_ROWS + 1:
+            break
+    return b"".join(chunks)
 
 
 def _decode(file: Path, raw: bytes, complete: bool) -> str:
@@ -296,12 +315,17 @@ def _is_float(value: str) -> bool:
 
 
 def profile_column(name: str, values: Sequence[str | None]) -> ColumnProfile:
-    present = [v.strip() for v in values if not is_missing(v)]  # type: ignore[union-attr]
-    distinct = set()
-    for v in present:
-        if len(distinct) >= DISTINCT_CAP:
-            break
-        distinct.add(v)
+    """Type, missing count and distinct values, from the column's distinct values (counted
+    in C by ``Counter``), so a 10,000-row sample costs a few milliseconds a column."""
+    counts = Counter(values)
+    missing = 0
+    present: list[str] = []
+    for value, count in counts.items():
+        if is_missing(value):
+            missing += count
+        else:
+            present.append(value.strip())  # type: ignore[union-attr]
+    distinct = min(len(set(present)), DISTINCT_CAP)
     if not present:
         kind = "empty"
     elif all(v.lower() in ("true", "false") for v in present):
@@ -310,7 +334,18 @@ def profile_column(name: str, values: Sequence[str | None]) -> ColumnProfile:
         kind = "integer" if all(float(v).is_integer() for v in present) else "number"
     else:
         kind = "text"
-    return ColumnProfile(name, kind, len(values) - len(present), len(distinct))
+    return ColumnProfile(name, kind, missing, distinct)
+
+
+def columns_of(sample: Sample) -> dict[str, list[str | None]]:
+    """Every column of the sample, transposed at once."""
+    if not sample.rows:
+        return {name: [] for name in sample.columns}
+    transposed = list(zip_longest(*sample.rows))
+    return {
+        name: list(transposed[i]) if i < len(transposed) else [None] * len(sample.rows)
+        for i, name in enumerate(sample.columns)
+    }
 
 
 def class_counts(values: Sequence[str | None]) -> dict[str, int]:
