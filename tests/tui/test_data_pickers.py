@@ -7,8 +7,8 @@ import threading
 
 import pytest
 from textual.widgets import Select, Static
-
 from wizard_support import demo_doc, demo_session, wizard_app
+
 from tui.screens.stage import StageScreen, last_data_report
 from tui.widgets.form import FieldRow
 
@@ -95,3 +95,21 @@ async def test_facet_picker_and_clarify_shows_its_problem_at_once(tmp_path):
         await _settle(app, pilot)
         row = screen.query_one("#row-evaluation-bias_facet", FieldRow)
         assert row.problem and "Clarify is selected" in row.problem
+
+
+async def test_review_shows_data_errors_and_warnings(tmp_path):
+    doc = demo_doc()
+    doc["data_collection"]["target_column"] = "nosuchcol"
+    path = tmp_path / "wizard.toml"
+    from wizard.store import write_document
+    from wizard.templates import write_template_data
+
+    write_document(path, doc)
+    write_template_data("demo", path)
+    app = wizard_app(demo_session("review", doc=doc, path=path), path)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await _settle(app, pilot)
+        status = str(app.screen.query_one("#review-status", Static).content)
+        assert status.startswith("✗ The data has 1 problem")
+        checks = str(app.screen.query_one("#data-checks", Static).content)
+        assert "Target column" in checks and "'nosuchcol' is not a column" in checks
