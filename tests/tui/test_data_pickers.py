@@ -113,3 +113,17 @@ async def test_review_shows_data_errors_and_warnings(tmp_path):
         assert status.startswith("✗ The data has 1 problem")
         checks = str(app.screen.query_one("#data-checks", Static).content)
         assert "Target column" in checks and "'nosuchcol' is not a column" in checks
+
+
+async def test_service_details_read_as_sentences():
+    from tui.widgets.service_picker import ServicePicker
+
+    app = wizard_app(demo_session("data_collection"))
+    async with app.run_test(size=(120, 60)) as pilot:
+        await _settle(app, pilot)
+        screen = app.screen
+        screen.post_message(ServicePicker.Highlighted(screen.query_one(ServicePicker), "s3"))
+        await _settle(app, pilot)
+        details = str(screen.query_one("#service-details", Static).content)
+        assert "When to choose it: Always:" in details
+        assert "Pick it when always" not in details and "Avoid it when never" not in details

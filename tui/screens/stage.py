@@ -490,8 +490,8 @@ class StageScreen(FormScreen):
         }[service.automation]
         self.query_one("#service-details", Static).update(
             f"{service.name}: {service.purpose}\n"
-            f"Pick it when {_lower_first(service.choose_when)}\n"
-            f"Avoid it when {_lower_first(service.avoid_when)}\n"
+            f"When to choose it: {service.choose_when}\n"
+            f"When to avoid it: {service.avoid_when}\n"
             f"In the export: {automation}. {service.export}\n"
             f"Docs: {service.docs_url}"
         )
@@ -511,10 +511,6 @@ class StageScreen(FormScreen):
             self.check_data()
         if row is not None and row.path == "training.algorithm":
             self.run_worker(self.query_one(HyperparameterRows).rebuild(), group="rebuild")
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text else text
 
 
 # ---------------------------------------------------------------------- extras
