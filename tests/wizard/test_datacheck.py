@@ -239,3 +239,17 @@ def test_s3_inputs_need_a_probe_or_warn():
 def test_sample_error_for_missing_path(tmp_path):
     with pytest.raises(SampleError, match="does not exist"):
         read_sample(tmp_path / "nope.csv", "csv", True)
+
+
+def test_validation_stays_light():
+    """``import wizard.validation`` and the data checks load neither pandas nor pyarrow."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, wizard.validation, wizard.datacheck, wizard.regions;"
+        "bad = [m for m in ('pandas', 'pyarrow', 'numpy', 'boto3') if m in sys.modules];"
+        "print(bad)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
