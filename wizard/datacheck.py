@@ -136,6 +136,14 @@ def resolve_input(uri: str, base_dir: Path) -> Path:
     return path if path.is_absolute() else Path(base_dir) / path
 
 
+def shown_path(path: Path) -> str:
+    """A path as messages name it: relative to the working folder when inside it."""
+    try:
+        return str(Path(path).relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _section(doc: dict[str, Any], name: str) -> Any:
     """The validated model of one table, or its defaults when the table is absent or invalid
     (its own problems are reported by the models)."""
@@ -202,7 +210,7 @@ def check_data(
     try:
         sample = read_sample(path, data_format, has_header)
     except SampleError as exc:
-        report.error("data_collection.input_uri", str(exc))
+        report.error("data_collection.input_uri", str(exc).replace(str(path), shown_path(path)))
         return report
     except OSError as exc:  # vanished between stat and open, permissions...
         report.error("data_collection.input_uri", f"{path} cannot be read ({exc.strerror or exc})")
