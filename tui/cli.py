@@ -150,17 +150,46 @@ def _load(file: Path):
 
 @main.command()
 @click.argument("file", type=CONFIG_FILE)
-def validate(file: Path) -> None:
-    """Exit 0 if FILE is valid; else exit 2 with one line per problem."""
+@click.option("--no-data", is_flag=True, help="Check the answers only; do not read the data.")
+def validate(file: Path, no_data: bool) -> None:
+    """Exit 0 if FILE is valid (warnings are printed but pass); else exit 2 with one line
+    per problem, naming the field by its TOML path and saying how to fix it."""
     from wizard.store import read_document
-    from wizard.validation import validate_document
+    from wizard.validation import check_document, validate_document
 
-    _, problems = validate_document(read_document(file))
-    if problems:
-        for problem in problems:
-            click.echo(f"{file}: {problem}", err=True)
+    doc = read_document(file)
+    if no_data:
+        _, problems = validate_document(doc)
+    else:
+        report = check_document(
+            doc, file.resolve().parent, s3_probe=_s3_probe(doc), with_profile=False
+        )
+        problems = list(report.problems)
+    errors = [p for p in problems if p.is_error]
+    for problem in errors:
+        click.echo(f"{file}: error: {problem}", err=True)
+    for problem in problems:
+        if not problem.is_error:
+            click.echo(f"{file}: warning: {problem}", err=True)
+    if errors:
+        count = len(errors)
+        click.echo(f"{file}: {count} error{'s' if count != 1 else ''}; not valid", err=True)
         sys.exit(2)
-    click.echo(f"{file}: valid")
+    warned = len(problems) - len(errors)
+    click.echo(
+        f"{file}: valid" + (f" ({warned} warning{'s' if warned != 1 else ''})" if warned else "")
+    )
+
+
+def _s3_probe(doc: Any) -> Any:
+    """The S3 check for an ``s3://`` input (boto3 loads only then)."""
+    section = doc.get("data_collection") if isinstance(doc, dict) else None
+    uri = section.get("input_uri") if isinstance(section, dict) else None
+    if not (isinstance(uri, str) and uri.startswith("s3://")):
+        return None
+    from runners.s3check import probe_s3
+
+    return probe_s3
 
 
 @main.command()

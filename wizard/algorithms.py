@@ -24,6 +24,24 @@ class Hyperparameter:
     high: float | None = None
     help: str = ""
 
+    def range_text(self) -> str:
+        """The accepted values in words, as the form shows them: ``1 to 2000``."""
+        if self.low is None or self.high is None:
+            return ""
+        return f"{self.low:g} to {self.high:g}"
+
+    def check(self, value: object) -> str | None:
+        """Why ``value`` is not accepted (``None`` if it is): the same range the form shows."""
+        if self.type == "categorical":
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"{self.name} takes a number from {self.range_text()}, not {value!r:.40}"
+        if self.type == "integer" and not float(value).is_integer():
+            return f"{self.name} takes a whole number from {self.range_text()} (got {value:g})"
+        if self.low is not None and self.high is not None and not self.low <= value <= self.high:
+            return f"{self.name} must be from {self.range_text()} (got {value:g})"
+        return None
+
     def full_range(self) -> dict[str, str | float]:
         """A ``[[tuning.ranges]]`` entry over every value this hyperparameter accepts."""
         entry: dict[str, str | float] = {"name": self.name, "type": self.type}

@@ -20,6 +20,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PlainValidator,
     field_validator,
     model_validator,
 )
@@ -79,6 +80,16 @@ def _model_package_group(value: str) -> str:
 def _bucket_name(value: str) -> str:
     if value == "":
         return value
+    if value.lower().startswith(("s3://", "s3:/")):
+        bare = value.split(":", 1)[1].lstrip("/").split("/", 1)[0]
+        raise ValueError(
+            f"write only the bucket's name: drop the 's3://' (e.g. {bare or 'my-bucket'!r})"
+        )
+    if "/" in value:
+        raise ValueError(
+            f"a bucket name has no '/'; write only the name (e.g. {value.split('/', 1)[0]!r}) "
+            "and put the rest in the S3 prefix"
+        )
     if (
         not _BUCKET_RE.match(value)
         or ".." in value
@@ -95,9 +106,16 @@ def _bucket_name(value: str) -> str:
 def parse_s3_uri(value: str) -> tuple[str, str]:
     """``s3://bucket/key`` → (bucket, key); ``ValueError`` explains what is wrong."""
     if not value.startswith("s3://"):
-        raise ValueError(f"{value!r} is not an S3 URI; write it as s3://bucket/path")
+        raise ValueError(f"{value[:80]!r} is not an S3 URI; write it as s3://bucket/path")
     bucket, _, key = value[5:].partition("/")
-    _bucket_name(bucket or "?")
+    if not bucket:
+        raise ValueError("the S3 URI has no bucket; write it as s3://bucket/path")
+    _bucket_name(bucket)
+    if " " in key:
+        raise ValueError(
+            f"the S3 key {key[:80]!r} has a space; S3 paths here cannot contain spaces: "
+            "rename the object (e.g. use '-' or '_')"
+        )
     if not _S3_KEY_RE.match(key):
         raise ValueError(
             f"the S3 key {key!r} has characters that need escaping; use letters, digits and "
@@ -125,6 +143,12 @@ def _data_uri(value: str) -> str:
         )
     if value.startswith("s3://"):
         return _s3_uri(value)
+    if re.match(r"^s3:/*", value, re.IGNORECASE):
+        rest = re.sub(r"^s3:/*", "", value, flags=re.IGNORECASE)
+        raise ValueError(
+            f"{value[:80]!r} is not a well-formed S3 URI; write it as s3://bucket/path "
+            f"(e.g. 's3://{rest.split('/', 1)[0].split(' ', 1)[0] or 'my-bucket'}/data.csv')"
+        )
     if "://" in value:
         raise ValueError(
             f"{value!r}: only s3:// URIs and local paths are supported; copy the data to S3 first"
@@ -307,10 +331,18 @@ class ProjectConfig(Section):
     @field_validator("s3_prefix")
     @classmethod
     def _prefix(cls, value: str) -> str:
-        if not _S3_KEY_RE.match(value) or value.startswith("/") or value.endswith("/"):
+        if " " in value:
             raise ValueError(
-                "use a key prefix such as 'projects/churn' (no leading or trailing '/')"
+                "the prefix has a space; S3 prefixes here use letters, digits and - _ . / "
+                f"(e.g. {value.strip().replace(' ', '-')!r})"
             )
+        if not _S3_KEY_RE.match(value):
+            raise ValueError(
+                "the prefix has characters S3 keys should not hold; use letters, digits and "
+                "- _ . / (e.g. 'projects/churn')"
+            )
+        if value.startswith("/") or value.endswith("/"):
+            raise ValueError(f"drop the leading or trailing '/': write {value.strip('/')!r}")
         return value
 
 
@@ -367,8 +399,14 @@ class DataPreparationConfig(StageSection):
         if abs(total - 1.0) > 1e-6:
             raise FieldError(
                 "test_ratio",
-                f"train_ratio + validation_ratio + test_ratio = {total:g}; they must add up to 1 "
-                "(e.g. 0.7, 0.15, 0.15)",
+                f"the training, validation and test shares add up to {total:g} "
+                f"({self.train_ratio:g} + {self.validation_ratio:g} + {self.test_ratio:g}); "
+                f"they must add up to 1, e.g. 0.7, 0.15 and 0.15"
+                + (
+                    f" (here: test share {1 - self.train_ratio - self.validation_ratio:g})"
+                    if 0 < 1 - self.train_ratio - self.validation_ratio < 1
+                    else ""
+                ),
             )
         if self.engine == "sklearn" and self.instance_count > 1:
             raise FieldError(
@@ -408,7 +446,23 @@ class FeatureEngineeringConfig(StageSection):
         return self
 
 
-HyperparameterValue = int | float | bool | Annotated[str, Field(max_length=256)]
+def _hyperparameter_value(value: Any) -> int | float | bool | str:
+    """One message for a value of the wrong kind (not one per member of a type union)."""
+    if isinstance(value, bool | int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("give a finite number")
+        return value
+    if isinstance(value, str):
+        if len(value) > 256:
+            raise ValueError(f"the text is {len(value):,} characters long; keep it under 256")
+        return _safe_text(value)
+    kind = {dict: "a table", list: "a list"}.get(type(value), type(value).__name__)
+    raise ValueError(f"expected a number, true/false or short text, not {kind}")
+
+
+HyperparameterValue = Annotated[Any, PlainValidator(_hyperparameter_value)]
 
 
 class TrainingConfig(StageSection):
@@ -425,15 +479,11 @@ class TrainingConfig(StageSection):
     @field_validator("hyperparameters")
     @classmethod
     def _hp(cls, value: dict[str, Any]) -> dict[str, Any]:
-        for name, hp_value in value.items():
+        for name in value:
             if not _HP_NAME_RE.match(name):
                 raise ValueError(
                     f"hyperparameter name {name!r} may use letters, digits, '_', ':', '.', '-'"
                 )
-            if isinstance(hp_value, str):
-                _safe_text(hp_value)
-            if isinstance(hp_value, float) and not math.isfinite(hp_value):
-                raise ValueError(f"hyperparameter {name} must be a finite number")
         return value
 
     @model_validator(mode="after")
@@ -461,13 +511,19 @@ class TrainingConfig(StageSection):
                 "checkpoint_s3_uri",
                 "checkpoints matter for spot training; set use_spot = true or clear the URI",
             )
-        for name in self.hyperparameters:
-            if name not in ("objective", "eval_metric", "num_class") and not algorithm.known(name):
+        for name, value in self.hyperparameters.items():
+            hp = algorithm.known(name)
+            if name in ("objective", "eval_metric", "num_class"):
+                continue
+            if hp is None:
                 known = ", ".join(h.name for h in algorithm.hyperparameters)
                 raise FieldError(
                     f"hyperparameters.{name}",
                     f"hyperparameter {name!r} is not one {algorithm.title} knows; use: {known}",
                 )
+            problem = hp.check(value)
+            if problem:
+                raise FieldError(f"hyperparameters.{name}", problem)
         return self
 
 
@@ -766,6 +822,7 @@ class WizardConfig(Section):
             )
         if self.tuning.enabled:
             problems.extend(self._tuning_checks())
+        problems.extend(self._monitor_checks())
         if profile.retraining == "scheduled" and not self.orchestration.schedule:
             problems.append(
                 CrossCheck(
@@ -775,6 +832,33 @@ class WizardConfig(Section):
                 )
             )
         return problems
+
+    def _monitor_checks(self) -> list[CrossCheck]:
+        """Model Monitor captures requests of real-time endpoints (and batch transform
+        jobs); SageMaker offers no data capture on serverless or multi-model endpoints."""
+        if "model-monitor" not in self.monitoring.services:
+            return []
+        deploy = set(self.deployment.services)
+        if deploy & {"endpoints", "batch-transform"}:
+            return []
+        unsupported = [
+            name
+            for service, name in (
+                ("serverless-inference", "serverless endpoints"),
+                ("multi-model-endpoints", "multi-model endpoints"),
+            )
+            if service in deploy
+        ]
+        if not unsupported:
+            return []
+        return [
+            CrossCheck(
+                "monitoring.services",
+                f"Model Monitor cannot watch {' or '.join(unsupported)}: SageMaker has no data "
+                "capture for them; untick Model Monitor here (CloudWatch alarms still work) or "
+                "deploy to a real-time endpoint or batch transform",
+            )
+        ]
 
     def _tuning_checks(self) -> list[CrossCheck]:
         problems: list[CrossCheck] = []

@@ -451,10 +451,11 @@ def _training(a: _Answers, s: _StageBuilder) -> None:
             "beats training from scratch and needs far less labelled data.",
         )
     elif a.low_code_leaning:
+        why = "You prefer low code" if a.prefer_low_code else "You are new to SageMaker"
         s.alternative(
             "jumpstart",
-            "You lean towards guided tools: JumpStart has ready-made tabular models (LightGBM, "
-            "CatBoost, AutoGluon-Tabular) you can train from Studio without writing code.",
+            f"{why}: JumpStart has ready-made tabular models (LightGBM, CatBoost, "
+            "AutoGluon-Tabular) you can train from Studio without writing code.",
         )
     if a.experience == "newcomer":
         s.alternative(
@@ -467,6 +468,12 @@ def _training(a: _Answers, s: _StageBuilder) -> None:
             "experiments",
             f"You retrain {_RETRAINING_WORDS[a.retraining]}: tracking each run's parameters "
             "and metrics lets you compare the new model with the previous one.",
+        )
+    else:  # recommended under Model evaluation: never "not needed" here
+        s.alternative(
+            "experiments",
+            "Recommended under Model evaluation, where each run's test metrics are recorded; "
+            "tick it here too to track each training run's parameters alongside them.",
         )
     if a.large_data:
         s.alternative(

@@ -8,7 +8,7 @@ problem's path to the form field that shows it inline).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
@@ -22,9 +22,15 @@ class Problem:
     """TOML path of the field at fault, e.g. ``training.instance_type`` or
     ``tuning.ranges[0].min_value``; a section name when the rule spans the section."""
     message: str
+    severity: Literal["error", "warning"] = "error"
+    """Errors stop an export or a run; warnings are worth reading but do not."""
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" if self.path else self.message
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
 
     @property
     def section(self) -> str:
@@ -60,6 +66,20 @@ _TYPE_HINTS = {
 }
 
 
+def shown(value: Any, limit: int = 40) -> str:
+    """A value as a message quotes it: ``repr``, cut short so a huge input is never echoed."""
+    if isinstance(value, dict | list | tuple | set):
+        kind = type(value).__name__
+        kind = {"dict": "a table", "list": "a list"}.get(kind, f"a {kind}")
+        return f"{kind} of {len(value)} item{'s' if len(value) != 1 else ''}"
+    text = repr(value)
+    return (
+        text
+        if len(text) <= limit
+        else f"{text[: limit - 5]}...{text[-1]} ({len(str(value)):,} characters)"
+    )
+
+
 def _message(error: dict[str, Any], model: type[BaseModel]) -> str:
     kind = error["type"]
     if kind == "missing":
@@ -69,13 +89,13 @@ def _message(error: dict[str, Any], model: type[BaseModel]) -> str:
         return f"unknown key {field!r}; remove it or check its spelling"
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
-        return f"{error['input']!r} is not allowed; use one of: {expected}"
+        return f"{shown(error['input'])} is not allowed; use one of: {expected}"
     if kind in _TYPE_HINTS:
-        return f"{_TYPE_HINTS[kind]} (got {error['input']!r})"
+        return f"{_TYPE_HINTS[kind]} (got {shown(error['input'])})"
     if kind == "value_error":
         return str(error.get("ctx", {}).get("error", error["msg"]))
     if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        return f"{error['msg'].lower()} (got {error['input']!r})"
+        return f"{error['msg'].lower()} (got {shown(error['input'])})"
     if kind in ("string_too_long", "too_long"):
         return f"{error['msg'].lower()}; shorten it"
     if kind == "union_tag_invalid" or kind.startswith("union"):
@@ -155,7 +175,84 @@ def validate_document(doc: Any) -> tuple[WizardConfig | None, list[Problem]]:
     cross = [Problem(c.path, c.message) for c in config.cross_check()]
     if cross:
         return None, cross
+    aws = aws_rules(config)
+    if aws:
+        return None, aws
     return config, []
+
+
+def aws_rules(config: WizardConfig) -> list[Problem]:
+    """Rules AWS applies when the pipeline is built or runs, checked on the Plan: every
+    container image it needs exists in the region."""
+    from .regions import IMAGE_SPECS, load_region_table, missing_images, regions_with
+
+    region = config.project.region
+    if region in regions_with(list(IMAGE_SPECS)):
+        return []  # every image exists here: no need to build the Plan
+    from .errors import WizardError
+    from .plan import build_plan
+
+    try:
+        plan = build_plan(config)
+    except WizardError as exc:
+        return [Problem("", exc.message)]
+    missing = missing_images(plan, region)
+    if not missing:
+        return []
+    from .regions import images_for_plan
+
+    table = load_region_table()
+    names = " and ".join(IMAGE_SPECS[m].title for m in missing)
+    uses = "; ".join(IMAGE_SPECS[m].why for m in missing)
+    import difflib
+
+    near = difflib.get_close_matches(region, regions_with(images_for_plan(plan)), n=2, cutoff=0)
+    suggestion = " or ".join(near) or "us-east-1"
+    return [
+        Problem(
+            "project.region",
+            f"AWS has no {names} image in {region} (needed for {uses}); choose a region "
+            f"that has it, such as {suggestion}, or drop the service that needs it "
+            f"(SageMaker SDK image table of {table.as_of})",
+        )
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """Everything ``sm-wizard validate`` and Review say: the config (when it has no error),
+    the errors, and the warnings."""
+
+    config: WizardConfig | None
+    problems: tuple[Problem, ...]
+    profile: Any = None
+    """The data profile (``wizard.datacheck.DataProfile``) when the data was read."""
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+
+def check_document(
+    doc: Any, base_dir: Any, *, s3_probe: Any = None, with_profile: bool = True
+) -> CheckReport:
+    """The model's rules, AWS's rules and the checks that read the data. ``base_dir`` is
+    where relative input paths start (the config file's folder, or for an autosaved session
+    the folder the wizard was started in); ``s3_probe`` checks S3 inputs (see
+    ``wizard.datacheck``)."""
+    from .datacheck import check_data
+
+    config, problems = validate_document(doc)
+    data = check_data(doc, base_dir, s3_probe=s3_probe, with_profile=with_profile)
+    seen = {(p.path, p.message) for p in problems}
+    merged = [*problems, *(p for p in data.problems if (p.path, p.message) not in seen)]
+    if data.errors:
+        config = None
+    return CheckReport(config, tuple(merged), data.profile)
 
 
 def validate_or_raise(doc: Any) -> WizardConfig:

@@ -122,6 +122,11 @@ def random_document(rng) -> dict:
     if "api-gateway" in deployment:
         deployment.add("endpoints")
     services["deployment"] = sorted(deployment | {"model-registry"})
+    if not deployment & {"endpoints", "batch-transform"} and deployment & {
+        "serverless-inference",
+        "multi-model-endpoints",
+    }:  # Model Monitor has no data capture there (a validation rule)
+        services["monitoring"] = [s for s in services["monitoring"] if s != "model-monitor"]
     engine = rng.choice(("sklearn", "spark"))
     runtime = rng.choice((600, 3600, 7200))
     spot = rng.random() < 0.4

@@ -318,9 +318,11 @@ async def test_a_word_typed_off_a_text_field_goes_nowhere_and_undo_restores() ->
         picker.focus()
         await settle(pilot)
         services = list(session.doc["training"].get("services", []))
-        await pilot.press(*"nb123456789q")  # the old one-letter navigation keys
+        # the old one-letter navigation keys, the old "use the advice" key, and a column name
+        await pilot.press(*"nbu123456789q", *"mean_radius")
         await settle(pilot)
         assert app.screen is screen and not app.screen.is_modal
+        assert session.doc["training"].get("services", []) == services
         session.set_value("training", "services", [])  # any answer-changing key…
         app.session_changed()
         await pilot.press("ctrl+z")  # … is undone

@@ -46,7 +46,8 @@ def test_profile(snap_compare, size) -> None:
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
 @pytest.mark.parametrize("stage", STAGE_IDS)
 def test_stage(snap_compare, stage, size) -> None:
-    assert snap_compare(wizard_app(demo_session(stage)), terminal_size=size)
+    # the data-reading screens fill in the data profile and column pickers from a worker
+    assert snap_compare(wizard_app(demo_session(stage)), terminal_size=size, run_before=_settled)
 
 
 def test_stage_with_inline_error(snap_compare) -> None:
@@ -69,7 +70,7 @@ def test_review(snap_compare, size) -> None:
     app = wizard_app(demo_session("review"))
 
     async def to_pipeline(pilot) -> None:
-        await pilot.pause()
+        await _settled(pilot)
         pilot.app.screen.query_one("#dag").scroll_visible(animate=False, top=True)
         await pilot.pause()
 
@@ -81,7 +82,7 @@ def test_review_with_problems(snap_compare) -> None:
     doc["data_preparation"]["train_ratio"] = 0.9
     doc["evaluation"]["metric"] = "rmse"
     app = wizard_app(demo_session("review", doc=doc))
-    assert snap_compare(app, terminal_size=SMALL)
+    assert snap_compare(app, terminal_size=SMALL, run_before=_settled)
 
 
 async def _until_rendered(pilot) -> None:
@@ -122,5 +123,8 @@ def test_export_written(snap_compare, tmp_path, monkeypatch) -> None:
 
 def test_quit_asks_first(snap_compare) -> None:
     assert snap_compare(
-        wizard_app(demo_session("data_collection")), terminal_size=SMALL, press=["ctrl+q"]
+        wizard_app(demo_session("data_collection")),
+        terminal_size=SMALL,
+        press=["ctrl+q"],
+        run_before=_settled,
     )

@@ -406,3 +406,21 @@ def test_any_profile_gives_well_formed_deterministic_recommendations(profile: Pr
         "multi-model-endpoints",
         "batch-transform",
     }
+
+
+def test_reasons_never_contradict_the_answers():
+    """JumpStart's reason follows the answer that made it an alternative; Experiments is never
+    'not needed' in Training while Evaluation recommends it (issue 10)."""
+    from wizard.config import Profile
+    from wizard.recommend import recommend as _recommend
+
+    recs = {r.stage: r for r in _recommend(Profile(experience="newcomer", prefer_low_code=False))}
+    jumpstart = next(p for p in recs["training"].alternatives if p.service == "jumpstart")
+    assert "low code" not in jumpstart.reason and "guided" not in jumpstart.reason
+    experiments = next(
+        p
+        for p in [*recs["training"].recommended, *recs["training"].alternatives]
+        if p.service == "experiments"
+    )
+    assert "Not needed" not in experiments.reason
+    assert any(p.service == "experiments" for p in recs["evaluation"].recommended)

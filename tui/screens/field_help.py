@@ -77,7 +77,9 @@ FIELDS: dict[str, FieldText] = {
         "An S3 URI (s3://bucket/data.csv) or a path to a file on this machine.",
     ),
     "data_collection.target_column": FieldText(
-        "Target column", "The column the model learns to predict, e.g. churned or price."
+        "Target column",
+        "The column the model learns to predict, e.g. churned or price.",
+        "columns",
     ),
     "data_collection.has_header": FieldText(
         "First row has column names", "Off if the file starts with data."
@@ -184,7 +186,9 @@ FIELDS: dict[str, FieldText] = {
         "Machine type", "The instance the evaluation job runs on.", "instances:processing"
     ),
     "evaluation.bias_facet": FieldText(
-        "Bias facet column", "With Clarify: the column whose groups should be treated alike."
+        "Bias facet column",
+        "With Clarify: the column whose groups should be treated alike.",
+        "columns",
     ),
     # [deployment]
     "deployment.model_package_group": FieldText(

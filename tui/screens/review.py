@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.markup import escape
+from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -76,9 +77,12 @@ class ReviewScreen(WizardScreen):
             )
         else:
             yield Static(
-                "✓ Everything checks out. ctrl+f (or e) exports the project.",
-                classes="review-status -ready",
+                "Checking the data…",
+                id="review-status",
+                classes="review-status",
             )
+        yield Static("The data", classes="section-heading")
+        yield Static("Reading the data…", id="data-checks", markup=False)
         yield Static("The pipeline", classes="section-heading")
         yield from self._pipeline()
         yield Static("Your choices", classes="section-heading")
@@ -170,7 +174,54 @@ class ReviewScreen(WizardScreen):
         problem = self.wizard.session.problems()[index]
         self.wizard.goto(screen_of_path(problem.path), focus_path=problem.path)
 
+    # ------------------------------------------------------------------ the data
+
+    class DataChecked(Message):
+        def __init__(self, report: Any) -> None:
+            super().__init__()
+            self.report = report
+
+    @work(thread=True, exclusive=True, group="datacheck", exit_on_error=False)
+    def _data_worker(self) -> None:
+        from tui.screens.stage import run_data_check
+
+        self.post_message(self.DataChecked(run_data_check(self.wizard.session)))
+
+    @on(DataChecked)
+    def _data_checked(self, event: DataChecked) -> None:
+        from tui.screens.stage import remember_data_report
+
+        report = event.report
+        remember_data_report(self.wizard.session, report)
+        lines: list[str] = []
+        for problem in report.problems:
+            mark = "✗" if problem.is_error else "! warning:"
+            lines.append(f"{mark} {field_title(problem.path)}: {problem.message}")
+        if report.profile is not None:
+            lines.extend(report.profile.lines()[:1])
+        if not lines:
+            lines.append("No data to read yet." if not report.checked else "✓ The data checks out.")
+        self.query_one("#data-checks", Static).update("\n".join(lines))
+        status = self.query("#review-status")
+        if status:
+            widget = status.first(Static)
+            errors = report.errors
+            if errors:
+                count = len(errors)
+                widget.update(
+                    f"✗ The data has {count} problem{'s' if count != 1 else ''} to fix before "
+                    "export: see The data below."
+                )
+                widget.set_classes("review-status -problems")
+            else:
+                warned = f" ({len(report.warnings)} warning(s) below)" if report.warnings else ""
+                widget.update(
+                    f"✓ Everything checks out{warned}. ctrl+f (or e) exports the project."
+                )
+                widget.set_classes("review-status -ready")
+
     def on_mount(self) -> None:
+        self._data_worker()
         self.wizard.session.mark_visited("review")
         self.refresh_stepper()
         problems = self.query("#problems")

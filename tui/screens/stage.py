@@ -10,13 +10,15 @@ session (``load``), ``values`` reads it back (``to_model``); no rule is restated
 from __future__ import annotations
 
 import copy
+import weakref
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Static
 
@@ -58,6 +60,8 @@ def _choices_source(app_session: Any) -> Any:
                     )
                 )
             return options
+        if key == "columns":
+            return column_options(app_session)
         algorithm = _algorithm(app_session)
         if key == "metrics":
             problem = _problem_type(app_session)
@@ -70,6 +74,38 @@ def _choices_source(app_session: Any) -> Any:
         return []
 
     return source
+
+
+# ---------------------------------------------------------------------- the data checks
+
+DATA_SCREENS = ("data_collection", "evaluation", "data_preparation", "training")
+"""Screens that show problems found in the data itself."""
+_DATA_REPORTS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
+"""Per session, the last ``wizard.datacheck.DataReport`` (computed in a worker)."""
+
+
+def run_data_check(session: Any) -> Any:
+    """The data checks of the session's draft (slow on first read: call from a worker)."""
+    from wizard.datacheck import check_data
+
+    return check_data(copy.deepcopy(session.doc), session.data_base_dir)
+
+
+def last_data_report(session: Any) -> Any:
+    return _DATA_REPORTS.get(session)
+
+
+def remember_data_report(session: Any, report: Any) -> None:
+    _DATA_REPORTS[session] = report
+
+
+def column_options(session: Any) -> list[tuple[str, Any]]:
+    """The data's columns as choices (empty until the data has been read)."""
+    report = _DATA_REPORTS.get(session)
+    profile = getattr(report, "profile", None)
+    if profile is None or not profile.columns:
+        return []
+    return [("(none)", "")] + [(f"{c.name}  ({c.kind})", c.name) for c in profile.columns]
 
 
 def _algorithm(session: Any) -> str:
@@ -155,18 +191,33 @@ class FormScreen(WizardScreen):
         mapping = self.problem_map()
         messages: dict[int, list[str]] = {}
         targets: dict[int, Any] = {}
-        for problem in self.wizard.session.screen_problems(self.screen_id):
+        for problem in [
+            *self.wizard.session.screen_problems(self.screen_id),
+            *self.data_problems(),
+        ]:
             target = mapping.row_for(problem.path)
             if target is None:
                 target = mapping.rows.get(f"{problem.section}")
             if target is None:
                 continue
             targets[id(target)] = target
-            messages.setdefault(id(target), []).append(problem.message)
+            text = problem.message if problem.is_error else f"(warning) {problem.message}"
+            if text not in messages.get(id(target), []):
+                messages.setdefault(id(target), []).append(text)
         for target in mapping.rows.values():
             found = messages.get(id(target))
             quiet = found and self._quiet(target)
             target.set_problem("; ".join(found) if found and not quiet else None)
+
+    def data_problems(self) -> list[Any]:
+        """Problems found in the data for the tables this screen edits."""
+        from tui.session import sections_of
+
+        report = _DATA_REPORTS.get(self.wizard.session)
+        if report is None:
+            return []
+        sections = sections_of(self.screen_id)
+        return [p for p in report.problems if p.section in sections]
 
     @on(FieldRow.Changed)
     def _field_changed(self, event: FieldRow.Changed) -> None:
@@ -231,7 +282,7 @@ class StageScreen(FormScreen):
     """One of the nine stages, by id."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("u", "use_recommended", "Use advice", id="stage.use_recommended"),
+        Binding("ctrl+o", "use_recommended", "Use advice", id="stage.use_recommended"),
     ]
 
     def __init__(self, stage_id: str, focus_path: str | None = None) -> None:
@@ -250,7 +301,7 @@ class StageScreen(FormScreen):
         yield Static("Services", classes="section-heading")
         yield Static(
             "★ recommended for your answers (change them under Your project). "
-            "Space ticks, u takes the advice.",
+            "Space ticks, ctrl+o takes the advice (ctrl+z undoes).",
             classes="section-hint",
         )
         yield ServicePicker(self._choices(), self._selected(), id="services", classes="first-focus")
@@ -265,8 +316,92 @@ class StageScreen(FormScreen):
         if stage.id == "tuning":
             yield Static("Ranges to search", classes="section-heading")
             yield RangesEditor(session, id="ranges")
+        if stage.id == "data_collection":
+            yield Static("About the data", classes="section-heading")
+            yield Static("Reading the data…", id="data-profile", markup=False)
         yield ProblemSlot(self.stage.id, id="stage-problem")
         yield Static(self._next_hint(), classes="nav-hint")
+
+    # ------------------------------------------------------------------ the data
+
+    def on_mount(self) -> None:  # FormScreen.on_mount runs too (Textual walks the MRO)
+        if self.stage.id in DATA_SCREENS:
+            self.check_data()
+
+    def check_data(self) -> None:
+        """Read the data in a worker (never on the UI thread), then show what it says."""
+        revision = self.wizard.session.revision
+        self._data_worker(revision)
+
+    class DataChecked(Message):
+        """The worker read the data (as the session's draft was at ``revision``)."""
+
+        def __init__(self, revision: int, report: Any) -> None:
+            super().__init__()
+            self.revision = revision
+            self.report = report
+
+    @work(thread=True, exclusive=True, group="datacheck", exit_on_error=False)
+    def _data_worker(self, revision: int) -> None:
+        report = run_data_check(self.wizard.session)
+        self.post_message(self.DataChecked(revision, report))  # thread-safe
+
+    @on(DataChecked)
+    async def _on_data_checked(self, event: DataChecked) -> None:
+        await self._data_checked(event.revision, event.report)
+
+    async def _data_checked(self, revision: int, report: Any) -> None:
+        session = self.wizard.session
+        if not self.is_attached:
+            return
+        if revision >= getattr(_DATA_REPORTS.get(session), "_revision", -1):
+            report._revision = revision
+            remember_data_report(session, report)
+        profiles = self.query("#data-profile")
+        if profiles:
+            profiles.first(Static).update(self._profile_text(report))
+        for path in ("data_collection.target_column", "evaluation.bias_facet"):
+            await self._use_column_picker(path)
+        self.show_problems()
+
+    def _profile_text(self, report: Any) -> str:
+        if report.profile is not None:
+            return "\n".join(report.profile.lines())
+        errors = [p for p in report.problems if p.path == "data_collection.input_uri"]
+        if errors:
+            return "The data could not be read: see Input data above."
+        warnings = report.warnings
+        if warnings:
+            return warnings[0].message[:1].upper() + warnings[0].message[1:] + "."
+        return "Give the input data to see its rows, columns, types and class balance."
+
+    async def _use_column_picker(self, path: str) -> None:
+        """Swap a column-name input for a list of the file's columns, once they are known
+        (not while the person is typing in it)."""
+        row = self.problem_map().rows.get(path)
+        if not isinstance(row, FieldRow) or row.spec.kind == "choice":
+            return
+        if row.control.has_focus or not column_options(self.wizard.session):
+            return
+        section = path.split(".", 1)[0]
+        (spec,) = [
+            s
+            for s in field_specs(
+                section, SECTION_MODELS[section], choices=_choices_source(self.wizard.session)
+            )
+            if s.path == path
+        ]
+        value = self.wizard.session.section(section).get(spec.name, "")
+        picker = FieldRow(spec, value)
+        parent = row.parent
+        assert isinstance(parent, Widget)
+        index = list(parent.children).index(row)
+        await row.remove()  # first: the picker takes the row's id
+        if index < len(parent.children):
+            await parent.mount(picker, before=index)
+        else:
+            await parent.mount(picker)
+        self.forget_rows()
 
     def _next_hint(self) -> str:
         order = self.wizard.screen_order
@@ -313,6 +448,8 @@ class StageScreen(FormScreen):
         self._apply_services(list(event.selected))
 
     def _apply_services(self, selected: list[str]) -> None:
+        # a field the model made required because of a ticked service shows its ✗ at once
+        self.touched.update(row.path for row in self.query(FieldRow) if not row.spec.required)
         session = self.wizard.session
         if self.stage.id == "tuning":
             session.set_value("tuning", "enabled", TUNING_SERVICE in selected)
@@ -333,8 +470,8 @@ class StageScreen(FormScreen):
         }[service.automation]
         self.query_one("#service-details", Static).update(
             f"{service.name}: {service.purpose}\n"
-            f"Pick it when {_lower_first(service.choose_when)}\n"
-            f"Avoid it when {_lower_first(service.avoid_when)}\n"
+            f"When to choose it: {service.choose_when}\n"
+            f"When to avoid it: {service.avoid_when}\n"
             f"In the export: {automation}. {service.export}\n"
             f"Docs: {service.docs_url}"
         )
@@ -350,12 +487,10 @@ class StageScreen(FormScreen):
 
     def after_change(self, row: FieldRow | None = None) -> None:
         super().after_change(row)
+        if self.stage.id in DATA_SCREENS:
+            self.check_data()
         if row is not None and row.path == "training.algorithm":
             self.run_worker(self.query_one(HyperparameterRows).rebuild(), group="rebuild")
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text else text
 
 
 # ---------------------------------------------------------------------- extras
