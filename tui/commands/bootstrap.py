@@ -56,10 +56,14 @@ def forget_outputs(file: Path, keys: list[str]) -> None:
         write_document(file, doc)
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
 def _confirm(question: str, yes: bool) -> bool:
     if yes:
         return True
-    if not sys.stdin.isatty():
+    if not _interactive():
         raise WizardError(f"{question} needs an answer: run it in a terminal, or add --yes")
     return click.confirm(question, default=False)
 
