@@ -204,7 +204,12 @@ def execution_role_statements(plan: Plan, config: WizardConfig) -> list[dict[str
     """The execution role's policy: what the Plan's step types need, scoped to the project."""
     names = names_for(plan, config)
     bucket_arn = {"Fn::GetAtt": ["Bucket", "Arn"]}
-    prefix_objects = {"Fn::Join": ["", [{"Fn::GetAtt": ["Bucket", "Arn"]}, f"/{names.prefix}/*"]]}
+    # The project's prefix, and s3://BUCKET/<pipeline>/, where the SDK uploads the step
+    # scripts when `python pipeline.py upsert` builds the definition (no --code-s3-prefix).
+    prefixes = [names.prefix]
+    if not f"{names.pipeline}/".startswith(f"{names.prefix}/"):
+        prefixes.append(names.pipeline)
+    prefix_objects = [{"Fn::Join": ["", [bucket_arn, f"/{p}/*"]]} for p in prefixes]
     statements: list[dict[str, Any]] = [
         {
             "Sid": "ProjectObjects",
@@ -223,7 +228,9 @@ def execution_role_statements(plan: Plan, config: WizardConfig) -> list[dict[str
             "Effect": "Allow",
             "Action": ["s3:ListBucket"],
             "Resource": bucket_arn,
-            "Condition": {"StringLike": {"s3:prefix": [names.prefix, f"{names.prefix}/*"]}},
+            "Condition": {
+                "StringLike": {"s3:prefix": [x for p in prefixes for x in (p, f"{p}/*")]}
+            },
         },
         {
             "Sid": "BucketLocation",

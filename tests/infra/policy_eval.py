@@ -58,3 +58,50 @@ def allowed(
             return False
         verdict = True
     return verdict
+
+
+# What SageMaker Pipelines calls as the pipeline's role for each step type (AWS docs:
+# "IAM access management" for Pipelines). Written out here, apart from exporters/infra.py.
+REQUIRED: dict[str, list[tuple[str, str]]] = {
+    "Processing": [
+        ("sagemaker:CreateProcessingJob", "processing-job/{job}"),
+        ("sagemaker:DescribeProcessingJob", "processing-job/{job}"),
+        ("sagemaker:StopProcessingJob", "processing-job/{job}"),
+        ("sagemaker:AddTags", "processing-job/{job}"),
+    ],
+    "QualityCheck": [
+        ("sagemaker:CreateProcessingJob", "processing-job/{job}"),
+        ("sagemaker:DescribeProcessingJob", "processing-job/{job}"),
+    ],
+    "ClarifyCheck": [
+        ("sagemaker:CreateProcessingJob", "processing-job/{job}"),
+        ("sagemaker:DescribeProcessingJob", "processing-job/{job}"),
+    ],
+    "Training": [
+        ("sagemaker:CreateTrainingJob", "training-job/{job}"),
+        ("sagemaker:DescribeTrainingJob", "training-job/{job}"),
+        ("sagemaker:StopTrainingJob", "training-job/{job}"),
+        ("sagemaker:AddTags", "training-job/{job}"),
+    ],
+    "Tuning": [
+        ("sagemaker:CreateHyperParameterTuningJob", "hyper-parameter-tuning-job/{job}"),
+        ("sagemaker:DescribeHyperParameterTuningJob", "hyper-parameter-tuning-job/{job}"),
+        (
+            "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
+            "hyper-parameter-tuning-job/{job}",
+        ),
+    ],
+    "Transform": [
+        ("sagemaker:CreateTransformJob", "transform-job/{job}"),
+        ("sagemaker:DescribeTransformJob", "transform-job/{job}"),
+    ],
+    "Model": [("sagemaker:CreateModel", "model/{job}")],
+    "RegisterModel": [
+        ("sagemaker:CreateModelPackage", "model-package/{group}/1"),
+        ("sagemaker:DescribeModelPackage", "model-package/{group}/1"),
+        ("sagemaker:CreateModelPackageGroup", "model-package-group/{group}"),
+    ],
+    "Condition": [],
+    "Fail": [],
+}
+JOB_TYPES = {"Processing", "QualityCheck", "ClarifyCheck", "Training", "Tuning", "Transform"}

@@ -14,7 +14,7 @@ from moto import mock_aws
 
 from exporters.infra import stack_name
 from runners.sagemaker.aws import AwsSession
-from runners.sagemaker.bootstrap import Bootstrapper, BootstrapError
+from runners.sagemaker.bootstrap import BootstrapError, Bootstrapper
 from tui.cli import main
 from wizard.store import load_config, write_document
 
@@ -80,7 +80,9 @@ def test_without_a_terminal_it_asks_for_yes_and_leaves_nothing(aws, demo_file: P
     assert result.exit_code == 2
     assert "add --yes" in result.output
     cfn = aws.client("cloudformation")
-    assert [s for s in cfn.list_stacks()["StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"] == []
+    assert [
+        s for s in cfn.list_stacks()["StackSummaries"] if s["StackStatus"] != "DELETE_COMPLETE"
+    ] == []
     assert "role_arn" not in _project(demo_file)
 
 
@@ -131,9 +133,7 @@ def test_delete_bucket_refuses_a_bucket_bootstrap_did_not_make(aws, demo_file: P
     result = _bootstrap(str(demo_file), "--delete", "--delete-bucket", "--yes")
     assert result.exit_code == 0, result.output
     assert "did not delete bucket someone-elses-bucket" in result.output
-    assert "someone-elses-bucket" in [
-        b["Name"] for b in aws.client("s3").list_buckets()["Buckets"]
-    ]
+    assert "someone-elses-bucket" in [b["Name"] for b in aws.client("s3").list_buckets()["Buckets"]]
 
 
 def _backend_stack():
@@ -182,8 +182,9 @@ def test_a_caller_without_rights_is_told_which(aws, demo_file: Path) -> None:
 
 
 def test_a_failed_creation_says_why_and_how_to_clean_up(aws, demo_file: Path) -> None:
-    from exporters.infra import bootstrap_template, template_text
     from moto.cloudformation.models import Event
+
+    from exporters.infra import bootstrap_template, template_text
     from wizard.plan import build_plan
 
     config = load_config(demo_file)

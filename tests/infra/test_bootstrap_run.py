@@ -16,10 +16,11 @@ from typing import Any
 import boto3
 import pytest
 from click.testing import CliRunner
-from policy_eval import allowed
+from policy_eval import JOB_TYPES, REQUIRED, allowed
 from sagemaker_fake import REGION, SageMakerFake
 from sm_helpers import Recorder
 
+from exporters.verify import definition_json
 from runners.events import ExecutionEvent
 from runners.sagemaker.clock import SystemClock
 from runners.sagemaker.factory import sagemaker_engine_for
@@ -32,49 +33,6 @@ from wizard.store import load_config
 
 pytestmark = pytest.mark.slow
 ACCOUNT = "123456789012"
-
-# What SageMaker Pipelines calls as the pipeline's role for each step type (AWS docs:
-# "IAM access management" for Pipelines). Written out here, apart from exporters/infra.py.
-REQUIRED: dict[str, list[tuple[str, str]]] = {
-    "Processing": [
-        ("sagemaker:CreateProcessingJob", "processing-job/{job}"),
-        ("sagemaker:DescribeProcessingJob", "processing-job/{job}"),
-        ("sagemaker:StopProcessingJob", "processing-job/{job}"),
-        ("sagemaker:AddTags", "processing-job/{job}"),
-    ],
-    "QualityCheck": [
-        ("sagemaker:CreateProcessingJob", "processing-job/{job}"),
-        ("sagemaker:DescribeProcessingJob", "processing-job/{job}"),
-    ],
-    "ClarifyCheck": [
-        ("sagemaker:CreateProcessingJob", "processing-job/{job}"),
-        ("sagemaker:DescribeProcessingJob", "processing-job/{job}"),
-    ],
-    "Training": [
-        ("sagemaker:CreateTrainingJob", "training-job/{job}"),
-        ("sagemaker:DescribeTrainingJob", "training-job/{job}"),
-        ("sagemaker:StopTrainingJob", "training-job/{job}"),
-        ("sagemaker:AddTags", "training-job/{job}"),
-    ],
-    "Tuning": [
-        ("sagemaker:CreateHyperParameterTuningJob", "hyper-parameter-tuning-job/{job}"),
-        ("sagemaker:DescribeHyperParameterTuningJob", "hyper-parameter-tuning-job/{job}"),
-        ("sagemaker:ListTrainingJobsForHyperParameterTuningJob", "hyper-parameter-tuning-job/{job}"),
-    ],
-    "Transform": [
-        ("sagemaker:CreateTransformJob", "transform-job/{job}"),
-        ("sagemaker:DescribeTransformJob", "transform-job/{job}"),
-    ],
-    "Model": [("sagemaker:CreateModel", "model/{job}")],
-    "RegisterModel": [
-        ("sagemaker:CreateModelPackage", "model-package/{group}/1"),
-        ("sagemaker:DescribeModelPackage", "model-package/{group}/1"),
-        ("sagemaker:CreateModelPackageGroup", "model-package-group/{group}"),
-    ],
-    "Condition": [],
-    "Fail": [],
-}
-JOB_TYPES = {"Processing", "QualityCheck", "ClarifyCheck", "Training", "Tuning", "Transform"}
 
 
 @pytest.fixture
@@ -154,6 +112,12 @@ def test_bootstrap_then_run_on_sagemaker_with_no_arn_given(moto_server, demo_fil
     definition = json.loads(described["PipelineDefinition"])
     statements = _role_statements(session, url, role)
     _assert_role_covers(definition, statements, role, config)
+
+    # `python pipeline.py upsert` builds it without a code prefix: the SDK uploads the
+    # scripts itself; the role must read them there too
+    project = demo_file.parent / ".sm-wizard" / "sagemaker" / plan.pipeline_name
+    upserted = json.loads(definition_json(project, bucket=bucket, role_arn=role, region=REGION))
+    _assert_role_covers(upserted, statements, role, config)
 
 
 def _assert_role_covers(definition: dict, statements: list, role: str, config) -> None:
