@@ -24,7 +24,8 @@ from typing import Any
 
 import jinja2
 
-from exporters.infra import INFRA_SERVICES, infra_files, infra_services, stack_name
+from exporters.cfn_services import infra_services
+from exporters.infra import INFRA_SERVICES, infra_files, stack_name
 from wizard.algorithms import ALGORITHMS
 from wizard.catalog import Service, load_catalog
 from wizard.config import WizardConfig

@@ -9,12 +9,12 @@ import pytest
 from cfnlint.api import ManualArgs, lint
 from helpers import demo_document, full_document
 
+from exporters.cfn_services import services_template
 from exporters.infra import (
     SERVICES_FILE,
     WILDCARD_REASONS,
     bootstrap_template,
     infra_files,
-    services_template,
     template_text,
 )
 from exporters.render import render_project
