@@ -24,6 +24,8 @@ from typing import Any
 
 import jinja2
 
+from exporters.cfn_services import infra_services
+from exporters.infra import INFRA_SERVICES, infra_files, stack_name
 from wizard.algorithms import ALGORITHMS
 from wizard.catalog import Service, load_catalog
 from wizard.config import WizardConfig
@@ -223,6 +225,7 @@ def render_project(plan: Plan, config: WizardConfig) -> dict[str, str]:
         files[LAMBDA_HANDLER] = _read_verbatim(TEMPLATES_DIR / "scaffold" / LAMBDA_HANDLER)
     for script in context["code_files"]:
         files[f"code/{script}"] = _read_verbatim(CODE_DIR / script)
+    files.update(infra_files(plan, config))  # infra/: CloudFormation (exporters/infra.py)
     return dict(sorted(files.items()))
 
 
@@ -321,6 +324,7 @@ def _context(plan: Plan, config: WizardConfig) -> dict[str, Any]:
         "feature_store": _feature_store_view(plan, config, selected),
         "autopilot": _autopilot_view(plan, config, selected),
         "readme": _readme_view(plan, config, extra_scripts),
+        "infra": {"services": infra_services(plan, config), "stack": stack_name(config)},
         "cost": estimate_cost(plan, config),
     }
     return context
@@ -762,12 +766,16 @@ def _readme_view(plan: Plan, config: WizardConfig, scripts: list[str]) -> dict[s
             reasons[(rec.stage, pick.service)] = (pick.reason, False)
     stages = []
     by_hand: dict[str, dict[str, Any]] = {}
+    in_infra = set(infra_services(plan, config))
     for stage in STAGES:
         services = []
         for service_id in plan.services.get(stage.id, ()):
             service = catalog[service_id]
             reason, recommended = reasons.get((stage.id, service_id), (service.purpose, False))
             delivered = _delivered(service, stage.id, scripts)
+            if service_id in in_infra and service_id in INFRA_SERVICES.get(stage.id, ()):
+                cfn = "`infra/services.json` (CloudFormation)"
+                delivered = f"{delivered}, or {cfn}" if delivered else cfn
             if delivered is None:
                 delivered = "the section below"
                 text = GUIDANCE.get(service_id) or service.export.removeprefix("README section: ")

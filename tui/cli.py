@@ -19,6 +19,7 @@ from wizard import __version__
 
 # command name -> "module:attribute" for commands that live in their own modules
 LAZY_COMMANDS: dict[str, str] = {
+    "bootstrap": "tui.commands.bootstrap:bootstrap",
     "export": "tui.commands.export:export",
     "run": "tui.commands.run:run",
     "runs": "tui.commands.run:runs",

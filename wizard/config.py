@@ -326,6 +326,11 @@ class ProjectConfig(Section):
         default="", description="IAM role SageMaker assumes; needed only to run on AWS"
     )
     bucket: BucketName = Field(default="", description="S3 bucket for code, data and outputs")
+    scheduler_role_arn: RoleArn | None = Field(
+        default=None,
+        description="IAM role EventBridge Scheduler assumes to start the pipeline "
+        "(recorded by sm-wizard bootstrap)",
+    )
     s3_prefix: str = Field(default="sm-wizard", max_length=200)
 
     @field_validator("s3_prefix")
