@@ -21,8 +21,6 @@ time. A ``Notice`` reports what is not a run event (reconnecting, throttled, sto
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
 import random
 import threading
@@ -40,6 +38,7 @@ from ..events import (
 )
 from .aws import AwsCaller, AwsError
 from .clock import Clock, RequestBudget, SystemClock
+from .definition import DefinedStep, parse_definition
 from .logs import LOG_GROUPS, LogTailer
 
 log = logging.getLogger(__name__)
@@ -206,26 +205,6 @@ def _execution_status(raw: str, reason: str | None) -> tuple[str, str | None]:
     return raw, reason or None
 
 
-def _step_kinds(definition: str) -> dict[str, str]:
-    """Step name → definition ``Type``, including steps nested in Condition branches."""
-    kinds: dict[str, str] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            name, kind = node.get("Name"), node.get("Type")
-            if isinstance(name, str) and isinstance(kind, str) and "Arguments" in node:
-                kinds[name] = kind
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    with contextlib.suppress(TypeError, ValueError):
-        walk(json.loads(definition))
-    return kinds
-
-
 def _job_of(metadata: dict[str, Any]) -> tuple[str, str] | None:
     """(Metadata key, job name) of the job behind a step, if it has one we can describe."""
     for key in _JOB_APIS:
@@ -281,6 +260,11 @@ class Poller:
         self._selection_changed = threading.Event()
         self._steps: dict[str, _Step] = {}
         self._kinds: dict[str, str] | None = None
+        self.definition: list[DefinedStep] = []
+        """Every step of the execution's definition (empty until read, or if unreadable)."""
+        self._placeholders: dict[str, str] = {}  # step → "Pending" / "Skipped" reported
+        self._logs_resume_at = 0.0
+        self._logs_backoff = 0.0
         self._denied_ops: set[str] = set()
         self._running_jobs = 0
         self.status: str | None = None
@@ -442,7 +426,9 @@ class Poller:
         )
         for raw in raw_steps:
             changed = self._update_step(raw) or changed
-        self._tail(terminal)  # log lines do not speed up status polls: the tailer paces itself
+        changed = self._report_unstarted(raw_steps, status) or changed
+        # log lines never delay status: a failed log read backs the tailer off, not the poll
+        self._tail_safely(terminal)
         if execution_changed and terminal:
             self._report_execution()  # the last event of a run: after every step and log line
         return changed
@@ -485,7 +471,50 @@ class Poller:
             if err.retryable:
                 raise
             return {}  # fall back to the step metadata
-        return _step_kinds(answer.get("PipelineDefinition") or "")
+        self.definition = parse_definition(answer.get("PipelineDefinition"))
+        return {step.name: step.kind for step in self.definition}
+
+    def _report_unstarted(self, raw_steps: list[dict[str, Any]], status: str) -> bool:
+        """Steps of the definition SageMaker has not started: ``Pending`` once, and
+        ``Skipped`` once it is clear they will not run (a branch not taken, or a succeeded
+        execution that never ran them)."""
+        if not self.definition:
+            return False
+        started = {raw.get("StepName") for raw in raw_steps}
+        not_taken: set[tuple[str, str]] = set()
+        for raw in raw_steps:
+            outcome = ((raw.get("Metadata") or {}).get("Condition") or {}).get("Outcome")
+            if outcome in ("True", "False") and raw.get("StepStatus") == "Succeeded":
+                not_taken.add((str(raw.get("StepName")), "else" if outcome == "True" else "if"))
+        skipped_names: set[str] = set()
+        for step in self.definition:  # in definition order: a branch's children come later
+            # on the branch not taken, or after a step that will not run: it will not run
+            if (step.condition, step.branch) in not_taken or any(
+                dep in skipped_names for dep in step.depends_on
+            ):
+                skipped_names.add(step.name)
+        changed = False
+        for step in self.definition:
+            if step.name in started:
+                continue
+            skipped = step.name in skipped_names or status == "Succeeded"
+            word = "Skipped" if skipped else "Pending"
+            if self._placeholders.get(step.name) == word or (
+                word == "Pending" and step.name in self._placeholders
+            ):
+                continue
+            self._placeholders[step.name] = word
+            changed = True
+            self._emit(
+                StepEvent(
+                    step=step.name,
+                    kind=step.kind,
+                    status=word,  # type: ignore[arg-type]
+                    reason="branch not taken" if skipped else None,
+                    time=self._now_iso(),
+                )
+            )
+        return changed
 
     def _list_steps(self) -> list[dict[str, Any]]:
         """Every ``PipelineExecutionSteps`` item, all pages."""
@@ -662,6 +691,58 @@ class Poller:
             yield best["MetricName"], float(best["Value"])
 
     # ----------------------------------------------------------------- logs
+
+    def _tail_safely(self, terminal: bool) -> None:
+        """Tail logs, but never let a log read hold up step status or the final event.
+
+        Throttled, dropped or expired log reads pause the tailer alone, with its own
+        back-off; at the end of an execution the last lines get a few more tries, then the
+        final event goes out regardless (with a notice saying what could not be read).
+        """
+        s = self.settings
+        attempts = 4 if terminal else 1
+        for attempt in range(attempts):
+            now = self.clock.monotonic()
+            if not terminal and now < self._logs_resume_at:
+                return
+            try:
+                self._tail(terminal)
+            except AwsError as err:
+                if not (err.retryable or err.kind in ("expired", "credentials")):
+                    self.tailer.disabled = True
+                    self._notice(Notice("permission", f"Logs stop here: {err.message}", "warning"))
+                    return
+                first = self._logs_backoff == 0.0
+                self._logs_backoff = min(max(self._logs_backoff * 2, s.backoff_base), s.backoff_max)
+                self._logs_resume_at = now + self._logs_backoff
+                if first:
+                    self._notice(
+                        Notice(
+                            "throttled" if err.kind == "throttled" else "reconnecting",
+                            "Log reads are failing for now "
+                            f"({err.title.lower()}); step status keeps coming and the "
+                            "logs catch up when they can.",
+                            "warning",
+                        )
+                    )
+                if attempt + 1 < attempts:
+                    self.clock.sleep(self._logs_backoff * self._rng.uniform(0.8, 1.2))
+                    continue
+                if terminal:
+                    self._notice(
+                        Notice(
+                            "info",
+                            "The execution ended before all its log lines could be read; "
+                            "they stay in CloudWatch Logs.",
+                            "warning",
+                        )
+                    )
+                return
+            else:
+                if self._logs_backoff:
+                    self._logs_backoff = 0.0
+                    self._notice(Notice("reconnected", "Log reads work again.", "info"))
+                return
 
     def _tail(self, terminal: bool) -> None:
         """Keep the tailer following the right steps, then let it read what is due.
