@@ -214,6 +214,28 @@ def final_error_event(err: WizardError, arn: str | None, last_status: str | None
     return ExecutionEvent(status=status, engine="sagemaker", id=arn, reason=reason)  # type: ignore[arg-type]
 
 
+def browse_main(*, region: str | None, profile: str | None) -> int:
+    """``sm-wizard watch`` with no argument: pipelines → executions → steps → logs."""
+    from runners.sagemaker.aws import AwsSession
+    from runners.sagemaker.browse import AccountBrowser
+    from runners.sagemaker.watcher import SageMakerWatcher
+    from tui.browse.screens import BrowseApp
+
+    aws = AwsSession(region=region, profile=profile)
+    where = aws.region  # no region: a message in words now, before the screen opens
+    clock = make_clock() if make_clock is not None else None
+    browser = AccountBrowser(aws, clock=clock)
+
+    def make_watcher(arn: str) -> SageMakerWatcher:
+        return SageMakerWatcher(
+            arn, aws=aws, clock=clock, budget=browser.budget, on_notice=lambda notice: None
+        )
+
+    app = BrowseApp(browser, make_watcher, where=where)
+    app.run()
+    return 0
+
+
 def watch_main(
     execution_arn: str | None,
     pipeline_name: str | None,
@@ -237,11 +259,19 @@ def watch_main(
     from runners.sagemaker.aws import AwsSession
     from runners.sagemaker.watcher import SageMakerWatcher, parse_execution_arn
 
-    if bool(execution_arn) == bool(pipeline_name):
+    if execution_arn and pipeline_name:
         raise WizardError(
             "Give either an execution ARN or --pipeline NAME (one of them, not both).",
             "What to watch?",
         )
+    if not execution_arn and not pipeline_name:
+        if headless or as_json or action:
+            raise WizardError(
+                "Give an execution ARN or --pipeline NAME to watch headless (with no "
+                "argument, `sm-wizard watch` browses the account's pipelines on screen).",
+                "What to watch?",
+            )
+        return browse_main(region=region, profile=profile)
     if execution_arn:
         parsed = parse_execution_arn(execution_arn)
         aws = AwsSession(region=region or parsed.region, profile=profile)
