@@ -172,6 +172,9 @@ class _Job:
     described_at: float | None = None
     interval: float = 0.0
     final_seen: bool = False
+    trials_seen: set[str] = field(default_factory=set)
+    best: float | None = None
+    curve_last: dict[str, Any] = field(default_factory=dict)
 
     @property
     def api(self) -> _JobApi:
@@ -653,6 +656,12 @@ class Poller:
             if job.metrics.get(name) != value
         ]
         job.metrics.update(metrics)
+        if job.key == "TuningJob":
+            trial_lines, trial_metrics = self._tuning_trials(job, answer)
+            lines += trial_lines
+            metrics += trial_metrics
+        elif job.key == "TrainingJob":
+            metrics += self._training_curves(job, answer)
         changed = before != (job.status, job.secondary, job.reason, job.counters)
         changed = changed or bool(lines) or bool(metrics)
         s = self.settings
@@ -678,6 +687,110 @@ class Poller:
             if text != job.counters:
                 job.counters = text
                 yield f"[{label} job] training jobs: {text}"
+
+    def _optional_call(self, service: str, operation: str, **params: Any) -> dict[str, Any] | None:
+        """A request for extra detail (curves, trials): only with budget to spare, and never
+        an error: ``None`` when it cannot be made or answered."""
+        if operation in self._denied_ops or not self.budget.try_take(self.settings.reserve):
+            return None
+        try:
+            return self.aws.call(service, operation, **params)
+        except AwsError as err:
+            if err.kind == "access-denied":
+                self._denied_ops.add(operation)
+                self._notice(Notice("permission", f"Some metrics hidden: {err.message}", "warning"))
+            return None
+
+    def _tuning_trials(
+        self, job: _Job, answer: dict[str, Any]
+    ) -> tuple[list[str], list[tuple[str, float]]]:
+        """The tuning job's finished trials (``ListTrainingJobsForHyperParameterTuningJob``):
+        each trial's objective and the best so far, as metric points and log lines."""
+        config = answer.get("HyperParameterTuningJobConfig") or {}
+        objective = config.get("HyperParameterTuningJobObjective") or {}
+        name = objective.get("MetricName") or "objective"
+        maximize = objective.get("Type", "Maximize") != "Minimize"
+        page = self._optional_call(
+            "sagemaker",
+            "list_training_jobs_for_hyper_parameter_tuning_job",
+            HyperParameterTuningJobName=job.name,
+            SortBy="CreationTime",
+            SortOrder="Ascending",
+            MaxResults=100,
+        )
+        lines: list[str] = []
+        metrics: list[tuple[str, float]] = []
+        for trial in (page or {}).get("TrainingJobSummaries", []):
+            final = trial.get("FinalHyperParameterTuningJobObjectiveMetric") or {}
+            trial_name = trial.get("TrainingJobName", "?")
+            if "Value" not in final or trial_name in job.trials_seen:
+                continue
+            job.trials_seen.add(trial_name)
+            value = float(final["Value"])
+            better = job.best is None or (value > job.best if maximize else value < job.best)
+            job.best = value if better else job.best
+            assert job.best is not None
+            metrics += [(f"{name} · trial", value), (f"{name} · best so far", job.best)]
+            lines.append(
+                f"[tuning job] trial {len(job.trials_seen)} {trial_name}: {name} = {value:g}"
+                f" (best so far {job.best:g})"
+            )
+        return lines, metrics
+
+    def _training_curves(self, job: _Job, answer: dict[str, Any]) -> list[tuple[str, float]]:
+        """The training job's metrics over time: the CloudWatch metrics SageMaker publishes
+        to ``/aws/sagemaker/TrainingJobs`` from the job's metric definitions."""
+        from datetime import UTC, datetime, timedelta
+
+        definitions = (answer.get("AlgorithmSpecification") or {}).get("MetricDefinitions") or []
+        names = [d["Name"] for d in definitions if isinstance(d, dict) and d.get("Name")][:10]
+        start = answer.get("TrainingStartTime") or answer.get("CreationTime")
+        if not names or not isinstance(start, datetime):
+            return []
+        end = answer.get("TrainingEndTime")
+        if isinstance(end, datetime):
+            end += timedelta(minutes=5)
+        else:  # running: up to a while ahead (CloudWatch accepts a future end)
+            end = max(datetime.now(UTC), start) + timedelta(hours=1)
+        queries = [
+            {
+                "Id": f"m{i}",
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": "/aws/sagemaker/TrainingJobs",
+                        "MetricName": metric,
+                        "Dimensions": [{"Name": "Host", "Value": f"{job.name}/algo-1"}],
+                    },
+                    "Period": 60,
+                    "Stat": "Average",
+                },
+                "ReturnData": True,
+            }
+            for i, metric in enumerate(names)
+        ]
+        data = self._optional_call(
+            "cloudwatch",
+            "get_metric_data",
+            MetricDataQueries=queries,
+            StartTime=start - timedelta(minutes=1),
+            EndTime=end,
+            ScanBy="TimestampAscending",
+        )
+        points: list[tuple[str, float]] = []
+        for result in (data or {}).get("MetricDataResults", []):
+            try:
+                metric = names[int(str(result.get("Id", ""))[1:])]
+            except (ValueError, IndexError):
+                continue
+            last = job.curve_last.get(metric)
+            for stamp, value in sorted(
+                zip(result.get("Timestamps", []), result.get("Values", []), strict=False)
+            ):
+                if last is None or stamp > last:
+                    points.append((metric, float(value)))
+                    last = stamp
+            job.curve_last[metric] = last
+        return points
 
     @staticmethod
     def _job_metrics(answer: dict[str, Any]) -> Iterable[tuple[str, float]]:

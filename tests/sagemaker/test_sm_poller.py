@@ -371,3 +371,62 @@ def test_branch_not_taken_is_skipped(aws, clock, fake, recorder):
     assert defined["CheckAuc"].depends_on == ("Train",)
     assert defined["Stop"].condition == "CheckAuc" and defined["Stop"].branch == "else"
     assert defined["Register"].depends_on == ("CheckAuc",)
+
+
+def test_tuning_reports_each_trial_and_the_best_so_far(aws, clock, fake, recorder):
+    specs = [("Prepare", "Processing"), ("Tune", "Tuning")]
+    steps = sequential_steps(
+        specs, executing=400, overrides={"Tune": {"metrics": (("validation:auc", 0.97),)}}
+    )
+    _, status = _run(aws, clock, fake, recorder, steps)
+    assert status == "Succeeded"
+    trials = [m.value for m in recorder.of("metric") if m.name == "validation:auc · trial"]
+    best = [m.value for m in recorder.of("metric") if m.name == "validation:auc · best so far"]
+    assert trials == pytest.approx([0.93, 0.96, 0.91, 0.97])
+    assert best == pytest.approx([0.93, 0.96, 0.96, 0.97])  # maximize: never goes down
+    lines = [line for line in recorder.lines("Tune") if "trial" in line]
+    assert lines[-1].startswith("[tuning job] trial 4") and "best so far 0.97" in lines[-1]
+    assert fake.requests.count("ListTrainingJobsForHyperParameterTuningJob") >= 2
+
+
+def test_training_metrics_are_charted_while_the_job_runs(aws, clock, fake, recorder):
+    import datetime as dt
+
+    steps = sequential_steps(
+        SPECS, executing=300, overrides={"Train": {"metrics": (("validation:auc", 0.97),)}}
+    )
+    cloudwatch = aws.client("cloudwatch")
+
+    def publish(event) -> None:
+        job = aws.client("sagemaker").describe_training_job(TrainingJobName=event.job)
+        began = job["TrainingStartTime"]
+        cloudwatch.put_metric_data(
+            Namespace="/aws/sagemaker/TrainingJobs",
+            MetricData=[
+                {
+                    "MetricName": "validation:auc",
+                    "Dimensions": [{"Name": "Host", "Value": f"{event.job}/algo-1"}],
+                    "Timestamp": began + dt.timedelta(seconds=30 + 60 * i),
+                    "Value": value,
+                }
+                for i, value in enumerate((0.81, 0.88, 0.93))
+            ],
+        )
+
+    hooked = {"done": False}
+
+    def emit(event) -> None:
+        recorder(event)
+        executing = event.type == "step" and event.step == "Train" and event.status == "Executing"
+        if executing and not hooked["done"]:
+            hooked["done"] = True
+            publish(event)
+
+    create_pipeline(aws, "demo", SPECS)
+    fake.script_next_execution("demo", steps)
+    arn = start(aws, "demo")
+    assert _watcher(aws, arn, clock, recorder).run(emit, threading.Event()) == "Succeeded"
+    auc = [m.value for m in recorder.of("metric") if m.name == "validation:auc"]
+    assert auc[:3] == pytest.approx([0.81, 0.88, 0.93])  # the curve, once each point
+    assert auc[-1] == pytest.approx(0.97)  # then the final value
+    assert "GetMetricData" in fake.requests
