@@ -129,7 +129,7 @@ def log_notice(notice: Notice) -> None:
 
 @dataclass(frozen=True)
 class PollSettings:
-    """Knobs of the polite poller. The defaults keep a 20-step pipeline well under 1 req/s."""
+    """Knobs of the polite poller. The defaults keep a 20-step pipeline under 0.5 req/s, list views included."""
 
     min_interval: float = 2.0
     """Seconds between polls right after something changed."""
@@ -141,12 +141,12 @@ class PollSettings:
     """A running job whose step did not change is described at most this often..."""
     job_max_interval: float = 60.0
     """...and less often while it reports nothing new, down to this."""
-    job_describes_per_second: float = 0.2
+    job_describes_per_second: float = 0.1
     """Share of the budget for describing unchanged running jobs, split between them."""
-    log_requests_per_second: float = 0.35
+    log_requests_per_second: float = 0.2
     """Share of the budget for the log tailer, split between the streams it follows."""
-    max_requests_per_second: float = 1.0
-    burst: float = 30.0
+    max_requests_per_second: float = 0.45
+    burst: float = 10.0
     """Requests that may go out at once after a quiet spell (the end of a fan-out)."""
     reserve: float = 4.0
     """Optional requests (logs, unchanged running jobs) leave this many tokens for status."""
