@@ -768,6 +768,18 @@ class MonitorScreen(Screen[str]):
         if step.job:
             text.append("job ", style="dim")
             text.append(f"{step.job}\n")
+        defined = None
+        if plan_step is None:  # an execution this tool did not plan: its own definition
+            steps = getattr(self.engine, "definition", None) or ()
+            defined = next((d for d in steps if getattr(d, "name", None) == step.name), None)
+        if defined is not None:
+            if defined.depends_on:
+                text.append("after ", style="dim")
+                text.append(", ".join(defined.depends_on) + "\n")
+            if defined.condition:
+                text.append("runs ", style="dim")
+                holds = "holds" if defined.branch == "if" else "fails"
+                text.append(f"when {defined.condition} {holds}\n")
         if plan_step is not None:
             text.append(f"{plan_step.description}\n", style="italic")
             if plan_step.depends_on:

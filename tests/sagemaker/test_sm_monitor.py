@@ -132,3 +132,33 @@ async def test_five_steps_from_the_first_second_and_logs_that_follow(aws, fake, 
         assert log.following
         watcher.detach()
         await app.workers.wait_for_complete()
+
+
+async def test_details_of_a_watched_step_show_its_dependencies(aws, fake, clock):
+    import itertools
+    import json
+
+    from sm_helpers import ROLE
+
+    steps = [{"Name": n, "Type": k, "Arguments": {}} for n, k in FIVE]
+    for before, step in itertools.pairwise(steps):
+        step["DependsOn"] = [before["Name"]]
+    aws.client("sagemaker").create_pipeline(
+        PipelineName="five",
+        PipelineDefinition=json.dumps({"Version": "2020-12-01", "Steps": steps}),
+        RoleArn=ROLE,
+    )
+    fake.script_next_execution("five", sequential_steps(FIVE))
+    arn = start(aws, "five")
+    watcher = SageMakerWatcher(arn, aws=aws, clock=clock, on_notice=lambda n: None)
+    app = MonitorApp(watcher, None, "five")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.monitor
+        await until(pilot, lambda: screen._snapshot.execution.finished)
+        screen.query_one("#steps").focus()
+        screen._follow = False
+        screen._select_row("Train")
+        text = str(screen._details_text(screen._snapshot_step("Train")))
+        assert [s.name for s in watcher.definition] == [n for n, _ in FIVE]
+        assert "Train" in text and "Succeeded" in text and "after Preprocess" in text
+        await app.workers.wait_for_complete()
