@@ -14,6 +14,7 @@ Needs the test extras (moto[server], pytest): ``pip install -e '.[test]'``.
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
 import os
 import shlex
@@ -81,6 +82,31 @@ def script(speed: float, fail: bool) -> list[ScriptedStep]:
     return sequential_steps(SPECS, gap=1 / speed, overrides=overrides)
 
 
+def _definition() -> dict:
+    """The pipeline as SageMaker would store it: Register on the condition's if-branch and a
+    Fail step on its else-branch, so `watch` shows the branch not taken as Skipped."""
+    top = [
+        {"Name": name, "Type": kind, "Arguments": {}}
+        for name, kind in SPECS
+        if name not in ("CheckAccuracy", "Register")
+    ]
+    top.append(
+        {
+            "Name": "CheckAccuracy",
+            "Type": "Condition",
+            "DependsOn": ["Evaluate"],
+            "Arguments": {
+                "Conditions": [],
+                "IfSteps": [{"Name": "Register", "Type": "RegisterModel", "Arguments": {}}],
+                "ElseSteps": [{"Name": "AccuracyTooLow", "Type": "Fail", "Arguments": {}}],
+            },
+        }
+    )
+    for before, step in itertools.pairwise(top):
+        step.setdefault("DependsOn", [before["Name"]])
+    return {"Version": "2020-12-01", "Steps": top}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0, help="port (default: any free one)")
@@ -106,12 +132,7 @@ def main() -> int:
         s3.create_bucket(Bucket="demo-bucket")
         import json
 
-        definition = json.dumps(
-            {
-                "Version": "2020-12-01",
-                "Steps": [{"Name": n, "Type": k, "Arguments": {}} for n, k in SPECS],
-            }
-        )
+        definition = json.dumps(_definition())
         sm.create_pipeline(
             PipelineName=PIPELINE,
             PipelineDefinition=definition,
@@ -130,6 +151,8 @@ def main() -> int:
         print("\nIn another terminal (the monitor; add --headless or --json for lines):")
         print(f"  {env} sm-wizard watch {shlex.quote(arn)}")
         print(f"  {env} sm-wizard watch --pipeline {PIPELINE} --headless")
+        print(f"  {env} sm-wizard watch            # browse the account's pipelines")
+        print(f"  {env} sm-wizard serve -- watch {shlex.quote(arn)}   # in a browser")
         print(
             f"\nThe execution runs for about {steps[-1].start + 6 / args.speed:.0f} s. "
             "Ctrl+C stops the server.",

@@ -25,6 +25,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "runs": "tui.commands.run:runs",
     "models": "tui.commands.models:models",
     "watch": "tui.commands.watch:watch",
+    "serve": "tui.commands.serve:serve",
 }
 
 

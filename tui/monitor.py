@@ -52,6 +52,7 @@ from tui.run_state import (
     format_duration,
     status_label,
 )
+from tui.widgets.log_pane import LogPane
 from tui.widgets.run_dag import RunDag
 from wizard.plan import Plan
 
@@ -165,6 +166,7 @@ class MonitorScreen(Screen[str]):
         Binding("escape", "back", "Back", id="monitor.back"),
         Binding("slash", "filter", "Filter", id="monitor.filter"),
         Binding("f", "follow", "Follow", id="monitor.follow", show=False),
+        Binding("w", "wrap", "Wrap", id="monitor.wrap", show=False),
         Binding("s", "stop", "Stop", id="monitor.stop"),
         Binding("r", "retry", "Retry", id="monitor.retry"),
         Binding("q", "quit_monitor", "Quit", id="monitor.quit"),
@@ -237,7 +239,7 @@ class MonitorScreen(Screen[str]):
                     yield StepTable(
                         id="steps", cursor_type="row", zebra_stripes=False, cell_padding=1
                     )
-                yield Log(id="log", max_lines=RING_LINES, highlight=False)
+                yield LogPane(id="log", max_lines=RING_LINES)
             with VerticalScroll(id="details"):
                 yield Static(id="detail-text")
                 yield self._make_chart()
@@ -517,8 +519,23 @@ class MonitorScreen(Screen[str]):
         count = (
             f"{step.lines:,} {noun}" if step.lines == kept else f"last {kept:,} of {step.lines:,}"
         )
-        log.border_title = f"Logs · {step.name}" + (f" · {count}" if step.lines else "")
+        pane = log if isinstance(log, LogPane) else None
+        state = "following" if pane is None or pane.following else "paused · End/f follows"
+        wrap = " · wrap" if pane is not None and pane.wrap else ""
+        log.border_title = (
+            f"Logs · {step.name}" + (f" · {count}" if step.lines else "") + f" · {state}{wrap}"
+        )
         log.border_subtitle = "" if self._follow else "f: follow the running step"
+
+    @on(LogPane.FollowChanged)
+    def _log_follow_changed(self, event: LogPane.FollowChanged) -> None:
+        self._title_log()
+
+    def action_wrap(self) -> None:
+        """``w``: wrap long log lines at the pane's width, or scroll them sideways."""
+        log = self.query_one("#log", LogPane)
+        log.wrap = not log.wrap
+        self._title_log()
 
     def _snapshot_step(self, name: str | None) -> StepState | None:
         if name is None:
@@ -682,6 +699,7 @@ class MonitorScreen(Screen[str]):
 
     def action_follow(self) -> None:
         self._follow = True
+        self.query_one("#log", LogPane).follow()
         target = self._follow_target(self._snapshot)
         if target:
             self._select_row(target)
@@ -750,6 +768,18 @@ class MonitorScreen(Screen[str]):
         if step.job:
             text.append("job ", style="dim")
             text.append(f"{step.job}\n")
+        defined = None
+        if plan_step is None:  # an execution this tool did not plan: its own definition
+            steps = getattr(self.engine, "definition", None) or ()
+            defined = next((d for d in steps if getattr(d, "name", None) == step.name), None)
+        if defined is not None:
+            if defined.depends_on:
+                text.append("after ", style="dim")
+                text.append(", ".join(defined.depends_on) + "\n")
+            if defined.condition:
+                text.append("runs ", style="dim")
+                holds = "holds" if defined.branch == "if" else "fails"
+                text.append(f"when {defined.condition} {holds}\n")
         if plan_step is not None:
             text.append(f"{plan_step.description}\n", style="italic")
             if plan_step.depends_on:
@@ -850,7 +880,21 @@ class MonitorScreen(Screen[str]):
         self.refresh_bindings()
 
     def action_retry(self) -> None:
+        """``r``: asks first, like stop; the elapsed time goes on from the first start."""
         if not self._can_retry():
+            return
+        if _is_remote(self.engine):
+            question = "Retry this execution on SageMaker?"
+            detail = "RetryPipelineExecution re-runs the failed steps; steps that succeeded stay."
+        else:
+            question = "Retry the run?"
+            detail = "The failed and stopped steps run again; steps that succeeded are kept."
+        self.app.push_screen(
+            MonitorConfirmModal(question, detail, yes="Retry", no="Cancel"), self._retry_confirmed
+        )
+
+    def _retry_confirmed(self, answer: bool | None) -> None:
+        if not answer or not self._can_retry():
             return
         self._follow = True
         self.start("retry")

@@ -29,6 +29,14 @@ MAX_LINE_CHARS = 2000
 NOT_RUN = "NotRun"
 """Display status of a step that never started in an execution that has ended."""
 
+PENDING = "Pending"
+"""A step known from the definition that has not started (``step`` events may say so)."""
+SKIPPED = "Skipped"
+"""A step on a branch not taken: it will not run (``step`` events may say so)."""
+
+_CLOUDWATCH_TAB = re.compile(r"#011")
+"""CloudWatch (and SageMaker's log agent) write a tab as the syslog escape ``#011``."""
+
 
 def parse_time(value: str | None) -> datetime | None:
     """An event ``time`` (ISO 8601, ``Z`` suffix) as an aware datetime; ``None`` if unreadable."""
@@ -77,6 +85,8 @@ def clip_line(line: str) -> str:
     job's output must not move the cursor or retitle the terminal), tabs as spaces, at most
     ``MAX_LINE_CHARS``."""
     line = line.rstrip("\r\n")
+    if "#011" in line:
+        line = _CLOUDWATCH_TAB.sub("\t", line)
     if not line.isprintable():
         line = _TERMINAL_CODES.sub("", line.replace("\r", "")).expandtabs(4)
     if len(line) > MAX_LINE_CHARS:
@@ -102,7 +112,8 @@ class StepState:
 
     @property
     def finished(self) -> bool:
-        return self.status in TERMINAL_STEP_STATUSES
+        """Done: it ended, or it will never run (a branch not taken)."""
+        return self.status in TERMINAL_STEP_STATUSES or self.status == SKIPPED
 
     def duration(self, now: datetime | None = None) -> float | None:
         return seconds_between(self.started, self.ended, now)
@@ -186,6 +197,13 @@ class RunState:
 
     def _apply_step(self, event: StepEvent) -> None:
         step = self._step(event.step)
+        if event.status in (PENDING, SKIPPED):  # known, not started: no clock starts
+            if step.status is None or step.status in (PENDING, SKIPPED):
+                status = None if event.status == PENDING else SKIPPED
+                self._steps[event.step] = replace(
+                    step, kind=event.kind or step.kind, status=status, reason=event.reason
+                )
+            return
         running = event.status not in TERMINAL_STEP_STATUSES and event.status != "Stopping"
         if running and (step.finished or step.started is None):
             # first start, or a retry: a fresh attempt
@@ -207,9 +225,11 @@ class RunState:
     def _apply_execution(self, event: ExecutionEvent) -> None:
         current = self._execution
         terminal = event.status in TERMINAL_EXECUTION_STATUSES
-        if not terminal and (current.started is None or current.finished):
-            # the first event, or a retry of a finished execution: the clock starts again
+        if not terminal and current.started is None:
             current = replace(current, started=event.time, ended=None, reason=None)
+        elif not terminal and current.finished:
+            # a retry of a finished execution: it goes on; its elapsed time never resets
+            current = replace(current, ended=None, reason=None)
         if terminal:
             current = replace(current, ended=event.time, started=current.started or event.time)
         self._execution = replace(
@@ -253,6 +273,7 @@ class RunState:
 
 STATUS_GLYPHS: dict[str, str] = {
     "Pending": "○",
+    SKIPPED: "↷",
     "Starting": "◌",
     "Executing": "●",
     "Stopping": "◐",
@@ -264,6 +285,7 @@ STATUS_GLYPHS: dict[str, str] = {
 
 STATUS_STYLES: dict[str, str] = {
     "Pending": "dim",
+    SKIPPED: "dim",
     "Starting": "cyan",
     "Executing": "bold yellow",
     "Stopping": "magenta",
@@ -273,7 +295,7 @@ STATUS_STYLES: dict[str, str] = {
     NOT_RUN: "dim",
 }
 
-STATUS_LABELS: dict[str, str] = {NOT_RUN: "not run"}
+STATUS_LABELS: dict[str, str] = {NOT_RUN: "not run", SKIPPED: "skipped", PENDING: "waiting"}
 """Words shown instead of a status name (only ``NotRun`` differs)."""
 
 

@@ -84,7 +84,11 @@ _PIPELINE_WRITE_OPS: Final = frozenset({"CreatePipeline", "UpdatePipeline"})
 
 
 class AwsError(WizardError):
-    """An AWS problem, in words. ``kind`` says which; ``retryable`` if waiting may fix it."""
+    """An AWS problem, in words. ``kind`` says which; ``retryable`` if waiting may fix it.
+
+    The ``message`` stands on its own (it does not repeat the ``title``): views show
+    ``headline(err)``, which joins them once.
+    """
 
     def __init__(
         self,
@@ -105,6 +109,14 @@ class AwsError(WizardError):
     @property
     def retryable(self) -> bool:
         return self.kind in ("throttled", "connection")
+
+
+def headline(err: WizardError) -> str:
+    """``"Title: message"``, without saying the title twice when the message starts with it."""
+    message, title = err.message.strip(), (err.title or "").strip()
+    if not title or message.lower().startswith(title.lower()):
+        return message
+    return f"{title}: {message}"
 
 
 # --------------------------------------------------------------------------- sessions
@@ -371,7 +383,7 @@ def _translate_client_error(exc: Any, *, service: str | None, login_hint: str) -
         stated = re.search(r"not authorized to perform:? ([\w-]+:[\w*]+)", message)
         action = stated.group(1) if stated else iam_action(service, op)
         return AwsError(
-            f"Access denied: the AWS identity in use is not allowed to call {action}. Ask for "
+            f"The AWS identity in use is not allowed to call {action}. Ask for "
             f"an IAM policy that allows {action}, or use a profile that has it."
             + (f" (AWS said: {message})" if message else ""),
             "Access denied",
@@ -413,7 +425,8 @@ def _translate_client_error(exc: Any, *, service: str | None, login_hint: str) -
         and re.search(r"could not find|does not exist|not found", message, re.IGNORECASE)
     ):
         return AwsError(
-            f"Not found: {message or code}. Check the name or ARN, the region and the account.",
+            f"AWS found nothing: {message or code}. Check the name or ARN, the region and the "
+            "account.",
             "Not found",
             kind="not-found",
             **details,
@@ -464,7 +477,7 @@ def _s3_upload_failure(exc: BaseException) -> AwsError | None:
         )
     if code in ACCESS_DENIED_CODES:
         return AwsError(
-            f"Access denied: the AWS identity in use is not allowed to call s3:PutObject. {text}",
+            f"The AWS identity in use is not allowed to call s3:PutObject. {text}",
             "Access denied",
             kind="access-denied",
             code=code,

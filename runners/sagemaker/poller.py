@@ -21,8 +21,6 @@ time. A ``Notice`` reports what is not a run event (reconnecting, throttled, sto
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
 import random
 import threading
@@ -40,6 +38,7 @@ from ..events import (
 )
 from .aws import AwsCaller, AwsError
 from .clock import Clock, RequestBudget, SystemClock
+from .definition import DefinedStep, parse_definition
 from .logs import LOG_GROUPS, LogTailer
 
 log = logging.getLogger(__name__)
@@ -130,7 +129,7 @@ def log_notice(notice: Notice) -> None:
 
 @dataclass(frozen=True)
 class PollSettings:
-    """Knobs of the polite poller. The defaults keep a 20-step pipeline well under 1 req/s."""
+    """Knobs of the polite poller. The defaults keep a 20-step pipeline under 0.5 req/s, list views included."""
 
     min_interval: float = 2.0
     """Seconds between polls right after something changed."""
@@ -142,12 +141,12 @@ class PollSettings:
     """A running job whose step did not change is described at most this often..."""
     job_max_interval: float = 60.0
     """...and less often while it reports nothing new, down to this."""
-    job_describes_per_second: float = 0.2
+    job_describes_per_second: float = 0.1
     """Share of the budget for describing unchanged running jobs, split between them."""
-    log_requests_per_second: float = 0.35
+    log_requests_per_second: float = 0.2
     """Share of the budget for the log tailer, split between the streams it follows."""
-    max_requests_per_second: float = 1.0
-    burst: float = 30.0
+    max_requests_per_second: float = 0.45
+    burst: float = 10.0
     """Requests that may go out at once after a quiet spell (the end of a fan-out)."""
     reserve: float = 4.0
     """Optional requests (logs, unchanged running jobs) leave this many tokens for status."""
@@ -173,6 +172,9 @@ class _Job:
     described_at: float | None = None
     interval: float = 0.0
     final_seen: bool = False
+    trials_seen: set[str] = field(default_factory=set)
+    best: float | None = None
+    curve_last: dict[str, Any] = field(default_factory=dict)
 
     @property
     def api(self) -> _JobApi:
@@ -204,26 +206,6 @@ def _execution_status(raw: str, reason: str | None) -> tuple[str, str | None]:
     if raw == "CompletedWithFailures":
         return "Failed", reason or "Completed with failures: some steps failed."
     return raw, reason or None
-
-
-def _step_kinds(definition: str) -> dict[str, str]:
-    """Step name → definition ``Type``, including steps nested in Condition branches."""
-    kinds: dict[str, str] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            name, kind = node.get("Name"), node.get("Type")
-            if isinstance(name, str) and isinstance(kind, str) and "Arguments" in node:
-                kinds[name] = kind
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    with contextlib.suppress(TypeError, ValueError):
-        walk(json.loads(definition))
-    return kinds
 
 
 def _job_of(metadata: dict[str, Any]) -> tuple[str, str] | None:
@@ -281,6 +263,11 @@ class Poller:
         self._selection_changed = threading.Event()
         self._steps: dict[str, _Step] = {}
         self._kinds: dict[str, str] | None = None
+        self.definition: list[DefinedStep] = []
+        """Every step of the execution's definition (empty until read, or if unreadable)."""
+        self._placeholders: dict[str, str] = {}  # step → "Pending" / "Skipped" reported
+        self._logs_resume_at = 0.0
+        self._logs_backoff = 0.0
         self._denied_ops: set[str] = set()
         self._running_jobs = 0
         self.status: str | None = None
@@ -442,7 +429,9 @@ class Poller:
         )
         for raw in raw_steps:
             changed = self._update_step(raw) or changed
-        self._tail(terminal)  # log lines do not speed up status polls: the tailer paces itself
+        changed = self._report_unstarted(raw_steps, status) or changed
+        # log lines never delay status: a failed log read backs the tailer off, not the poll
+        self._tail_safely(terminal)
         if execution_changed and terminal:
             self._report_execution()  # the last event of a run: after every step and log line
         return changed
@@ -485,7 +474,50 @@ class Poller:
             if err.retryable:
                 raise
             return {}  # fall back to the step metadata
-        return _step_kinds(answer.get("PipelineDefinition") or "")
+        self.definition = parse_definition(answer.get("PipelineDefinition"))
+        return {step.name: step.kind for step in self.definition}
+
+    def _report_unstarted(self, raw_steps: list[dict[str, Any]], status: str) -> bool:
+        """Steps of the definition SageMaker has not started: ``Pending`` once, and
+        ``Skipped`` once it is clear they will not run (a branch not taken, or a succeeded
+        execution that never ran them)."""
+        if not self.definition:
+            return False
+        started = {raw.get("StepName") for raw in raw_steps}
+        not_taken: set[tuple[str, str]] = set()
+        for raw in raw_steps:
+            outcome = ((raw.get("Metadata") or {}).get("Condition") or {}).get("Outcome")
+            if outcome in ("True", "False") and raw.get("StepStatus") == "Succeeded":
+                not_taken.add((str(raw.get("StepName")), "else" if outcome == "True" else "if"))
+        skipped_names: set[str] = set()
+        for step in self.definition:  # in definition order: a branch's children come later
+            # on the branch not taken, or after a step that will not run: it will not run
+            if (step.condition, step.branch) in not_taken or any(
+                dep in skipped_names for dep in step.depends_on
+            ):
+                skipped_names.add(step.name)
+        changed = False
+        for step in self.definition:
+            if step.name in started:
+                continue
+            skipped = step.name in skipped_names or status == "Succeeded"
+            word = "Skipped" if skipped else "Pending"
+            if self._placeholders.get(step.name) == word or (
+                word == "Pending" and step.name in self._placeholders
+            ):
+                continue
+            self._placeholders[step.name] = word
+            changed = True
+            self._emit(
+                StepEvent(
+                    step=step.name,
+                    kind=step.kind,
+                    status=word,  # type: ignore[arg-type]
+                    reason="branch not taken" if skipped else None,
+                    time=self._now_iso(),
+                )
+            )
+        return changed
 
     def _list_steps(self) -> list[dict[str, Any]]:
         """Every ``PipelineExecutionSteps`` item, all pages."""
@@ -624,6 +656,12 @@ class Poller:
             if job.metrics.get(name) != value
         ]
         job.metrics.update(metrics)
+        if job.key == "TuningJob":
+            trial_lines, trial_metrics = self._tuning_trials(job, answer)
+            lines += trial_lines
+            metrics += trial_metrics
+        elif job.key == "TrainingJob":
+            metrics += self._training_curves(job, answer)
         changed = before != (job.status, job.secondary, job.reason, job.counters)
         changed = changed or bool(lines) or bool(metrics)
         s = self.settings
@@ -650,6 +688,110 @@ class Poller:
                 job.counters = text
                 yield f"[{label} job] training jobs: {text}"
 
+    def _optional_call(self, service: str, operation: str, **params: Any) -> dict[str, Any] | None:
+        """A request for extra detail (curves, trials): only with budget to spare, and never
+        an error: ``None`` when it cannot be made or answered."""
+        if operation in self._denied_ops or not self.budget.try_take(self.settings.reserve):
+            return None
+        try:
+            return self.aws.call(service, operation, **params)
+        except AwsError as err:
+            if err.kind == "access-denied":
+                self._denied_ops.add(operation)
+                self._notice(Notice("permission", f"Some metrics hidden: {err.message}", "warning"))
+            return None
+
+    def _tuning_trials(
+        self, job: _Job, answer: dict[str, Any]
+    ) -> tuple[list[str], list[tuple[str, float]]]:
+        """The tuning job's finished trials (``ListTrainingJobsForHyperParameterTuningJob``):
+        each trial's objective and the best so far, as metric points and log lines."""
+        config = answer.get("HyperParameterTuningJobConfig") or {}
+        objective = config.get("HyperParameterTuningJobObjective") or {}
+        name = objective.get("MetricName") or "objective"
+        maximize = objective.get("Type", "Maximize") != "Minimize"
+        page = self._optional_call(
+            "sagemaker",
+            "list_training_jobs_for_hyper_parameter_tuning_job",
+            HyperParameterTuningJobName=job.name,
+            SortBy="CreationTime",
+            SortOrder="Ascending",
+            MaxResults=100,
+        )
+        lines: list[str] = []
+        metrics: list[tuple[str, float]] = []
+        for trial in (page or {}).get("TrainingJobSummaries", []):
+            final = trial.get("FinalHyperParameterTuningJobObjectiveMetric") or {}
+            trial_name = trial.get("TrainingJobName", "?")
+            if "Value" not in final or trial_name in job.trials_seen:
+                continue
+            job.trials_seen.add(trial_name)
+            value = float(final["Value"])
+            better = job.best is None or (value > job.best if maximize else value < job.best)
+            job.best = value if better else job.best
+            assert job.best is not None
+            metrics += [(f"{name} · trial", value), (f"{name} · best so far", job.best)]
+            lines.append(
+                f"[tuning job] trial {len(job.trials_seen)} {trial_name}: {name} = {value:g}"
+                f" (best so far {job.best:g})"
+            )
+        return lines, metrics
+
+    def _training_curves(self, job: _Job, answer: dict[str, Any]) -> list[tuple[str, float]]:
+        """The training job's metrics over time: the CloudWatch metrics SageMaker publishes
+        to ``/aws/sagemaker/TrainingJobs`` from the job's metric definitions."""
+        from datetime import UTC, datetime, timedelta
+
+        definitions = (answer.get("AlgorithmSpecification") or {}).get("MetricDefinitions") or []
+        names = [d["Name"] for d in definitions if isinstance(d, dict) and d.get("Name")][:10]
+        start = answer.get("TrainingStartTime") or answer.get("CreationTime")
+        if not names or not isinstance(start, datetime):
+            return []
+        end = answer.get("TrainingEndTime")
+        if isinstance(end, datetime):
+            end += timedelta(minutes=5)
+        else:  # running: up to a while ahead (CloudWatch accepts a future end)
+            end = max(datetime.now(UTC), start) + timedelta(hours=1)
+        queries = [
+            {
+                "Id": f"m{i}",
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": "/aws/sagemaker/TrainingJobs",
+                        "MetricName": metric,
+                        "Dimensions": [{"Name": "Host", "Value": f"{job.name}/algo-1"}],
+                    },
+                    "Period": 60,
+                    "Stat": "Average",
+                },
+                "ReturnData": True,
+            }
+            for i, metric in enumerate(names)
+        ]
+        data = self._optional_call(
+            "cloudwatch",
+            "get_metric_data",
+            MetricDataQueries=queries,
+            StartTime=start - timedelta(minutes=1),
+            EndTime=end,
+            ScanBy="TimestampAscending",
+        )
+        points: list[tuple[str, float]] = []
+        for result in (data or {}).get("MetricDataResults", []):
+            try:
+                metric = names[int(str(result.get("Id", ""))[1:])]
+            except (ValueError, IndexError):
+                continue
+            last = job.curve_last.get(metric)
+            for stamp, value in sorted(
+                zip(result.get("Timestamps", []), result.get("Values", []), strict=False)
+            ):
+                if last is None or stamp > last:
+                    points.append((metric, float(value)))
+                    last = stamp
+            job.curve_last[metric] = last
+        return points
+
     @staticmethod
     def _job_metrics(answer: dict[str, Any]) -> Iterable[tuple[str, float]]:
         for item in answer.get("FinalMetricDataList") or []:
@@ -662,6 +804,58 @@ class Poller:
             yield best["MetricName"], float(best["Value"])
 
     # ----------------------------------------------------------------- logs
+
+    def _tail_safely(self, terminal: bool) -> None:
+        """Tail logs, but never let a log read hold up step status or the final event.
+
+        Throttled, dropped or expired log reads pause the tailer alone, with its own
+        back-off; at the end of an execution the last lines get a few more tries, then the
+        final event goes out regardless (with a notice saying what could not be read).
+        """
+        s = self.settings
+        attempts = 4 if terminal else 1
+        for attempt in range(attempts):
+            now = self.clock.monotonic()
+            if not terminal and now < self._logs_resume_at:
+                return
+            try:
+                self._tail(terminal)
+            except AwsError as err:
+                if not (err.retryable or err.kind in ("expired", "credentials")):
+                    self.tailer.disabled = True
+                    self._notice(Notice("permission", f"Logs stop here: {err.message}", "warning"))
+                    return
+                first = self._logs_backoff == 0.0
+                self._logs_backoff = min(max(self._logs_backoff * 2, s.backoff_base), s.backoff_max)
+                self._logs_resume_at = now + self._logs_backoff
+                if first:
+                    self._notice(
+                        Notice(
+                            "throttled" if err.kind == "throttled" else "reconnecting",
+                            "Log reads are failing for now "
+                            f"({err.title.lower()}); step status keeps coming and the "
+                            "logs catch up when they can.",
+                            "warning",
+                        )
+                    )
+                if attempt + 1 < attempts:
+                    self.clock.sleep(self._logs_backoff * self._rng.uniform(0.8, 1.2))
+                    continue
+                if terminal:
+                    self._notice(
+                        Notice(
+                            "info",
+                            "The execution ended before all its log lines could be read; "
+                            "they stay in CloudWatch Logs.",
+                            "warning",
+                        )
+                    )
+                return
+            else:
+                if self._logs_backoff:
+                    self._logs_backoff = 0.0
+                    self._notice(Notice("reconnected", "Log reads work again.", "info"))
+                return
 
     def _tail(self, terminal: bool) -> None:
         """Keep the tailer following the right steps, then let it read what is due.

@@ -350,6 +350,32 @@ class ScriptedExecution:
                 return attempt
         return None
 
+    def tuning_trials(self, name: str, t: float) -> list[dict[str, Any]] | None:
+        """``ListTrainingJobsForHyperParameterTuningJob``'s summaries at ``t`` (``None``: not
+        ours): the trials done so far, oldest first, the last one at the step's metric."""
+        attempt = self._find_job("TuningJob", name, t)
+        if attempt is None:
+            return None
+        total = 4
+        span = max(attempt.end - attempt.starting_end, 1e-9)
+        done = max(0, min(total, int(total * (t - attempt.starting_end) / span)))
+        metric, best = attempt.step.metrics[0] if attempt.step.metrics else ("objective", 0.9)
+        values = [best - 0.04, best - 0.01, best - 0.06, best][:done]
+        created = self._wall(attempt.start)
+        base = f"arn:aws:sagemaker:{self.region}:{self.account}:training-job"
+        return [
+            {
+                "TrainingJobName": f"{(attempt.job or 'tuning')[:55]}-{i + 1:03d}",
+                "TrainingJobArn": f"{base}/{(attempt.job or 'tuning').lower()[:55]}-{i + 1:03d}",
+                "CreationTime": created,
+                "TrainingJobStatus": "Completed",
+                "TunedHyperParameters": {"eta": f"0.{i + 1}"},
+                "FinalHyperParameterTuningJobObjectiveMetric": {"MetricName": metric, "Value": v},
+                "ObjectiveStatus": "Succeeded",
+            }
+            for i, v in enumerate(values)
+        ]
+
     def describe_job(self, key: str, name: str, t: float) -> dict[str, Any] | None:
         """The ``Describe*Job`` answer for a scripted job at ``t`` (``None``: not ours)."""
         attempt = self._find_job(key, name, t)
@@ -374,6 +400,16 @@ class ScriptedExecution:
                 "RoleArn": role,
                 "SecondaryStatusTransitions": self._secondary(attempt, t),
             }
+            if attempt.step.metrics:
+                answer["AlgorithmSpecification"] = {
+                    "TrainingImage": "xgboost:latest",
+                    "TrainingInputMode": "File",
+                    "MetricDefinitions": [
+                        {"Name": m, "Regex": f"{m}:([0-9.]+)"} for m, _ in attempt.step.metrics
+                    ],
+                }
+            if step_status != "Starting":
+                answer["TrainingStartTime"] = self._wall(attempt.starting_end)
             if step_status == "Succeeded" and attempt.step.metrics:
                 answer["FinalMetricDataList"] = [
                     {"MetricName": m, "Value": v, "Timestamp": self._wall(attempt.end)}
@@ -468,6 +504,16 @@ class ScriptedExecution:
             "HyperParameterTuningJobConfig": {
                 "Strategy": "Bayesian",
                 "ResourceLimits": {"MaxNumberOfTrainingJobs": total, "MaxParallelTrainingJobs": 2},
+                **(
+                    {
+                        "HyperParameterTuningJobObjective": {
+                            "Type": "Maximize",
+                            "MetricName": attempt.step.metrics[0][0],
+                        }
+                    }
+                    if attempt.step.metrics
+                    else {}
+                ),
             },
             "HyperParameterTuningJobStatus": status,
             "CreationTime": created,
@@ -590,6 +636,17 @@ class SimulatedAws:
             if answer is not None:
                 return answer
         raise AwsError(f"Not found: {name}", kind="not-found", code="ValidationException")
+
+    def _list_training_jobs_for_hyper_parameter_tuning_job(
+        self, HyperParameterTuningJobName: str, **_: Any
+    ) -> dict[str, Any]:
+        for execution, started in self.executions.values():
+            trials = execution.tuning_trials(
+                HyperParameterTuningJobName, self.clock.monotonic() - started
+            )
+            if trials is not None:
+                return {"TrainingJobSummaries": trials}
+        raise AwsError(f"Not found: {HyperParameterTuningJobName}", kind="not-found")
 
     def _describe_training_job(self, TrainingJobName: str) -> dict[str, Any]:
         return self._describe_job("TrainingJob", TrainingJobName)

@@ -229,6 +229,12 @@ class SageMakerWatcher:
     def status(self) -> str | None:
         return self.poller.status
 
+    @property
+    def definition(self) -> list[Any]:
+        """The execution's steps as its definition states them (``DefinedStep``: kind,
+        dependencies, condition branch); empty until the first poll read it."""
+        return list(self.poller.definition)
+
     def _emit_event(self, event: Any) -> None:
         if self._emit is not None:
             self._emit(event)

@@ -312,7 +312,23 @@ def _response_methods(fake: SageMakerFake) -> dict[str, Callable[[SageMakerRespo
 
         return describe
 
+    def list_training_jobs_for_hyper_parameter_tuning_job(self: SageMakerResponse) -> Any:
+        name = self._get_param("HyperParameterTuningJobName")
+        for arn, run in fake.runs.items():
+            trials = run.script.tuning_trials(name, fake._now(arn))
+            if trials is not None:
+                return ActionResult(
+                    check_output(
+                        "ListTrainingJobsForHyperParameterTuningJob",
+                        {"TrainingJobSummaries": trials},
+                    )
+                )
+        raise InjectedError("ResourceNotFound", f"Amazon SageMaker can't find {name}")
+
     return {
+        "list_training_jobs_for_hyper_parameter_tuning_job": (
+            list_training_jobs_for_hyper_parameter_tuning_job
+        ),
         "list_pipeline_execution_steps": list_pipeline_execution_steps,
         "stop_pipeline_execution": stop_pipeline_execution,
         "retry_pipeline_execution": retry_pipeline_execution,

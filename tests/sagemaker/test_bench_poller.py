@@ -25,13 +25,14 @@ def _bench() -> ModuleType:
 
 
 @pytest.mark.parametrize("parallel", [False, True], ids=["sequential", "fan-out"])
-def test_twenty_steps_stay_under_one_request_a_second(parallel: bool) -> None:
+def test_twenty_steps_stay_under_half_a_request_a_second(parallel: bool) -> None:
     bench = _bench()
     polite, naive = bench.polite(parallel), bench.naive(parallel)
     print(*bench._lines("fan-out" if parallel else "sequential", polite, naive), sep="\n")
     assert polite.seconds >= 1800
-    assert polite.per_second <= 1.0
-    assert polite.requests / naive.requests < 0.1  # clearly below the naive 2 s poll
+    assert polite.per_second <= 0.5  # the list view included (issue 12)
+    # clearly below a naive 2 s poll of the running steps (5x sequential, 60x fan-out)
+    assert polite.requests / naive.requests < 0.25
     assert polite.step_events == naive.step_events == 60  # and nothing was missed
     assert polite.log_lines >= naive.log_lines
     assert polite.max_lag <= 20

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
-from sm_helpers import Recorder, create_pipeline, start
+from sm_helpers import ROLE, Recorder, create_pipeline, start
 
 from runners.events import ExecutionEvent, to_json
 from runners.sagemaker.aws import AwsError, AwsSession
 from runners.sagemaker.clock import SimulatedClock
-from runners.sagemaker.poller import PollSettings
+from runners.sagemaker.poller import Poller, PollSettings
 from runners.sagemaker.simulated import ScriptedStep, sequential_steps
 from runners.sagemaker.watcher import SageMakerWatcher
 
@@ -40,12 +41,20 @@ def test_success_reports_every_step_job_metric_and_log(aws, clock, fake, recorde
     assert status == "Succeeded"
     assert recorder.statuses() == ["Executing", "Succeeded"]
     assert recorder.events[-1] == recorder.of("execution")[-1]  # the last event is final
+    # the whole pipeline from the first poll: steps not started yet are Pending, once
+    first_poll = [(e.step, e.status) for e in recorder.of("step")[:3]]
+    assert first_poll == [
+        ("Preprocess", "Starting"),
+        ("Train", "Pending"),
+        ("Register", "Pending"),
+    ]
     assert recorder.steps("Train") == [
+        ("Train", "Pending"),
         ("Train", "Starting"),
         ("Train", "Executing"),
         ("Train", "Succeeded"),
     ]
-    train = recorder.of("step")[3]
+    train = next(e for e in recorder.of("step") if e.step == "Train" and e.status == "Starting")
     assert train.kind == "Training" and train.attempt == 1
     assert train.job.startswith("pipelines-") and "Train" in train.job  # real case, from Describe
     kinds = {e.step: e.kind for e in recorder.of("step")}
@@ -73,7 +82,7 @@ def test_failing_step_reports_its_reason(aws, clock, fake, recorder):
     final = recorder.events[-1]
     assert final.type == "execution" and final.status == "Failed" and final.reason
     assert f"ERROR: {reason}" in recorder.lines("Train")
-    assert "Register" not in {e.step for e in recorder.of("step")}
+    assert recorder.steps("Register") == [("Register", "Pending")]  # known, never started
 
 
 def test_cache_hit_and_condition_kinds(aws, clock, fake, recorder):
@@ -98,7 +107,7 @@ def test_stop_follows_to_stopped(aws, clock, fake, recorder):
     assert status == "Stopped"
     assert recorder.statuses() == ["Executing", "Stopping", "Stopped"]
     assert recorder.steps("Train")[-2:] == [("Train", "Stopping"), ("Train", "Stopped")]
-    assert "Register" not in {e.step for e in recorder.of("step")}
+    assert recorder.steps("Register") == [("Register", "Pending")]  # known, never started
     assert "StopPipelineExecution" in fake.requests
     assert any(n.code == "stop-sent" for n in recorder.notices)
 
@@ -226,7 +235,7 @@ def test_unknown_execution_is_an_error_in_words(aws, clock, fake, recorder):
     with pytest.raises(AwsError) as err:
         _watcher(aws, arn, clock, recorder).run(recorder, threading.Event())
     assert err.value.kind == "not-found"
-    assert "Not found" in err.value.message
+    assert err.value.title == "Not found" and "found nothing" in err.value.message
 
 
 def test_select_logs_tails_only_the_selected_step(aws, clock, fake, recorder):
@@ -252,3 +261,172 @@ def test_a_throttled_stop_is_sent_again_next_round(aws, clock, fake, recorder):
     assert status == "Stopped"
     assert fake.requests.count("StopPipelineExecution") == 4
     assert 0 not in clock.sleeps  # no busy loop while the stop waited for its next round
+
+
+# --------------------------------------------------------------------------- issue 12 / 15
+
+
+def test_throttled_log_reads_never_stall_step_status(aws, clock, fake, recorder, botocore_sleeps):
+    """Issue 15 #7: 30 throttled GetLogEvents; every step status and the final event come."""
+    steps = sequential_steps(SPECS, logs_per_step=3)
+    create_pipeline(aws, "demo", SPECS)
+    fake.script_next_execution("demo", steps)
+    arn = start(aws, "demo")
+    fake.fail("GetLogEvents", "ThrottlingException", "Rate exceeded", times=30)
+    status = _watcher(aws, arn, clock, recorder).run(recorder, threading.Event())
+
+    assert status == "Succeeded"
+    assert recorder.events[-1].type == "execution" and recorder.events[-1].status == "Succeeded"
+    for name, _ in SPECS:
+        assert recorder.steps(name)[-1] == (name, "Succeeded")
+    assert fake.faults.get("GetLogEvents") == []  # all 30 throttles were met
+    # the execution took 3 x 85 s; status polls went on at their own pace meanwhile
+    polls = fake.requests.count("DescribePipelineExecution")
+    assert polls >= 20
+    assert any(n.code == "throttled" and "step status" in n.message for n in recorder.notices)
+
+
+def test_log_reads_throttled_for_minutes_still_let_status_through(
+    aws, clock, fake, recorder, botocore_sleeps
+):
+    """Log calls throttled for the whole run: status events still arrive in time."""
+    create_pipeline(aws, "demo", SPECS)
+    fake.script_next_execution("demo", sequential_steps(SPECS, logs_per_step=3))
+    arn = start(aws, "demo")
+    fake.fail("GetLogEvents", "ThrottlingException", "Rate exceeded", times=100_000)
+    fake.fail("DescribeLogStreams", "ThrottlingException", "Rate exceeded", times=100_000)
+    seen: dict[tuple[str, str], float] = {}
+
+    def record(event):
+        recorder(event)
+        if event.type == "step":
+            seen.setdefault((event.step, event.status), clock.monotonic())
+
+    status = _watcher(aws, arn, clock, recorder).run(record, threading.Event())
+    assert status == "Succeeded"
+    # Train starts at 85 s in the script: its Starting status is seen within a few polls
+    assert seen[("Train", "Starting")] < 85 + 20
+    assert recorder.events[-1].type == "execution"
+
+
+FIVE = [
+    ("Preprocess", "Processing"),
+    ("Train", "Training"),
+    ("Evaluate", "Processing"),
+    ("Register", "RegisterModel"),
+    ("Deploy", "Model"),
+]
+
+
+def test_whole_pipeline_is_known_from_the_first_poll(aws, clock, fake, recorder):
+    create_pipeline(aws, "five", FIVE)
+    fake.script_next_execution("five", sequential_steps(FIVE))
+    arn = start(aws, "five")
+    poller = Poller(aws, arn, recorder, clock=clock, on_notice=recorder.notice)
+    poller.poll_once()
+    steps = recorder.of("step")
+    assert [(e.step, e.status) for e in steps] == [
+        ("Preprocess", "Starting"),
+        ("Train", "Pending"),
+        ("Evaluate", "Pending"),
+        ("Register", "Pending"),
+        ("Deploy", "Pending"),
+    ]
+    assert [s.name for s in poller.definition] == [n for n, _ in FIVE]
+    poller.poll_once()
+    assert len(recorder.of("step")) == 5  # Pending is said once
+
+
+def test_branch_not_taken_is_skipped(aws, clock, fake, recorder):
+    definition = {
+        "Version": "2020-12-01",
+        "Steps": [
+            {"Name": "Train", "Type": "Training", "Arguments": {}},
+            {
+                "Name": "CheckAuc",
+                "Type": "Condition",
+                "DependsOn": ["Train"],
+                "Arguments": {
+                    "Conditions": [
+                        {"Type": "GreaterThanOrEqualTo", "LeftValue": {"Get": "Steps.Train.X"}}
+                    ],
+                    "IfSteps": [{"Name": "Register", "Type": "RegisterModel", "Arguments": {}}],
+                    "ElseSteps": [{"Name": "Stop", "Type": "Fail", "Arguments": {}}],
+                },
+            },
+        ],
+    }
+    aws.client("sagemaker").create_pipeline(
+        PipelineName="branchy", PipelineDefinition=json.dumps(definition), RoleArn=ROLE
+    )
+    taken = [("Train", "Training"), ("CheckAuc", "Condition"), ("Register", "RegisterModel")]
+    fake.script_next_execution("branchy", sequential_steps(taken))
+    arn = start(aws, "branchy")
+    watcher = _watcher(aws, arn, clock, recorder)
+    assert watcher.run(recorder, threading.Event()) == "Succeeded"
+    assert recorder.steps("Stop") == [("Stop", "Pending"), ("Stop", "Skipped")]
+    assert recorder.steps("Register")[0] == ("Register", "Pending")
+    assert recorder.steps("Register")[-1] == ("Register", "Succeeded")
+    defined = {s.name: s for s in watcher.poller.definition}
+    assert defined["CheckAuc"].depends_on == ("Train",)
+    assert defined["Stop"].condition == "CheckAuc" and defined["Stop"].branch == "else"
+    assert defined["Register"].depends_on == ("CheckAuc",)
+
+
+def test_tuning_reports_each_trial_and_the_best_so_far(aws, clock, fake, recorder):
+    specs = [("Prepare", "Processing"), ("Tune", "Tuning")]
+    steps = sequential_steps(
+        specs, executing=400, overrides={"Tune": {"metrics": (("validation:auc", 0.97),)}}
+    )
+    _, status = _run(aws, clock, fake, recorder, steps)
+    assert status == "Succeeded"
+    trials = [m.value for m in recorder.of("metric") if m.name == "validation:auc · trial"]
+    best = [m.value for m in recorder.of("metric") if m.name == "validation:auc · best so far"]
+    assert trials == pytest.approx([0.93, 0.96, 0.91, 0.97])
+    assert best == pytest.approx([0.93, 0.96, 0.96, 0.97])  # maximize: never goes down
+    lines = [line for line in recorder.lines("Tune") if "trial" in line]
+    assert lines[-1].startswith("[tuning job] trial 4") and "best so far 0.97" in lines[-1]
+    assert fake.requests.count("ListTrainingJobsForHyperParameterTuningJob") >= 2
+
+
+def test_training_metrics_are_charted_while_the_job_runs(aws, clock, fake, recorder):
+    import datetime as dt
+
+    steps = sequential_steps(
+        SPECS, executing=300, overrides={"Train": {"metrics": (("validation:auc", 0.97),)}}
+    )
+    cloudwatch = aws.client("cloudwatch")
+
+    def publish(event) -> None:
+        job = aws.client("sagemaker").describe_training_job(TrainingJobName=event.job)
+        began = job["TrainingStartTime"]
+        cloudwatch.put_metric_data(
+            Namespace="/aws/sagemaker/TrainingJobs",
+            MetricData=[
+                {
+                    "MetricName": "validation:auc",
+                    "Dimensions": [{"Name": "Host", "Value": f"{event.job}/algo-1"}],
+                    "Timestamp": began + dt.timedelta(seconds=30 + 60 * i),
+                    "Value": value,
+                }
+                for i, value in enumerate((0.81, 0.88, 0.93))
+            ],
+        )
+
+    hooked = {"done": False}
+
+    def emit(event) -> None:
+        recorder(event)
+        executing = event.type == "step" and event.step == "Train" and event.status == "Executing"
+        if executing and not hooked["done"]:
+            hooked["done"] = True
+            publish(event)
+
+    create_pipeline(aws, "demo", SPECS)
+    fake.script_next_execution("demo", steps)
+    arn = start(aws, "demo")
+    assert _watcher(aws, arn, clock, recorder).run(emit, threading.Event()) == "Succeeded"
+    auc = [m.value for m in recorder.of("metric") if m.name == "validation:auc"]
+    assert auc[:3] == pytest.approx([0.81, 0.88, 0.93])  # the curve, once each point
+    assert auc[-1] == pytest.approx(0.97)  # then the final value
+    assert "GetMetricData" in fake.requests

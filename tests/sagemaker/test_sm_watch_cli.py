@@ -164,3 +164,68 @@ def test_retry_of_a_running_execution_is_refused(aws, fake, cli):
 def test_stop_and_retry_exclude_each_other(fake, cli):
     result = cli.invoke(watch, ["--pipeline", "demo", "--stop", "--retry"])
     assert result.exit_code == 2
+
+
+# --------------------------------------------------------------------------- issue 15 #9
+
+
+def test_access_denied_json_ends_on_an_execution_event_and_says_it_once(aws, fake, cli):
+    arn = _execution(aws, fake)
+    fake.fail(
+        "DescribePipelineExecution",
+        "AccessDeniedException",
+        "User: x is not authorized to perform: sagemaker:DescribePipelineExecution",
+    )
+    result = cli.invoke(watch, [arn, "--json"])
+    assert result.exit_code == 2
+    final = from_dict(json.loads(result.stdout.splitlines()[-1]))
+    assert final.type == "execution" and final.status == "Failed" and final.id == arn
+    assert "sagemaker:DescribePipelineExecution" in final.reason
+    assert "Access denied: Access denied" not in result.stderr + final.reason
+    assert result.stderr.count("Access denied") == 1
+    assert "Traceback" not in result.output
+
+
+def test_access_denied_mid_watch_still_ends_the_json_stream(aws, fake, cli):
+    arn = _execution(aws, fake)
+    watch_module_events: list[str] = []
+
+    original = watch_module._printer
+
+    def printer(as_json, show_logs):
+        emit = original(as_json, show_logs)
+
+        def wrapped(event):
+            emit(event)
+            watch_module_events.append(event.type)
+            if event.type == "step" and event.status == "Executing":
+                fake.fail("DescribePipelineExecution", "AccessDeniedException", "denied")
+
+        return wrapped
+
+    watch_module._printer = printer
+    try:
+        result = cli.invoke(watch, [arn, "--json", "--no-logs"])
+    finally:
+        watch_module._printer = original
+    assert result.exit_code == 2
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert lines[0]["type"] == "execution" and lines[0]["status"] == "Executing"
+    assert lines[-1]["type"] == "execution" and lines[-1]["status"] == "Failed"
+    assert "may still be running" in lines[-1]["reason"]
+    assert result.stderr.count("Access denied") == 1
+
+
+def test_not_found_says_its_title_once(aws, fake, cli):
+    arn = "arn:aws:sagemaker:us-east-1:123456789012:pipeline/nope/execution/abc123def456"
+    result = cli.invoke(watch, [arn, "--json"])
+    assert result.exit_code == 2
+    assert result.stderr.count("Not found") == 1
+    assert json.loads(result.stdout.splitlines()[-1])["type"] == "execution"
+
+
+def test_headline_does_not_repeat_the_title():
+    from runners.sagemaker.aws import AwsError, headline
+
+    assert headline(AwsError("Access denied: x", "Access denied")) == "Access denied: x"
+    assert headline(AwsError("x", "Access denied")) == "Access denied: x"

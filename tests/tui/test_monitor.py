@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Log
 from runners.events import ExecutionEvent, LogEvent, MetricEvent, RunEvent, StepEvent
 from tui.messages import RING_LINES, LogLinesReceived, RunFeed, StepsUpdated
 from tui.monitor import MonitorApp, MonitorConfirmModal, MonitorScreen
+from tui.widgets.log_pane import LogPane
 from tui.widgets.run_dag import RunDag
 from wizard.plan import Plan, build_plan
 from wizard.validation import validate_or_raise
@@ -230,7 +231,7 @@ async def test_statuses_appear_as_the_engine_reports_them(plan: Plan) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = monitor(app)
         await until(pilot, lambda: "Executing" in cell(screen, "PrepareData", "status"))
-        assert "Pending" in cell(screen, "Train", "status")
+        assert "waiting" in cell(screen, "Train", "status")
         dag = screen.query_one("#dag", RunDag)
         assert dag.status_of("PrepareData") == "Executing"
         assert "Executing" in str(screen.query_one("#run-header").render())
@@ -364,7 +365,7 @@ async def test_log_memory_is_bounded_while_lines_stream(plan: Plan) -> None:
         log = screen.query_one("#log", Log)
         assert log.line_count <= RING_LINES
         assert len(screen._rings["Train"]) == RING_LINES
-        assert screen._rings["Train"][-1] == f"[{lines - 1}]#011train-logloss:0.{lines - 1:05d}"
+        assert screen._rings["Train"][-1] == f"[{lines - 1}] train-logloss:0.{lines - 1:05d}"
         assert screen._snapshot_step("Train").lines == lines
         assert f"last {RING_LINES:,} of {lines:,}" in str(log.border_title)
 
@@ -543,9 +544,17 @@ async def test_retry_reruns_a_failed_run_when_the_engine_can(plan: Plan) -> None
         await settled(pilot)
         assert screen.check_action("retry", ()) is True
         assert "Failed" in str(screen.query_one("#run-banner").render())
-        await pilot.press("r")
+        await pilot.press("r")  # asks first, like stop
+        await pilot.pause()
+        assert isinstance(app.screen, MonitorConfirmModal) and engine.retried == 0
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is screen and engine.retried == 0
+        started = screen._snapshot.execution.started
+        await pilot.press("r", "y")
         await settled(pilot)
         assert engine.retried == 1
+        assert screen._snapshot.execution.started == started  # elapsed time never resets
         assert screen._snapshot.execution.status == "Succeeded"
         assert "Succeeded" in cell(screen, "Train", "status")
         assert "Succeeded" in cell(screen, "PrepareData", "status")  # kept from the first run
@@ -628,7 +637,36 @@ def test_a_step_restated_on_retry_keeps_its_own_times() -> None:
     state.apply(StepEvent("Train", "Training", "Succeeded", attempt=2, time=at(65)))
     state.apply(ExecutionEvent("Succeeded", time=at(66)))
     assert state.step("Train").duration() == 4
-    assert state.execution().duration() == 6 and state.execution().reason is None
+    # the execution's elapsed time never resets on retry: it counts from its first start
+    assert state.execution().duration() == 66 and state.execution().reason is None
+
+
+def test_pending_and_skipped_steps_count_over_the_whole_pipeline() -> None:
+    from tui.run_state import RunState
+
+    state = RunState()
+    state.apply(ExecutionEvent("Executing", time=at(0)))
+    state.apply(StepEvent("Prepare", "Processing", "Starting", time=at(0)))
+    for name in ("Train", "Check", "Register", "Fail"):
+        state.apply(StepEvent(name, "Training", "Pending", time=at(0)))
+    assert state.counts() == (0, 5)
+    train = state.step("Train")
+    assert train.status is None and train.started is None
+    assert train.display_status(execution_over=False) == "Pending"
+    state.apply(StepEvent("Fail", "Fail", "Skipped", reason="branch not taken", time=at(9)))
+    assert state.step("Fail").status == "Skipped" and state.step("Fail").started is None
+    assert state.counts() == (1, 5)
+    # a late Pending never undoes a real status
+    state.apply(StepEvent("Prepare", "Processing", "Pending", time=at(10)))
+    assert state.step("Prepare").status == "Starting"
+
+
+def test_cloudwatch_tab_escapes_are_expanded() -> None:
+    from tui.run_state import clip_line
+
+    line = clip_line("[0]#011train-logloss:0.61#011validation-logloss:0.62")
+    assert "#011" not in line and "\t" not in line  # tab stops of 4
+    assert line == "[0] train-logloss:0.61  validation-logloss:0.62"
 
 
 async def test_summary_line_after_the_monitor_closes(plan: Plan) -> None:
@@ -637,7 +675,7 @@ async def test_summary_line_after_the_monitor_closes(plan: Plan) -> None:
         screen = monitor(app)
         await settled(pilot)
         failed = screen.summary()
-        await pilot.press("r")
+        await pilot.press("r", "y")
         await settled(pilot)
         succeeded = screen.summary()
     assert failed.startswith("breast-cancer-demo: Failed in 0:22")
@@ -645,3 +683,72 @@ async def test_summary_line_after_the_monitor_closes(plan: Plan) -> None:
     assert succeeded.startswith("breast-cancer-demo: Succeeded")
     headline = screen.headline_metric()  # no evaluation metric here: the training's will do
     assert headline is not None and headline.name == "validation:auc"
+
+
+# --------------------------------------------------------------------------- the log pane (k9s)
+
+
+def _visible_lines(log) -> list[str]:
+    top = int(log.scroll_offset.y)
+    return list(log.lines[top : top + log.scrollable_content_region.height])
+
+
+async def test_log_pane_follows_1000_lines_then_pauses_and_resumes(plan: Plan) -> None:
+    gate, more = Gate(), Gate()
+    script: list[RunEvent | Gate] = [
+        ExecutionEvent("Executing", engine="local"),
+        StepEvent("Train", "Training", "Executing"),
+    ]
+    script += [LogEvent("Train", f"line {i}") for i in range(1000)]
+    script.append(gate)
+    script += [LogEvent("Train", f"later {i}") for i in range(50)]
+    script.append(more)
+    script += [LogEvent("Train", "x" * 300 + "#011end")]
+    script.append(Gate())  # stays running
+    app = MonitorApp(ScriptedEngine(script), plan)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = monitor(app)
+        log = screen.query_one("#log", LogPane)
+        await until(pilot, lambda: log.line_count == 1000)
+        await pilot.pause()
+        # no key pressed: the newest line is on screen
+        assert "line 999" in _visible_lines(log)
+        assert "following" in str(log.border_title)
+        # the person scrolls up: the pane stays put while lines keep coming
+        log.focus()
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert not log.following and "paused" in str(log.border_title)
+        where = log.scroll_offset.y
+        gate.release()
+        await until(pilot, lambda: log.line_count == 1050)
+        await pilot.pause()
+        assert log.scroll_offset.y == where and "later 49" not in _visible_lines(log)
+        # End follows again
+        await pilot.press("end")
+        await pilot.pause()
+        assert log.following and "later 49" in _visible_lines(log)
+        assert "following" in str(log.border_title)
+        # a long line wraps with w, and scrolls sideways without; tabs expanded
+        more.release()
+        await until(pilot, lambda: log.raw_lines[-1].endswith("end"))
+        assert "#011" not in log.raw_lines[-1] and "\t" not in log.raw_lines[-1]
+        assert max(len(line) for line in log.lines[-3:]) > 300
+        screen.query_one("#steps").focus()
+        await pilot.press("w")
+        await pilot.pause()
+        assert log.wrap and "wrap" in str(log.border_title)
+        width = log.scrollable_content_region.width
+        assert all(len(line) <= width for line in log.lines)
+        assert "".join(log.lines[-4:]).endswith("end")  # nothing cut off
+        assert _visible_lines(log)[-1].endswith("end")  # and still following
+        await pilot.press("w")
+        await pilot.pause()
+        assert not log.wrap and log.lines[-1].endswith("end")
+        await pilot.press("f")  # f also follows (after scrolling up again)
+        log.pause()
+        await pilot.press("f")
+        await pilot.pause()
+        assert log.following
+        screen.request_stop()
+        await settled(pilot)

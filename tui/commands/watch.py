@@ -197,6 +197,45 @@ def _open_monitor(watcher: Any, title: str) -> int | None:
     return int(code)
 
 
+def final_error_event(err: WizardError, arn: str | None, last_status: str | None) -> RunEvent:
+    """The ``execution`` event a ``--json`` stream ends with when watching itself failed.
+
+    The contract says every stream ends on an execution event. The execution's own status
+    is given when it is known to be final; otherwise it is reported as Failed with a reason
+    that says the *watch* failed and the execution may still be running in AWS.
+    """
+    from runners.events import TERMINAL_EXECUTION_STATUSES, ExecutionEvent
+    from runners.sagemaker.aws import headline
+
+    status = last_status if last_status in TERMINAL_EXECUTION_STATUSES else "Failed"
+    reason = f"Watching stopped: {headline(err)}"
+    if last_status not in TERMINAL_EXECUTION_STATUSES and arn:
+        reason += " The execution itself may still be running in AWS."
+    return ExecutionEvent(status=status, engine="sagemaker", id=arn, reason=reason)  # type: ignore[arg-type]
+
+
+def browse_main(*, region: str | None, profile: str | None) -> int:
+    """``sm-wizard watch`` with no argument: pipelines → executions → steps → logs."""
+    from runners.sagemaker.aws import AwsSession
+    from runners.sagemaker.browse import AccountBrowser
+    from runners.sagemaker.watcher import SageMakerWatcher
+    from tui.browse.screens import BrowseApp
+
+    aws = AwsSession(region=region, profile=profile)
+    where = aws.region  # no region: a message in words now, before the screen opens
+    clock = make_clock() if make_clock is not None else None
+    browser = AccountBrowser(aws, clock=clock)
+
+    def make_watcher(arn: str) -> SageMakerWatcher:
+        return SageMakerWatcher(
+            arn, aws=aws, clock=clock, budget=browser.budget, on_notice=lambda notice: None
+        )
+
+    app = BrowseApp(browser, make_watcher, where=where)
+    app.run()
+    return 0
+
+
 def watch_main(
     execution_arn: str | None,
     pipeline_name: str | None,
@@ -207,21 +246,32 @@ def watch_main(
     as_json: bool,
     show_logs: bool,
     action: str | None = None,
+    context: dict[str, Any] | None = None,
 ) -> int:
     """The whole command without click; returns the exit code, raises ``WizardError``.
 
     ``action`` (``"stop"`` or ``"retry"``) acts on the execution first, then follows it
-    with live lines (the monitor offers the same as the keys s and r)."""
+    with live lines (the monitor offers the same as the keys s and r). ``context`` receives
+    ``arn`` and ``watcher`` as soon as they are known (for the final event on errors)."""
+    context = {} if context is None else context
     if action:
         headless = headless or not as_json
     from runners.sagemaker.aws import AwsSession
     from runners.sagemaker.watcher import SageMakerWatcher, parse_execution_arn
 
-    if bool(execution_arn) == bool(pipeline_name):
+    if execution_arn and pipeline_name:
         raise WizardError(
             "Give either an execution ARN or --pipeline NAME (one of them, not both).",
             "What to watch?",
         )
+    if not execution_arn and not pipeline_name:
+        if headless or as_json or action:
+            raise WizardError(
+                "Give an execution ARN or --pipeline NAME to watch headless (with no "
+                "argument, `sm-wizard watch` browses the account's pipelines on screen).",
+                "What to watch?",
+            )
+        return browse_main(region=region, profile=profile)
     if execution_arn:
         parsed = parse_execution_arn(execution_arn)
         aws = AwsSession(region=region or parsed.region, profile=profile)
@@ -231,6 +281,7 @@ def watch_main(
         aws = AwsSession(region=region, profile=profile)
         interactive = not (headless or as_json) and sys.stdin.isatty() and sys.stderr.isatty()
         arn = _choose_execution(pipeline_name, aws, interactive=interactive)
+    context["arn"] = arn
 
     watcher = SageMakerWatcher(
         arn,
@@ -240,6 +291,7 @@ def watch_main(
         tail_logs=show_logs or not (headless or as_json),
         on_notice=_notice,
     )
+    context["watcher"] = watcher
     if not (headless or as_json):
         code = _open_monitor(watcher, f"{watcher.pipeline_name} · {arn.rsplit('/', 1)[-1]}")
         if code is not None:
@@ -306,6 +358,7 @@ def watch(
     if stop_execution and retry_execution:
         raise click.UsageError("--stop and --retry exclude each other.")
     action = "stop" if stop_execution else "retry" if retry_execution else None
+    context: dict[str, Any] = {}
     try:
         code = watch_main(
             execution_arn,
@@ -316,9 +369,18 @@ def watch(
             as_json=as_json,
             show_logs=show_logs,
             action=action,
+            context=context,
         )
     except WizardError as err:
-        click.echo(f"{err.title}: {err.message}", err=True)
+        from runners.sagemaker.aws import headline
+
+        if as_json:  # the stream still ends on an execution event (DESIGN.md)
+            watcher = context.get("watcher")
+            last = watcher.status if watcher is not None else None
+            arn = context.get("arn")
+            sys.stdout.write(to_json(final_error_event(err, arn, last)) + "\n")
+            sys.stdout.flush()
+        click.echo(headline(err), err=True)
         ctx.exit(err.exit_code)
     except KeyboardInterrupt:
         click.echo("\nInterrupted.", err=True)

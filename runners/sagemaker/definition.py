@@ -1,0 +1,86 @@
+"""The shape of a pipeline as its execution's definition states it: steps, kinds, edges.
+
+``DescribePipelineDefinitionForExecution`` returns the definition JSON the execution runs.
+``parse_definition`` reads from it every step (also those nested in a Condition's
+``IfSteps``/``ElseSteps``), its ``Type``, what it depends on (``DependsOn`` and the
+``{"Get": "Steps.X...."}`` property references in its arguments) and, for steps inside a
+Condition, which branch they are on. The poller uses it to report the whole pipeline from the
+first poll (``Pending``) and the branches not taken (``Skipped``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Final
+
+_STEP_REFERENCE: Final = re.compile(r"^Steps\.([A-Za-z0-9_-]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class DefinedStep:
+    name: str
+    kind: str
+    depends_on: tuple[str, ...] = ()
+    condition: str | None = None
+    """The Condition step this step is a branch of (``None`` at the top level)."""
+    branch: str | None = None
+    """``"if"`` or ``"else"`` when ``condition`` is set."""
+
+
+def _references(node: Any, found: set[str]) -> None:
+    if isinstance(node, dict):
+        get = node.get("Get")
+        if isinstance(get, str):
+            match = _STEP_REFERENCE.match(get)
+            if match:
+                found.add(match.group(1))
+        for value in node.values():
+            _references(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _references(value, found)
+
+
+def parse_definition(text: str | None) -> list[DefinedStep]:
+    """Every step of a definition JSON in the order it lists them; ``[]`` if unreadable."""
+    try:
+        document = json.loads(text or "")
+    except (TypeError, ValueError):
+        return []
+    if not isinstance(document, dict) or not isinstance(document.get("Steps"), list):
+        return []
+    steps: list[DefinedStep] = []
+    seen: set[str] = set()
+
+    def walk(items: list[Any], condition: str | None, branch: str | None) -> None:
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            name, kind = item.get("Name"), item.get("Type")
+            if not isinstance(name, str) or not isinstance(kind, str) or name in seen:
+                continue
+            seen.add(name)
+            found: set[str] = set()
+            _references(item.get("Arguments"), found)
+            if kind == "Condition":  # the conditions reference steps; the branches do not count
+                found = set()
+                _references((item.get("Arguments") or {}).get("Conditions"), found)
+            depends = item.get("DependsOn") or []
+            deps = [d for d in depends if isinstance(d, str)]
+            deps += sorted(found - set(deps) - {name})
+            steps.append(DefinedStep(name, kind, tuple(deps), condition, branch))
+            if kind == "Condition":
+                arguments = item.get("Arguments") or {}
+                walk(arguments.get("IfSteps") or [], name, "if")
+                walk(arguments.get("ElseSteps") or [], name, "else")
+
+    walk(document["Steps"], None, None)
+    # a step inside a branch runs after its condition
+    return [
+        s
+        if s.condition is None or s.condition in s.depends_on
+        else DefinedStep(s.name, s.kind, (s.condition, *s.depends_on), s.condition, s.branch)
+        for s in steps
+    ]
