@@ -421,6 +421,9 @@ def next_steps(result: ExportResult) -> str:
         "      lists the runs started here or from the wizard",
         "  pip install -r requirements.txt && python pipeline.py --help",
         "      the pipeline's own command line: upsert and start it on SageMaker",
+        "  sm-wizard bootstrap wizard.toml",
+        "      no bucket or IAM role yet? creates both as one CloudFormation stack (it shows",
+        "      the changes and asks first) and records them here: Run on SageMaker needs no ARN",
         "  sm-wizard edit wizard.toml",
         "      change your answers here, then export again to the same folder",
     ]
