@@ -151,10 +151,37 @@ def comment(value: Any) -> str:
     return _LINE_BREAKS.sub(" ", str(value))
 
 
+# Characters that start Markdown syntax anywhere in a line: links and images ([a](b), ![a]),
+# emphasis, code spans, strikethrough, table cells, and escapes themselves.
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]~|#!])")
+# Syntax that only counts at the start of a line: list items, numbered items, quote/setext.
+_MARKDOWN_LINE_START = re.compile(r"^(\s*)([-+=>]|\d+(?=[.)]))")
+
+
 def markdown(value: Any) -> str:
-    """User text in the README: one line, HTML-significant characters and table bars
-    escaped."""
-    return html.escape(comment(value), quote=False).replace("|", "\\|")
+    """User text as plain text in Markdown (the README): one line, with every character that
+    could start Markdown or HTML backslash-escaped or entity-encoded, so ``[a](javascript:…)``,
+    ``<script>`` or ``**x**`` reach the reader as the characters typed, never as a link, tag
+    or formatting."""
+    text = html.escape(comment(value), quote=False)
+    text = _MARKDOWN_INLINE.sub(r"\\\1", text)
+    return _MARKDOWN_LINE_START.sub(
+        lambda m: (
+            m.group(1) + (m.group(2) + "\\" if m.group(2)[0].isdigit() else "\\" + m.group(2))
+        ),
+        text,
+    )
+
+
+def markdown_code(value: Any) -> str:
+    """User text as a Markdown code span (backticks included): nothing inside a code span is
+    Markdown, so only the fence must be longer than any run of backticks in the text, and
+    table bars are escaped (GFM splits table cells on them even inside code)."""
+    text = comment(value).replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def snake(name: str) -> str:
@@ -185,6 +212,7 @@ def _environment() -> jinja2.Environment:
     env.filters["py"] = py
     env.filters["comment"] = comment
     env.filters["md"] = markdown
+    env.filters["mdcode"] = markdown_code
     env.filters["assign"] = assign
     return env
 

@@ -19,6 +19,7 @@ from exporters.render import (
     TEMPLATES_DIR,
     comment,
     markdown,
+    markdown_code,
     py,
     snake,
 )
@@ -210,6 +211,44 @@ def test_py_prefers_double_quotes_and_rejects_odd_values() -> None:
 def test_comments_and_markdown_stay_on_one_line() -> None:
     assert comment("a\nb\r\nc\u2028d") == "a b  c d"
     assert markdown("x | <b>\ny") == "x \\| &lt;b&gt; y"
+    assert markdown("[a](javascript:alert(1))") == "\\[a\\](javascript:alert(1))"
+    assert markdown("1. two") == "1\\. two" and markdown("- x") == "\\- x"
+    assert markdown_code("a`b|c") == "``a`b\\|c``"
+
+
+_HOSTILE_TEXT = (
+    "[a](javascript:alert(1)) ![i](http://x/i.png) <script>x</script> **b** "
+    "<http://auto.link> &amp; _e_ ~~s~~ | cell"
+)
+
+
+def _markdown_nodes(text: str) -> list:
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("gfm-like").parse(text)
+    return [child for token in tokens for child in (token.children or [])] + tokens
+
+
+def test_user_text_reaches_the_readme_as_text_not_markdown(tmp_path: Path) -> None:
+    """Issue 15: a description, a column or a group name typed by a person never becomes a
+    link, an image, HTML or formatting in the exported README; it reads as typed."""
+    doc = template_document("demo")
+    doc["project"]["description"] = _HOSTILE_TEXT
+    config = validate_or_raise(doc)
+    readme = render_project(build_plan(config), config)["README.md"]
+    clean = render_project(build_plan(validate_or_raise(template_document("demo"))), config)
+    allowed_links = {
+        token.attrs.get("href")
+        for token in _markdown_nodes(clean["README.md"])
+        if token.type == "link_open"
+    }
+    for token in _markdown_nodes(readme):
+        assert token.type not in ("html_inline", "html_block", "image", "s_open"), token
+        if token.type == "link_open":
+            assert token.attrs.get("href") in allowed_links, token.attrs
+            assert "javascript" not in str(token.attrs.get("href"))
+    text = "".join(t.content for t in _markdown_nodes(readme) if t.type in ("text", "code_inline"))
+    assert "[a](javascript:alert(1))" in text and "<script>x</script>" in text and "**b**" in text
 
 
 def test_derived_names_are_identifiers() -> None:
