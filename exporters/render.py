@@ -39,6 +39,8 @@ CODE_DIR = TEMPLATES_DIR / "code"
 """The step scripts (``prepare.py``, ``train.py``...), copied byte for byte into ``code/``."""
 OFFLINE_HARNESS = TEMPLATES_DIR / "scaffold" / "tests" / "offline.py"
 """Builds a project's definition with no AWS; the scaffold's tests and ``verify`` share it."""
+AWS_SHAPES = TEMPLATES_DIR / "scaffold" / "tests" / "aws_shapes.py"
+"""Checks a definition against botocore's SageMaker model; shared the same way."""
 
 # Container versions. They match the libraries the local engine runs with (scikit-learn 1.9,
 # xgboost 3.2), so a model trained on this machine behaves like one trained on SageMaker.
@@ -46,7 +48,17 @@ SKLEARN_VERSION = "1.9-0"
 XGBOOST_VERSION = "3.2-0"
 SPARK_VERSION = "3.5"
 SPARK_PY_VERSION = "py312"
-SDK_REQUIREMENT = "sagemaker>=3.27,<4"
+# The SDK release the scaffold is verified with, pinned with the packages it is made of: the
+# offline tests patch SDK internals (telemetry) and the templates use v3's class names, so a
+# newer release must pass the scaffold's tests before the pin moves (requirements.txt says how).
+SDK_PINS = (
+    ("sagemaker", "3.27.0"),
+    ("sagemaker-core", "2.27.0"),
+    ("sagemaker-train", "1.27.0"),
+    ("sagemaker-serve", "1.27.0"),
+    ("sagemaker-mlops", "1.27.0"),
+)
+SDK_REQUIREMENT = f"sagemaker=={SDK_PINS[0][1]}"
 
 LAMBDA_HANDLER = "lambda/handler.py"
 INFERENCE_SCRIPT = "inference.py"
@@ -243,6 +255,7 @@ def render_project(plan: Plan, config: WizardConfig) -> dict[str, str]:
         ".github/workflows/ci.yml": _render("scaffold/ci.yml.jinja", context),
         "tests/test_pipeline.py": _render("scaffold/tests/test_pipeline.py.jinja", context),
         "tests/offline.py": _read_verbatim(OFFLINE_HARNESS),
+        "tests/aws_shapes.py": _read_verbatim(AWS_SHAPES),
         "wizard.toml": dumps(config_to_document(config)),
     }
     for script in sorted(set(context["extra_scripts"])):
@@ -337,6 +350,7 @@ def _context(plan: Plan, config: WizardConfig) -> dict[str, Any]:
             "spark_py": SPARK_PY_VERSION,
         },
         "sdk_requirement": SDK_REQUIREMENT,
+        "sdk_pins": [f"{name}=={version}" for name, version in SDK_PINS],
         "code_files": code_files,
         "extra_scripts": extra_scripts,
         "model_step": by_name[model_step.name],
