@@ -490,3 +490,41 @@ def check_hyperparameters(
                 f"step {step['Name']}: hyperparameter {name!r} is not one the algorithm accepts"
             )
     return report
+
+
+def accepted_hyperparameters(
+    project_dir: Path, training_scripts: Mapping[str, str | None]
+) -> dict[str, frozenset[str]]:
+    """{training step: the names its algorithm accepts}: XGBoost's documented list for the
+    built-in algorithm (script None), else the options of the script in code/."""
+    return {
+        step: XGBOOST_HYPERPARAMETERS
+        if script is None
+        else frozenset(script_options(project_dir / "code" / script))
+        for step, script in training_scripts.items()
+    }
+
+
+def sample_evaluation_report(script: Path, problem_type: str) -> dict[str, Any]:
+    """The report the evaluation script writes, computed by its own metric code on a tiny
+    sample (no model needed: its ``evaluate`` takes labels and predictions)."""
+    import importlib.util
+
+    import numpy as np
+
+    spec = importlib.util.spec_from_file_location("evaluation_script", script)
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(f"{script}: cannot be imported")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    probability = None
+    if problem_type == "regression":
+        labels, predicted = np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.1, 1.9, 3.2, 3.9])
+    elif problem_type == "binary_classification":
+        labels = np.array([0, 1, 0, 1, 1, 0])
+        probability = np.array([0.2, 0.8, 0.6, 0.7, 0.4, 0.1])
+        predicted = (probability >= 0.5).astype(int)
+    else:
+        labels, predicted = np.array([0, 1, 2, 0, 1, 2]), np.array([0, 1, 2, 1, 1, 2])
+    group = module.GROUPS[problem_type]
+    return {group: module.evaluate(labels, predicted, probability, problem_type, 0.5)}
