@@ -13,6 +13,7 @@ from export_cases import CASES, GOLDEN_DIR, Case
 
 from exporters import ExportError, data_files, render_project
 from exporters.render import (
+    AWS_SHAPES,
     CODE_DIR,
     LAMBDA_HANDLER,
     OFFLINE_HARNESS,
@@ -38,6 +39,8 @@ def _verbatim_source(path: str) -> Path | None:
         return CODE_DIR / path.removeprefix("code/")
     if path == "tests/offline.py":
         return OFFLINE_HARNESS
+    if path == "tests/aws_shapes.py":
+        return AWS_SHAPES
     if path == LAMBDA_HANDLER:
         return TEMPLATES_DIR / "scaffold" / LAMBDA_HANDLER
     return None

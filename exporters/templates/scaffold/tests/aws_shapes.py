@@ -357,6 +357,11 @@ def check_create_pipeline(
         report.problems.append(
             "CreatePipeline: " + str(ParamValidationError(report=errors.generate_report()))
         )
+    # botocore checks types and minimum lengths only; maximum lengths, patterns and enums
+    # are checked here (SageMaker refuses them on arrival).
+    inner = Report()
+    check_value(shape, request, "CreatePipeline", inner)
+    report.problems += inner.problems
     return report
 
 
