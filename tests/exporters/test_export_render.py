@@ -270,3 +270,27 @@ def test_cases_cover_the_contrasts(cases: dict[str, Case]) -> None:
     assert "SourceCode(" in cases["small_batch"].files["pipeline.py"]
     assert "enable_managed_spot_training=True" in cases["large_realtime"].files["pipeline.py"]
     assert set(CASES) == set(cases)
+
+
+def test_no_script_hard_codes_the_aws_partition(case: Case) -> None:
+    """Issue 11 item 8: ARNs the scripts build take the partition of the region (aws-cn,
+    aws-us-gov...) from botocore, never a literal ``arn:aws:``."""
+    for path, text in case.files.items():
+        if path.endswith(".py"):
+            code = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+            assert not any('f"arn:aws:' in line for line in code), path
+    if "deploy.py" in case.files and "SourceArn" in case.files["deploy.py"]:
+        assert "get_partition_for_region(args.region)" in case.files["deploy.py"]
+
+
+def test_the_schedule_uses_its_own_role(cases: dict[str, Case]) -> None:
+    """Issue 11 item 8: EventBridge Scheduler cannot assume the SageMaker role, so
+    `schedule` takes a role of its own and refuses to run without one."""
+    source = cases["large_realtime"].files["pipeline.py"]
+    assert "role_arn=args.scheduler_role_arn" in source
+    assert 'os.environ.get("SCHEDULER_ROLE_ARN")' in source
+    tree = ast.parse(source)
+    schedule = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "schedule")
+    assert "_role(args)" not in ast.unparse(schedule)
+    readme = cases["large_realtime"].files["README.md"]
+    assert "--scheduler-role-arn" in readme and "SAGEMAKER_VALIDATE_ROLE=false" in readme

@@ -98,6 +98,21 @@ def test_the_scaffolds_own_tests_catch_each_bug(background, mutation: str) -> No
     assert named in done.stdout, (new, done.stdout[-3000:])
 
 
+def test_a_built_in_model_is_registered_without_empty_script_settings(
+    verified: dict[str, VerifyResult],
+) -> None:
+    """Issue 11 item 2: no SAGEMAKER_PROGRAM/SAGEMAKER_SUBMIT_DIRECTORY of "" in the model
+    package (endpoints made from it would inherit them); script mode keeps its real ones."""
+    for name, script_mode in (("large_realtime", False), ("small_batch", True)):
+        definition = verified[name].definition
+        assert definition is not None
+        [register] = [s for s in _all_steps(definition) if s["Type"] == "RegisterModel"]
+        for container in register["Arguments"]["InferenceSpecification"]["Containers"]:
+            environment = container.get("Environment", {})
+            assert "" not in environment.values(), environment
+            assert ("SAGEMAKER_PROGRAM" in environment) is script_mode, environment
+
+
 def test_verify_builds_for_the_projects_region(
     cases: dict[str, Case], verified: dict[str, VerifyResult]
 ) -> None:
