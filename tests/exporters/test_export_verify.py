@@ -113,6 +113,20 @@ def test_a_built_in_model_is_registered_without_empty_script_settings(
             assert ("SAGEMAKER_PROGRAM" in environment) is script_mode, environment
 
 
+def test_check_baselines_are_kept_per_execution(verified: dict[str, VerifyResult]) -> None:
+    """Issue 11 item 3: each execution's QualityCheck/ClarifyCheck writes to its own folder,
+    so a later run never overwrites what an earlier registered version points to."""
+    definition = verified["large_realtime"].definition
+    assert definition is not None
+    checks = [s for s in _all_steps(definition) if s["Type"] in ("QualityCheck", "ClarifyCheck")]
+    assert {s["Type"] for s in checks} == {"QualityCheck", "ClarifyCheck"}
+    for step in checks:
+        [output] = step["Arguments"]["ProcessingOutputConfig"]["Outputs"]
+        values = output["S3Output"]["S3Uri"]["Std:Join"]["Values"]
+        assert {"Get": "Execution.PipelineExecutionId"} in values, values
+        assert step["Name"] in values
+
+
 def test_verify_builds_for_the_projects_region(
     cases: dict[str, Case], verified: dict[str, VerifyResult]
 ) -> None:

@@ -430,7 +430,8 @@ def build_pipeline(
         quality_check_config=DataQualityCheckConfig(
             baseline_dataset=output_of(step_engineer_features, "baseline"),
             dataset_format=DatasetFormat.csv(header=True),
-            output_s3_uri=f"{s3_base}/checks/data-quality-baseline",
+            # a fresh folder per execution: earlier model versions keep their baselines
+            output_s3_uri=step_output_uri(s3_base, "DataQualityBaseline", "baseline"),
         ),
         check_job_config=data_quality_baseline_job,
         skip_check=True,

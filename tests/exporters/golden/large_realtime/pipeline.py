@@ -446,7 +446,8 @@ def build_pipeline(
         quality_check_config=DataQualityCheckConfig(
             baseline_dataset=output_of(step_engineer_features, "baseline"),
             dataset_format=DatasetFormat.csv(header=True),
-            output_s3_uri=f"{s3_base}/checks/data-quality-baseline",
+            # a fresh folder per execution: earlier model versions keep their baselines
+            output_s3_uri=step_output_uri(s3_base, "DataQualityBaseline", "baseline"),
         ),
         check_job_config=data_quality_baseline_job,
         skip_check=True,
@@ -472,7 +473,10 @@ def build_pipeline(
         clarify_check_config=DataBiasCheckConfig(
             data_config=DataConfig(
                 s3_data_input_path=output_of(step_prepare_data, "train"),
-                s3_output_path=f"{s3_base}/checks/data-bias-check",
+                # a fresh folder per execution: earlier model versions keep their reports
+                s3_output_path=step_output_uri(s3_base, "DataBiasCheck", "report"),
+                # the analysis config Clarify reads, under the project's prefix too
+                s3_analysis_config_output_path=f"{s3_base}/checks/data-bias-check/config",
                 label="churned",
                 dataset_type="text/csv",
             ),
