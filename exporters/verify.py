@@ -2,10 +2,14 @@
 
 ``verify_project`` runs the project's ``pipeline.py`` in a subprocess through the offline
 harness (``templates/scaffold/tests/offline.py``, the same file the scaffold's own tests use):
-fake credentials, moto's in-memory AWS, every network connection refused. It then reads the
-definition JSON: which steps exist, what each depends on, and whether the definition says
-things SageMaker would reject later (a step or parameter that does not exist, a local path
-where S3 is needed). Any failure is explained in words, naming the step and the field.
+fake credentials, moto's in-memory AWS, every network connection refused, and the project's
+own region (so the image URIs are that region's). It then reads the definition JSON: which
+steps exist, what each depends on, and whether the definition says things SageMaker would
+reject later (a step or parameter that does not exist, a local path where S3 is needed, an
+image from another region). Each step's Arguments are checked against botocore's SageMaker
+service model by ``templates/scaffold/tests/aws_shapes.py`` (also shipped with the scaffold),
+with the hyperparameters and JsonGet paths. Any failure is explained in words, naming the
+step and the field.
 
 ``definition_json`` is the same mechanism against real AWS, for the SageMaker engine.
 
