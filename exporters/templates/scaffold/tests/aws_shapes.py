@@ -13,6 +13,11 @@ It also checks what no service model knows: that every JsonGet path is one the e
 report has, that every hyperparameter is one the algorithm accepts, and that a batch
 transform's input_filter is a JSONPath SageMaker understands.
 
+What still needs an AWS account: whether the region and your account offer an instance type
+(quotas start at 0 for many), whether the roles may do what the steps need, whether the S3
+objects and the ECR images exist there, and the checks SageMaker Pipelines makes itself on
+CreatePipeline and while it runs (property references, JsonGet on the real report).
+
 Only the standard library and botocore are needed (sm-wizard's ``--verify`` runs this same
 file). Nothing here is sent anywhere.
 """
