@@ -112,13 +112,10 @@ SDK_HYPERPARAMETER_PREFIX = "sagemaker_"
 
 # The JSONPath subset SageMaker's batch transform takes for input_filter/output_filter
 # ("$", "$[1:]", "$[0,2]", "$.features", "$['a','b']"...).
-_JSONPATH = re.compile(
-    r"""^\$(
+_JSONPATH = r"""^\$(
         \.[A-Za-z_][\w-]*
       | \[\s*(\*|-?\d+\s*(,\s*-?\d+\s*)*|-?\d*\s*:\s*-?\d*|'[^']*'(\s*,\s*'[^']*')*)\s*\]
-    )*$""",
-    re.X,
-)
+    )*$"""
 
 
 @dataclass
@@ -277,12 +274,12 @@ def check_value(shape: Any, value: Any, path: str, report: Report) -> None:
         _length(meta, len(value), path, report, "characters")
         pattern = meta.get("pattern")
         if pattern:
-            try:
-                compiled = re.compile(pattern, re.S)
+            try:  # AWS matches the whole value (Java's matches())
+                matched = re.fullmatch(pattern, value, re.S)
             except re.error:
                 report.notes.append(f"{path}: pattern {pattern!r} not checked (not Python regex)")
-            else:  # AWS matches the whole value (Java's matches())
-                if not compiled.fullmatch(value):
+            else:
+                if not matched:
                     report.problems.append(f"{path}: {value!r} does not match {pattern!r}")
         return
     if kind in ("integer", "long"):
@@ -395,7 +392,7 @@ def check_filters(definition: Mapping[str, Any], defaults: Mapping[str, Any]) ->
             value = processing.get(key)
             if isinstance(value, _FromParameter):
                 value = _text(value)
-            if isinstance(value, str) and not _JSONPATH.match(value):
+            if isinstance(value, str) and not re.match(_JSONPATH, value, re.X):
                 report.problems.append(
                     f"step {step['Name']}: DataProcessing.{key} {value!r} is not a JSONPath "
                     "SageMaker accepts (e.g. '$[1:]', '$[0,2]', '$.features')"
