@@ -41,6 +41,8 @@ CODE_DIR = TEMPLATES_DIR / "code"
 """The step scripts (``prepare.py``, ``train.py``...), copied byte for byte into ``code/``."""
 OFFLINE_HARNESS = TEMPLATES_DIR / "scaffold" / "tests" / "offline.py"
 """Builds a project's definition with no AWS; the scaffold's tests and ``verify`` share it."""
+AWS_SHAPES = TEMPLATES_DIR / "scaffold" / "tests" / "aws_shapes.py"
+"""Checks a definition against botocore's SageMaker model; shared the same way."""
 
 # Container versions. They match the libraries the local engine runs with (scikit-learn 1.9,
 # xgboost 3.2), so a model trained on this machine behaves like one trained on SageMaker.
@@ -48,7 +50,17 @@ SKLEARN_VERSION = "1.9-0"
 XGBOOST_VERSION = "3.2-0"
 SPARK_VERSION = "3.5"
 SPARK_PY_VERSION = "py312"
-SDK_REQUIREMENT = "sagemaker>=3.27,<4"
+# The SDK release the scaffold is verified with, pinned with the packages it is made of: the
+# offline tests patch SDK internals (telemetry) and the templates use v3's class names, so a
+# newer release must pass the scaffold's tests before the pin moves (requirements.txt says how).
+SDK_PINS = (
+    ("sagemaker", "3.27.0"),
+    ("sagemaker-core", "2.27.0"),
+    ("sagemaker-train", "1.27.0"),
+    ("sagemaker-serve", "1.27.0"),
+    ("sagemaker-mlops", "1.27.0"),
+)
+SDK_REQUIREMENT = f"sagemaker=={SDK_PINS[0][1]}"
 
 LAMBDA_HANDLER = "lambda/handler.py"
 INFERENCE_SCRIPT = "inference.py"
@@ -153,10 +165,37 @@ def comment(value: Any) -> str:
     return _LINE_BREAKS.sub(" ", str(value))
 
 
+# Characters that start Markdown syntax anywhere in a line: links and images ([a](b), ![a]),
+# emphasis, code spans, strikethrough, table cells, and escapes themselves.
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]~|#!])")
+# Syntax that only counts at the start of a line: list items, numbered items, quote/setext.
+_MARKDOWN_LINE_START = re.compile(r"^(\s*)([-+=>]|\d+(?=[.)]))")
+
+
 def markdown(value: Any) -> str:
-    """User text in the README: one line, HTML-significant characters and table bars
-    escaped."""
-    return html.escape(comment(value), quote=False).replace("|", "\\|")
+    """User text as plain text in Markdown (the README): one line, with every character that
+    could start Markdown or HTML backslash-escaped or entity-encoded, so ``[a](javascript:…)``,
+    ``<script>`` or ``**x**`` reach the reader as the characters typed, never as a link, tag
+    or formatting."""
+    text = html.escape(comment(value), quote=False)
+    text = _MARKDOWN_INLINE.sub(r"\\\1", text)
+    return _MARKDOWN_LINE_START.sub(
+        lambda m: (
+            m.group(1) + (m.group(2) + "\\" if m.group(2)[0].isdigit() else "\\" + m.group(2))
+        ),
+        text,
+    )
+
+
+def markdown_code(value: Any) -> str:
+    """User text as a Markdown code span (backticks included): nothing inside a code span is
+    Markdown, so only the fence must be longer than any run of backticks in the text, and
+    table bars are escaped (GFM splits table cells on them even inside code)."""
+    text = comment(value).replace("|", "\\|")
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
 
 
 def snake(name: str) -> str:
@@ -187,6 +226,7 @@ def _environment() -> jinja2.Environment:
     env.filters["py"] = py
     env.filters["comment"] = comment
     env.filters["md"] = markdown
+    env.filters["mdcode"] = markdown_code
     env.filters["assign"] = assign
     return env
 
@@ -217,6 +257,7 @@ def render_project(plan: Plan, config: WizardConfig) -> dict[str, str]:
         ".github/workflows/ci.yml": _render("scaffold/ci.yml.jinja", context),
         "tests/test_pipeline.py": _render("scaffold/tests/test_pipeline.py.jinja", context),
         "tests/offline.py": _read_verbatim(OFFLINE_HARNESS),
+        "tests/aws_shapes.py": _read_verbatim(AWS_SHAPES),
         "wizard.toml": dumps(config_to_document(config)),
     }
     for script in sorted(set(context["extra_scripts"])):
@@ -312,6 +353,7 @@ def _context(plan: Plan, config: WizardConfig) -> dict[str, Any]:
             "spark_py": SPARK_PY_VERSION,
         },
         "sdk_requirement": SDK_REQUIREMENT,
+        "sdk_pins": [f"{name}=={version}" for name, version in SDK_PINS],
         "code_files": code_files,
         "extra_scripts": extra_scripts,
         "model_step": by_name[model_step.name],

@@ -2,10 +2,14 @@
 
 ``verify_project`` runs the project's ``pipeline.py`` in a subprocess through the offline
 harness (``templates/scaffold/tests/offline.py``, the same file the scaffold's own tests use):
-fake credentials, moto's in-memory AWS, every network connection refused. It then reads the
-definition JSON: which steps exist, what each depends on, and whether the definition says
-things SageMaker would reject later (a step or parameter that does not exist, a local path
-where S3 is needed). Any failure is explained in words, naming the step and the field.
+fake credentials, moto's in-memory AWS, every network connection refused, and the project's
+own region (so the image URIs are that region's). It then reads the definition JSON: which
+steps exist, what each depends on, and whether the definition says things SageMaker would
+reject later (a step or parameter that does not exist, a local path where S3 is needed, an
+image from another region). Each step's Arguments are checked against botocore's SageMaker
+service model by ``templates/scaffold/tests/aws_shapes.py`` (also shipped with the scaffold),
+with the hyperparameters and JsonGet paths. Any failure is explained in words, naming the
+step and the field.
 
 ``definition_json`` is the same mechanism against real AWS, for the SageMaker engine.
 
@@ -31,7 +35,7 @@ from typing import Any
 from wizard.errors import WizardError
 from wizard.plan import Plan
 
-from .render import OFFLINE_HARNESS
+from .render import AWS_SHAPES, OFFLINE_HARNESS
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
 OFFLINE_BUCKET = "offline-bucket"
@@ -104,6 +108,12 @@ class VerifyResult:
     definition: Mapping[str, Any] | None = field(default=None, repr=False)
     detail: str = ""
     """Extra evidence for a failure (the end of the traceback or of stderr)."""
+    region: str = ""
+    """The region the definition was built for (the project's own)."""
+    images: tuple[str, ...] = ()
+    """The container image URIs the steps run (they differ per region)."""
+    notes: tuple[str, ...] = ()
+    """What could not be checked offline (values only known while the pipeline runs)."""
 
     def graph_lines(self) -> list[str]:
         """The step graph, one line per step, for the terminal."""
@@ -117,8 +127,20 @@ class VerifyResult:
 
     def explain(self) -> str:
         if self.ok:
-            return f"the definition builds: {len(self.steps)} steps ({self.seconds:.1f} s)"
-        lines = ["The pipeline definition does not build:"]
+            lines = [
+                f"the definition builds for {self.region or 'its region'}: "
+                f"{len(self.steps)} steps ({self.seconds:.1f} s); every step's request "
+                "matches AWS's SageMaker service model (botocore)"
+            ]
+            if self.notes:
+                lines.append(
+                    f"  {len(self.notes)} values are only known while the pipeline runs "
+                    "(other steps' outputs) and were not checked"
+                )
+            lines += [f"  image {image}" for image in self.images]
+            return "\n".join(lines)
+        where = f" for {self.region}" if self.region else ""
+        lines = [f"The pipeline definition{where} does not build or would be refused:"]
         lines += [f"  - {problem}" for problem in self.problems]
         if self.detail:
             lines += ["", self.detail.rstrip()]
@@ -151,8 +173,11 @@ def verify_project(
         problems, evidence = explain_failure(report["error"], project / "pipeline.py")
         return VerifyResult(False, problems=tuple(problems), seconds=seconds, detail=evidence)
     definition = json.loads(report["definition"])
+    region = str(report.get("region") or "")
     steps = parse_definition(definition)
     problems = list(lint_definition(definition))
+    images = tuple(image_uris(definition))
+    problems += region_problems(images, region)
     problems += [
         Problem(f"the SDK tried to reach the network ({attempt}); it was blocked")
         for attempt in report.get("network", [])
@@ -161,9 +186,86 @@ def verify_project(
         plan = _project_plan(project)
     if plan is not None:
         problems += compare_with_plan(steps, plan)
+    shapes = check_shapes(project, report["definition"], plan)
+    problems += [Problem(text) for text in shapes.problems]
     return VerifyResult(
-        not problems, steps=steps, problems=tuple(problems), seconds=seconds, definition=definition
+        not problems,
+        steps=steps,
+        problems=tuple(problems),
+        seconds=time.perf_counter() - started,
+        definition=definition,
+        region=region,
+        images=images,
+        notes=tuple(shapes.notes),
     )
+
+
+def check_shapes(project: Path, definition_json: str, plan: Plan | None) -> Any:
+    """The scaffold's own request-shape checks (``tests/aws_shapes.py``, shipped with every
+    export) on a built definition: every step against botocore's SageMaker model, the
+    CreatePipeline request, and with a Plan the hyperparameters and JsonGet paths."""
+    shapes = _shapes()
+    name = plan.pipeline_name if plan is not None else project.name
+    report = shapes.check_definition(definition_json, name, OFFLINE_ROLE_ARN)
+    if plan is None:
+        report.notes.append("no wizard.toml: hyperparameters and JsonGet paths not checked")
+        return report
+    definition = json.loads(definition_json)
+    training = {
+        s.name: None if s.settings.get("built_in") else s.script
+        for s in plan.steps
+        if s.kind in ("Training", "Tuning")
+    }
+    report.extend(
+        shapes.check_hyperparameters(definition, shapes.accepted_hyperparameters(project, training))
+    )
+    reports = {}
+    for step in plan.steps:
+        property_file = step.settings.get("property_file")
+        if property_file and step.script and (project / "code" / step.script).is_file():
+            reports[property_file] = shapes.sample_evaluation_report(
+                project / "code" / step.script, plan.problem_type
+            )
+    report.extend(shapes.check_json_gets(definition, reports))
+    return report
+
+
+_IMAGE_KEYS = ("ImageUri", "TrainingImage", "Image")
+_ECR_REGION = re.compile(r"\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/")
+
+
+def image_uris(definition: Mapping[str, Any]) -> Iterator[str]:
+    """Every container image the definition's steps name, once each, in order."""
+    seen: set[str] = set()
+
+    def walk(value: Any) -> Iterator[str]:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in _IMAGE_KEYS and isinstance(item, str) and item not in seen:
+                    seen.add(item)
+                    yield item
+                else:
+                    yield from walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from walk(item)
+
+    yield from walk(definition.get("Steps", []))
+
+
+def region_problems(images: Sequence[str], region: str) -> list[Problem]:
+    """An image from another region's registry cannot be pulled by a job in ``region``."""
+    problems = []
+    for image in images:
+        match = _ECR_REGION.search(image)
+        if region and match and match.group("region") != region:
+            problems.append(
+                Problem(
+                    f"the image {image} is in {match.group('region')}, but the pipeline runs "
+                    f"in {region}; SageMaker jobs pull images from their own region"
+                )
+            )
+    return problems
 
 
 def definition_json(
@@ -346,10 +448,22 @@ def _step_at_line(pipeline_file: Path, line: int | None) -> str | None:
 def _harness() -> ModuleType:
     """The offline harness as a module: its functions that read a definition (no SDK
     import happens until ``build_definition`` is called, which this process never does)."""
-    spec = importlib.util.spec_from_file_location("sm_wizard_offline_harness", OFFLINE_HARNESS)
+    return _load(OFFLINE_HARNESS, "sm_wizard_offline_harness")
+
+
+@cache
+def _shapes() -> ModuleType:
+    """The scaffold's request-shape checker (botocore only)."""
+    return _load(AWS_SHAPES, "sm_wizard_aws_shapes")
+
+
+def _load(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:  # pragma: no cover - a packaging defect
-        raise ImportError(f"cannot load {OFFLINE_HARNESS}")
+        raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
+    # dataclasses look their module up in sys.modules while the class is built
+    sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
 

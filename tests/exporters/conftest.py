@@ -20,11 +20,13 @@ import pytest
 from export_cases import (
     CASES,
     FUZZ_BUILD_SEEDS,
+    MUTATIONS,
     OFFLINE_ENVIRONMENT,
     Case,
     build_fuzzed,
     config_file,
     live_definition,
+    run_mutated_scaffold_tests,
     run_scaffold_tests,
     script_help,
     verify_broken_pipeline,
@@ -95,6 +97,14 @@ def background(
             work.submit(f"verify:{name}", verify_project, case.project, plan=case.plan)
         work.submit("broken", verify_broken_pipeline, cases["demo"], tmp_path_factory)
         work.submit("scaffold-tests", run_scaffold_tests, cases["demo"], tmp_path_factory)
+        for mutation in MUTATIONS:
+            work.submit(
+                f"mutated:{mutation}",
+                run_mutated_scaffold_tests,
+                cases["small_batch"],
+                tmp_path_factory,
+                mutation,
+            )
         work.submit("definition-json", live_definition, cases["demo"])
         for name, script in (("demo", "pipeline.py"), ("large_realtime", "deploy.py")):
             work.submit(f"help:{script}", script_help, cases[name].project, script)

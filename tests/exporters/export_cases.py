@@ -265,6 +265,51 @@ def verify_broken_pipeline(case: Case, factory):
     return verify_project(project)
 
 
+# Issue 11 item 9: bugs that build a definition but would fail on SageMaker. Each is put into
+# small_batch's pipeline.py (script mode, batch transform, regression) on its own; the
+# scaffold's own tests must fail on each, in the named test.
+MUTATIONS: dict[str, tuple[str, str, str]] = {
+    "instance type": (
+        'name="TrainingInstanceType",  # instance for training\n        default_value="ml.m5.large",',
+        'name="TrainingInstanceType",  # instance for training\n        default_value="ml.m5.huge",',
+        "test_every_request_has_the_shape_aws_requires",
+    ),
+    "JsonGet path": (
+        'json_path="regression_metrics.rmse.value"',
+        'json_path="regression_metrics.rmse.valeu"',
+        "test_every_json_get_path_is_in_the_evaluation_report",
+    ),
+    "hyperparameter": (
+        '"n_estimators": 200,',
+        '"n_estimator": 200,',
+        "test_every_hyperparameter_is_one_the_algorithm_accepts",
+    ),
+    "input_filter": (
+        'input_filter="$[1:]"',
+        'input_filter="[1:]"',
+        "test_every_request_has_the_shape_aws_requires",
+    ),
+}
+
+
+def run_mutated_scaffold_tests(
+    case: Case, factory, mutation: str
+) -> subprocess.CompletedProcess[str]:
+    """The scaffold's own tests on a copy of ``case`` with one bug of ``MUTATIONS`` put in."""
+    old, new, _ = MUTATIONS[mutation]
+    project = _copy(case.project, factory, "mutated")
+    source = (project / "pipeline.py").read_text("utf-8")
+    assert source.count(old) == 1, f"{mutation}: {old!r} is not in pipeline.py once"
+    (project / "pipeline.py").write_text(source.replace(old, new), "utf-8")
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
 def run_scaffold_tests(case: Case, factory) -> subprocess.CompletedProcess[str]:
     """The exported project's own test suite, as a person would run it."""
     project = _copy(case.project, factory, "scaffold")

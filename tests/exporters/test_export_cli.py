@@ -73,10 +73,13 @@ def test_verify_lists_the_steps(
     demo_config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     steps = (StepInfo("A", "Processing", ()), StepInfo("B", "Training", ("A",)))
-    monkeypatch.setattr(verify, "verify_project", lambda out: VerifyResult(True, steps, seconds=1))
+    image = "492215442770.dkr.ecr.eu-central-1.amazonaws.com/sagemaker-xgboost:3.2-0"
+    built = VerifyResult(True, steps, seconds=1, region="eu-central-1", images=(image,))
+    monkeypatch.setattr(verify, "verify_project", lambda out: built)
     result = _export(str(demo_config), "--out", str(tmp_path / "proj"), "--verify")
     assert result.exit_code == 0, result.output
-    assert "the definition builds: 2 steps" in result.output
+    assert "the definition builds for eu-central-1: 2 steps" in result.output
+    assert f"  image {image}" in result.output
     assert "  B  Training        after A" in result.output
 
 

@@ -13,12 +13,14 @@ from export_cases import CASES, GOLDEN_DIR, Case
 
 from exporters import ExportError, data_files, render_project
 from exporters.render import (
+    AWS_SHAPES,
     CODE_DIR,
     LAMBDA_HANDLER,
     OFFLINE_HARNESS,
     TEMPLATES_DIR,
     comment,
     markdown,
+    markdown_code,
     py,
     snake,
 )
@@ -37,6 +39,8 @@ def _verbatim_source(path: str) -> Path | None:
         return CODE_DIR / path.removeprefix("code/")
     if path == "tests/offline.py":
         return OFFLINE_HARNESS
+    if path == "tests/aws_shapes.py":
+        return AWS_SHAPES
     if path == LAMBDA_HANDLER:
         return TEMPLATES_DIR / "scaffold" / LAMBDA_HANDLER
     return None
@@ -210,6 +214,44 @@ def test_py_prefers_double_quotes_and_rejects_odd_values() -> None:
 def test_comments_and_markdown_stay_on_one_line() -> None:
     assert comment("a\nb\r\nc\u2028d") == "a b  c d"
     assert markdown("x | <b>\ny") == "x \\| &lt;b&gt; y"
+    assert markdown("[a](javascript:alert(1))") == "\\[a\\](javascript:alert(1))"
+    assert markdown("1. two") == "1\\. two" and markdown("- x") == "\\- x"
+    assert markdown_code("a`b|c") == "``a`b\\|c``"
+
+
+_HOSTILE_TEXT = (
+    "[a](javascript:alert(1)) ![i](http://x/i.png) <script>x</script> **b** "
+    "<http://auto.link> &amp; _e_ ~~s~~ | cell"
+)
+
+
+def _markdown_nodes(text: str) -> list:
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("gfm-like").parse(text)
+    return [child for token in tokens for child in (token.children or [])] + tokens
+
+
+def test_user_text_reaches_the_readme_as_text_not_markdown(tmp_path: Path) -> None:
+    """Issue 15: a description, a column or a group name typed by a person never becomes a
+    link, an image, HTML or formatting in the exported README; it reads as typed."""
+    doc = template_document("demo")
+    doc["project"]["description"] = _HOSTILE_TEXT
+    config = validate_or_raise(doc)
+    readme = render_project(build_plan(config), config)["README.md"]
+    clean = render_project(build_plan(validate_or_raise(template_document("demo"))), config)
+    allowed_links = {
+        token.attrs.get("href")
+        for token in _markdown_nodes(clean["README.md"])
+        if token.type == "link_open"
+    }
+    for token in _markdown_nodes(readme):
+        assert token.type not in ("html_inline", "html_block", "image", "s_open"), token
+        if token.type == "link_open":
+            assert token.attrs.get("href") in allowed_links, token.attrs
+            assert "javascript" not in str(token.attrs.get("href"))
+    text = "".join(t.content for t in _markdown_nodes(readme) if t.type in ("text", "code_inline"))
+    assert "[a](javascript:alert(1))" in text and "<script>x</script>" in text and "**b**" in text
 
 
 def test_derived_names_are_identifiers() -> None:
@@ -228,3 +270,27 @@ def test_cases_cover_the_contrasts(cases: dict[str, Case]) -> None:
     assert "SourceCode(" in cases["small_batch"].files["pipeline.py"]
     assert "enable_managed_spot_training=True" in cases["large_realtime"].files["pipeline.py"]
     assert set(CASES) == set(cases)
+
+
+def test_no_script_hard_codes_the_aws_partition(case: Case) -> None:
+    """Issue 11 item 8: ARNs the scripts build take the partition of the region (aws-cn,
+    aws-us-gov...) from botocore, never a literal ``arn:aws:``."""
+    for path, text in case.files.items():
+        if path.endswith(".py"):
+            code = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+            assert not any('f"arn:aws:' in line for line in code), path
+    if "deploy.py" in case.files and "SourceArn" in case.files["deploy.py"]:
+        assert "get_partition_for_region(args.region)" in case.files["deploy.py"]
+
+
+def test_the_schedule_uses_its_own_role(cases: dict[str, Case]) -> None:
+    """Issue 11 item 8: EventBridge Scheduler cannot assume the SageMaker role, so
+    `schedule` takes a role of its own and refuses to run without one."""
+    source = cases["large_realtime"].files["pipeline.py"]
+    assert "role_arn=args.scheduler_role_arn" in source
+    assert 'os.environ.get("SCHEDULER_ROLE_ARN")' in source
+    tree = ast.parse(source)
+    schedule = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "schedule")
+    assert "_role(args)" not in ast.unparse(schedule)
+    readme = cases["large_realtime"].files["README.md"]
+    assert "--scheduler-role-arn" in readme and "SAGEMAKER_VALIDATE_ROLE=false" in readme

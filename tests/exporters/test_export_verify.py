@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from export_cases import FUZZ_BUILD_SEEDS, Case
+from export_cases import FUZZ_BUILD_SEEDS, MUTATIONS, Case
 
 from exporters.verify import (
     Problem,
@@ -76,7 +76,72 @@ def _all_steps(definition):
 def test_the_scaffolds_own_tests_pass(background) -> None:
     done = background.result("scaffold-tests")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    assert "5 passed" in done.stdout
+    assert "8 passed" in done.stdout
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+def test_the_scaffolds_own_tests_catch_each_bug(background, mutation: str) -> None:
+    """Issue 11 item 9: each bug that still builds a definition fails the scaffold's tests,
+    in the test that checks for it, with a message naming it."""
+    done = background.result(f"mutated:{mutation}")
+    failing_test = MUTATIONS[mutation][2]
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
+    assert f"FAILED tests/test_pipeline.py::{failing_test}" in done.stdout, done.stdout[-3000:]
+    assert "1 failed, 7 passed" in done.stdout, done.stdout[-3000:]
+    new = MUTATIONS[mutation][1]
+    named = {
+        "instance type": "ml.m5.huge",
+        "JsonGet path": "'valeu' is missing",
+        "hyperparameter": "'n_estimator'",
+        "input_filter": "'[1:]' is not a JSONPath",
+    }[mutation]
+    assert named in done.stdout, (new, done.stdout[-3000:])
+
+
+def test_a_built_in_model_is_registered_without_empty_script_settings(
+    verified: dict[str, VerifyResult],
+) -> None:
+    """Issue 11 item 2: no SAGEMAKER_PROGRAM/SAGEMAKER_SUBMIT_DIRECTORY of "" in the model
+    package (endpoints made from it would inherit them); script mode keeps its real ones."""
+    for name, script_mode in (("large_realtime", False), ("small_batch", True)):
+        definition = verified[name].definition
+        assert definition is not None
+        [register] = [s for s in _all_steps(definition) if s["Type"] == "RegisterModel"]
+        for container in register["Arguments"]["InferenceSpecification"]["Containers"]:
+            environment = container.get("Environment", {})
+            assert "" not in environment.values(), environment
+            assert ("SAGEMAKER_PROGRAM" in environment) is script_mode, environment
+
+
+def test_check_baselines_are_kept_per_execution(verified: dict[str, VerifyResult]) -> None:
+    """Issue 11 item 3: each execution's QualityCheck/ClarifyCheck writes to its own folder,
+    so a later run never overwrites what an earlier registered version points to."""
+    definition = verified["large_realtime"].definition
+    assert definition is not None
+    checks = [s for s in _all_steps(definition) if s["Type"] in ("QualityCheck", "ClarifyCheck")]
+    assert {s["Type"] for s in checks} == {"QualityCheck", "ClarifyCheck"}
+    for step in checks:
+        [output] = step["Arguments"]["ProcessingOutputConfig"]["Outputs"]
+        values = output["S3Output"]["S3Uri"]["Std:Join"]["Values"]
+        assert {"Get": "Execution.PipelineExecutionId"} in values, values
+        assert step["Name"] in values
+
+
+def test_verify_builds_for_the_projects_region(
+    cases: dict[str, Case], verified: dict[str, VerifyResult]
+) -> None:
+    """Issue 11 item 1: the definition is built for the config's region (not us-east-1), the
+    result names it, and every image comes from that region's registry."""
+    for name in ("small_batch", "large_realtime"):
+        result, region = verified[name], cases[name].config.project.region
+        assert region != "us-east-1"
+        assert result.region == region
+        assert result.images and all(
+            f".dkr.ecr.{region}.amazonaws.com/" in i for i in result.images
+        )
+        text = result.explain()
+        assert f"builds for {region}" in text
+        assert all(f"image {image}" in text for image in result.images)
 
 
 def test_a_broken_pipeline_is_explained(background) -> None:

@@ -7,7 +7,9 @@
 tests/test_pipeline.py imports `build_definition` from here, and `sm-wizard export --verify`
 runs this very file, so both check the definition the same way:
 
-* fake credentials and a fixed region, so the SDK never looks for real ones;
+* fake credentials, so the SDK never looks for real ones, and the project's own region
+  (DEFAULT_REGION in pipeline.py, or --region), so the image URIs are the ones that region
+  has;
 * SAGEMAKER_VALIDATE_ROLE=false: the SDK would otherwise ask IAM about the role;
 * the SDK's telemetry switched off (it would send a request per step);
 * moto's in-memory AWS, where the SDK uploads code and Clarify's analysis config while it
@@ -20,6 +22,7 @@ Only the standard library, the SageMaker SDK and moto are needed.
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import importlib.util
 import io
@@ -76,6 +79,23 @@ def no_network(attempts: list[str]) -> Iterator[None]:
         yield
     finally:
         socket.socket.connect, socket.create_connection, socket.getaddrinfo = saved  # type: ignore[method-assign,assignment]
+
+
+def project_region(project_dir: Path) -> str:
+    """The region pipeline.py defaults to (its DEFAULT_REGION), read without importing it."""
+    try:
+        tree = ast.parse((project_dir / "pipeline.py").read_text("utf-8"))
+    except (OSError, SyntaxError):
+        return OFFLINE_REGION
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and [getattr(t, "id", None) for t in node.targets] == ["DEFAULT_REGION"]
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            return node.value.value
+    return OFFLINE_REGION
 
 
 def load_pipeline_module(project_dir: Path) -> ModuleType:
@@ -140,7 +160,7 @@ def build_definition(
     *,
     bucket: str = OFFLINE_BUCKET,
     role_arn: str = OFFLINE_ROLE_ARN,
-    region: str = OFFLINE_REGION,
+    region: str | None = None,
     code_s3_prefix: str | None = None,
     input_data_uri: str | None = None,
     offline: bool = True,
@@ -152,6 +172,7 @@ def build_definition(
     SDK then uploads the code to the bucket for real); nothing is faked or blocked.
     """
     project_dir = Path(project_dir)
+    region = region or project_region(project_dir)
     attempts = network_attempts if network_attempts is not None else []
     if offline:
         os.environ.update(OFFLINE_ENVIRONMENT)
@@ -271,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("project_dir", nargs="?", default=str(PROJECT_DIR))
     parser.add_argument("--bucket", default=OFFLINE_BUCKET)
     parser.add_argument("--role-arn", default=OFFLINE_ROLE_ARN)
-    parser.add_argument("--region", default=OFFLINE_REGION)
+    parser.add_argument("--region", help="default: the project's region (pipeline.py)")
     parser.add_argument("--code-s3-prefix")
     parser.add_argument("--input-data-uri")
     parser.add_argument(
@@ -280,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", action="store_true", help="print a JSON report")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    region = args.region or project_region(Path(args.project_dir))
     attempts: list[str] = []
     # The SDK prints to stdout in places; keep stdout for the result.
     captured = io.StringIO()
@@ -289,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
                 args.project_dir,
                 bucket=args.bucket,
                 role_arn=args.role_arn,
-                region=args.region,
+                region=region,
                 code_s3_prefix=args.code_s3_prefix,
                 input_data_uri=args.input_data_uri,
                 offline=not args.live,
@@ -305,6 +327,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         # The definition exactly as the SDK wrote it (a JSON string inside the report).
         report = {"ok": True, "definition": definition, "network": attempts}
+    report["region"] = region
     report["seconds"] = round(time.perf_counter() - started, 3)
     print(json.dumps(report))
     return 0 if report["ok"] else 1

@@ -176,6 +176,19 @@ def processing_output(name: str, source: str, destination) -> ProcessingOutput:
     )
 
 
+def without_empty_script_settings(step_args):
+    """The SDK writes SAGEMAKER_PROGRAM and SAGEMAKER_SUBMIT_DIRECTORY as "" into a registered
+    model that has no serving script (the built-in algorithm's), and every endpoint made from
+    that version would inherit them. AWS's own examples register no such keys: drop them."""
+    request = getattr(step_args, "create_model_package_request", None) or {}
+    for container in request.get("InferenceSpecification", {}).get("Containers", []):
+        environment = container.get("Environment") or {}
+        for key in ("SAGEMAKER_PROGRAM", "SAGEMAKER_SUBMIT_DIRECTORY"):
+            if environment.get(key) == "":
+                del environment[key]
+    return step_args
+
+
 def output_of(step: ProcessingStep, name: str):
     """Where a processing step wrote its output `name` (known once the step has run)."""
     return step.properties.ProcessingOutputConfig.Outputs[name].S3Output.S3Uri
@@ -196,6 +209,9 @@ def build_pipeline(
     """
     region = session.boto_region_name
     s3_base = f"s3://{bucket}/{S3_PREFIX}"
+    if code_s3_prefix:
+        # A folder of scripts: with or without the trailing slash, the same folder.
+        code_s3_prefix = code_s3_prefix.rstrip("/") + "/"
 
     # ------------------------------------------------------------------ parameters
     # Values you can change for one execution without editing code, e.g.
@@ -417,7 +433,8 @@ def build_pipeline(
         quality_check_config=DataQualityCheckConfig(
             baseline_dataset=output_of(step_engineer_features, "baseline"),
             dataset_format=DatasetFormat.csv(header=True),
-            output_s3_uri=f"{s3_base}/checks/data-quality-baseline",
+            # a fresh folder per execution: earlier model versions keep their baselines
+            output_s3_uri=step_output_uri(s3_base, "DataQualityBaseline", "baseline"),
         ),
         check_job_config=data_quality_baseline_job,
         skip_check=True,
@@ -535,9 +552,9 @@ def build_pipeline(
         role_arn=role_arn,
         sagemaker_session=session,
     )
-    step_register_model = ModelStep(
-        name="RegisterModel",
-        step_args=register_model_builder.register(
+    # The version's request, with what the SDK adds that AWS's examples do not have removed.
+    register_model_args = without_empty_script_settings(
+        register_model_builder.register(
             model_package_group_name=MODEL_PACKAGE_GROUP,
             content_types=["text/csv"],
             response_types=["text/csv"],
@@ -568,7 +585,11 @@ def build_pipeline(
                     content_type="application/json",
                 ),
             ),
-        ),
+        )
+    )
+    step_register_model = ModelStep(
+        name="RegisterModel",
+        step_args=register_model_args,
     )
 
     # ---------------------------------------------------- CreateModel (Model)

@@ -178,12 +178,14 @@ def create_front(session: boto3.Session, args: argparse.Namespace) -> None:
             Target=function["FunctionArn"],
         )
         account = session.client("sts").get_caller_identity()["Account"]
+        # aws, aws-cn or aws-us-gov: from botocore's own partition data for the region
+        partition = session.get_partition_for_region(args.region)
         functions.add_permission(
             FunctionName=FUNCTION_NAME,
             StatementId="invoke-from-http-api",
             Action="lambda:InvokeFunction",
             Principal="apigateway.amazonaws.com",
-            SourceArn=f"arn:aws:execute-api:{args.region}:{account}:{api['ApiId']}/*",
+            SourceArn=f"arn:{partition}:execute-api:{args.region}:{account}:{api['ApiId']}/*",
         )
     print(f"POST CSV lines to {api['ApiEndpoint']}/predict (add an authorizer before sharing it)")
 

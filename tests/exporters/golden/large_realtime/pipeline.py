@@ -183,6 +183,19 @@ def processing_output(name: str, source: str, destination) -> ProcessingOutput:
     )
 
 
+def without_empty_script_settings(step_args):
+    """The SDK writes SAGEMAKER_PROGRAM and SAGEMAKER_SUBMIT_DIRECTORY as "" into a registered
+    model that has no serving script (the built-in algorithm's), and every endpoint made from
+    that version would inherit them. AWS's own examples register no such keys: drop them."""
+    request = getattr(step_args, "create_model_package_request", None) or {}
+    for container in request.get("InferenceSpecification", {}).get("Containers", []):
+        environment = container.get("Environment") or {}
+        for key in ("SAGEMAKER_PROGRAM", "SAGEMAKER_SUBMIT_DIRECTORY"):
+            if environment.get(key) == "":
+                del environment[key]
+    return step_args
+
+
 def output_of(step: ProcessingStep, name: str):
     """Where a processing step wrote its output `name` (known once the step has run)."""
     return step.properties.ProcessingOutputConfig.Outputs[name].S3Output.S3Uri
@@ -203,6 +216,9 @@ def build_pipeline(
     """
     region = session.boto_region_name
     s3_base = f"s3://{bucket}/{S3_PREFIX}"
+    if code_s3_prefix:
+        # A folder of scripts: with or without the trailing slash, the same folder.
+        code_s3_prefix = code_s3_prefix.rstrip("/") + "/"
 
     # ------------------------------------------------------------------ parameters
     # Values you can change for one execution without editing code, e.g.
@@ -433,7 +449,8 @@ def build_pipeline(
         quality_check_config=DataQualityCheckConfig(
             baseline_dataset=output_of(step_engineer_features, "baseline"),
             dataset_format=DatasetFormat.csv(header=True),
-            output_s3_uri=f"{s3_base}/checks/data-quality-baseline",
+            # a fresh folder per execution: earlier model versions keep their baselines
+            output_s3_uri=step_output_uri(s3_base, "DataQualityBaseline", "baseline"),
         ),
         check_job_config=data_quality_baseline_job,
         skip_check=True,
@@ -459,7 +476,10 @@ def build_pipeline(
         clarify_check_config=DataBiasCheckConfig(
             data_config=DataConfig(
                 s3_data_input_path=output_of(step_prepare_data, "train"),
-                s3_output_path=f"{s3_base}/checks/data-bias-check",
+                # a fresh folder per execution: earlier model versions keep their reports
+                s3_output_path=step_output_uri(s3_base, "DataBiasCheck", "report"),
+                # the analysis config Clarify reads, under the project's prefix too
+                s3_analysis_config_output_path=f"{s3_base}/checks/data-bias-check/config",
                 label="churned",
                 dataset_type="text/csv",
             ),
@@ -638,9 +658,9 @@ def build_pipeline(
         role_arn=role_arn,
         sagemaker_session=session,
     )
-    step_register_model = ModelStep(
-        name="RegisterModel",
-        step_args=register_model_builder.register(
+    # The version's request, with what the SDK adds that AWS's examples do not have removed.
+    register_model_args = without_empty_script_settings(
+        register_model_builder.register(
             model_package_group_name=MODEL_PACKAGE_GROUP,
             content_types=["text/csv"],
             response_types=["text/csv"],
@@ -675,7 +695,11 @@ def build_pipeline(
                     content_type="application/json",
                 ),
             ),
-        ),
+        )
+    )
+    step_register_model = ModelStep(
+        name="RegisterModel",
+        step_args=register_model_args,
     )
 
     # -------------------------------------------- MetricBelowThreshold (Fail)
@@ -799,18 +823,24 @@ def start(args: argparse.Namespace) -> int:
 def schedule(args: argparse.Namespace) -> int:
     """Start the pipeline on SCHEDULE with EventBridge Scheduler.
 
-    --role-arn here is a role that EventBridge Scheduler (scheduler.amazonaws.com) may assume
-    and that may call sagemaker:StartPipelineExecution on this pipeline; without it, the
-    scheduler_role_arn `sm-wizard bootstrap` recorded in wizard.toml.
+    --scheduler-role-arn (env SCHEDULER_ROLE_ARN; else the scheduler_role_arn that
+    `sm-wizard bootstrap` recorded in wizard.toml) is a role that EventBridge Scheduler
+    (scheduler.amazonaws.com) may assume and that may call sagemaker:StartPipelineExecution
+    on this pipeline: not the SageMaker role, which scheduler.amazonaws.com cannot assume.
     """
-    if args.role_arn in (None, recorded("role_arn")) and recorded("scheduler_role_arn"):
-        args.role_arn = recorded("scheduler_role_arn")
+    if not args.scheduler_role_arn:
+        args.scheduler_role_arn = recorded("scheduler_role_arn")
     pipeline = Pipeline(name=PIPELINE_NAME, sagemaker_session=_session(args))
     trigger = PipelineSchedule(
         name=f"{PIPELINE_NAME}-schedule",
         cron="0 3 ? * MON *",
     )
-    arns = pipeline.put_triggers(triggers=[trigger], role_arn=_role(args))
+    if not args.scheduler_role_arn:
+        raise SystemExit(
+            "error: give --scheduler-role-arn or set SCHEDULER_ROLE_ARN "
+            "(sm-wizard bootstrap creates one and records it in wizard.toml)"
+        )
+    arns = pipeline.put_triggers(triggers=[trigger], role_arn=args.scheduler_role_arn)
     print(f"scheduled {PIPELINE_NAME} ({SCHEDULE}): {', '.join(arns)}")
     return 0
 
@@ -905,9 +935,16 @@ def main(argv: list[str] | None = None) -> int:
         "--max-wait-minutes", type=int, default=240, help="give up waiting after this long"
     )
     start_command.set_defaults(run=start)
-    commands.add_parser(
+    schedule_command = commands.add_parser(
         "schedule", parents=[common], help=f"run the pipeline on its schedule, {SCHEDULE}"
-    ).set_defaults(run=schedule)
+    )
+    schedule_command.add_argument(
+        "--scheduler-role-arn",
+        default=os.environ.get("SCHEDULER_ROLE_ARN"),
+        help="IAM role EventBridge Scheduler assumes to start the pipeline "
+        "(env SCHEDULER_ROLE_ARN)",
+    )
+    schedule_command.set_defaults(run=schedule)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -170,6 +170,19 @@ def processing_output(name: str, source: str, destination) -> ProcessingOutput:
     )
 
 
+def without_empty_script_settings(step_args):
+    """The SDK writes SAGEMAKER_PROGRAM and SAGEMAKER_SUBMIT_DIRECTORY as "" into a registered
+    model that has no serving script (the built-in algorithm's), and every endpoint made from
+    that version would inherit them. AWS's own examples register no such keys: drop them."""
+    request = getattr(step_args, "create_model_package_request", None) or {}
+    for container in request.get("InferenceSpecification", {}).get("Containers", []):
+        environment = container.get("Environment") or {}
+        for key in ("SAGEMAKER_PROGRAM", "SAGEMAKER_SUBMIT_DIRECTORY"):
+            if environment.get(key) == "":
+                del environment[key]
+    return step_args
+
+
 def output_of(step: ProcessingStep, name: str):
     """Where a processing step wrote its output `name` (known once the step has run)."""
     return step.properties.ProcessingOutputConfig.Outputs[name].S3Output.S3Uri
@@ -190,6 +203,9 @@ def build_pipeline(
     """
     region = session.boto_region_name
     s3_base = f"s3://{bucket}/{S3_PREFIX}"
+    if code_s3_prefix:
+        # A folder of scripts: with or without the trailing slash, the same folder.
+        code_s3_prefix = code_s3_prefix.rstrip("/") + "/"
 
     # ------------------------------------------------------------------ parameters
     # Values you can change for one execution without editing code, e.g.
@@ -541,9 +557,9 @@ def build_pipeline(
             "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
         },
     )
-    step_register_model = ModelStep(
-        name="RegisterModel",
-        step_args=register_model_builder.register(
+    # The version's request, with what the SDK adds that AWS's examples do not have removed.
+    register_model_args = without_empty_script_settings(
+        register_model_builder.register(
             model_package_group_name=MODEL_PACKAGE_GROUP,
             content_types=["text/csv"],
             response_types=["text/csv"],
@@ -566,7 +582,11 @@ def build_pipeline(
                     content_type="application/json",
                 ),
             ),
-        ),
+        )
+    )
+    step_register_model = ModelStep(
+        name="RegisterModel",
+        step_args=register_model_args,
     )
 
     # ---------------------------------------------------- CreateModel (Model)

@@ -1,7 +1,9 @@
-"""Offline checks of the pipeline: it builds, and its steps are the ones that were planned.
+"""Offline checks of the pipeline: it builds, its steps are the ones that were planned, and
+every request SageMaker will make for them has the shape AWS's own service model requires.
 
 No AWS account and no network are needed: offline.py builds the definition with fake
-credentials and an in-memory AWS (moto). Run them with `pytest`.
+credentials and an in-memory AWS (moto), in the project's region; aws_shapes.py checks it
+against botocore's SageMaker model. Run them with `pytest`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,25 @@ import json
 from functools import cache
 from typing import Any
 
-from offline import build_definition, iter_steps, step_graph
+from aws_shapes import (
+    accepted_hyperparameters,
+    check_definition,
+    check_hyperparameters,
+    check_json_gets,
+    sample_evaluation_report,
+)
+from offline import OFFLINE_ROLE_ARN, PROJECT_DIR, build_definition, iter_steps, step_graph
+
+PIPELINE_NAME = "house-prices"
+PROBLEM_TYPE = "regression"
+# The training steps and the script each runs (None: SageMaker's built-in XGBoost).
+TRAINING_SCRIPTS: dict[str, str | None] = {
+    "Train": "train.py",
+}
+# The property file each JsonGet reads, and the script whose report fills it.
+REPORT_SCRIPTS = {
+    "EvaluationReport": "evaluate.py",
+}
 
 # What sm-wizard planned: each step, its type in the definition, and the steps it waits for.
 # If you change the pipeline on purpose, change this too.
@@ -106,3 +126,24 @@ def test_every_job_step_has_a_cache_configuration() -> None:
     for step, _, _ in iter_steps(definition()):
         if step["Type"] in ("Processing", "Training", "Tuning", "Transform"):
             assert "CacheConfig" in step, f"{step['Name']} has no cache configuration"
+
+
+def test_every_request_has_the_shape_aws_requires() -> None:
+    # Unknown keys, required members, enums (instance types...), patterns, lengths, ranges.
+    report = check_definition(json.dumps(definition()), PIPELINE_NAME, OFFLINE_ROLE_ARN)
+    assert not report.problems, "\n".join(report.problems)
+
+
+def test_every_hyperparameter_is_one_the_algorithm_accepts() -> None:
+    accepted = accepted_hyperparameters(PROJECT_DIR, TRAINING_SCRIPTS)
+    report = check_hyperparameters(definition(), accepted)
+    assert not report.problems, "\n".join(report.problems)
+
+
+def test_every_json_get_path_is_in_the_evaluation_report() -> None:
+    reports = {
+        name: sample_evaluation_report(PROJECT_DIR / "code" / script, PROBLEM_TYPE)
+        for name, script in REPORT_SCRIPTS.items()
+    }
+    report = check_json_gets(definition(), reports)
+    assert not report.problems, "\n".join(report.problems)
