@@ -13,6 +13,7 @@ from local_helpers import Recorder, make_workspace
 
 from runners.events import ExecutionEvent
 from runners.local import AttachedRun, find_run, list_runs
+from runners.local.project import TEMPLATES_CODE_DIR
 from tui.cli import main
 from wizard.errors import WizardError
 
@@ -23,15 +24,25 @@ def invoke(*args: str):
 
 @pytest.fixture(scope="module")
 def failed_then_fixed(tmp_path_factory):
-    """A regression demo whose first run fails in Train (a broken data path for the
-    script-mode trainer), then is fixed and retried."""
+    """A regression demo whose first run fails in Train, then is retried.
+
+    The failure is one no check can see before the run (validation refuses bad answers before
+    any run starts): the first run's trainer dies, as a job does when its machine goes away."""
+    import exporters.render
+
     workspace = make_workspace(tmp_path_factory.mktemp("cli"), "regression-demo")
     config = str(workspace.config)
     run_root = str(workspace.run_root)
-    # break training: an unknown hyperparameter value makes the script fail
-    text = workspace.config.read_text().replace("n_estimators = 100", "n_estimators = -5")
-    workspace.config.write_text(text)
-    first = invoke("run", config, "--json", "--run-dir", run_root)
+    real = exporters.render.render_project
+
+    def trainer_dies(plan, config):
+        files = real(plan, config)
+        files["code/train.py"] = 'raise SystemExit("injected: the machine went away")\n'
+        return files
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(exporters.render, "render_project", trainer_dies)
+        first = invoke("run", config, "--json", "--run-dir", run_root)
     return workspace, first
 
 
@@ -51,9 +62,10 @@ def test_failed_run_is_listed_with_its_reason(failed_then_fixed):
 def test_retry_continues_from_the_failed_step(failed_then_fixed):
     workspace, _ = failed_then_fixed
     summary = find_run(workspace.run_root, "latest")
-    # fix the run's own snapshot of the config, as a person would fix the cause
-    snapshot = summary.run_dir / "wizard.toml"
-    snapshot.write_text(snapshot.read_text().replace("n_estimators = -5", "n_estimators = 50"))
+    # fix the cause in the run's own project, as a person would: the real trainer back
+    (summary.run_dir / "project" / "code" / "train.py").write_text(
+        (TEMPLATES_CODE_DIR / "train.py").read_text()
+    )
     result = invoke(
         "run",
         str(workspace.config),
