@@ -57,7 +57,11 @@ def _watch(fd: int, job: subprocess.Popen, log: str) -> None:
             pass
     except OSError:
         pass
-    if job.poll() is None:
+    # poll() answers None while the main thread is inside wait(): give a job that is ending
+    # anyway a moment to be reaped instead of calling it orphaned
+    try:
+        job.wait(timeout=0.5)
+    except subprocess.TimeoutExpired:
         _end_group(job, log)
 
 
