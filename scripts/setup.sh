@@ -12,8 +12,14 @@ if command -v uv >/dev/null 2>&1; then
     UV=uv
 else
     say "installing uv, the package manager (pip install uv)"
-    python3 -m pip install --quiet --disable-pip-version-check uv
-    UV="python3 -m uv"
+    if python3 -m pip install --quiet --disable-pip-version-check uv 2>/dev/null; then
+        UV="python3 -m uv"
+    else  # a system Python that refuses pip installs (PEP 668): uv gets a venv of its own
+        say "pip refused to install into this Python; installing uv into .uv-tool/ instead"
+        python3 -m venv .uv-tool
+        .uv-tool/bin/pip install --quiet --disable-pip-version-check uv
+        UV=".uv-tool/bin/uv"
+    fi
 fi
 
 case " $* " in
