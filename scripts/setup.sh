@@ -10,6 +10,8 @@ say() { printf '==> %s\n' "$*" >&2; }
 
 if command -v uv >/dev/null 2>&1; then
     UV=uv
+elif [ -x .uv-tool/bin/uv ]; then  # installed by an earlier run (see below)
+    UV=.uv-tool/bin/uv
 else
     say "installing uv, the package manager (pip install uv)"
     if python3 -m pip install --quiet --disable-pip-version-check uv 2>/dev/null; then
@@ -50,7 +52,11 @@ if [ -n "$bin_dir" ]; then
     else
         mkdir -p "$bin_dir"
         ln -sfn "$target" "$link"
-        say "sm-wizard is on your PATH: $link -> $target"
+        if on_path "$bin_dir"; then
+            say "sm-wizard is on your PATH: $link -> $target"
+        else
+            say "linked $link -> $target; $bin_dir is not on PATH: export PATH=\"$bin_dir:\$PATH\""
+        fi
     fi
 else
     say "no writable folder on PATH for the sm-wizard command; add this checkout's to PATH:"
