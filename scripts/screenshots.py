@@ -1,4 +1,5 @@
-"""Regenerate ``screenshots/``: one SVG per wizard screen, from the demo project.
+"""Regenerate ``screenshots/``: one SVG per wizard screen, and the monitor after a local run of
+the demo project.
 
     python scripts/screenshots.py [--out screenshots] [--size 100x30]
 
@@ -60,6 +61,9 @@ async def _main(out: Path, size: tuple[int, int]) -> list[Path]:
         await pilot.press("end", "ctrl+u", *"two hours")
 
     async def written(pilot) -> None:
+        await pilot.app.workers.wait_for_complete()
+        # a relative folder: the export lands in the scratch folder (the cwd), never in ~
+        pilot.app.screen.query_one("#folder").value = "breast-cancer-demo"
         pilot.app.screen.query_one("#verify").value = False
         await pilot.press("ctrl+f")
         await pilot.app.workers.wait_for_complete()
@@ -85,7 +89,34 @@ async def _main(out: Path, size: tuple[int, int]) -> list[Path]:
     shots.append(await _shoot("16-export-written", out, size, "export", written))
     shots.append(await _shoot("17-quit-question", out, size, "data_collection", quit_question))
     shots.append(await _shoot("18-command-palette", out, size, "profile", palette))
+    shots.append(await _shoot_monitor("19-monitor-local-run", out, size))
     return shots
+
+
+async def _shoot_monitor(name: str, out: Path, size: tuple[int, int]) -> Path:
+    """The run monitor after a real local run of the demo (about half a minute)."""
+    import time
+
+    from runners.local import local_engine_for
+    from tui.monitor import MonitorApp
+    from wizard.plan import build_plan
+    from wizard.store import load_config, write_document
+    from wizard.templates import template_document, write_template_data
+
+    folder = Path.cwd() / "monitor-demo"
+    config = folder / "wizard.toml"
+    write_document(config, template_document("demo"))
+    write_template_data("demo", config)
+    engine = local_engine_for(config, run_root=folder / "runs", registry_dir=folder / "registry")
+    app = MonitorApp(engine, build_plan(load_config(config)))
+    async with app.run_test(size=size) as pilot:
+        deadline = time.monotonic() + 600
+        while not app.monitor._snapshot.execution.finished:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the demo run did not finish in 10 minutes")
+            await pilot.pause(0.2)
+        await pilot.pause()
+        return Path(app.save_screenshot(filename=f"{name}.svg", path=str(out)))
 
 
 def main(argv: list[str] | None = None) -> int:
