@@ -15,8 +15,19 @@ WALK = textwrap.dedent(
     """
     import asyncio, json, sys
     from tui.app import WizardApp
+    from tui.screens import welcome
 
     seen = {}
+
+    # The welcome screen starts its session look-up (the domain's first import) after its
+    # first refresh: record what was loaded at that moment, not whenever the pilot got here.
+    look_up = welcome.WelcomeScreen._look_for_session
+
+    def recording_look_up(self):
+        seen.setdefault("before domain", "pydantic" in sys.modules)
+        return look_up(self)
+
+    welcome.WelcomeScreen._look_for_session = recording_look_up
 
     async def switched(pilot, app, before):
         # wait (up to 20 s) until the deferred screen switch has happened
@@ -30,7 +41,6 @@ WALK = textwrap.dedent(
     async def main():
         app = WizardApp(autosave_delay=0, cursor_blink=False)
         async with app.run_test(size=(100, 30)) as pilot:
-            seen["before domain"] = "pydantic" in sys.modules
             await pilot.pause()
             await app.workers.wait_for_complete()
             before = app.screen
