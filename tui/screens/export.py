@@ -302,6 +302,9 @@ class ExportScreen(WizardScreen):
         elapsed = time.monotonic() - self._started
         self.query_one("#progress-text", Static).update(f"{self._progress} ({elapsed:.0f} s)")
 
+    def _scroll_to_result(self) -> None:
+        self.query_one("#main").scroll_to_widget(self.query_one("#write"), animate=False, top=True)
+
     def on_export_screen_finished(self, message: Finished) -> None:
         result = message.outcome
         self.outcome = result
@@ -311,7 +314,8 @@ class ExportScreen(WizardScreen):
         self.query_one("#export-progress").display = False
         self.query_one("#write", Button).disabled = False
         self.query_one("#export-result", Static).update(next_steps(result))
-        self.query_one("#main").scroll_to_widget(self.query_one("#write"), animate=False, top=True)
+        # after the result's new height is laid out, or the scroll lands on the old layout
+        self.call_after_refresh(self._scroll_to_result)
         if result.error is None:
             self.wizard.exported(result.folder.resolve())
             self.refresh_stepper()
