@@ -3,7 +3,7 @@
 BIN   := .venv/bin
 PATHS := wizard exporters runners tui tests bench scripts
 
-.PHONY: wizard test setup setup-test bench screenshots lint lock
+.PHONY: wizard test test-contract setup setup-test bench screenshots lint lock
 
 setup:  ## runtime dependencies only, and `sm-wizard` on PATH
 	@scripts/setup.sh
@@ -18,6 +18,9 @@ test: setup-test  ## set up, then run the whole test suite (offline)
 	$(BIN)/ruff check $(PATHS)
 	$(BIN)/ruff format --check $(PATHS)
 	$(BIN)/python -m pytest -n auto --dist loadgroup -q
+
+test-contract: setup-test  ## the validate/run contract on 60 generated configs (~15 min)
+	CONTRACT_EXAMPLES=60 $(BIN)/python -m pytest -q -p no:randomly tests/local/test_validate_contract.py
 
 lint: setup-test
 	$(BIN)/ruff check $(PATHS)
