@@ -345,6 +345,14 @@ def test_deploy_then_monitoring_twice_then_a_multi_model_endpoint(
     assert len(listed["JobDefinitionSummaries"]) == 1
     alarms = _client("cloudwatch", moto_url).describe_alarms(AlarmNamePrefix=NAME)
     assert len(alarms["MetricAlarms"]) == 3
+    # other settings (here the output bucket): a new definition, the schedule moved onto it,
+    # the old definition gone
+    moved = _twice(project, env | {"SAGEMAKER_BUCKET": "another-bucket"}, "monitoring.py")
+    assert "updated" in moved[0] and "unchanged" in moved[1], moved
+    assert f"deleted the job definition {definition}" in moved[0]
+    listed = sm.list_data_quality_job_definitions(NameContains=f"{NAME}-data-quality")
+    (kept,) = listed["JobDefinitionSummaries"]
+    assert kept["MonitoringJobDefinitionName"] != definition
 
     # a multi-model endpoint: Model Monitor cannot watch it; the script says so and what to do
     _twice(project, env, "deploy.py", "--kind", "multi-model-endpoints")
