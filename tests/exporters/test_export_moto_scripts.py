@@ -368,6 +368,36 @@ def test_deploy_then_monitoring_twice_then_a_multi_model_endpoint(
     assert listed["JobDefinitionSummaries"] == []
 
 
+def test_deploy_with_its_front_then_delete_twice(moto_url: str, project: Path) -> None:
+    """--front: the Lambda function (created, then its code updated) behind an HTTP API
+    (created once); --delete twice: the second finds nothing left and says so."""
+    _register_version(moto_url)
+    iam = _client("iam", moto_url)
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "lambda.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+    role = iam.create_role(RoleName="front-role", AssumeRolePolicyDocument=json.dumps(trust))
+    env = _env(moto_url, LAMBDA_ROLE_ARN=role["Role"]["Arn"])
+    fronted = _twice(project, env, "deploy.py", "--front")
+    assert all(f"Lambda function {NAME}-predict" in out for out in fronted)
+    assert all("/predict" in out for out in fronted)
+    apis = [
+        a
+        for a in _client("apigatewayv2", moto_url).get_apis()["Items"]
+        if a["Name"] == f"{NAME}-api"
+    ]
+    assert len(apis) == 1
+    deleted = _twice(project, env, "deploy.py", "--delete")
+    assert "deleted endpoint" in deleted[0] and "there is no endpoint" in deleted[1]
+
+
 def test_upload_data_twice(cases: dict[str, Case], moto_url: str) -> None:
     """The demo's local CSV goes to <prefix>/input/ (run twice: the same object again)."""
     case = cases["demo"]
