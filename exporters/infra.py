@@ -204,11 +204,9 @@ def execution_role_statements(plan: Plan, config: WizardConfig) -> list[dict[str
     """The execution role's policy: what the Plan's step types need, scoped to the project."""
     names = names_for(plan, config)
     bucket_arn = {"Fn::GetAtt": ["Bucket", "Arn"]}
-    # The project's prefix, and s3://BUCKET/<pipeline>/, where the SDK uploads the step
-    # scripts when `python pipeline.py upsert` builds the definition (no --code-s3-prefix).
+    # The project's prefix only: pipeline.py's session puts what the SDK uploads (the step
+    # scripts, training code and drivers) under <prefix>/code/ as well.
     prefixes = [names.prefix]
-    if not f"{names.pipeline}/".startswith(f"{names.prefix}/"):
-        prefixes.append(names.pipeline)
     prefix_objects = [{"Fn::Join": ["", [bucket_arn, f"/{p}/*"]]} for p in prefixes]
     statements: list[dict[str, Any]] = [
         {

@@ -30,6 +30,7 @@ from wizard.algorithms import ALGORITHMS
 from wizard.catalog import Service, load_catalog
 from wizard.config import WizardConfig
 from wizard.cost import estimate_cost
+from wizard.datacheck import AUTOPILOT_MIN_ROWS
 from wizard.errors import WizardError
 from wizard.plan import Plan, PlanStep, StepInput
 from wizard.recommend import recommend
@@ -792,6 +793,8 @@ def _autopilot_view(plan: Plan, config: WizardConfig, selected: set[str]) -> dic
         "target": config.data_collection.target_column,
         "problem_type": metric[0],
         "objective": metric[1],
+        # the data check of wizard/ applies the same minimum to the prepared rows
+        "min_rows": AUTOPILOT_MIN_ROWS,
     }
 
 

@@ -34,7 +34,7 @@ from .datasample import (
 from .validation import Problem
 
 AUTOPILOT_MIN_ROWS = 500
-"""SageMaker Autopilot refuses training data with fewer rows."""
+"""SageMaker Autopilot refuses training data with fewer rows (autopilot.py checks it too)."""
 
 S3Probe = Callable[[str, str], "str | None"]
 """``probe(bucket, key)``: ``None`` if the object (or a prefix of objects) exists, else a
@@ -446,11 +446,13 @@ def _check_splits(
                     report.warn("data_preparation.test_ratio", message)
                 break
     training = _section(doc, "training")
-    if training is not None and "autopilot" in training.services and n_train < AUTOPILOT_MIN_ROWS:
+    # autopilot.py gives Autopilot the whole prepared data set (all three splits: it makes
+    # its own validation split), so the minimum applies to every usable row.
+    if training is not None and "autopilot" in training.services and rows < AUTOPILOT_MIN_ROWS:
         message = (
-            f"Autopilot needs at least {AUTOPILOT_MIN_ROWS} training rows; the training split gets "
-            f"{about}{n_train} ({ratios[0]:g} of {rows}); add data, raise train_ratio, or untick "
-            "Autopilot and use training jobs"
+            f"Autopilot needs at least {AUTOPILOT_MIN_ROWS} rows; the prepared data has "
+            f"{about}{rows} (autopilot.py gives it all of them); add data, or untick Autopilot "
+            "and use training jobs"
         )
         report.error("training.services", message)
     del problem_type

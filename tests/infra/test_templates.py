@@ -85,16 +85,10 @@ def test_the_role_has_no_s3_star_and_star_resources_only_where_aws_requires(case
     s3 = [s for s in statements if any(a.startswith("s3:") for a in _listed(s["Action"]))]
     prefix = config.project.s3_prefix
     objects = next(s for s in s3 if "s3:PutObject" in s["Action"])
-    # the project's prefix, and the pipeline's (the SDK's upload location for the scripts)
-    pipe = plan.pipeline_name
-    assert [r["Fn::Join"][1][1] for r in objects["Resource"]] == [f"/{prefix}/*", f"/{pipe}/*"]
+    # the project's prefix only: pipeline.py has the SDK upload its code under it too
+    assert [r["Fn::Join"][1][1] for r in objects["Resource"]] == [f"/{prefix}/*"]
     listing = next(s for s in s3 if s["Action"] == ["s3:ListBucket"])
-    assert listing["Condition"]["StringLike"]["s3:prefix"] == [
-        prefix,
-        f"{prefix}/*",
-        pipe,
-        f"{pipe}/*",
-    ]
+    assert listing["Condition"]["StringLike"]["s3:prefix"] == [prefix, f"{prefix}/*"]
 
 
 def test_the_scheduler_role_comes_with_a_schedule_only() -> None:

@@ -23,6 +23,7 @@ import io
 import os
 import sys
 import time
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -83,9 +84,10 @@ def newest_approved_version(sagemaker) -> str:
 
 
 def create_model(session: boto3.Session, package_arn: str, kind: str, args) -> str:
-    """A SageMaker model for the version (named after this moment, so updates never clash)."""
+    """A SageMaker model for the version (named after this moment and a few random
+    characters, so two deployments in the same second do not clash either)."""
     sagemaker = session.client("sagemaker")
-    name = f"{PIPELINE_NAME}-{time.strftime('%Y%m%d-%H%M%S')}"
+    name = f"{PIPELINE_NAME}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:4]}"
     container: dict = {"ModelPackageName": package_arn}
     sagemaker.create_model(
         ModelName=name,

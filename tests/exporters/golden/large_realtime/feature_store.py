@@ -2,7 +2,9 @@
 """Keep the engineered features in SageMaker Feature Store, for other models and teams.
 
     python feature_store.py                       create the feature group (once) and load
-                                                  the features of the newest execution
+                                                  the features of the newest successful
+                                                  execution (or of the one it reused, when
+                                                  the step was cached)
     python feature_store.py --features-uri S3URI  load these features instead
 
 The feature group has an online store (low-latency reads by record id) and an offline store
@@ -56,18 +58,58 @@ def required(value: str | None, option: str, variable: str) -> str:
     return value
 
 
-def latest_output(session: boto3.Session, bucket: str, step: str, output: str) -> str:
-    """Where the newest successful execution of the pipeline wrote a step's output
-    (pipeline.py writes to s3://BUCKET/S3_PREFIX/runs/<execution id>/<step>/<output>)."""
-    sagemaker = session.client("sagemaker")
-    executions = sagemaker.list_pipeline_executions(
+def newest_successful_execution(sagemaker) -> str:
+    """The ARN of the pipeline's newest successful execution."""
+    pages = sagemaker.get_paginator("list_pipeline_executions").paginate(
         PipelineName=PIPELINE_NAME, SortBy="CreationTime", SortOrder="Descending"
-    )["PipelineExecutionSummaries"]
-    for execution in executions:
-        if execution["PipelineExecutionStatus"] == "Succeeded":
-            execution_id = execution["PipelineExecutionArn"].rsplit("/", 1)[-1]
-            return f"s3://{bucket}/{S3_PREFIX}/runs/{execution_id}/{step}/{output}"
+    )
+    for page in pages:
+        for execution in page["PipelineExecutionSummaries"]:
+            if execution["PipelineExecutionStatus"] == "Succeeded":
+                return execution["PipelineExecutionArn"]
     raise SystemExit(f"error: {PIPELINE_NAME} has no successful execution yet")
+
+
+def find_step(sagemaker, execution_arn: str, step: str) -> dict:
+    """The step `step` of an execution, as ListPipelineExecutionSteps reports it."""
+    pages = sagemaker.get_paginator("list_pipeline_execution_steps").paginate(
+        PipelineExecutionArn=execution_arn
+    )
+    for page in pages:
+        for found in page["PipelineExecutionSteps"]:
+            if found["StepName"] == step:
+                return found
+    raise SystemExit(f"error: the execution {execution_arn} has no step {step}")
+
+
+def latest_output(session: boto3.Session, step: str, output: str) -> str:
+    """Where the newest successful execution's `step` has its output `output` (an S3 URI).
+
+    Read from the execution, not guessed: pipeline.py sends a step's outputs to
+    runs/<execution id>/<step>/<output>, but the steps are cached (CacheConfig), and a step
+    that was a cache hit does not run, so nothing is written under the new execution's id:
+    its outputs are those of the execution it reused (CacheHitResult). The processing job
+    that did run says where it uploaded each output (DescribeProcessingJob), which is right
+    for a cache hit and for a step that ran, and stays right if pipeline.py's layout changes.
+    """
+    sagemaker = session.client("sagemaker")
+    execution_arn = newest_successful_execution(sagemaker)
+    for _ in range(20):  # a cache hit names the execution whose result it reused
+        found = find_step(sagemaker, execution_arn, step)
+        job_arn = found.get("Metadata", {}).get("ProcessingJob", {}).get("Arn")
+        source = found.get("CacheHitResult", {}).get("SourcePipelineExecutionArn")
+        if job_arn:
+            break
+        if not source or source == execution_arn:
+            raise SystemExit(f"error: the {step} step of {execution_arn} names no processing job")
+        execution_arn = source
+    else:
+        raise SystemExit(f"error: the cache hits of the {step} step lead nowhere")
+    job = sagemaker.describe_processing_job(ProcessingJobName=job_arn.rsplit("/", 1)[-1])
+    for item in job.get("ProcessingOutputConfig", {}).get("Outputs", []):
+        if item["OutputName"] == output and "S3Output" in item:
+            return item["S3Output"]["S3Uri"]
+    raise SystemExit(f"error: the {step} step's job {job['ProcessingJobName']} has no '{output}'")
 
 
 def read_rows(session: boto3.Session, uri: str) -> list[dict[str, str]]:
@@ -134,8 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--features-uri", help="S3 prefix of the features CSV to load")
     args = parser.parse_args(argv)
     session = boto3.Session(region_name=args.region)
-    bucket = required(args.bucket, "--bucket", "SAGEMAKER_BUCKET")
-    uri = args.features_uri or latest_output(session, bucket, FEATURES_STEP, FEATURES_OUTPUT)
+    uri = args.features_uri or latest_output(session, FEATURES_STEP, FEATURES_OUTPUT)
     rows = read_rows(session, uri)
     create_group(session, list(rows[0]), args)
     runtime = session.client("sagemaker-featurestore-runtime")

@@ -130,6 +130,10 @@ def make_session(region: str, bucket: str) -> PipelineSession:
     session = PipelineSession(
         boto_session=boto3.Session(region_name=region),
         default_bucket=bucket,
+        # What the SDK uploads by itself (the step scripts, the training jobs' code and its
+        # drivers) goes under the project's prefix too, not to <pipeline>/code/ or
+        # <pipeline>-train/ at the bucket's top: a role scoped to S3_PREFIX can read it all.
+        default_bucket_prefix=f"{S3_PREFIX}/code",
     )
     # The SDK otherwise looks the bucket up in S3 (and may try to create one) the first time
     # it needs it. The bucket is given, so skip that.
