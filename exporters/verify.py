@@ -24,6 +24,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -200,10 +201,23 @@ def verify_project(
     )
 
 
+# CPython before 3.11.8 keeps the recursion depth of its AST-to-object converter in state
+# that every thread shares, so ``ast.parse`` in two threads at once can fail with
+# "SystemError: AST constructor recursion depth mismatch" (python/cpython#106905). The shape
+# checks parse scripts and may run in threads (the tests verify several projects at once):
+# every ``ast.parse`` in a process that runs them holds this lock.
+AST_LOCK = threading.Lock()
+
+
 def check_shapes(project: Path, definition_json: str, plan: Plan | None) -> Any:
     """The scaffold's own request-shape checks (``tests/aws_shapes.py``, shipped with every
     export) on a built definition: every step against botocore's SageMaker model, the
     CreatePipeline request, and with a Plan the hyperparameters and JsonGet paths."""
+    with AST_LOCK:
+        return _check_shapes(project, definition_json, plan)
+
+
+def _check_shapes(project: Path, definition_json: str, plan: Plan | None) -> Any:
     shapes = _shapes()
     name = plan.pipeline_name if plan is not None else project.name
     report = shapes.check_definition(definition_json, name, OFFLINE_ROLE_ARN)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -29,6 +30,15 @@ class Case:
     config_path: Path
     project: Path
     """The exported project on disk (with its data copied)."""
+
+
+def parse_python(text: str, mode: str = "exec") -> ast.AST:
+    """``ast.parse``, holding the lock the shape checks hold: the background pool verifies
+    projects in threads while tests parse on the main thread (see ``exporters.verify``)."""
+    from exporters.verify import AST_LOCK
+
+    with AST_LOCK:
+        return ast.parse(text, mode=mode)
 
 
 def config_file(name: str, folder: Path) -> Path:

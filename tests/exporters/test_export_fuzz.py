@@ -17,7 +17,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from export_cases import random_document
+from export_cases import parse_python, random_document
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -44,7 +44,7 @@ def _code_names(text: str) -> tuple[frozenset[str], frozenset[str]]:
     uses (names, attributes, keyword arguments)."""
     calls: set[str] = set()
     names: set[str] = set()
-    for node in ast.walk(ast.parse(text)):
+    for node in ast.walk(parse_python(text)):
         if isinstance(node, ast.Call):
             func = node.func
             if isinstance(func, ast.Name):
@@ -109,7 +109,7 @@ def test_any_valid_config_exports_well_formed_files(rng: random.Random) -> None:
 
 def _skeleton(text: str) -> str:
     """The code without its string and number values."""
-    tree = ast.parse(text)
+    tree = parse_python(text)
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant):
             node.value = None

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from export_cases import CASES, GOLDEN_DIR, Case
+from export_cases import CASES, GOLDEN_DIR, Case, parse_python
 
 from exporters import ExportError, data_files, render_project
 from exporters.render import (
@@ -134,7 +134,7 @@ def test_generated_python_compiles(case: Case) -> None:
     for path, text in case.files.items():
         if path.endswith(".py"):
             compile(text, path, "exec")
-            ast.parse(text)
+            parse_python(text)
 
 
 def test_generated_code_is_ruff_clean_and_formatted(cases: dict[str, Case]) -> None:
@@ -198,8 +198,9 @@ def test_the_plan_and_config_must_match() -> None:
 )
 def test_py_literals_round_trip(value: str) -> None:
     literal = py(value)
-    assert ast.literal_eval(literal) == value
-    assert isinstance(ast.parse(literal, mode="eval").body, ast.Constant)
+    tree = parse_python(literal, mode="eval")
+    assert ast.literal_eval(tree) == value
+    assert isinstance(tree.body, ast.Constant)
 
 
 def test_py_prefers_double_quotes_and_rejects_odd_values() -> None:
@@ -289,7 +290,7 @@ def test_the_schedule_uses_its_own_role(cases: dict[str, Case]) -> None:
     source = cases["large_realtime"].files["pipeline.py"]
     assert "role_arn=args.scheduler_role_arn" in source
     assert 'os.environ.get("SCHEDULER_ROLE_ARN")' in source
-    tree = ast.parse(source)
+    tree = parse_python(source)
     schedule = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "schedule")
     assert "_role(args)" not in ast.unparse(schedule)
     readme = cases["large_realtime"].files["README.md"]
