@@ -32,6 +32,14 @@ def server(fake):
     moto_server.stop()
 
 
+# `python -m tui.cli`, with SIGHUP's default action even when the tests run under nohup:
+# an ignored signal stays ignored in every child, and a terminal that hangs up does not.
+LAUNCH = (
+    "import runpy, signal; signal.signal(signal.SIGHUP, signal.SIG_DFL); "
+    "runpy.run_module('tui.cli', run_name='__main__', alter_sys=True)"
+)
+
+
 def _watch(url: str, arn: str) -> subprocess.Popen:
     env = {
         **os.environ,
@@ -39,7 +47,7 @@ def _watch(url: str, arn: str) -> subprocess.Popen:
         "PYTHONPATH": str(ROOT),
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "tui.cli", "watch", arn, "--json", "--no-logs"],
+        [sys.executable, "-c", LAUNCH, "watch", arn, "--json", "--no-logs"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
