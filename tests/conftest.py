@@ -1,14 +1,26 @@
 """Shared fixtures. No test may reach the network or real AWS: credentials are fake, the
-instance-metadata service is disabled, and the wizard's state lives in a temp folder."""
+instance-metadata service is disabled, and the wizard's state lives in a temp folder.
+
+Hypothesis runs derandomized: the same examples on every run, so a red suite always means a
+change broke something, never that a random draw found something old. To hunt for new
+failures, run with ``HYPOTHESIS_PROFILE=explore`` (random draws) and pin
+what it finds as an ``@example``.
+"""
 
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from wizard.templates import template_document
+
+settings.register_profile("suite", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 
 @pytest.fixture(autouse=True)

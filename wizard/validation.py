@@ -26,7 +26,10 @@ class Problem:
     """Errors stop an export or a run; warnings are worth reading but do not."""
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+        """One line, whatever the user typed: control characters (a carriage return in a
+        path would overwrite the line on a terminal) are shown escaped."""
+        text = f"{self.path}: {self.message}" if self.path else self.message
+        return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
 
     @property
     def is_error(self) -> bool:
@@ -248,8 +251,11 @@ def check_document(
 
     config, problems = validate_document(doc)
     data = check_data(doc, base_dir, s3_probe=s3_probe, with_profile=with_profile)
-    seen = {(p.path, p.message) for p in problems}
-    merged = [*problems, *(p for p in data.problems if (p.path, p.message) not in seen)]
+    # One message per problem: where the answer itself breaks a rule, what the data check
+    # makes of that answer only repeats it ("… contains control characters", then "… does
+    # not exist").
+    faulty = {p.path for p in problems if p.is_error}
+    merged = [*problems, *(p for p in data.problems if p.path not in faulty)]
     if data.errors:
         config = None
     return CheckReport(config, tuple(merged), data.profile)

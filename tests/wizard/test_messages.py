@@ -65,3 +65,23 @@ def test_space_in_prefix_is_called_a_space():
     assert "has a space" in problems[0].message and "'my-prefix'" in problems[0].message
     _, problems = validate_section("project", {"name": "p", "s3_prefix": "/lead"})
     assert "'lead'" in problems[0].message
+
+
+def test_a_problem_is_one_line_whatever_the_user_typed():
+    from wizard.validation import Problem
+
+    problem = Problem("data_collection.input_uri", "data/x\r\n\x1b[2J.csv does not exist")
+    assert str(problem) == "data_collection.input_uri: data/x\\r\\n\\x1b[2J.csv does not exist"
+    assert str(Problem("", "é ü 😀 stay as they are")) == "é ü 😀 stay as they are"
+
+
+def test_a_bad_path_gets_its_message_not_the_data_checks_echo_of_it(demo_file):
+    import tomllib
+
+    from wizard.validation import check_document
+
+    doc = tomllib.loads(demo_file.read_text())
+    doc["data_collection"]["input_uri"] = "0\r"
+    report = check_document(doc, demo_file.parent)
+    paths = [p.path for p in report.problems if p.is_error]
+    assert paths == ["data_collection.input_uri"], report.problems
