@@ -5,16 +5,15 @@ every request's parameters on the client as it always does (parameter_validation
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 from export_cases import Case
+from moto_helpers import client, create_bucket, moto_server, subprocess_env
 
 pytestmark = pytest.mark.slow
 
@@ -25,29 +24,19 @@ SCHEDULER_ROLE = "arn:aws:iam::123456789012:role/SchedulerRole"
 
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with moto_server() as url:
+        yield url
 
 
 def _env(url: str, region: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    return env | {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": region,
-        "AWS_REGION": region,
-        "AWS_ENDPOINT_URL": url,
-        "AWS_EC2_METADATA_DISABLED": "true",
+    return subprocess_env(
+        url,
+        region,
         # moto lacks iam:SimulatePrincipalPolicy (the README explains this switch)
-        "SAGEMAKER_VALIDATE_ROLE": "false",
-        "SAGEMAKER_BUCKET": BUCKET,
-        "SAGEMAKER_ROLE_ARN": ROLE,
-    }
+        SAGEMAKER_VALIDATE_ROLE="false",
+        SAGEMAKER_BUCKET=BUCKET,
+        SAGEMAKER_ROLE_ARN=ROLE,
+    )
 
 
 def _run(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -67,14 +56,7 @@ def test_pipeline_commands_run_twice_against_moto(
     case = cases["large_realtime"]
     region = case.config.project.region
     env = _env(moto_url, region)
-    s3 = boto3.client(
-        "s3",
-        region_name=region,
-        endpoint_url=moto_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": region})
+    create_bucket(moto_url, region, BUCKET)
     output = tmp_path / "definition.json"
     for _ in range(2):
         for command in (
@@ -86,25 +68,13 @@ def test_pipeline_commands_run_twice_against_moto(
             done = _run(case.project, env, *command)
             assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-3000:])
     assert json.loads(output.read_text())["Steps"]
-    sagemaker = boto3.client(
-        "sagemaker",
-        region_name=region,
-        endpoint_url=moto_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    sagemaker = client("sagemaker", moto_url, region)
     name = case.plan.pipeline_name
     described = sagemaker.describe_pipeline(PipelineName=name)
     assert described["RoleArn"] == ROLE
     executions = sagemaker.list_pipeline_executions(PipelineName=name)
     assert len(executions["PipelineExecutionSummaries"]) == 2
-    scheduler = boto3.client(
-        "scheduler",
-        region_name=region,
-        endpoint_url=moto_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    scheduler = client("scheduler", moto_url, region)
     schedule = scheduler.get_schedule(Name=f"{name}-schedule")
     assert schedule["Target"]["RoleArn"] == SCHEDULER_ROLE
     # without a Scheduler role, `schedule` refuses with a sentence, not a traceback
@@ -136,15 +106,7 @@ def test_everything_in_the_bucket_lies_under_the_project_prefix(
     case = cases[name]
     region = case.config.project.region
     bucket = f"prefix-check-{name.replace('_', '-')}"
-    s3 = boto3.client(
-        "s3",
-        region_name=region,
-        endpoint_url=moto_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    location = {} if region == "us-east-1" else {"LocationConstraint": region}
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration=location)
+    s3 = create_bucket(moto_url, region, bucket)
     output = tmp_path / "definition.json"
     env = _env(moto_url, region) | {"SAGEMAKER_BUCKET": bucket}
     done = _run(case.project, env, "definition", "--output", str(output))
@@ -170,15 +132,7 @@ def test_a_code_prefix_with_or_without_its_trailing_slash_is_the_same_folder(
     case = cases["small_batch"]
     region = case.config.project.region
     bucket = "code-prefix-check"
-    s3 = boto3.client(
-        "s3",
-        region_name=region,
-        endpoint_url=moto_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    location = {} if region == "us-east-1" else {"LocationConstraint": region}
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration=location)
+    create_bucket(moto_url, region, bucket)
     env = _env(moto_url, region) | {"SAGEMAKER_BUCKET": bucket}
     prefix = case.config.project.s3_prefix.strip("/")
     code = f"s3://{bucket}/{prefix}/code/v1"

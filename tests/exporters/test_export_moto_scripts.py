@@ -17,7 +17,6 @@ import contextlib
 import csv
 import io
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -25,10 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
 import moto_gaps
 import pytest
 from export_cases import Case
+from moto_helpers import client, create_bucket, moto_server, subprocess_env
 
 from exporters import export_project
 from wizard.plan import build_plan
@@ -44,19 +43,9 @@ NAME = "moto-scripts"
 
 @pytest.fixture(scope="module")
 def moto_url() -> Iterator[str]:
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    s3 = _client("s3", url)
-    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION})
-    yield url
-    server.stop()
+    with moto_server() as url:
+        create_bucket(url, REGION, BUCKET)
+        yield url
 
 
 @pytest.fixture(autouse=True)
@@ -89,29 +78,18 @@ def project(cases: dict[str, Case], tmp_path_factory: pytest.TempPathFactory) ->
 
 
 def _client(service: str, url: str) -> Any:
-    return boto3.client(
-        service,
-        region_name=REGION,
-        endpoint_url=url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    return client(service, url, REGION)
 
 
 def _env(url: str, **more: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    return env | {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-        "AWS_ENDPOINT_URL": url,
-        "AWS_EC2_METADATA_DISABLED": "true",
-        "SAGEMAKER_VALIDATE_ROLE": "false",
-        "SAGEMAKER_BUCKET": BUCKET,
-        "SAGEMAKER_ROLE_ARN": ROLE,
+    return subprocess_env(
+        url,
+        REGION,
+        SAGEMAKER_VALIDATE_ROLE="false",
+        SAGEMAKER_BUCKET=BUCKET,
+        SAGEMAKER_ROLE_ARN=ROLE,
         **more,
-    }
+    )
 
 
 def _run(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -404,15 +382,7 @@ def test_upload_data_twice(cases: dict[str, Case], moto_url: str) -> None:
     region = case.config.project.region
     env = _env(moto_url) | {"AWS_REGION": region, "AWS_DEFAULT_REGION": region}
     bucket = "moto-upload-data"
-    s3 = boto3.client(
-        "s3",
-        region_name=region,
-        endpoint_url=moto_url,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    location = {} if region == "us-east-1" else {"LocationConstraint": region}
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration=location)
+    s3 = create_bucket(moto_url, region, bucket)
     _twice(case.project, env | {"SAGEMAKER_BUCKET": bucket}, "pipeline.py", "upload-data")
     keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
     prefix = case.config.project.s3_prefix

@@ -16,6 +16,7 @@ from typing import Any
 import boto3
 import pytest
 from click.testing import CliRunner
+from moto_helpers import moto_server as running_moto
 from policy_eval import JOB_TYPES, REQUIRED, allowed
 from sagemaker_fake import REGION, SageMakerFake
 from sm_helpers import Recorder
@@ -37,19 +38,13 @@ ACCOUNT = "123456789012"
 
 @pytest.fixture
 def moto_server(monkeypatch: pytest.MonkeyPatch):
-    from moto.server import ThreadedMotoServer
-
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     fake = SageMakerFake(SystemClock()).install(monkeypatch)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    monkeypatch.setenv("AWS_ENDPOINT_URL", url)  # bootstrap, the engine and the SDK subprocess
-    yield fake, url
-    server.stop()
+    with running_moto() as url:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", url)  # bootstrap, the engine and the SDK subprocess
+        yield fake, url
 
 
 def _s3_uris(value: Any) -> list[str]:

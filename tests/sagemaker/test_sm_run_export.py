@@ -11,6 +11,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from moto_helpers import moto_server as running_moto
 from sagemaker_fake import REGION, SageMakerFake
 from sm_helpers import Recorder
 
@@ -31,23 +32,17 @@ ROLE = "arn:aws:iam::123456789012:role/SageMakerPipelineRole"
 
 @pytest.fixture
 def moto_server(monkeypatch: pytest.MonkeyPatch):
-    from moto.server import ThreadedMotoServer
-
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     fake = SageMakerFake(SystemClock()).install(monkeypatch)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    url = f"http://{host}:{port}"
-    # the SDK subprocess that builds the definition inherits this: it talks to moto only
-    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
-    boto3.client("s3", region_name=REGION, endpoint_url=url).create_bucket(Bucket=BUCKET)
-    yield fake, url
-    server.stop()
+    with running_moto() as url:
+        # the SDK subprocess that builds the definition inherits this: it talks to moto only
+        monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+        boto3.client("s3", region_name=REGION, endpoint_url=url).create_bucket(Bucket=BUCKET)
+        yield fake, url
 
 
 def test_demo_runs_on_the_fake_sagemaker(moto_server, tmp_path: Path):

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from moto_helpers import moto_server
 from sm_helpers import create_pipeline, start
 
 from runners.sagemaker.simulated import sequential_steps
@@ -20,16 +21,8 @@ SPECS = [("Preprocess", "Processing"), ("Train", "Training")]
 
 @pytest.fixture
 def server(fake):
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    moto_server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto_server.start()
-    host, port = moto_server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    moto_server.stop()
+    with moto_server() as url:
+        yield url
 
 
 # `python -m tui.cli`, with SIGHUP's default action even when the tests run under nohup:
