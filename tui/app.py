@@ -89,6 +89,8 @@ class WizardApp(App[int]):
         """Why the last write failed (None once a write succeeds): the header says so."""
         self.saved_revision = -1
         self.exported_to: Path | None = None
+        self._leaving: list[tuple[str, Screen[Any]]] = []
+        """Screens replaced but not yet removed (``replace_screen``)."""
 
     # ------------------------------------------------------------------ start
 
@@ -275,7 +277,28 @@ class WizardApp(App[int]):
         self.flush_autosave(force=True)
         if self.current_mode != "wizard":
             self.switch_mode("wizard")
+        self.replace_screen(screen)
+
+    def replace_screen(self, screen: Screen[Any]) -> None:
+        """``switch_screen``, with the screen being left removed only once the new one has
+        painted (``drop_left_screens``): removing a form of a hundred widgets takes about as
+        long as building one, and the person should not wait for both."""
+        leaving = self.screen
+        if not leaving.is_modal and not self.is_screen_installed(leaving):
+            name = f"-leaving-{id(leaving)}"
+            self.install_screen(leaving, name)  # an installed screen is kept when switched away
+            self._leaving.append((name, leaving))
         self.switch_screen(screen)
+
+    async def drop_left_screens(self) -> None:
+        """Remove the screens ``replace_screen`` kept (a new screen calls this once painted)."""
+        while self._leaving:
+            name, screen = self._leaving.pop()
+            if screen in self.screen_stack:  # shown again meanwhile: it stays
+                continue
+            self.uninstall_screen(name)
+            if screen.is_attached:
+                await screen.remove()
 
     def _current_target(self) -> str | None:
         return getattr(self.screen, "screen_id", None)
@@ -471,7 +494,7 @@ class WizardApp(App[int]):
         target = self._current_target()
         if target is not None:
             screen = self._make_screen(target)
-            self.switch_screen(screen)
+            self.replace_screen(screen)
         self.notify("Undone: the answers are as before the last change.", timeout=3)
 
     def action_save_as(self) -> None:

@@ -128,6 +128,14 @@ def problems_from_validation_error(
     return problems
 
 
+def prepare() -> None:
+    """Build every model's validator now. They are built on first use (``defer_build``: a
+    quick ``import``); the wizard calls this in a worker while its first screen is read, so
+    the first answer checked does not pay for it."""
+    for model in (*SECTION_MODELS.values(), WizardConfig):
+        model.model_rebuild()
+
+
 def validate_section(section: str, data: Any) -> tuple[Section | None, list[Problem]]:
     """Validate one table; the TUI calls this as the user edits a stage."""
     model = SECTION_MODELS[section]

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 from textual.widgets import Select, Static
-from wizard_support import demo_doc, demo_session, wizard_app
+from wizard_support import demo_doc, demo_session, form_ready, wizard_app
 
 from tui.screens.stage import StageScreen, last_data_report
 from tui.widgets.form import FieldRow
@@ -21,7 +21,7 @@ def anyio_backend() -> str:
 
 
 async def _settle(app, pilot):
-    await pilot.pause()
+    await form_ready(pilot)
     await app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.pause()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, OptionList
-from wizard_support import demo_doc, demo_session, wizard_app
+from wizard_support import demo_doc, demo_session, form_ready, wizard_app
 
 from tui.app import WizardApp
 from tui.screens.export import ExportScreen
@@ -36,7 +36,8 @@ def anyio_backend() -> str:
 
 
 async def settle(pilot, times: int = 2) -> None:
-    for _ in range(times):
+    await form_ready(pilot)
+    for _ in range(times - 1):
         await pilot.pause()
 
 

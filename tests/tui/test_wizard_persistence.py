@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input
-from wizard_support import demo_session
+from wizard_support import demo_session, form_ready
 
 from tui.app import WizardApp
 from tui.autosave import AutosaveWriter
@@ -58,6 +58,7 @@ def toml_at(path: Path) -> dict:
 
 
 async def type_into(pilot, path: str, text: str) -> None:
+    await form_ready(pilot)
     target = next(r for r in pilot.app.screen.query(FieldRow) if r.path == path)
     target.control.focus()
     await pilot.pause()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from wizard_support import demo_doc, demo_session, wizard_app
+from wizard_support import demo_doc, demo_session, form_ready, wizard_app
 
 from wizard.stages import STAGE_IDS
 
@@ -23,6 +23,7 @@ def _relative_state(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 async def _settled(pilot) -> None:
+    await form_ready(pilot)
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     await pilot.pause()
@@ -40,7 +41,9 @@ def test_welcome_offers_resume(snap_compare) -> None:
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
 def test_profile(snap_compare, size) -> None:
-    assert snap_compare(wizard_app(demo_session("profile")), terminal_size=size)
+    assert snap_compare(
+        wizard_app(demo_session("profile")), terminal_size=size, run_before=_settled
+    )
 
 
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
@@ -58,7 +61,7 @@ def test_stage_with_inline_error(snap_compare) -> None:
     app = wizard_app(demo_session("training", doc=doc))
 
     async def to_settings(pilot) -> None:
-        await pilot.pause()
+        await form_ready(pilot)
         pilot.app.screen.query_one("#row-training-max_runtime_seconds").focus_control()
         await pilot.pause()
 

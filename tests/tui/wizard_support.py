@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from pathlib import Path
 from typing import Any
@@ -43,3 +44,12 @@ def wizard_app(session: Session | None = None, path: Path | None = None) -> Wiza
 
 def demo_doc() -> dict[str, Any]:
     return copy.deepcopy(template_document("demo"))
+
+
+async def form_ready(pilot: Any, timeout: float = 10.0) -> None:
+    """Wait until the form on screen has mounted its rows below the fold (a form screen
+    mounts them one frame after its first paint, and starts its data check then)."""
+    mounted = getattr(pilot.app.screen, "form_mounted", None)
+    if mounted is not None:
+        await asyncio.wait_for(mounted.wait(), timeout)
+    await pilot.pause()

@@ -96,6 +96,9 @@ class WizardScreen(Screen[None]):
     def compose_main(self) -> ComposeResult:
         yield from ()
 
+    def on_mount(self) -> None:  # subclasses' on_mount run too (Textual walks the MRO)
+        self.call_after_refresh(self.wizard.drop_left_screens)  # see ``replace_screen``
+
     def action_leave_field(self) -> None:
         """Escape: out of a text field, or to the stepper."""
         stepper = self.query_one(Stepper)

@@ -9,6 +9,7 @@ session (``load``), ``values`` reads it back (``to_model``); no rule is restated
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import weakref
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Static
 
 from tui.screens.base import WizardScreen
+from tui.widgets.fold import CHROME_LINES, FORM_INSET, fold_index
 from tui.widgets.form import (
     FieldRow,
     FieldSpec,
@@ -120,6 +122,23 @@ def _problem_type(session: Any) -> str:
     return profile.problem_type if profile is not None else "binary_classification"
 
 
+def service_details(service_id: str) -> str:
+    """What a service is for, when to choose or avoid it, and what the export does for it."""
+    service = get_service(service_id)
+    automation = {
+        "step": f"a {service.pipeline_step} step of the pipeline",
+        "script": "a script in the exported project",
+        "manual": "set up by hand (the exported README explains how)",
+    }[service.automation]
+    return (
+        f"{service.name}: {service.purpose}\n"
+        f"When to choose it: {service.choose_when}\n"
+        f"When to avoid it: {service.avoid_when}\n"
+        f"In the export: {automation}. {service.export}\n"
+        f"Docs: {service.docs_url}"
+    )
+
+
 def set_nested(table: dict[str, Any], keys: Sequence[str | int], value: Any) -> None:
     """Set ``table[k0][k1]...`` (``None`` removes the last key); missing dicts are created."""
     node: Any = table
@@ -144,6 +163,11 @@ class FormScreen(WizardScreen):
         super().__init__(screen_id)
         self.first_visit = self.screen_id not in self.wizard.session.visited
         self.touched: set[str] = set()
+        self._below_fold: list[Widget] = []
+        self.fold_at = 0
+        """How many of the form's widgets were mounted with the first frame."""
+        self.form_mounted = asyncio.Event()
+        """Set once every row is mounted and focus is placed (tests wait on it)."""
 
     def _quiet(self, target: Any) -> bool:
         if not self.first_visit or not isinstance(target, FieldRow):
@@ -152,11 +176,42 @@ class FormScreen(WizardScreen):
             return False
         return getattr(target.control, "value", None) in ("", None)
 
+    # ------------------------------------------------------------------ the fold
+
+    def compose_main(self) -> ComposeResult:
+        widgets = list(self.compose_form())
+        size = self.app.size
+        cut = fold_index(widgets, size.height - CHROME_LINES, size.width - FORM_INSET)
+        self.fold_at = cut
+        self._below_fold = widgets[cut:]
+        yield from widgets[:cut]
+
+    def compose_form(self) -> ComposeResult:
+        """The form's widgets, top to bottom (each one top-level: no ``with`` blocks, so the
+        fold can fall between any two)."""
+        yield from ()
+
     def on_mount(self) -> None:
         self.wizard.session.mark_visited(self.screen_id)
         self.show_problems()
         self.refresh_stepper()
-        self.call_after_refresh(self._initial_focus)
+        self.call_after_refresh(self._mount_below_fold)
+
+    async def _mount_below_fold(self) -> None:
+        """The rest of the form, once the first screenful has been painted."""
+        rest, self._below_fold = self._below_fold, []
+        if not self.is_attached:
+            return
+        if rest:
+            await self.query_one("#main").mount_all(rest)
+            self.forget_rows()
+            self.show_problems()
+        self.form_ready()
+        self.form_mounted.set()
+
+    def form_ready(self) -> None:
+        """The whole form is mounted: focus it (subclasses add what needs every row)."""
+        self._initial_focus()
 
     def _initial_focus(self) -> None:
         focus_path = getattr(self, "focus_path", None)
@@ -292,7 +347,7 @@ class StageScreen(FormScreen):
 
     # ------------------------------------------------------------------ compose / load
 
-    def compose_main(self) -> ComposeResult:
+    def compose_form(self) -> ComposeResult:
         stage, session = self.stage, self.wizard.session
         yield Static(
             f"Stage {stage.number} of {len(STAGES)} · {stage.title}", classes="screen-title"
@@ -304,9 +359,12 @@ class StageScreen(FormScreen):
             "Space ticks, ctrl+o takes the advice (ctrl+z undoes).",
             classes="section-hint",
         )
-        yield ServicePicker(self._choices(), self._selected(), id="services", classes="first-focus")
+        choices = self._choices()
+        yield ServicePicker(choices, self._selected(), id="services", classes="first-focus")
         yield ProblemSlot(f"{self.stage.id}.services", id="services-problem", focus="#services")
-        yield Static("", id="service-details", markup=False)
+        # the first service's details now (the picker highlights it): they count for the fold
+        first = service_details(choices[0].id) if choices else ""
+        yield Static(first, id="service-details", markup=False)
         yield Static("Settings", classes="section-heading")
         skip = {"enabled"} if stage.id == "tuning" else set()
         yield from self.rows_for(stage.id, skip=skip)
@@ -324,7 +382,9 @@ class StageScreen(FormScreen):
 
     # ------------------------------------------------------------------ the data
 
-    def on_mount(self) -> None:  # FormScreen.on_mount runs too (Textual walks the MRO)
+    def form_ready(self) -> None:
+        super().form_ready()
+        self._show_service_details()
         if self.stage.id in DATA_SCREENS:
             self.check_data()
 
@@ -462,19 +522,15 @@ class StageScreen(FormScreen):
 
     @on(ServicePicker.Highlighted)
     def _service_highlighted(self, event: ServicePicker.Highlighted) -> None:
-        service = get_service(event.service)
-        automation = {
-            "step": f"a {service.pipeline_step} step of the pipeline",
-            "script": "a script in the exported project",
-            "manual": "set up by hand (the exported README explains how)",
-        }[service.automation]
-        self.query_one("#service-details", Static).update(
-            f"{service.name}: {service.purpose}\n"
-            f"When to choose it: {service.choose_when}\n"
-            f"When to avoid it: {service.avoid_when}\n"
-            f"In the export: {automation}. {service.export}\n"
-            f"Docs: {service.docs_url}"
-        )
+        self._highlighted_service = event.service
+        self._show_service_details()
+
+    _highlighted_service: str | None = None
+
+    def _show_service_details(self) -> None:
+        details = self.query("#service-details")
+        if details and self._highlighted_service is not None:  # else ``form_ready`` shows it
+            details.first(Static).update(service_details(self._highlighted_service))
 
     def action_use_recommended(self) -> None:
         rec = self.wizard.session.recommendations().get(self.stage.id)
@@ -490,7 +546,8 @@ class StageScreen(FormScreen):
         if self.stage.id in DATA_SCREENS:
             self.check_data()
         if row is not None and row.path == "training.algorithm":
-            self.run_worker(self.query_one(HyperparameterRows).rebuild(), group="rebuild")
+            for rows in self.query(HyperparameterRows):  # none before the form is all mounted
+                self.run_worker(rows.rebuild(), group="rebuild")
 
 
 # ---------------------------------------------------------------------- extras
@@ -664,7 +721,7 @@ class ProfileScreen(FormScreen):
         super().__init__("profile")
         self.focus_path = focus_path
 
-    def compose_main(self) -> ComposeResult:
+    def compose_form(self) -> ComposeResult:
         yield Static("Your project", classes="screen-title")
         yield Static(
             "A few questions about your data and how the model will be used. Every stage "
@@ -682,8 +739,8 @@ class ProfileScreen(FormScreen):
         yield ProblemSlot("profile", id="profile-problem")
         yield Static("ctrl+f: next, Data collection   esc: the list of steps", classes="nav-hint")
 
-    def on_mount(self) -> None:
-        super().on_mount()
+    def form_ready(self) -> None:
+        super().form_ready()
         self._update_preview()
 
     def after_change(self, row: FieldRow | None = None) -> None:
@@ -698,4 +755,6 @@ class ProfileScreen(FormScreen):
             rec = recs.get(stage.id)
             names = [get_service(p.service).name for p in rec.recommended] if rec else []
             lines.append(f"{stage.number} {stage.title}: {', '.join(names) or 'nothing needed'}")
-        self.query_one("#advice-preview", Static).update("\n".join(lines))
+        previews = self.query("#advice-preview")
+        if previews:  # else not mounted yet: ``form_ready`` fills it in
+            previews.first(Static).update("\n".join(lines))

@@ -1,11 +1,13 @@
 """The first screen: resume the last session, start from a template, or open a file.
 
 It imports nothing from the domain when it is built, so it paints as fast as a bare Textual
-app; the last session is looked up right after the first paint.
+app; right after the first paint, workers look up the last session and load what the first
+form needs (its modules, the validators), so Enter only builds the form.
 """
 
 from __future__ import annotations
 
+import threading
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -62,6 +64,8 @@ class WelcomeScreen(Screen[None]):
         super().__init__(classes="welcome-screen")
         self.resumable: SessionInfo | None = None
         self.looked = False
+        self.prepared = threading.Event()
+        """Set when the worker has loaded what the first form needs (or given up)."""
 
     @property
     def wizard(self) -> WizardApp:
@@ -82,6 +86,7 @@ class WelcomeScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
         self.call_after_refresh(self._look_for_session)
+        self.call_after_refresh(self._prepare)
 
     @work(thread=True, exclusive=True, group="welcome", exit_on_error=False)
     def _look_for_session(self) -> None:
@@ -92,7 +97,23 @@ class WelcomeScreen(Screen[None]):
         info = find_resumable()
         self.app.call_from_thread(self._show_resumable, info)
 
+    @work(thread=True, exclusive=True, group="welcome-prepare", exit_on_error=False)
+    def _prepare(self) -> None:
+        """While the person reads the choices, load what the first form needs (the forms'
+        modules, every model's validator): Enter then only builds the form."""
+        try:
+            import tui.screens.export
+            import tui.screens.review
+            import tui.screens.stage  # noqa: F401
+            from wizard.validation import prepare
+
+            prepare()
+        finally:
+            self.prepared.set()
+
     def _show_resumable(self, info: SessionInfo | None) -> None:
+        if self.looked:  # Enter came first and looked already (``_start``)
+            return
         self.resumable = info
         self.looked = True
         if info is None:
@@ -119,6 +140,9 @@ class WelcomeScreen(Screen[None]):
         self._start(event.option.id or "")
 
     def _start(self, choice: str) -> None:
+        # Not while the worker builds the validators (pydantic's building is not made for
+        # two threads at once); it is done long before a person's first Enter.
+        self.prepared.wait(timeout=10)
         if not self.looked:  # faster than the look-up: never replace a session unseen
             from tui.session import find_resumable
 

@@ -25,13 +25,14 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
 from tui.screens.field_help import field_text, option_label
+from tui.widgets.fold import text_lines
 from tui.widgets.tick import Tick
 
 Kind = Literal["choice", "switch", "int", "float", "text", "list", "optional_float", "optional_int"]
 SKIPPED = {"services", "hyperparameters", "ranges"}
+"""Fields with their own editors on the stage screen (service picker, extras)."""
 STACK_LABELS_LONGER_THAN = 22
 """Longer labels (the profile's questions) go above their control instead of beside it."""
-"""Fields with their own editors on the stage screen (service picker, extras)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +208,11 @@ class FieldRow(Widget):
     @property
     def control_id(self) -> str:
         return dom_id(self.path)
+
+    def least_lines(self, width: int) -> int:
+        """The control's line, the help text and the gap below (see ``tui.widgets.fold``)."""
+        stacked = self.has_class("-stacked")  # the label has a line of its own
+        return 1 + stacked + text_lines(self.spec.help, width) + 1
 
     def compose(self) -> ComposeResult:
         # Three widgets a row, laid out by a CSS grid (label | control, then the notes): every

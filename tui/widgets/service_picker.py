@@ -18,6 +18,8 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from tui.widgets.fold import text_lines
+
 
 @dataclass(frozen=True, slots=True)
 class ServiceChoice:
@@ -25,6 +27,10 @@ class ServiceChoice:
     name: str
     reason: str
     recommended: bool
+
+
+TICK_COLUMN = 4
+"""The ``[x] `` column left of each service's name and reason."""
 
 
 class ServicePicker(OptionList):
@@ -66,6 +72,10 @@ class ServicePicker(OptionList):
         self._selected = [s for s in selected]
         super().__init__(*[self._option(c) for c in self._choices], id=id, classes=classes)
 
+    def least_lines(self, width: int) -> int:
+        """A line for each name and the reason's lines below it (see ``tui.widgets.fold``)."""
+        return sum(1 + text_lines(c.reason, width - TICK_COLUMN) for c in self._choices)
+
     @property
     def selected(self) -> tuple[str, ...]:
         """Ticked ids, in the order the choices are listed."""
@@ -74,7 +84,7 @@ class ServicePicker(OptionList):
     def _prompt(self, choice: ServiceChoice) -> Table:
         ticked = choice.id in self._selected
         grid = Table.grid(padding=0, expand=True)
-        grid.add_column(width=4, no_wrap=True)
+        grid.add_column(width=TICK_COLUMN, no_wrap=True)
         grid.add_column(ratio=1)
         text = Text(choice.name, style="bold")
         if choice.recommended:
