@@ -157,7 +157,12 @@ class FormScreen(WizardScreen):
 
     On the first visit, a required field that is still empty is not flagged until the person
     has touched it: an empty form full of red reads as a telling-off, not as a question. The
-    stepper still marks the stage, and on any later visit every problem shows."""
+    stepper still marks the stage, and on any later visit every problem shows.
+
+    Subclasses yield the form from ``compose_form``. The widgets that fill the first screenful
+    are mounted with the screen, the rest once it has painted (``tui.widgets.fold``); what
+    needs every row (the initial focus, a jump to a field, the data check) waits for
+    ``form_ready``."""
 
     def __init__(self, screen_id: str | None = None) -> None:
         super().__init__(screen_id)
