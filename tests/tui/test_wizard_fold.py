@@ -51,3 +51,18 @@ async def test_first_frame_fills_the_view_on_every_form(size, visited) -> None:
                 f"above the bottom of the view ({main.scrollable_content_region.height} lines)"
             )
     assert deferred, "no form had anything below the fold: the test checked nothing"
+
+
+async def test_keys_in_a_row_outrun_the_fold_and_lose_nothing() -> None:
+    """ctrl+f pressed faster than the screens paint: each screen left before its rows came
+    stops there, the last one is whole, and every replaced screen is gone."""
+    app = wizard_app(demo_session("profile"))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await form_ready(pilot)
+        await pilot.press(*["ctrl+f"] * 4, "ctrl+r", "ctrl+f")
+        await form_ready(pilot)
+        assert app.screen.screen_id == STAGE_IDS[3]  # profile → 4 forward, 1 back, 1 forward
+        assert app.screen.query("#row-training-instance_type")  # below the fold: mounted
+        await pilot.pause()
+        assert len(app.screen_stack) == 2  # the default screen and the training screen
+        assert not app._leaving  # every replaced screen removed

@@ -205,10 +205,12 @@ class FormScreen(WizardScreen):
     async def _mount_below_fold(self) -> None:
         """The rest of the form, once the first screenful has been painted."""
         rest, self._below_fold = self._below_fold, []
-        if not self.is_attached:
+        if not self.is_current:  # left before it painted (keys pressed in a row): no more work
             return
         if rest:
             await self.query_one("#main").mount_all(rest)
+            if not self.is_current:
+                return
             self.forget_rows()
             self.show_problems()
         self.form_ready()
