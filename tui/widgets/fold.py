@@ -5,9 +5,10 @@ the longest forms hold three times the widgets that fit on a 100x30 terminal. A 
 mounts the widgets that can be seen first, has the frame painted, then mounts the rest; the
 person sees a full screen at once and the scrollbar settles a frame later.
 
-Each widget counts at its *least* possible height (text wraps at no more than the terminal's
-full width; a hidden or empty widget takes no line), so the widgets mounted first always fill
-the view: the fold can only fall below the last visible line, never above it.
+Each widget counts at its *least* possible height (text wraps at no more than the widest the
+form's text can be; a hidden or empty widget takes no line), so the widgets mounted first
+always fill the view: the fold can only fall below the last visible line, never above it
+(``tests/tui/test_wizard_fold.py`` lays every form out to check).
 """
 
 from __future__ import annotations
