@@ -529,15 +529,14 @@ class StageScreen(FormScreen):
 
     @on(ServicePicker.Highlighted)
     def _service_highlighted(self, event: ServicePicker.Highlighted) -> None:
-        self._highlighted_service = event.service
         self._show_service_details()
 
-    _highlighted_service: str | None = None
-
     def _show_service_details(self) -> None:
-        details = self.query("#service-details")
-        if details and self._highlighted_service is not None:  # else ``form_ready`` shows it
-            details.first(Static).update(service_details(self._highlighted_service))
+        """The highlighted service's details (not yet mounted: ``form_ready`` calls again)."""
+        details, pickers = self.query("#service-details"), self.query(ServicePicker)
+        service = pickers.first().highlighted_id if pickers else None
+        if details and service is not None:
+            details.first(Static).update(service_details(service))
 
     def action_use_recommended(self) -> None:
         rec = self.wizard.session.recommendations().get(self.stage.id)
