@@ -26,7 +26,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -39,6 +39,11 @@ from wizard.plan import Plan
 from .render import AWS_SHAPES, OFFLINE_HARNESS
 
 DEFAULT_TIMEOUT_SECONDS = 300.0
+
+run_process: Callable[..., subprocess.CompletedProcess[str]] = subprocess.run
+"""How the harness's process is started (``subprocess.run``'s signature). The test suite
+starts it from a fork server that has the SDK imported already (``tests/preloaded.py``)."""
+
 OFFLINE_BUCKET = "offline-bucket"
 OFFLINE_ROLE_ARN = "arn:aws:iam::111122223333:role/OfflineSageMakerRole"
 OFFLINE_REGION = "us-east-1"
@@ -336,7 +341,7 @@ def _run_harness(
         return None, f"{project} has no pipeline.py; export the project first"
     command = [sys.executable, str(OFFLINE_HARNESS), str(project), *args]
     try:
-        done = subprocess.run(
+        done = run_process(
             command,
             capture_output=True,
             text=True,

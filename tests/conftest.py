@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,6 +34,19 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> 
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _preloaded_harness() -> Iterator[None]:
+    """``--verify``'s harness processes start from a fork server that has imported the
+    SageMaker SDK once (``tests/preloaded.py``), not from a fresh interpreter each."""
+    import preloaded
+
+    from exporters import verify
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(verify, "run_process", preloaded.run)
+        yield
 
 
 @pytest.fixture

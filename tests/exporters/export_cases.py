@@ -9,6 +9,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import preloaded
+
 from wizard.config import WizardConfig
 from wizard.plan import Plan
 from wizard.store import load_config, save_config
@@ -311,7 +313,7 @@ def run_mutated_scaffold_tests(
     source = (project / "pipeline.py").read_text("utf-8")
     assert source.count(old) == 1, f"{mutation}: {old!r} is not in pipeline.py once"
     (project / "pipeline.py").write_text(source.replace(old, new), "utf-8")
-    return subprocess.run(
+    return preloaded.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"],
         cwd=project,
         capture_output=True,
@@ -323,7 +325,7 @@ def run_mutated_scaffold_tests(
 def run_scaffold_tests(case: Case, factory) -> subprocess.CompletedProcess[str]:
     """The exported project's own test suite, as a person would run it."""
     project = _copy(case.project, factory, "scaffold")
-    return subprocess.run(
+    return preloaded.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         cwd=project,
         capture_output=True,

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import preloaded
 import pytest
 from export_cases import Case
 from moto_helpers import client, create_bucket, moto_server, subprocess_env
@@ -40,7 +41,7 @@ def _env(url: str, region: str) -> dict[str, str]:
 
 
 def _run(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return preloaded.run(
         [sys.executable, "pipeline.py", *args],
         cwd=project,
         env=env,

@@ -1,6 +1,7 @@
-"""The scripts beside the pipeline, run as a person runs them (subprocesses of the exported
-project) against an in-process moto server, each twice in a row: the second run must
-succeed too. botocore validates every request's parameters on the client, as always.
+"""The scripts beside the pipeline, run as a person runs them (processes of their own, forked
+from one that has imported the SDK already: ``tests/preloaded.py``) against an in-process moto
+server, each twice in a row: the second run must succeed too. botocore validates every
+request's parameters on the client, as always.
 
 Stubs, for what moto 5.2 lacks (see ``moto_gaps``): ListPipelineExecutionSteps (scripted
 per execution), Create/Describe/Update/DeleteMonitoringSchedule, UpdateEndpoint, AWS's
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import moto_gaps
+import preloaded
 import pytest
 from export_cases import Case
 from moto_helpers import client, create_bucket, moto_server, subprocess_env
@@ -93,7 +95,7 @@ def _env(url: str, **more: str) -> dict[str, str]:
 
 
 def _run(project: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    return preloaded.run(
         [sys.executable, *args], cwd=project, env=env, capture_output=True, text=True, timeout=600
     )
 
