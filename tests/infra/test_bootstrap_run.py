@@ -23,9 +23,8 @@ from sm_helpers import Recorder
 
 from exporters.verify import definition_json
 from runners.events import ExecutionEvent
-from runners.sagemaker.clock import SystemClock
+from runners.sagemaker.clock import SimulatedClock
 from runners.sagemaker.factory import sagemaker_engine_for
-from runners.sagemaker.poller import PollSettings
 from runners.sagemaker.simulated import sequential_steps
 from tui.cli import main
 from tui.commands.run import sagemaker_settings
@@ -41,7 +40,7 @@ def moto_server(monkeypatch: pytest.MonkeyPatch):
     for name in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    fake = SageMakerFake(SystemClock()).install(monkeypatch)
+    fake = SageMakerFake(SimulatedClock()).install(monkeypatch)
     with running_moto() as url:
         monkeypatch.setenv("AWS_ENDPOINT_URL", url)  # bootstrap, the engine and the SDK subprocess
         yield fake, url
@@ -82,18 +81,18 @@ def test_bootstrap_then_run_on_sagemaker_with_no_arn_given(moto_server, demo_fil
     role, bucket = sagemaker_settings(config, None, None)  # what `run --engine sagemaker` does
     assert role.startswith(f"arn:aws:iam::{ACCOUNT}:role/") and bucket
     plan = build_plan(config)
+    # the execution and the engine's polling run on simulated time: minutes of it in a moment
     fake.script_next_execution(
         plan.pipeline_name,
         sequential_steps(
             [(s.name, s.kind) for s in plan.steps if s.branch != "else"],
-            starting=0.2,
-            executing=0.4,
-            gap=0.1,
+            starting=20,
+            executing=120,
+            gap=5,
         ),
     )
-    fast = PollSettings(min_interval=0.2, max_interval=0.5, job_min_interval=0.5)
     engine = sagemaker_engine_for(
-        demo_file, config, role_arn=role, bucket=bucket, settings=fast, tail_logs=False
+        demo_file, config, role_arn=role, bucket=bucket, clock=fake.clock, tail_logs=False
     )
     recorder = Recorder()
     status = engine.run(recorder, threading.Event())

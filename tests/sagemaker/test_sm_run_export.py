@@ -1,7 +1,8 @@
 """`sm-wizard run --engine sagemaker` end to end, without AWS: the demo is exported, its code
 and data uploaded, its definition built by the exported `pipeline.py` with the real SDK (in a
 subprocess), upserted, started and followed, all against a moto server on 127.0.0.1 that
-carries the fake for the calls moto lacks."""
+carries the fake for the calls moto lacks. The execution runs on simulated time (the fake's
+clock, which the engine's polling shares)."""
 
 from __future__ import annotations
 
@@ -16,9 +17,8 @@ from sagemaker_fake import REGION, SageMakerFake
 from sm_helpers import Recorder
 
 from runners.events import ExecutionEvent, StepEvent
-from runners.sagemaker.clock import SystemClock
+from runners.sagemaker.clock import SimulatedClock
 from runners.sagemaker.factory import sagemaker_engine_for
-from runners.sagemaker.poller import PollSettings
 from runners.sagemaker.simulated import sequential_steps
 from wizard.plan import build_plan
 from wizard.store import load_config, write_document
@@ -37,7 +37,7 @@ def moto_server(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    fake = SageMakerFake(SystemClock()).install(monkeypatch)
+    fake = SageMakerFake(SimulatedClock()).install(monkeypatch)
     with running_moto() as url:
         # the SDK subprocess that builds the definition inherits this: it talks to moto only
         monkeypatch.setenv("AWS_ENDPOINT_URL", url)
@@ -52,19 +52,18 @@ def test_demo_runs_on_the_fake_sagemaker(moto_server, tmp_path: Path):
     write_template_data("demo", config_path)
     config = load_config(config_path)
     plan = build_plan(config)
-    # a quick execution of the plan's steps (seconds, not minutes)
+    # the execution and the engine's polling run on simulated time: minutes of it in a moment
     fake.script_next_execution(
         plan.pipeline_name,
         sequential_steps(
             [(s.name, s.kind) for s in plan.steps if s.branch != "else"],
-            starting=0.2,
-            executing=0.4,
-            gap=0.1,
+            starting=20,
+            executing=120,
+            gap=5,
         ),
     )
-    fast = PollSettings(min_interval=0.2, max_interval=0.5, job_min_interval=0.5)
     engine = sagemaker_engine_for(
-        config_path, config, role_arn=ROLE, bucket=BUCKET, settings=fast, tail_logs=False
+        config_path, config, role_arn=ROLE, bucket=BUCKET, clock=fake.clock, tail_logs=False
     )
     recorder = Recorder()
     status = engine.run(recorder, threading.Event())
