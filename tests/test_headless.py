@@ -377,6 +377,60 @@ def test_run_json_streams_the_engine_and_exits_with_its_code(
     assert made == {"file": demo_file, "run_dir": Path("/tmp/runs")}
 
 
+def test_without_a_terminal_run_prints_live_lines_instead_of_the_monitor(
+    runner: CliRunner, demo_file: Path, monkeypatch
+) -> None:
+    # `sm-wizard run FILE | tee log`, cron, nohup: CliRunner's stdin and stdout are no
+    # terminal either. A screen there would draw into the pipe and wait for keys forever.
+    from tui.commands import run as run_command
+
+    monkeypatch.setattr(
+        run_command, "local_engine", lambda file, run_dir: FakeEngine(failure_script())
+    )
+    result = runner.invoke(main, ["run", str(demo_file)])
+    assert result.exit_code == 1
+    assert "Not a terminal: showing live progress lines (--headless)" in result.stderr
+    assert "\x1b[" not in result.stdout  # lines, not a screen
+    assert "Train" in result.stdout and "Failed" in result.stdout.splitlines()[-1]
+
+
+@pytest.mark.parametrize("args", [[], ["edit", "wizard.toml"]])
+def test_without_a_terminal_the_wizard_says_what_to_use_instead(
+    runner: CliRunner, args: list[str], tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2
+    assert "the wizard needs a terminal" in result.stderr
+    assert "sm-wizard run FILE --headless" in result.stderr and "sm-wizard serve" in result.stderr
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "wizard.toml").exists()  # nothing was started
+
+
+def test_a_terminal_is_a_tty_on_stdin_and_stdout_or_a_driver_of_its_own(monkeypatch) -> None:
+    import os
+    import sys
+
+    from tui.terminal import has_terminal
+
+    monkeypatch.delenv("TEXTUAL_DRIVER", raising=False)
+    assert not has_terminal()  # pytest's captured stdin and stdout
+    master, slave = os.openpty()
+    try:
+        with open(slave, "w", closefd=False) as tty, open(slave, closefd=False) as keys:
+            monkeypatch.setattr(sys, "stdout", tty)
+            monkeypatch.setattr(sys, "stdin", keys)
+            assert has_terminal()
+            monkeypatch.setattr(sys, "stdin", io.StringIO())  # a stdin with no file behind it
+            assert not has_terminal()
+    finally:
+        os.close(master)
+        os.close(slave)
+    # textual-serve (sm-wizard serve) runs the app on pipes with its web driver
+    monkeypatch.setenv("TEXTUAL_DRIVER", "textual.drivers.web_driver:WebDriver")
+    assert has_terminal()
+
+
 def test_run_an_invalid_config_exits_2(runner: CliRunner, tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     bad.write_text("schema_version = 1\n[project]\nname = 'no spaces allowed here'\n")

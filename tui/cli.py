@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from tui.terminal import need_terminal
 from wizard import __version__
 
 # Pydantic looks for plugins in every installed distribution's entry points the first time it
@@ -107,6 +108,11 @@ def main(ctx: click.Context) -> None:
 
 
 def _open_wizard(path: Path | None) -> None:
+    need_terminal(
+        "the wizard",
+        "From a script: sm-wizard init, sm-wizard validate FILE, sm-wizard export FILE, "
+        "sm-wizard run FILE --headless; in a browser: sm-wizard serve.",
+    )
     app_module = importlib.import_module("tui.app")
     code = app_module.run_app(path)
     sys.exit(code or 0)

@@ -59,6 +59,21 @@ def test_headless_lines_are_readable(aws, fake, cli):
     assert "execution" in lines[-1] and "Succeeded" in lines[-1]
 
 
+def test_without_a_terminal_watch_prints_live_lines(aws, fake, cli):
+    arn = _execution(aws, fake)
+    result = cli.invoke(watch, [arn])  # CliRunner's stdin and stdout are no terminal
+    assert result.exit_code == 0, result.output
+    assert "Not a terminal: showing live lines (--headless)" in result.stderr
+    assert "execution" in result.stdout.splitlines()[-1] and "Succeeded" in result.stdout
+
+
+def test_without_a_terminal_browsing_says_what_to_use_instead(fake, cli):
+    result = cli.invoke(watch, [])
+    assert result.exit_code == 2
+    assert "needs a terminal" in result.stderr and "sm-wizard watch EXECUTION_ARN" in result.stderr
+    assert "Traceback" not in result.output
+
+
 def test_no_logs_hides_log_lines(aws, fake, cli):
     arn = _execution(aws, fake)
     result = cli.invoke(watch, [arn, "--headless", "--no-logs"])

@@ -23,6 +23,7 @@ from typing import Any
 
 import click
 
+from tui.terminal import has_terminal
 from wizard.errors import WizardError
 
 CONFIG_FILE = click.Path(dir_okay=False, path_type=Path)
@@ -165,6 +166,13 @@ def run(
         role, where = sagemaker_settings(config, role_arn, bucket)
         engine = sagemaker_engine(file, config, role, where)
 
+    if not (headless or json_lines) and not has_terminal():
+        headless = True  # a screen cannot run here: what --headless prints instead
+        click.echo(
+            "Not a terminal: showing live progress lines (--headless); --json gives one "
+            "event per line.",
+            err=True,
+        )
     local = _local_engine(engine)
     received: list[str] = []  # the signals that stopped the run
     try:

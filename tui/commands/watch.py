@@ -23,6 +23,7 @@ import click
 
 from runners.base import exit_code_for
 from runners.events import RunEvent, to_json
+from tui.terminal import has_terminal, need_terminal
 from wizard.errors import WizardError
 
 EXIT_INTERRUPTED = 130
@@ -221,6 +222,11 @@ def browse_main(*, region: str | None, profile: str | None) -> int:
     from runners.sagemaker.watcher import SageMakerWatcher
     from tui.browse.screens import BrowseApp
 
+    need_terminal(
+        "Browsing the account's pipelines",
+        "Watch one execution with live lines instead: sm-wizard watch EXECUTION_ARN, or "
+        "sm-wizard watch --pipeline NAME (its running or latest execution).",
+    )
     aws = AwsSession(region=region, profile=profile)
     where = aws.region  # no region: a message in words now, before the screen opens
     clock = make_clock() if make_clock is not None else None
@@ -272,6 +278,9 @@ def watch_main(
                 "What to watch?",
             )
         return browse_main(region=region, profile=profile)
+    if not (headless or as_json) and not has_terminal():
+        headless = True  # a screen cannot run here: what --headless prints instead
+        click.echo("Not a terminal: showing live lines (--headless).", err=True)
     if execution_arn:
         parsed = parse_execution_arn(execution_arn)
         aws = AwsSession(region=region or parsed.region, profile=profile)
