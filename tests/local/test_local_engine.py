@@ -58,11 +58,11 @@ def test_demo_run_succeeds_and_registers_the_model(demo_run: Finished) -> None:
     assert recorder.steps("MetricBelowThreshold") == []  # the else branch did not run
 
     registered = LocalModelRegistry(engine.registry.root).group("breast-cancer-models")
-    package = registered.latest
-    assert package is not None and package.approval_status == "PendingManualApproval"
+    # the session's other runs share this registry: find the version this run registered
+    (package,) = [p for p in registered.versions if p.source.get("run_id") == engine.run_id]
+    assert package.approval_status == "PendingManualApproval"
     assert package.metrics["auc"] > 0.9
     assert next(iter(package.metrics)) == "auc"  # the judged metric comes first
-    assert package.source["run_id"] == engine.run_id
     metrics = {e.name: e.value for e in recorder.events if isinstance(e, MetricEvent)}
     assert metrics["test:auc"] == pytest.approx(package.metrics["auc"])
     assert "validation:auc" in metrics  # parsed from the training log with its regex
