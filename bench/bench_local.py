@@ -9,15 +9,19 @@ same process and on the same data:
   its folders passed on the command line, and the model packed between training and
   evaluation: the least a person would do, with the same parallelism as the engine (the
   data-quality baseline runs beside training, as the pipeline's two independent branches);
-* **engine**: ``LocalEngine.run`` with caching off: folders laid out as SageMaker's
-  containers, inputs linked, every log line parsed and emitted as an event, step state and
-  cache keys written, the model registered; independent steps run side by side.
+* **engine, fresh jobs** (``SM_WIZARD_FORK_JOBS=0``): ``LocalEngine.run`` with caching
+  off: folders laid out as SageMaker's containers, inputs linked, every log line parsed and
+  emitted as an event, step state and cache keys written, the model registered; independent
+  steps run side by side; every job a new interpreter, as by hand. This is the like-for-like
+  comparison: what the engine's own work costs.
+* **engine** (the default): the same, each job forked from the run's warm interpreter
+  (``runners/local/forkserver.py``) instead of importing numpy, pandas and scikit-learn again.
 
-Rounds are paired (one of each, ≥ 5 pairs by default) and alternate which goes first, so
-drift in the machine's load affects both alike. Printed: each round's wall times, the median
-ratio engine / by hand (the budget is 1.10),
-and how long the two independent branches of the demo (DataQualityBaseline and Train) ran
-at the same time in the engine. Exit code 1 when the ratio is over budget or nothing
+Rounds are sets of one of each (≥ 5 by default) and rotate which goes first, so drift in the
+machine's load affects all alike. Printed: each round's wall times, the median ratios to by
+hand (the budget, for fresh jobs, is 1.10), and how long the two independent branches of
+the demo (DataQualityBaseline and Train) ran at the same time in the engine. Exit code 1 when
+the fresh-jobs ratio is over budget, the default engine is slower than by hand, or nothing
 overlapped.
 """
 
@@ -140,10 +144,13 @@ def by_hand(config: Path, work: Path) -> float:
     return time.perf_counter() - started
 
 
-def with_engine(config: Path, run_root: Path, registry: Path) -> tuple[float, float, float, str]:
+def with_engine(
+    config: Path, run_root: Path, registry: Path, *, fork_jobs: bool = True
+) -> tuple[float, float, float, str]:
     """(seconds, the engine's own CPU seconds, seconds DataQualityBaseline and Train
     overlapped, final status)."""
     engine = local_engine_for(config, run_root=run_root, caching=False, registry_dir=registry)
+    engine.fork_jobs = fork_jobs
     events: list[str] = []
     started, cpu = time.perf_counter(), time.process_time()
     status = engine.run(lambda event: events.append(to_json(event)), threading.Event())
@@ -155,35 +162,43 @@ def with_engine(config: Path, run_root: Path, registry: Path) -> tuple[float, fl
 
 
 def measure(rounds: int = 5) -> dict[str, float]:
+    times: dict[str, list[float]] = {"hand": [], "fresh": [], "forked": []}
+    cpu_times, overlaps = [], []
     with tempfile.TemporaryDirectory(prefix="bench-local-") as tmp:
         folder = Path(tmp)
         config = make_demo(folder)
         by_hand(config, folder / "warm-up")  # fill the OS file cache first
-        hand_times, engine_times, cpu_times, overlaps = [], [], [], []
         for index in range(rounds):
-            if index % 2 == 0:
-                hand = by_hand(config, folder / f"hand-{index}")
-            engine, cpu, overlap, status = with_engine(config, folder / "runs", folder / "registry")
-            if index % 2 == 1:
-                hand = by_hand(config, folder / f"hand-{index}")
-            if status != "Succeeded":
-                raise SystemExit(f"the engine's run ended {status}")
-            hand_times.append(hand)
-            engine_times.append(engine)
-            cpu_times.append(cpu)
-            overlaps.append(overlap)
+            order = ["hand", "fresh", "forked"]
+            order = order[index % 3 :] + order[: index % 3]
+            for arm in order:
+                if arm == "hand":
+                    times["hand"].append(by_hand(config, folder / f"hand-{index}"))
+                    continue
+                elapsed, cpu, overlap, status = with_engine(
+                    config, folder / "runs", folder / "registry", fork_jobs=arm == "forked"
+                )
+                if status != "Succeeded":
+                    raise SystemExit(f"the engine's run ended {status}")
+                times[arm].append(elapsed)
+                overlaps.append(overlap)
+                if arm == "fresh":
+                    cpu_times.append(cpu)
+            hand, fresh, forked = (times[arm][-1] for arm in ("hand", "fresh", "forked"))
             print(
-                f"round {index + 1}: by hand {hand:.2f} s, engine {engine:.2f} s "
-                f"(its own CPU {cpu:.2f} s), ratio {engine / hand:.3f}, branches overlapped "
-                f"{overlap:.2f} s",
+                f"round {index + 1}: by hand {hand:.2f} s, engine with fresh jobs {fresh:.2f} s "
+                f"(ratio {fresh / hand:.3f}), engine {forked:.2f} s (ratio {forked / hand:.3f})",
                 flush=True,
             )
-    ratios = [e / h for e, h in zip(engine_times, hand_times, strict=True)]
+    fresh_ratios = [f / h for f, h in zip(times["fresh"], times["hand"], strict=True)]
+    forked_ratios = [f / h for f, h in zip(times["forked"], times["hand"], strict=True)]
     return {
-        "hand_median_s": statistics.median(hand_times),
-        "engine_median_s": statistics.median(engine_times),
+        "hand_median_s": statistics.median(times["hand"]),
+        "engine_fresh_median_s": statistics.median(times["fresh"]),
+        "engine_median_s": statistics.median(times["forked"]),
         "engine_cpu_median_s": statistics.median(cpu_times),
-        "ratio_median": statistics.median(ratios),
+        "ratio_median": statistics.median(fresh_ratios),
+        "forked_ratio_median": statistics.median(forked_ratios),
         "overlap_min_s": min(overlaps),
     }
 
@@ -195,9 +210,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     result = measure(args.rounds)
     print(
-        f"median: by hand {result['hand_median_s']:.2f} s, engine "
-        f"{result['engine_median_s']:.2f} s; engine / by hand = {result['ratio_median']:.3f} "
+        f"median: by hand {result['hand_median_s']:.2f} s, engine with fresh jobs "
+        f"{result['engine_fresh_median_s']:.2f} s: ratio {result['ratio_median']:.3f} "
         f"(budget {args.max_ratio:.2f})"
+    )
+    print(
+        f"engine (jobs forked from a warm interpreter): {result['engine_median_s']:.2f} s, "
+        f"ratio {result['forked_ratio_median']:.3f} to by hand"
     )
     print(
         f"the engine's own work (scheduling, files, events; CPU time in its process): "
@@ -207,7 +226,11 @@ def main(argv: list[str] | None = None) -> int:
         f"DataQualityBaseline and Train ran at the same time for at least "
         f"{result['overlap_min_s']:.2f} s in every engine run"
     )
-    ok = result["ratio_median"] <= args.max_ratio and result["overlap_min_s"] > 0
+    ok = (
+        result["ratio_median"] <= args.max_ratio
+        and result["forked_ratio_median"] < 1
+        and result["overlap_min_s"] > 0
+    )
     print("OK" if ok else "OVER BUDGET")
     return 0 if ok else 1
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import _thread
+import gc
 import io
 import json
 import logging
@@ -205,9 +206,17 @@ def test_tool_logs_go_to_stderr_not_into_the_json(capsys) -> None:
 @pytest.fixture(autouse=True)
 def _sigint_raises_keyboard_interrupt():
     """Ctrl+C must reach Python even when pytest started with SIGINT ignored (``nohup``, a
-    background job of a script, some CI runners): ``interrupt_main`` does nothing then."""
+    background job of a script, some CI runners): ``interrupt_main`` does nothing then.
+
+    Automatic garbage collection is off meanwhile: a KeyboardInterrupt raised while a gc
+    callback runs (hypothesis installs one) is swallowed as "unraisable", and the test's Ctrl+C
+    would be lost; the CLI has no such callback."""
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    collecting = gc.isenabled()
+    gc.disable()
     yield
+    if collecting:
+        gc.enable()
     signal.signal(signal.SIGINT, previous)
 
 

@@ -50,7 +50,8 @@ from ..events import (
     utc_now,
 )
 from .cache import StepCache, digest_json, digest_path, parse_iso_duration
-from .jobs import JobResult, JobRunner, end_orphan, link_tree, pid_alive
+from .forkclient import ForkServer
+from .jobs import BASE_ENV, JobResult, JobRunner, end_orphan, link_tree, pid_alive
 from .layout import CACHE_DIR_NAME, RunLayout
 from .registry import LocalModelRegistry
 
@@ -137,6 +138,10 @@ def resolve_parameters(plan: Plan, overrides: Mapping[str, Any] | None) -> dict[
     return values
 
 
+FORK_JOBS_VARIABLE = "SM_WIZARD_FORK_JOBS"
+"""``0`` starts every job in a fresh interpreter instead of forking it from a warm one."""
+
+
 def job_name(pipeline: str, step: str, run_id: str, suffix: str = "") -> str:
     """A SageMaker-style job name (at most 63 characters, letters, digits and hyphens)."""
     base = re.sub(r"[^A-Za-z0-9-]+", "-", f"{step}-{run_id}{suffix}")
@@ -151,7 +156,8 @@ class LocalEngine:
     this run's folder (see ``layout.py``). ``base_dir`` resolves relative data paths (the
     config file's folder). ``parameters`` overrides pipeline parameters (``MetricThreshold``,
     ``InputDataUrl``, ``ModelApprovalStatus``...). ``caching`` defaults to the config's
-    ``orchestration.cache_steps``.
+    ``orchestration.cache_steps``. ``fork_jobs``: start each ``python SCRIPT`` job by forking
+    a warm interpreter (``forkserver.py``; default on, ``SM_WIZARD_FORK_JOBS=0`` turns it off).
     """
 
     name = "local"
@@ -173,6 +179,7 @@ class LocalEngine:
         stop_grace_seconds: float = 10.0,
         tuning_seed: int = 0,
         python: str | None = None,
+        fork_jobs: bool | None = None,
     ) -> None:
         self.plan = plan
         self.config = config
@@ -196,6 +203,9 @@ class LocalEngine:
         self.stop_grace_seconds = stop_grace_seconds
         self.tuning_seed = tuning_seed
         self.python = python or sys.executable
+        if fork_jobs is None:
+            fork_jobs = os.environ.get(FORK_JOBS_VARIABLE, "1") not in ("0", "false", "no")
+        self.fork_jobs = fork_jobs
         self._states = {s.name: StepState(s.name, s.kind) for s in plan.steps}
         self._lock = threading.RLock()
         self._emit_lock = threading.Lock()
@@ -293,7 +303,10 @@ class LocalEngine:
         self._stop = stop
         self._emit_target = emit
         self._attempt += 1
-        self._jobs = JobRunner(self.max_workers, stop, grace_seconds=self.stop_grace_seconds)
+        forks = ForkServer(self.python, {**os.environ, **BASE_ENV}) if self.fork_jobs else None
+        self._jobs = JobRunner(
+            self.max_workers, stop, grace_seconds=self.stop_grace_seconds, forks=forks
+        )
         started = time.time()
         try:
             self.layout.steps.mkdir(parents=True, exist_ok=True)
@@ -328,6 +341,8 @@ class LocalEngine:
                 if self._events_file is not None:
                     self._events_file.close()
                 self._events_file = None
+            if forks is not None:
+                forks.close()
             self._running = False
             self._finished.set()
 

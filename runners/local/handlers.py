@@ -34,11 +34,9 @@ from .cache import digest_json, digest_path
 from .conditions import JsonGetError, compare, json_get_file, symbol
 from .containers import container_script
 from .engine import LocalEngine, StepFailed, StepRun, StepStopped, failure_reason
-from .jobs import link_tree, pack_model, unpack_model
+from .jobs import BASE_ENV, link_tree, pack_model, unpack_model
 from .registry import RegistryError
 from .tuning import TrialPlanner, TrialRecord, best_trial, parse_ranges
-
-BASE_ENV = {"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
 def code_files(engine: LocalEngine, step) -> list[Path]:

@@ -8,10 +8,15 @@ line as they come. The engine bounds how many run at once (one slot per core by 
 Stopping sends SIGTERM to the job's process group (as SageMaker does to a container),
 waits a grace period, then sends SIGKILL. Whatever the job wrote stays where it is.
 
-Jobs die with their run: each starts under ``jobwatch.py``, which holds the read end of a pipe
-whose write end only this process has; if this process dies (``kill -9`` included), the pipe
-closes and the watcher ends the job's process group. ``kill_all`` ends every running job at
-once (a run left without waiting).
+A job that is ``python SCRIPT ...`` is forked from a warm interpreter that has imported numpy,
+pandas and scikit-learn already (``forkserver.py``, one per run), instead of paying those
+imports again in each job; any other job, or any job when that server is unavailable, starts
+fresh. The job sees the same thing either way (see ``forkserver.py``).
+
+Jobs die with their run: each holds (through ``jobwatch.py`` when started fresh, through the
+fork server when forked) the read end of a pipe whose write end only this process has; if this
+process dies (``kill -9`` included), the pipe closes and the watcher ends the job's process
+group. ``kill_all`` ends every running job at once (a run left without waiting).
 """
 
 from __future__ import annotations
@@ -32,6 +37,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .forkclient import ForkedJob, ForkServer
+
+BASE_ENV = {"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+"""What every job's environment adds to this process's."""
 STDERR_TAIL = 5
 """How many of the last stderr lines a failure reason quotes."""
 JOBWATCH = Path(__file__).with_name("jobwatch.py")
@@ -53,14 +62,22 @@ class JobResult:
 class JobRunner:
     """Starts jobs within a bounded number of slots and stops them on request."""
 
-    def __init__(self, slots: int, stop: threading.Event, *, grace_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        slots: int,
+        stop: threading.Event,
+        *,
+        grace_seconds: float = 10.0,
+        forks: ForkServer | None = None,
+    ) -> None:
+        self._forks = forks
         self._slots = threading.BoundedSemaphore(max(1, slots))
         self._stop = stop
         self.grace_seconds = grace_seconds
         self._active = 0
         self._active_lock = threading.Lock()
         self._cores = os.cpu_count() or 1
-        self._processes: set[subprocess.Popen] = set()
+        self._processes: set[subprocess.Popen | ForkedJob] = set()
 
     def _threads_per_job(self) -> int:
         """Cores per running job. On AWS every job has its own instance; here jobs share
@@ -140,22 +157,8 @@ class JobRunner:
         started = time.monotonic()
         Path(cwd).mkdir(parents=True, exist_ok=True)
         watch_read, watch_write = os.pipe()  # both close-on-exec; the read end is passed on
-        watcher = [sys.executable, "-I", "-S", str(JOBWATCH), str(watch_read), watch_log or "-"]
         try:
-            process = subprocess.Popen(
-                [*watcher, "--", *command],
-                cwd=cwd,
-                env=dict(env),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                encoding="utf-8",
-                errors="replace",
-                bufsize=1,
-                start_new_session=True,  # its own process group: stop reaches its children too
-                pass_fds=(watch_read,),
-            )
+            process = self._start(command, env, cwd, watch_read, watch_log)
         except BaseException:
             os.close(watch_write)
             raise
@@ -171,6 +174,31 @@ class JobRunner:
             with self._active_lock:
                 self._processes.discard(process)
             os.close(watch_write)
+
+    def _start(self, command, env, cwd, watch_read: int, watch_log: str | None):
+        """Forked from the warm server when it can, else fresh under ``jobwatch.py``; either
+        way the job leads its own process group and ends if this process dies."""
+        if self._forks is not None:
+            forked = self._forks.spawn(
+                command, env=env, cwd=cwd, watch=watch_read, log_path=watch_log
+            )
+            if forked is not None:
+                return forked
+        watcher = [sys.executable, "-I", "-S", str(JOBWATCH), str(watch_read), watch_log or "-"]
+        return subprocess.Popen(
+            [*watcher, "--", *command],
+            cwd=cwd,
+            env=dict(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            bufsize=1,
+            start_new_session=True,  # its own process group: stop reaches its children too
+            pass_fds=(watch_read,),
+        )
 
     def _follow(self, process, started, on_line, on_start, on_stopping, cancelled, max_runtime):
         if on_start:
@@ -220,7 +248,7 @@ class JobRunner:
             stderr_tail=list(tail),
         )
 
-    def _terminate(self, process: subprocess.Popen) -> None:
+    def _terminate(self, process: subprocess.Popen | ForkedJob) -> None:
         """SIGTERM to the group, then SIGKILL after the grace period."""
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(process.pid, signal.SIGTERM)

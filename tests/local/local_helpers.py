@@ -3,7 +3,9 @@ SageMaker tests' ``sm_helpers``)."""
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,3 +74,30 @@ def make_workspace(folder: Path, template: str = "demo") -> Workspace:
     write_document(config, template_document(template))
     write_template_data(template, config)
     return Workspace(folder, config, folder / "runs", folder / "registry")
+
+
+def wait_until(condition, timeout: float, what: str):
+    """Poll ``condition`` until it is true (returning its value), failing after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live (non-zombie) processes whose process group is ``pgid`` (read from /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            found.append(int(entry))
+    return found

@@ -4,7 +4,9 @@ Ctrl+C (a final Stopped event naming the signal), and when the runner is killed 
 process of the job's process group is left (read from /proc).
 
 The run is the real CLI on an exported demo whose first step starts a grandchild and sleeps,
-so there is always a job (and a job's child) running when the signal comes.
+so there is always a job (and a job's child) running when the signal comes. Both ways a job
+starts are covered: forked from the run's warm server (the default) and fresh under
+``jobwatch.py`` (``SM_WIZARD_FORK_JOBS=0``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from local_helpers import make_workspace
+from local_helpers import group_members, make_workspace, wait_until
 
 from tui.cli import main
 
@@ -53,42 +55,41 @@ def slow_project(tmp_path_factory) -> Path:
     return out / "wizard.toml"
 
 
-def wait_until(condition, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
 
 
-def group_members(pgid: int) -> list[int]:
-    """Live (non-zombie) processes whose process group is ``pgid``."""
+def fork_servers_of(parent: int) -> list[int]:
+    """The fork servers ``parent`` started (read from /proc)."""
     found = []
     for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                fields = handle.read().rpartition(")")[2].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            found.append(int(entry))
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    ppid = int(handle.read().rpartition(")")[2].split()[1])
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if ppid == parent and b"forkserver.py" in cmdline:
+                found.append(int(entry))
     return found
 
 
 class Runner:
     """``sm-wizard run CONFIG --json`` in a child process, its events read as they come."""
 
-    def __init__(self, config: Path) -> None:
+    def __init__(self, config: Path, fork: bool = True) -> None:
         self.config = config
         self.process = subprocess.Popen(
             [str(SM_WIZARD), "run", str(config), "--json"],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            env={**os.environ, "SM_WIZARD_FORK_JOBS": "1" if fork else "0"},
         )
         self.events: queue.Queue[dict] = queue.Queue()
         self.seen: list[dict] = []
@@ -119,16 +120,16 @@ class Runner:
         return self.seen
 
 
-def start_slow_run(config: Path) -> tuple[Runner, Path, int]:
+def start_slow_run(config: Path, fork: bool = True) -> tuple[Runner, Path, int]:
     """A run whose slow job (and its child) is running: the runner, run folder, job pgid."""
-    runner = Runner(config)
+    runner = Runner(config, fork)
     first = runner.wait_for(lambda e: e["type"] == "execution")
     run_dir = config.parent / ".sm-wizard" / "runs" / first["id"]
     runner.wait_for(lambda e: e["type"] == "log" and e["line"] == STARTED)
     step = json.loads((run_dir / "steps" / "PrepareData" / "step.json").read_text())
     pgid = step["pids"][0]
-    # the watcher, the step's script and the script's own child
-    wait_until(lambda: len(group_members(pgid)) >= 3, 20, "the job's processes")
+    # the step's script and the script's own child (and, started fresh, its watcher)
+    wait_until(lambda: len(group_members(pgid)) >= 2, 20, "the job's processes")
     return runner, run_dir, pgid
 
 
@@ -142,23 +143,28 @@ def runs_line(config: Path, run_id: str) -> str:
 def _no_job_left_behind(slow_project: Path):
     yield
     # belt and braces for a failed assertion: nothing a test started may outlive it. Only this
-    # module's own jobs (the sleeper, and watchers whose command names its project): other
-    # tests' jobs, on other xdist workers, run under jobwatch.py too and must not be touched.
-    ours = str(slow_project.parent).encode()
+    # module's own jobs (the sleeper, and processes working inside its project): other tests'
+    # jobs, on other xdist workers, must not be touched.
+    ours = os.path.realpath(slow_project.parent)
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+                cwd = os.readlink(f"/proc/{entry}/cwd")
             except OSError:
                 continue
-            if b"time.sleep(600)" in cmdline or (b"jobwatch.py" in cmdline and ours in cmdline):
+            if b"time.sleep(600)" in cmdline or cwd.startswith(ours + os.sep):
                 with contextlib.suppress(OSError):
                     os.kill(int(entry), signal.SIGKILL)
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
-def test_a_signal_stops_the_run_like_ctrl_c(slow_project: Path, signum: int) -> None:
-    runner, run_dir, pgid = start_slow_run(slow_project)
+@pytest.mark.parametrize(
+    ("signum", "fork"),
+    [(signal.SIGTERM, True), (signal.SIGHUP, True), (signal.SIGTERM, False)],
+    ids=["SIGTERM", "SIGHUP", "SIGTERM-fresh"],
+)
+def test_a_signal_stops_the_run_like_ctrl_c(slow_project: Path, signum: int, fork: bool) -> None:
+    runner, run_dir, pgid = start_slow_run(slow_project, fork)
     runner.process.send_signal(signum)
     assert runner.process.wait(timeout=60) == 130
     name = signal.Signals(signum).name
@@ -176,14 +182,19 @@ def test_a_signal_stops_the_run_like_ctrl_c(slow_project: Path, signum: int) -> 
     assert json.loads(recorded[-1])["reason"] == f"stopped: {name}"
 
 
-def test_killing_the_runner_ends_its_jobs(slow_project: Path) -> None:
-    runner, run_dir, pgid = start_slow_run(slow_project)
+@pytest.mark.parametrize("fork", [True, False], ids=["forked", "fresh"])
+def test_killing_the_runner_ends_its_jobs(slow_project: Path, fork: bool) -> None:
+    runner, run_dir, pgid = start_slow_run(slow_project, fork)
+    servers = fork_servers_of(runner.process.pid)
+    assert len(servers) == (1 if fork else 0)
     runner.process.kill()  # SIGKILL: nothing in the runner gets to run
     assert runner.process.wait(timeout=30) == -signal.SIGKILL
-    # the job's watcher sees the runner's end and stops the job and its child
+    # the job's watcher (the fork server, or jobwatch.py) sees the runner's end and stops
+    # the job and its child
     wait_until(lambda: not group_members(pgid), 20, "the job's processes to end")
     log = (run_dir / "steps" / "PrepareData" / "logs.txt").read_text()
     assert "[sm-wizard] the run's process ended while this job was running" in log
+    wait_until(lambda: not any(alive(pid) for pid in servers), 20, "the fork server to end")
     line = runs_line(slow_project, run_dir.name)
     assert "Interrupted" in line and "runner killed" in line
 

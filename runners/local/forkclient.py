@@ -1,0 +1,274 @@
+"""The engine's side of ``forkserver.py``: start a job by forking a warm interpreter.
+
+    server = ForkServer(python, env)          # starts importing numpy, pandas, scikit-learn
+    job = server.spawn(command, env=..., cwd=..., watch=fd, log=path)
+    if job is None:                            # not eligible, or the server is unavailable
+        job = subprocess.Popen(...)            # start it fresh, as before
+    server.close()                             # at the end of the run
+
+A ``ForkedJob`` has the part of ``subprocess.Popen`` the job runner uses (``pid``, text
+``stdout`` and ``stderr``, ``poll``, ``wait``, ``returncode``), so following, stopping and
+timing out a job work the same for both. Its ``pid`` leads the job's process group.
+
+``spawn`` returns None (and the caller starts the job fresh) when the command is not ``python
+SCRIPT ...`` with the server's interpreter, when a start-up setting differs (``PYTHON*`` and
+``LD_*`` variables act when an interpreter starts, and the server has started already), when
+the server failed to start or died, or when the request could not be sent. So forking is only
+ever a speed-up: a job runs either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO
+
+log = logging.getLogger(__name__)
+
+FORKSERVER = Path(__file__).with_name("forkserver.py")
+STARTUP_PREFIXES = ("PYTHON", "LD_")
+READY_TIMEOUT = 60.0
+"""How long a job waits for the server's imports before it starts fresh instead."""
+REPLY_TIMEOUT = 10.0
+
+
+def startup_settings(env: Mapping[str, str]) -> dict[str, str]:
+    """The variables an interpreter reads as it starts (a forked job cannot apply them)."""
+    return {k: v for k, v in env.items() if k.startswith(STARTUP_PREFIXES)}
+
+
+class ForkedJob:
+    """A job the server forked: what the job runner needs of a ``subprocess.Popen``."""
+
+    def __init__(self, args: Sequence[str], pid: int, ended: _Ended, stdout: IO, stderr: IO):
+        self.args = list(args)
+        self.pid = pid
+        self.stdout = stdout
+        self.stderr = stderr
+        self._ended = ended
+
+    @property
+    def returncode(self) -> int | None:
+        return self._ended.returncode
+
+    def poll(self) -> int | None:
+        return self._ended.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if not self._ended.event.wait(timeout):
+            raise subprocess.TimeoutExpired(self.args, timeout or 0)
+        assert self._ended.returncode is not None
+        return self._ended.returncode
+
+
+class _Ended:
+    __slots__ = ("event", "returncode")
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.returncode: int | None = None
+
+    def set(self, returncode: int) -> None:
+        self.returncode = returncode
+        self.event.set()
+
+
+class _Reply:
+    __slots__ = ("error", "event", "pid")
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.pid: int | None = None
+        self.error: str | None = None
+
+
+class ForkServer:
+    """One ``forkserver.py`` process for a run: started at once, preloading meanwhile."""
+
+    def __init__(self, python: str, env: Mapping[str, str]) -> None:
+        self.python = python
+        self._settings = startup_settings(env)
+        self._lock = threading.Lock()
+        self._ids = itertools.count(1)
+        self._replies: dict[int, _Reply] = {}
+        self._ended: dict[int, _Ended] = {}
+        self._ready = threading.Event()
+        self._failure: str | None = None
+        self._closing = False
+        self._process: subprocess.Popen | None = None
+        self.preloaded: list[str] = []
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._socket = ours
+        try:
+            self._process = subprocess.Popen(
+                [python, str(FORKSERVER), str(theirs.fileno())],
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                pass_fds=(theirs.fileno(),),
+                start_new_session=True,  # a terminal's Ctrl+C reaches the engine, not this
+            )
+        except OSError as exc:
+            ours.close()
+            self._fail(f"cannot start {FORKSERVER.name}: {exc}")
+            return
+        finally:
+            theirs.close()
+        threading.Thread(target=self._read, name="forkserver-replies", daemon=True).start()
+        threading.Thread(target=self._log_stderr, name="forkserver-stderr", daemon=True).start()
+
+    # -------------------------------------------------------------- starting a job
+
+    def eligible(self, command: Sequence[str], env: Mapping[str, str]) -> bool:
+        return (
+            len(command) >= 2
+            and command[0] == self.python
+            and not command[1].startswith("-")
+            and command[1].endswith(".py")
+            and os.path.isfile(command[1])
+            and startup_settings(env) == self._settings
+        )
+
+    def spawn(
+        self,
+        command: Sequence[str],
+        *,
+        env: Mapping[str, str],
+        cwd: Path,
+        watch: int,
+        log_path: str | None = None,
+    ) -> ForkedJob | None:
+        """Start ``command`` forked from the server, or return None to have it started fresh.
+        ``watch``: the read end of the job's watch pipe (the server keeps a copy)."""
+        if not self.eligible(command, env) or not self._wait_ready():
+            return None
+        request_id = next(self._ids)
+        reply = _Reply()
+        with self._lock:
+            self._replies[request_id] = reply
+        out_read, out_write = os.pipe()
+        err_read, err_write = os.pipe()
+        message = {
+            "id": request_id,
+            "argv": list(command),
+            "env": dict(env),
+            "cwd": str(cwd),
+            "log": log_path or "-",
+        }
+        try:
+            socket.send_fds(
+                self._socket, [json.dumps(message).encode()], [out_write, err_write, watch]
+            )
+            sent = True
+        except OSError as exc:
+            log.warning("could not hand a job to the fork server (%s): starting it fresh", exc)
+            sent = False
+        finally:
+            os.close(out_write)
+            os.close(err_write)
+        if sent and not reply.event.wait(REPLY_TIMEOUT):
+            reply.error = "no answer"
+        with self._lock:
+            self._replies.pop(request_id, None)
+        if not sent or reply.pid is None:
+            if sent:
+                log.warning(
+                    "the fork server did not start a job (%s): starting it fresh", reply.error
+                )
+            os.close(out_read)
+            os.close(err_read)
+            return None
+        with self._lock:
+            ended = self._ended[reply.pid]
+        return ForkedJob(command, reply.pid, ended, _text(out_read), _text(err_read))
+
+    def _wait_ready(self) -> bool:
+        self._ready.wait(READY_TIMEOUT)
+        return self._ready.is_set() and self._failure is None
+
+    # -------------------------------------------------------------- its messages
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = self._socket.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                self._fail("the fork server has ended")
+                return
+            message = json.loads(data)
+            with self._lock:
+                if message.get("ready"):
+                    self.preloaded = message.get("preloaded", [])
+                    self._ready.set()
+                elif "returncode" in message:
+                    ended = self._ended.pop(message["pid"], None)
+                    if ended is not None:
+                        ended.set(message["returncode"])
+                elif "id" in message:
+                    reply = self._replies.get(message["id"])
+                    if "pid" in message:
+                        # registered before any later message (its end) is read
+                        self._ended[message["pid"]] = _Ended()
+                    if reply is not None:
+                        reply.pid = message.get("pid")
+                        reply.error = message.get("error")
+                        reply.event.set()
+
+    def _log_stderr(self) -> None:
+        assert self._process is not None and self._process.stderr is not None
+        for line in self._process.stderr:
+            log.warning("fork server: %s", line.decode(errors="replace").rstrip())
+
+    def _fail(self, reason: str) -> None:
+        """The server is gone: its jobs cannot be waited for; end them, say so, start fresh."""
+        with self._lock:
+            was_running = self._failure is None and self._ready.is_set()
+            self._failure = reason
+            orphans = list(self._ended.items())
+            self._ended.clear()
+            replies = list(self._replies.values())
+        self._ready.set()
+        for reply in replies:
+            reply.error = reason
+            reply.event.set()
+        for pid, ended in orphans:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
+            ended.set(-signal.SIGKILL)
+        if was_running and not self._closing:
+            log.warning("%s; later jobs start fresh", reason)
+
+    def close(self) -> None:
+        """End the server. Normally its jobs have ended with the run; any still running are
+        ended by the server (as if the engine had died), within its grace period."""
+        self._closing = True
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)
+        self._socket.close()
+        process = self._process
+        if process is None:
+            return
+        if not self._ready.is_set():  # still importing: nothing of it is needed
+            process.kill()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _text(fd: int) -> IO[str]:
+    """A job's output, read as ``subprocess.Popen(text=True)`` reads it."""
+    return open(fd, encoding="utf-8", errors="replace")  # the reader closes it

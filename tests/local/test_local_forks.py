@@ -1,0 +1,213 @@
+"""A job forked from the run's warm server is the same job as ``python SCRIPT ARGS...``.
+
+Each test runs the same script both ways (through ``JobRunner`` with and without the fork
+server) where it can, and compares what the job saw and did; the rest check what only the
+forked path has: who may be forked, and what happens when the server dies or is not needed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from local_helpers import group_members, wait_until
+
+from runners.local.forkclient import ForkServer
+from runners.local.jobs import BASE_ENV, JobRunner
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="forking is POSIX only")
+
+PROBE = """
+import json, os, sys
+import neighbour
+import numpy as np
+import threadpoolctl
+try:
+    import jobwatch
+    leaked = True
+except ImportError:
+    leaked = False
+print(json.dumps({
+    "name": __name__,
+    "argv": sys.argv,
+    "cwd": os.getcwd(),
+    "path0": sys.path[0],
+    "answer": os.environ.get("ANSWER"),
+    "neighbour": neighbour.VALUE,
+    "leaked": leaked,
+    "random": float(np.random.random()),
+    "threads": {i["user_api"]: i["num_threads"] for i in threadpoolctl.threadpool_info()},
+    "stdin": sys.stdin.read(),
+}))
+print("to stderr", file=sys.stderr)
+sys.exit(int(os.environ.get("EXIT", "0")))
+"""
+
+
+@pytest.fixture(scope="module")
+def server():
+    forks = ForkServer(sys.executable, {**os.environ, **BASE_ENV})
+    yield forks
+    forks.close()
+
+
+@pytest.fixture
+def script(tmp_path: Path) -> Path:
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "neighbour.py").write_text("VALUE = 42\n")
+    path = code / "probe.py"
+    path.write_text(PROBE)
+    return path
+
+
+def run(
+    command,
+    *,
+    forks=None,
+    env=None,
+    cwd: Path,
+    cancel=None,
+    max_runtime=None,
+    on_first_line=None,
+    runner: JobRunner | None = None,
+):
+    """Run one job to its end: (JobResult, its lines by stream, [its pid])."""
+    lines: dict[str, list[str]] = {"stdout": [], "stderr": []}
+    pids: list[int] = []
+
+    def on_line(stream: str, line: str) -> None:
+        lines[stream].append(line)
+        if on_first_line is not None and len(lines["stdout"]) == 1 and stream == "stdout":
+            on_first_line()
+
+    runner = runner or JobRunner(2, threading.Event(), grace_seconds=2, forks=forks)
+    result = runner.run(
+        command,
+        env={**os.environ, **BASE_ENV, **(env or {})},
+        cwd=cwd,
+        on_line=on_line,
+        on_start=pids.append,
+        cancel=cancel,
+        max_runtime=max_runtime,
+    )
+    return result, lines, pids
+
+
+def test_a_forked_job_sees_what_a_fresh_one_sees(server, script: Path, tmp_path: Path) -> None:
+    command = [sys.executable, str(script), "--alpha", "1"]
+    env = {"ANSWER": "yes", "EXIT": "3", "OMP_NUM_THREADS": "2"}
+    seen = {}
+    for forks in (server, None):
+        result, lines, _ = run(command, forks=forks, env=env, cwd=tmp_path / "work")
+        assert result.returncode == 3, lines
+        assert lines["stderr"] == ["to stderr"]
+        seen[forks is not None] = json.loads(lines["stdout"][0])
+    forked, fresh = seen[True], seen[False]
+    assert server.preloaded[:2] == ["numpy", "pandas"]
+    for key in ("name", "argv", "cwd", "path0", "answer", "neighbour", "leaked", "stdin"):
+        assert forked[key] == fresh[key], key
+    assert forked["name"] == "__main__" and forked["argv"] == [str(script), "--alpha", "1"]
+    assert forked["path0"] == str(script.parent) and forked["leaked"] is False
+    # OMP_NUM_THREADS applied after the fork, to every thread pool loaded (the forked job has
+    # scikit-learn's OpenMP loaded already; the fresh one only numpy's BLAS)
+    assert forked["threads"]["blas"] == fresh["threads"]["blas"] == 2
+    assert set(forked["threads"].values()) == {2}
+
+
+def test_each_forked_job_draws_its_own_random_numbers(server, script, tmp_path) -> None:
+    draws = {
+        json.loads(run([sys.executable, str(script)], forks=server, cwd=tmp_path)[1]["stdout"][0])[
+            "random"
+        ]
+        for _ in range(3)
+    }
+    assert len(draws) == 3
+
+
+def test_a_failing_script_reports_from_its_own_frames(server, tmp_path: Path) -> None:
+    script = tmp_path / "fails.py"
+    script.write_text("import pandas\n\ndef load():\n    raise KeyError('target')\n\nload()\n")
+    tails = {}
+    for forks in (server, None):
+        result, lines, _ = run([sys.executable, str(script)], forks=forks, cwd=tmp_path)
+        assert result.returncode == 1
+        assert lines["stderr"][0] == "Traceback (most recent call last):"
+        assert "forkserver" not in "\n".join(lines["stderr"]) and "runpy" not in lines["stderr"][1]
+        tails[forks is not None] = result.stderr_tail
+    assert tails[True] == tails[False]
+    assert tails[True][-1] == "KeyError: 'target'"
+
+
+SLEEPER = (
+    "import subprocess, sys, time\n"
+    "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
+    "print('started', flush=True)\n"
+    "time.sleep(600)\n"
+)
+
+
+@pytest.mark.parametrize("how", ["stop", "max_runtime"])
+def test_a_stopped_or_timed_out_forked_job_ends_with_its_child(server, tmp_path, how) -> None:
+    script = tmp_path / "sleeps.py"
+    script.write_text(SLEEPER)
+    cancel = threading.Event()
+    outcome = run(
+        [sys.executable, str(script)],
+        forks=server,
+        cwd=tmp_path,
+        cancel=cancel,
+        max_runtime=1 if how == "max_runtime" else None,
+        on_first_line=cancel.set if how == "stop" else None,
+    )
+    result, lines, pids = outcome
+    assert lines["stdout"] == ["started"]
+    assert result.returncode == -signal.SIGTERM  # SIGTERM to the group, as SageMaker does
+    assert result.stopped if how == "stop" else result.timed_out
+    wait_until(lambda: not group_members(pids[0]), 20, "the job and its child to end")
+
+
+def test_only_python_scripts_with_the_same_start_up_settings_are_forked(server, tmp_path) -> None:
+    script = tmp_path / "pid.py"
+    script.write_text("import os\nprint(os.getppid())\n")
+    env = {**os.environ, **BASE_ENV}
+    assert server.eligible([sys.executable, str(script)], env)
+    assert not server.eligible([sys.executable, "-c", "pass"], env)
+    assert not server.eligible(["/bin/echo", str(script)], env)
+    assert not server.eligible([sys.executable, str(script)], {**env, "PYTHONPATH": "/elsewhere"})
+    assert not server.eligible([sys.executable, str(script)], {**env, "LD_PRELOAD": "x.so"})
+    # a job that may not fork still runs, fresh (its parent is jobwatch.py, not the server)
+    result, lines, _ = run(
+        [sys.executable, str(script)], forks=server, env={"PYTHONPATH": str(tmp_path)}, cwd=tmp_path
+    )
+    assert result.ok and int(lines["stdout"][0]) != server._process.pid
+
+
+def test_a_dead_server_ends_its_jobs_and_later_jobs_start_fresh(tmp_path: Path) -> None:
+    forks = ForkServer(sys.executable, {**os.environ, **BASE_ENV})
+    try:
+        script = tmp_path / "sleeps.py"
+        script.write_text("import time\nprint('started', flush=True)\ntime.sleep(600)\n")
+        killed = lambda: os.kill(forks._process.pid, signal.SIGKILL)  # noqa: E731
+        result, _, pids = run(
+            [sys.executable, str(script)], forks=forks, cwd=tmp_path, on_first_line=killed
+        )
+        assert result.returncode == -signal.SIGKILL  # its end can no longer be known: ended
+        wait_until(lambda: not group_members(pids[0]), 20, "the orphaned job to end")
+        quick = tmp_path / "quick.py"
+        quick.write_text("print('fresh')\n")
+        result, lines, _ = run([sys.executable, str(quick)], forks=forks, cwd=tmp_path)
+        assert result.ok and lines["stdout"] == ["fresh"]
+    finally:
+        forks.close()
+
+
+def test_closing_a_server_still_importing_ends_it_at_once() -> None:
+    forks = ForkServer(sys.executable, {**os.environ, **BASE_ENV})
+    forks.close()
+    assert forks._process.returncode is not None
