@@ -11,8 +11,10 @@
 from several threads, one event at a time (serialized by the engine); keep it quick.
 Set ``stop`` to stop the run (Stopping, then Stopped).
 
-Modules: ``engine`` (scheduling, events, caching), ``handlers`` (what each step kind does),
-``jobs`` (subprocesses and files), ``tuning`` (trial strategies), ``conditions`` (JsonGet),
+Modules: ``engine`` (scheduling, events, caching), ``steps`` (one step's state and what a
+handler is given), ``handlers`` (what each step kind does; the model's steps in
+``model_steps``), ``jobs`` (subprocesses and files; ``forkserver`` and ``forkclient`` start
+jobs from a warm interpreter), ``tuning`` (trial strategies), ``conditions`` (JsonGet),
 ``registry`` (the local model registry), ``layout`` (the run folder), ``runs`` (listing,
 replaying, re-attaching), ``project`` (the project a run executes), ``containers`` (local
 stand-ins for AWS's own containers).

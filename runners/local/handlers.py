@@ -11,10 +11,7 @@
   model is the step's output.
 * Condition: JsonGet on the evaluation's PropertyFile, compared with the threshold
   parameter; the outcome picks the branch.
-* RegisterModel: a new version in the local model registry (``registry.py``).
-* Model (CreateModel): a model description (``model.json``) pointing at the artifact.
-* Transform: batch predictions with the model's serving stand-in.
-* QualityCheck / ClarifyCheck: Model Monitor's and Clarify's stand-ins.
+* RegisterModel, Model, Transform, QualityCheck, ClarifyCheck: see ``model_steps.py``.
 * Fail: fails, with the pipeline's message and the values that led there.
 """
 
@@ -28,15 +25,24 @@ import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .cache import digest_json, digest_path
 from .conditions import JsonGetError, compare, json_get_file, symbol
 from .containers import container_script
-from .engine import LocalEngine, StepFailed, StepRun, StepStopped, failure_reason
-from .jobs import BASE_ENV, link_tree, pack_model, unpack_model
-from .registry import RegistryError
+from .jobs import BASE_ENV, link_tree, pack_model
+from .model_steps import (
+    clarify_check,
+    create_model,
+    evaluation_metrics,
+    quality_check,
+    register_model,
+    transform,
+)
+from .steps import StepFailed, StepRun, StepStopped, failure_reason
 from .tuning import TrialPlanner, TrialRecord, best_trial, parse_ranges
+
+if TYPE_CHECKING:
+    from .engine import LocalEngine
 
 
 def code_files(engine: LocalEngine, step) -> list[Path]:
@@ -111,23 +117,6 @@ def _report_evaluation(run: StepRun) -> None:
         if report.is_file():
             for metric, value in evaluation_metrics(report).items():
                 run.metric(f"test:{metric}", value)
-
-
-def evaluation_metrics(report: Path) -> dict[str, float]:
-    """``{"auc": 0.98, ...}`` from a model-quality style report."""
-    try:
-        document = json.loads(report.read_text())
-    except (OSError, ValueError):
-        return {}
-    found: dict[str, float] = {}
-    for group in document.values():
-        if not isinstance(group, dict):
-            continue
-        for name, entry in group.items():
-            value = entry.get("value") if isinstance(entry, dict) else None
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                found[name] = float(value)
-    return found
 
 
 # --------------------------------------------------------------------------- Training
@@ -475,187 +464,7 @@ def fail(run: StepRun) -> None:
     raise StepFailed(message)
 
 
-# --------------------------------------------------------------------------- Registry, Model
-
-
-def register_model(run: StepRun) -> None:
-    step, engine = run.step, run.engine
-    settings = step.settings
-    model = run.input_source("model") / "model.tar.gz"
-    evaluation = run.input_source("evaluation") / "evaluation.json"
-    status = engine.parameters.get(
-        settings.get("approval_status_parameter", ""), settings.get("approval_status")
-    )
-    metrics = evaluation_metrics(evaluation)
-    judged = engine.plan.condition.get("metric")
-    if judged in metrics:  # the metric the condition judged comes first
-        metrics = {judged: metrics[judged], **metrics}
-    built_in = any(s.settings.get("built_in") for s in engine.plan.steps if s.kind == "Model")
-    run.executing()
-    try:
-        package = engine.registry.register(
-            settings["model_package_group"],
-            model_data=model,
-            approval_status=str(status),
-            metrics=metrics,
-            evaluation=evaluation,
-            content_types=[settings.get("content_type", "text/csv")],
-            inference_instances=list(settings.get("inference_instances", [])),
-            transform_instances=list(settings.get("transform_instances", [])),
-            framework=_framework(engine),
-            source={
-                "pipeline": engine.plan.pipeline_name,
-                "run_id": engine.run_id,
-                "run_dir": str(engine.run_dir),
-                "step": step.name,
-                "built_in": built_in,
-            },
-            description=engine.config.project.description,
-        )
-    except RegistryError as exc:
-        raise StepFailed(exc.message) from None
-    out = run.output_dir("model_package")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "model_package.json").write_text(json.dumps(package.to_dict(), indent=2) + "\n")
-    shown = ", ".join(f"{k}={v:.4g}" for k, v in metrics.items()) or "no metrics"
-    run.log(
-        f"registered {package.group} version {package.version} ({package.approval_status}): {shown}"
-    )
-    run.log(f"model package: {package.arn}")
-    run.state.details = {
-        "model_package_group": package.group,
-        "version": package.version,
-        "arn": package.arn,
-        "approval_status": package.approval_status,
-        "registry": str(engine.registry.root),
-    }
-    run.state.metrics = metrics
-
-
-def _framework(engine: LocalEngine) -> str:
-    algorithm = engine.config.training.algorithm
-    return (
-        "xgboost (built-in algorithm)" if algorithm == "xgboost" else f"scikit-learn ({algorithm})"
-    )
-
-
-def create_model(run: StepRun) -> None:
-    step, engine = run.step, run.engine
-    model = run.input_source("model") / "model.tar.gz"
-    if not model.is_file():
-        raise StepFailed(f"no model artifact at {model}")
-    run.executing()
-    built_in = bool(step.settings.get("built_in"))
-    environment = (
-        {}
-        if built_in
-        else {
-            "SAGEMAKER_PROGRAM": "inference.py",
-            "SAGEMAKER_SUBMIT_DIRECTORY": str(engine.project_dir / "code"),
-        }
-    )
-    info = {
-        "ModelName": run.job_name(),
-        "PrimaryContainer": {
-            "Image": "local stand-in: "
-            + ("built-in XGBoost" if built_in else "scikit-learn serving"),
-            "ModelDataUrl": str(model),
-            "Environment": environment,
-        },
-        "algorithm": step.settings.get("algorithm"),
-        "built_in": built_in,
-    }
-    out = run.output_dir("model_name")
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "model.json").write_text(json.dumps(info, indent=2) + "\n")
-    run.log(f"created model {info['ModelName']} from {model}")
-    run.state.details = {"model_name": info["ModelName"]}
-    # What the model *is* is its artifact and serving code, not its per-run name: steps
-    # that use it (Transform) stay cache hits while the artifact is unchanged.
-    run.state.output_digests["model_name"] = digest_json(
-        {"model": digest_path(model), "built_in": built_in, "environment": environment}
-    )
-
-
-# --------------------------------------------------------------------------- Transform, checks
-
-
-def transform(run: StepRun) -> None:
-    step, engine = run.step, run.engine
-    settings = step.settings
-    info = json.loads((run.input_source("model") / "model.json").read_text())
-    model_dir = run.dir / "model"
-    if model_dir.exists():
-        shutil.rmtree(model_dir)
-    unpack_model(Path(info["PrimaryContainer"]["ModelDataUrl"]), model_dir)
-    output = run.output_dir("predictions")
-    if output.exists():
-        shutil.rmtree(output)
-    output.mkdir(parents=True)
-    command = [
-        engine.python,
-        str(container_script("batch_transform")),
-        "--model-dir",
-        str(model_dir),
-        "--input-dir",
-        str(run.input_source("data")),
-        "--output-dir",
-        str(output),
-        "--content-type",
-        settings.get("content_type", "text/csv"),
-        "--split-type",
-        settings.get("split_type", "Line"),
-        "--input-filter",
-        settings.get("input_filter", "$"),
-    ]
-    if not info.get("built_in"):
-        command += ["--code-dir", str(engine.project_dir / "code")]
-    run.check_stop()
-    result = run.run_job(command, env=BASE_ENV, cwd=run.dir)
-    run.check_job(result, "the batch transform job")
-    lines = sum(1 for f in output.rglob("*.out") for _ in f.open())
-    run.log(f"{lines} predictions in {run.layout.relative(output)}")
-
-
-def quality_check(run: StepRun) -> None:
-    engine = run.engine
-    statistics = run.output_dir("statistics") / "statistics.json"
-    constraints = run.output_dir("constraints") / "constraints.json"
-    command = [
-        engine.python,
-        str(container_script("model_monitor")),
-        "--dataset-dir",
-        str(run.input_source("baseline")),
-        "--statistics",
-        str(statistics),
-        "--constraints",
-        str(constraints),
-    ]
-    run.check_stop()
-    result = run.run_job(command, env=BASE_ENV, cwd=run.dir)
-    run.check_job(result, "the data-quality baselining job")
-
-
-def clarify_check(run: StepRun) -> None:
-    engine, settings = run.engine, run.step.settings
-    analysis = run.output_dir("analysis") / "analysis.json"
-    command = [
-        engine.python,
-        str(container_script("clarify")),
-        "--dataset-dir",
-        str(run.input_source("dataset")),
-        "--label",
-        str(settings["label"]),
-        "--facet",
-        str(settings["facet"]),
-        "--problem-type",
-        engine.plan.problem_type,
-        "--output",
-        str(analysis),
-    ]
-    run.check_stop()
-    result = run.run_job(command, env=BASE_ENV, cwd=run.dir)
-    run.check_job(result, "the Clarify bias job")
+# --------------------------------------------------------------------------- every kind
 
 
 HANDLERS: dict[str, Callable[[StepRun], None]] = {
