@@ -84,7 +84,20 @@ def resolve_parameters(plan: Plan, overrides: Mapping[str, Any] | None) -> dict[
 
 
 FORK_JOBS_VARIABLE = "SM_WIZARD_FORK_JOBS"
-"""``0`` starts every job in a fresh interpreter instead of forking it from a warm one."""
+"""``0`` starts every job in a fresh interpreter instead of forking it from a warm one;
+``1`` forks them on a system other than Linux too."""
+
+
+def fork_jobs_by_default() -> bool:
+    """Fork jobs from a warm interpreter unless told not to. Only on Linux unless asked: on
+    macOS, forking a process that has loaded system frameworks (numpy's Accelerate) without
+    exec is unsafe, which is why Python's own multiprocessing spawns there."""
+    value = os.environ.get(FORK_JOBS_VARIABLE, "").strip().lower()
+    if value in ("0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return hasattr(os, "fork")
+    return sys.platform.startswith("linux")
 
 
 class LocalEngine:
@@ -95,7 +108,7 @@ class LocalEngine:
     config file's folder). ``parameters`` overrides pipeline parameters (``MetricThreshold``,
     ``InputDataUrl``, ``ModelApprovalStatus``...). ``caching`` defaults to the config's
     ``orchestration.cache_steps``. ``fork_jobs``: start each ``python SCRIPT`` job by forking
-    a warm interpreter (``forkserver.py``; default on, ``SM_WIZARD_FORK_JOBS=0`` turns it off).
+    a warm interpreter (``forkserver.py``; default: on Linux, see ``fork_jobs_by_default``).
     """
 
     name = "local"
@@ -142,7 +155,7 @@ class LocalEngine:
         self.tuning_seed = tuning_seed
         self.python = python or sys.executable
         if fork_jobs is None:
-            fork_jobs = os.environ.get(FORK_JOBS_VARIABLE, "1") not in ("0", "false", "no")
+            fork_jobs = fork_jobs_by_default()
         self.fork_jobs = fork_jobs
         self._states = {s.name: StepState(s.name, s.kind) for s in plan.steps}
         self._lock = threading.RLock()

@@ -38,7 +38,9 @@ FORKSERVER = Path(__file__).with_name("forkserver.py")
 STARTUP_PREFIXES = ("PYTHON", "LD_")
 READY_TIMEOUT = 60.0
 """How long a job waits for the server's imports before it starts fresh instead."""
-REPLY_TIMEOUT = 10.0
+REPLY_TIMEOUT = 60.0
+"""How long a forked start may take before the server is given up (and killed, so that it
+cannot start the job late, beside the fresh one started instead)."""
 
 
 def startup_settings(env: Mapping[str, str]) -> dict[str, str]:
@@ -177,7 +179,10 @@ class ForkServer:
             os.close(out_write)
             os.close(err_write)
         if sent and not reply.event.wait(REPLY_TIMEOUT):
-            reply.error = "no answer"
+            reply.error = f"no answer in {REPLY_TIMEOUT:g} s"
+            if self._process is not None:
+                self._process.kill()
+            self._fail(f"the fork server did not answer in {REPLY_TIMEOUT:g} s")
         with self._lock:
             self._replies.pop(request_id, None)
         if not sent or reply.pid is None:

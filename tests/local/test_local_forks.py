@@ -211,3 +211,21 @@ def test_closing_a_server_still_importing_ends_it_at_once() -> None:
     forks = ForkServer(sys.executable, {**os.environ, **BASE_ENV})
     forks.close()
     assert forks._process.returncode is not None
+
+
+@pytest.mark.parametrize(
+    ("value", "platform", "expected"),
+    [
+        ("", "linux", True),
+        ("", "darwin", False),  # fork without exec is unsafe with macOS system frameworks
+        ("1", "darwin", True),
+        ("0", "linux", False),
+        ("off", "linux", False),
+    ],
+)
+def test_jobs_fork_by_default_on_linux_only(monkeypatch, value, platform, expected) -> None:
+    from runners.local import engine
+
+    monkeypatch.setenv(engine.FORK_JOBS_VARIABLE, value)
+    monkeypatch.setattr(engine.sys, "platform", platform)
+    assert engine.fork_jobs_by_default() is expected
