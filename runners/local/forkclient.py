@@ -85,11 +85,12 @@ class _Ended:
 
 
 class _Reply:
-    __slots__ = ("error", "event", "pid")
+    __slots__ = ("ended", "error", "event", "pid")
 
     def __init__(self) -> None:
         self.event = threading.Event()
         self.pid: int | None = None
+        self.ended: _Ended | None = None
         self.error: str | None = None
 
 
@@ -185,7 +186,7 @@ class ForkServer:
             self._fail(f"the fork server did not answer in {REPLY_TIMEOUT:g} s")
         with self._lock:
             self._replies.pop(request_id, None)
-        if not sent or reply.pid is None:
+        if not sent or reply.pid is None or reply.ended is None:
             if sent:
                 log.warning(
                     "the fork server did not start a job (%s): starting it fresh", reply.error
@@ -193,9 +194,9 @@ class ForkServer:
             os.close(out_read)
             os.close(err_read)
             return None
-        with self._lock:
-            ended = self._ended[reply.pid]
-        return ForkedJob(command, reply.pid, ended, _text(out_read), _text(err_read))
+        # the job may have ended already (its end read before this thread woke): its _Ended
+        # came with the reply, so that end is not lost
+        return ForkedJob(command, reply.pid, reply.ended, _text(out_read), _text(err_read))
 
     def _wait_ready(self) -> bool:
         self._ready.wait(READY_TIMEOUT)
@@ -223,11 +224,13 @@ class ForkServer:
                         ended.set(message["returncode"])
                 elif "id" in message:
                     reply = self._replies.get(message["id"])
+                    ended = None
                     if "pid" in message:
                         # registered before any later message (its end) is read
-                        self._ended[message["pid"]] = _Ended()
+                        ended = self._ended[message["pid"]] = _Ended()
                     if reply is not None:
                         reply.pid = message.get("pid")
+                        reply.ended = ended
                         reply.error = message.get("error")
                         reply.event.set()
 

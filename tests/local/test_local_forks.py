@@ -130,6 +130,29 @@ def test_each_forked_job_draws_its_own_random_numbers(server, script, tmp_path) 
     assert len(draws) == 3
 
 
+def test_jobs_that_end_at_once_are_still_waited_for(server, tmp_path: Path) -> None:
+    """Twelve jobs at once that end as soon as they start, each with its own exit code. A
+    job's end can be read before the thread that asked for it has woken up with its process
+    id; the end travels with the reply, so it cannot be lost (a race, so not every run can
+    show it: this checks that many quick jobs at once each get their own code back)."""
+    script = tmp_path / "quick.py"
+    script.write_text("import sys\nsys.exit(int(sys.argv[1]))\n")
+    runner = JobRunner(4, threading.Event(), forks=server)
+    results = {}
+
+    def one(code: int) -> None:
+        results[code] = run([sys.executable, str(script), str(code)], cwd=tmp_path, runner=runner)
+
+    threads = [threading.Thread(target=one, args=(code,)) for code in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert {code: result[0].returncode for code, result in results.items()} == {
+        code: code for code in range(12)
+    }
+
+
 def test_a_failing_script_reports_from_its_own_frames(server, tmp_path: Path) -> None:
     script = tmp_path / "fails.py"
     script.write_text("import pandas\n\ndef load():\n    raise KeyError('target')\n\nload()\n")
