@@ -84,6 +84,7 @@ def _start() -> Any:
                 env=_environment(os.environ),
             )
             _fresh_path[:] = json.loads(fresh.stdout)
+            _start_resource_tracker()
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(list(PRELOAD))
             saved = dict(os.environ)
@@ -98,6 +99,22 @@ def _start() -> Any:
                 os.environ.update(saved)
             _context = context
         return _context
+
+
+def _start_resource_tracker() -> None:
+    """multiprocessing's resource tracker, started on the real stderr. The tracker hands
+    ``sys.stderr.fileno()`` to its process; under a running Textual app (a pilot test that
+    exports with verification) that is Textual's capture, which answers -1, and starting
+    fails with "bad value(s) in fds_to_keep". Whether it had been started before by another
+    test decided whether such a test passed."""
+    from multiprocessing import resource_tracker
+
+    saved = sys.stderr
+    sys.stderr = sys.__stderr__
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = saved
 
 
 def _environment(base: Mapping[str, str]) -> dict[str, str]:
