@@ -1,10 +1,13 @@
 """The engine's side of ``forkserver.py``: start a job by forking a warm interpreter.
 
-    server = ForkServer(python, env)          # starts importing numpy, pandas, scikit-learn
-    job = server.spawn(command, env=..., cwd=..., watch=fd, log=path)
+    server = ForkServer(python, env)           # nothing runs yet
+    job = server.spawn(command, env=..., cwd=..., watch=fd, log_path=path)
     if job is None:                            # not eligible, or the server is unavailable
         job = subprocess.Popen(...)            # start it fresh, as before
     server.close()                             # at the end of the run
+
+The first job that can fork starts the server, which imports numpy, pandas and scikit-learn
+once; that job waits for the imports (as it would have imported them itself).
 
 A ``ForkedJob`` has the part of ``subprocess.Popen`` the job runner uses (``pid``, text
 ``stdout`` and ``stderr``, ``poll``, ``wait``, ``returncode``), so following, stopping and
@@ -95,38 +98,50 @@ class _Reply:
 
 
 class ForkServer:
-    """One ``forkserver.py`` process for a run: started at once, preloading meanwhile."""
+    """One ``forkserver.py`` process for a run, started with the first job that can fork
+    (a run whose steps are all cache hits starts none)."""
 
     def __init__(self, python: str, env: Mapping[str, str]) -> None:
         self.python = python
+        self._env = dict(env)
         self._settings = startup_settings(env)
         self._lock = threading.Lock()
+        self._start_lock = threading.Lock()
         self._ids = itertools.count(1)
         self._replies: dict[int, _Reply] = {}
         self._ended: dict[int, _Ended] = {}
         self._ready = threading.Event()
         self._failure: str | None = None
         self._closing = False
+        self._socket: socket.socket | None = None
         self._process: subprocess.Popen | None = None
         self.preloaded: list[str] = []
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        self._socket = ours
-        try:
-            self._process = subprocess.Popen(
-                [python, str(FORKSERVER), str(theirs.fileno())],
-                env=dict(env),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                pass_fds=(theirs.fileno(),),
-                start_new_session=True,  # a terminal's Ctrl+C reaches the engine, not this
-            )
-        except OSError as exc:
-            ours.close()
-            self._fail(f"cannot start {FORKSERVER.name}: {exc}")
-            return
-        finally:
-            theirs.close()
+
+    def start(self) -> None:
+        """Start the server (once; ``spawn`` does it when needed). It imports meanwhile."""
+        with self._start_lock:
+            if self._socket is not None:
+                return
+            if self._closing:
+                self._fail("the fork server was closed")
+                return
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            self._socket = ours
+            try:
+                self._process = subprocess.Popen(
+                    [self.python, str(FORKSERVER), str(theirs.fileno())],
+                    env=self._env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    pass_fds=(theirs.fileno(),),
+                    start_new_session=True,  # a terminal's Ctrl+C reaches the engine, not this
+                )
+            except OSError as exc:
+                self._fail(f"cannot start {FORKSERVER.name}: {exc}")
+                return
+            finally:
+                theirs.close()
         threading.Thread(target=self._read, name="forkserver-replies", daemon=True).start()
         threading.Thread(target=self._log_stderr, name="forkserver-stderr", daemon=True).start()
 
@@ -153,8 +168,12 @@ class ForkServer:
     ) -> ForkedJob | None:
         """Start ``command`` forked from the server, or return None to have it started fresh.
         ``watch``: the read end of the job's watch pipe (the server keeps a copy)."""
-        if not self.eligible(command, env) or not self._wait_ready():
+        if not self.eligible(command, env):
             return None
+        self.start()
+        if not self._wait_ready():
+            return None
+        assert self._socket is not None
         request_id = next(self._ids)
         reply = _Reply()
         with self._lock:
@@ -205,6 +224,7 @@ class ForkServer:
     # -------------------------------------------------------------- its messages
 
     def _read(self) -> None:
+        assert self._socket is not None
         while True:
             try:
                 data = self._socket.recv(65536)
@@ -261,10 +281,12 @@ class ForkServer:
     def close(self) -> None:
         """End the server. Normally its jobs have ended with the run; any still running are
         ended by the server (as if the engine had died), within its grace period."""
-        self._closing = True
-        with contextlib.suppress(OSError):
-            self._socket.shutdown(socket.SHUT_RDWR)
-        self._socket.close()
+        with self._start_lock:
+            self._closing = True
+        if self._socket is not None:
+            with contextlib.suppress(OSError):
+                self._socket.shutdown(socket.SHUT_RDWR)
+            self._socket.close()
         process = self._process
         if process is None:
             return

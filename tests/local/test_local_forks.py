@@ -195,20 +195,26 @@ def test_a_stopped_or_timed_out_forked_job_ends_with_its_child(server, tmp_path,
     wait_until(lambda: not group_members(pids[0]), 20, "the job and its child to end")
 
 
-def test_only_python_scripts_with_the_same_start_up_settings_are_forked(server, tmp_path) -> None:
-    script = tmp_path / "pid.py"
-    script.write_text("import os\nprint(os.getppid())\n")
+def test_only_python_scripts_with_the_same_start_up_settings_are_forked(tmp_path) -> None:
+    script = tmp_path / "parent.py"
+    script.write_text("import os\nprint(open(f'/proc/{os.getppid()}/cmdline').read())\n")
     env = {**os.environ, **BASE_ENV}
+    server = ForkServer(sys.executable, env)
     assert server.eligible([sys.executable, str(script)], env)
     assert not server.eligible([sys.executable, "-c", "pass"], env)
     assert not server.eligible(["/bin/echo", str(script)], env)
     assert not server.eligible([sys.executable, str(script)], {**env, "PYTHONPATH": "/elsewhere"})
     assert not server.eligible([sys.executable, str(script)], {**env, "LD_PRELOAD": "x.so"})
-    # a job that may not fork still runs, fresh (its parent is jobwatch.py, not the server)
+    # a job that may not fork still runs, fresh (its parent is jobwatch.py, not the server),
+    # and no server is started for it
     result, lines, _ = run(
         [sys.executable, str(script)], forks=server, env={"PYTHONPATH": str(tmp_path)}, cwd=tmp_path
     )
-    assert result.ok and int(lines["stdout"][0]) != server._process.pid
+    assert result.ok and "jobwatch.py" in lines["stdout"][0]
+    assert server._process is None
+    result, lines, _ = run([sys.executable, str(script)], forks=server, cwd=tmp_path)
+    assert result.ok and "forkserver.py" in lines["stdout"][0]
+    server.close()
 
 
 def test_a_dead_server_ends_its_jobs_and_later_jobs_start_fresh(tmp_path: Path) -> None:
@@ -232,8 +238,12 @@ def test_a_dead_server_ends_its_jobs_and_later_jobs_start_fresh(tmp_path: Path) 
 
 def test_closing_a_server_still_importing_ends_it_at_once() -> None:
     forks = ForkServer(sys.executable, {**os.environ, **BASE_ENV})
+    forks.start()
     forks.close()
-    assert forks._process.returncode is not None
+    assert forks._process is not None and forks._process.returncode is not None
+    unused = ForkServer(sys.executable, {**os.environ, **BASE_ENV})
+    unused.close()  # never started: nothing to end
+    assert unused._process is None
 
 
 @pytest.mark.parametrize(
