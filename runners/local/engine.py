@@ -46,7 +46,7 @@ from ..events import (
     utc_now,
 )
 from .cache import StepCache, digest_json, digest_path, parse_iso_duration
-from .forkclient import ForkServer
+from .forkclient import ForkServer, fork_jobs_by_default
 from .jobs import BASE_ENV, JobRunner, end_orphan, link_tree, pid_alive
 from .layout import CACHE_DIR_NAME, RunLayout
 from .registry import LocalModelRegistry
@@ -83,23 +83,6 @@ def resolve_parameters(plan: Plan, overrides: Mapping[str, Any] | None) -> dict[
     return values
 
 
-FORK_JOBS_VARIABLE = "SM_WIZARD_FORK_JOBS"
-"""``0`` starts every job in a fresh interpreter instead of forking it from a warm one;
-``1`` forks them on a system other than Linux too."""
-
-
-def fork_jobs_by_default() -> bool:
-    """Fork jobs from a warm interpreter unless told not to. Only on Linux unless asked: on
-    macOS, forking a process that has loaded system frameworks (numpy's Accelerate) without
-    exec is unsafe, which is why Python's own multiprocessing spawns there."""
-    value = os.environ.get(FORK_JOBS_VARIABLE, "").strip().lower()
-    if value in ("0", "false", "no", "off"):
-        return False
-    if value in ("1", "true", "yes", "on"):
-        return hasattr(os, "fork")
-    return sys.platform.startswith("linux")
-
-
 class LocalEngine:
     """Runs the Plan's steps as local jobs. Implements ``Engine`` and ``Retryable``.
 
@@ -108,7 +91,7 @@ class LocalEngine:
     config file's folder). ``parameters`` overrides pipeline parameters (``MetricThreshold``,
     ``InputDataUrl``, ``ModelApprovalStatus``...). ``caching`` defaults to the config's
     ``orchestration.cache_steps``. ``fork_jobs``: start each ``python SCRIPT`` job by forking
-    a warm interpreter (``forkserver.py``; default: on Linux, see ``fork_jobs_by_default``).
+    a warm interpreter (``forkserver.py``; default: ``forkclient.fork_jobs_by_default``).
     """
 
     name = "local"

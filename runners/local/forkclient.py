@@ -30,6 +30,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -44,6 +45,23 @@ READY_TIMEOUT = 60.0
 REPLY_TIMEOUT = 60.0
 """How long a forked start may take before the server is given up (and killed, so that it
 cannot start the job late, beside the fresh one started instead)."""
+
+
+FORK_JOBS_VARIABLE = "SM_WIZARD_FORK_JOBS"
+"""``0`` starts every job in a fresh interpreter instead of forking it from a warm one;
+``1`` forks them on a system other than Linux too."""
+
+
+def fork_jobs_by_default() -> bool:
+    """Fork jobs from a warm interpreter unless told not to. Only on Linux unless asked: on
+    macOS, forking a process that has loaded system frameworks (numpy's Accelerate) without
+    exec is unsafe, which is why Python's own multiprocessing spawns there."""
+    value = os.environ.get(FORK_JOBS_VARIABLE, "").strip().lower()
+    if value in ("0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return hasattr(os, "fork")
+    return sys.platform.startswith("linux")
 
 
 def startup_settings(env: Mapping[str, str]) -> dict[str, str]:

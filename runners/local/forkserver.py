@@ -287,13 +287,8 @@ def main(argv: list[str]) -> dict | None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     control = socket.socket(fileno=int(argv[1]))
     server = Server(control)
-    saved = {name: os.environ.pop(name, None) for name in THREAD_VARIABLES}
-    os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))
+    os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))  # a job's env replaces it all
     loaded = preload()
-    for name, value in saved.items():
-        os.environ.pop(name)
-        if value is not None:
-            os.environ[name] = value
     import gc
 
     gc.freeze()  # the preloaded objects stay shared with every job, not copied on write

@@ -257,8 +257,8 @@ def test_closing_a_server_still_importing_ends_it_at_once() -> None:
     ],
 )
 def test_jobs_fork_by_default_on_linux_only(monkeypatch, value, platform, expected) -> None:
-    from runners.local import engine
+    from runners.local import forkclient
 
-    monkeypatch.setenv(engine.FORK_JOBS_VARIABLE, value)
-    monkeypatch.setattr(engine.sys, "platform", platform)
-    assert engine.fork_jobs_by_default() is expected
+    monkeypatch.setenv(forkclient.FORK_JOBS_VARIABLE, value)
+    monkeypatch.setattr(forkclient.sys, "platform", platform)
+    assert forkclient.fork_jobs_by_default() is expected
