@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input
-from wizard_support import demo_doc, demo_session, wizard_app
+from wizard_support import demo_doc, demo_session, until, wizard_app
 
 from tui.screens.export import ExportScreen
 from wizard.store import write_document
@@ -31,30 +31,20 @@ def _config(tmp_path: Path) -> Path:
     return path
 
 
-async def _until(app, pilot, condition) -> None:  # type: ignore[no-untyped-def]
-    """Let workers finish and their messages land until ``condition()`` holds (bounded)."""
-    for _ in range(50):
-        if condition():
-            return
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-    raise AssertionError("the condition never held")
-
-
 async def _write(app, pilot) -> None:  # type: ignore[no-untyped-def]
     screen = app.screen
-    await _until(app, pilot, lambda: bool(screen.rendered))  # the dry-run render
+    await until(pilot, lambda: bool(screen.rendered))  # the dry-run render
     screen.query_one("#verify").value = False
     await pilot.press("ctrl+f")
-    await _until(app, pilot, lambda: screen.outcome is not None and not screen.busy)
+    await until(pilot, lambda: screen.outcome is not None and not screen.busy)
 
 
 async def _reopen_export(app, pilot) -> None:  # type: ignore[no-untyped-def]
     app.goto("review")
     await pilot.pause()
     app.goto("export")
-    await _until(
-        app, pilot, lambda: isinstance(app.screen, ExportScreen) and app.screen.query("#verify")
+    await until(
+        pilot, lambda: isinstance(app.screen, ExportScreen) and bool(app.screen.query("#verify"))
     )
 
 
@@ -142,7 +132,7 @@ async def test_the_files_render_in_a_worker_while_the_screen_stays_live(
         assert screen.outcome is None
         screen.query_one("#verify").value = False
         release.set()
-        await _until(app, pilot, lambda: screen.outcome is not None and not screen.busy)
+        await until(pilot, lambda: screen.outcome is not None and not screen.busy)
         assert "pipeline.py" in screen.rendered
         count = len(screen.rendered) + len(screen.data_copies)
         assert str(screen.query_one("#files-heading").content) == f"The files it writes ({count})"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, OptionList
-from wizard_support import demo_doc, demo_session, form_ready, wizard_app
+from wizard_support import demo_doc, demo_session, export_rendered, form_ready, wizard_app
 
 from tui.app import WizardApp
 from tui.screens.export import ExportScreen
@@ -81,11 +81,7 @@ async def test_demo_to_exported_project(tmp_path: Path) -> None:
         await pilot.press("ctrl+f")
         await settle(pilot)
         assert isinstance(app.screen, ExportScreen)
-        for _ in range(50):  # the files render in a worker
-            if app.screen.rendered:
-                break
-            await app.workers.wait_for_complete()
-            await settle(pilot)
+        await export_rendered(pilot)
         assert "pipeline.py" in app.screen.rendered
         out = tmp_path / "exported"
         folder = app.screen.query_one("#folder", Input)
@@ -378,9 +374,10 @@ async def test_export_with_verification(tmp_path: Path) -> None:
     app = wizard_app(demo_session("export"))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        await export_rendered(pilot)  # ctrl+f before that writes once they are rendered
         app.screen.query_one("#folder", Input).value = str(tmp_path / "verified")
         await pilot.press("ctrl+f")
-        await settle(pilot)
+        await pilot.pause()
         assert app.screen.query_one("#export-progress").display is True
         await app.workers.wait_for_complete()
         await settle(pilot, 3)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from wizard_support import demo_doc, demo_session, form_ready, wizard_app
+from wizard_support import demo_doc, demo_session, export_rendered, form_ready, wizard_app
 
 from wizard.stages import STAGE_IDS
 
@@ -88,19 +88,9 @@ def test_review_with_problems(snap_compare) -> None:
     assert snap_compare(app, terminal_size=SMALL, run_before=_settled)
 
 
-async def _until_rendered(pilot) -> None:
-    """The Export screen renders its file list in a worker: wait for it (bounded)."""
-    for _ in range(50):
-        if getattr(pilot.app.screen, "rendered", None):
-            return
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-    raise AssertionError("the export screen never rendered its files")
-
-
 def test_export(snap_compare) -> None:
     async def rendered(pilot) -> None:
-        await _until_rendered(pilot)
+        await export_rendered(pilot)
 
     assert snap_compare(
         wizard_app(demo_session("export")), terminal_size=SMALL, run_before=rendered
@@ -112,7 +102,7 @@ def test_export_written(snap_compare, tmp_path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)  # the project is written here, under a fixed relative name
 
     async def write(pilot) -> None:
-        await _until_rendered(pilot)
+        await export_rendered(pilot)
         pilot.app.screen.query_one("#folder").value = "breast-cancer-demo"
         pilot.app.screen.query_one("#verify").value = False
         await pilot.press("ctrl+f")

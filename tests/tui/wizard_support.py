@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,3 +54,23 @@ async def form_ready(pilot: Any, timeout: float = 10.0) -> None:
     if mounted is not None:
         await asyncio.wait_for(mounted.wait(), timeout)
     await pilot.pause()
+
+
+async def until(pilot: Any, condition: Callable[[], bool], what: str = "the condition") -> None:
+    """Let the app's workers finish and their messages land until ``condition()`` holds
+    (bounded: a worker that never ends fails the test, it does not hang it)."""
+    for _ in range(50):
+        if condition():
+            return
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+    raise AssertionError(f"{what} never held")
+
+
+async def export_rendered(pilot: Any) -> None:
+    """The Export screen renders its file list in a worker: wait for it."""
+    await until(
+        pilot,
+        lambda: bool(getattr(pilot.app.screen, "rendered", None)),
+        "the export screen's rendered file list",
+    )
