@@ -46,7 +46,7 @@ from ..events import (
     utc_now,
 )
 from .cache import StepCache, digest_json, digest_path, parse_iso_duration
-from .forkclient import ForkServer, fork_jobs_by_default
+from .forkclient import ForkServer, fork_jobs_by_default, script_imports
 from .jobs import BASE_ENV, JobRunner, end_orphan, link_tree, pid_alive
 from .layout import CACHE_DIR_NAME, RunLayout
 from .registry import LocalModelRegistry
@@ -237,7 +237,12 @@ class LocalEngine:
         self._stop = stop
         self._emit_target = emit
         self._attempt += 1
-        forks = ForkServer(self.python, {**os.environ, **BASE_ENV}) if self.fork_jobs else None
+        forks = None
+        if self.fork_jobs:
+            scripts = {path for step in self.plan.steps for path in self.code_files(step)}
+            forks = ForkServer(
+                self.python, {**os.environ, **BASE_ENV}, preload=script_imports(sorted(scripts))
+            )
         self._jobs = JobRunner(
             self.max_workers, stop, grace_seconds=self.stop_grace_seconds, forks=forks
         )

@@ -1,13 +1,15 @@
 """The engine's side of ``forkserver.py``: start a job by forking a warm interpreter.
 
-    server = ForkServer(python, env)           # nothing runs yet
+    server = ForkServer(python, env, preload=script_imports(scripts))  # nothing runs yet
     job = server.spawn(command, env=..., cwd=..., watch=fd, log_path=path)
     if job is None:                            # not eligible, or the server is unavailable
         job = subprocess.Popen(...)            # start it fresh, as before
     server.close()                             # at the end of the run
 
-The first job that can fork starts the server, which imports numpy, pandas and scikit-learn
-once; that job waits for the imports (as it would have imported them itself).
+The first job that can fork starts the server, which imports what the run's scripts import of
+numpy, pandas, scikit-learn and the like once (``script_imports``); that job waits for the
+imports (as it would have imported them itself). A run whose scripts import none of them
+forks from a bare interpreter.
 
 A ``ForkedJob`` has the part of ``subprocess.Popen`` the job runner uses (``pid``, text
 ``stdout`` and ``stderr``, ``poll``, ``wait``, ``returncode``), so following, stopping and
@@ -22,6 +24,7 @@ ever a speed-up: a job runs either way.
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import itertools
 import json
@@ -32,7 +35,7 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -62,6 +65,33 @@ def fork_jobs_by_default() -> bool:
     if value in ("1", "true", "yes", "on"):
         return hasattr(os, "fork")
     return sys.platform.startswith("linux")
+
+
+def script_imports(scripts: Iterable[Path]) -> list[str]:
+    """The modules of ``forkserver.PRELOADABLE`` libraries that ``scripts`` import, anywhere
+    in them (imports inside functions too), in the order first met. ``from sklearn import
+    metrics`` names ``sklearn.metrics`` as well, in case it is a module (the server skips a
+    name that is not). A script that cannot be read or parsed adds nothing: its job will
+    say what is wrong with it."""
+    from .forkserver import PRELOADABLE
+
+    found: dict[str, None] = {}
+    for script in scripts:
+        try:
+            tree = ast.parse(Path(script).read_bytes(), str(script))
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            else:
+                continue
+            for name in names:
+                if name.partition(".")[0] in PRELOADABLE and "*" not in name:
+                    found.setdefault(name)
+    return list(found)
 
 
 def startup_settings(env: Mapping[str, str]) -> dict[str, str]:
@@ -119,9 +149,10 @@ class ForkServer:
     """One ``forkserver.py`` process for a run, started with the first job that can fork
     (a run whose steps are all cache hits starts none)."""
 
-    def __init__(self, python: str, env: Mapping[str, str]) -> None:
+    def __init__(self, python: str, env: Mapping[str, str], *, preload: Sequence[str] = ()) -> None:
         self.python = python
         self._env = dict(env)
+        self._preload = list(preload)
         self._settings = startup_settings(env)
         self._lock = threading.Lock()
         self._start_lock = threading.Lock()
@@ -147,7 +178,7 @@ class ForkServer:
             self._socket = ours
             try:
                 self._process = subprocess.Popen(
-                    [self.python, str(FORKSERVER), str(theirs.fileno())],
+                    [self.python, str(FORKSERVER), str(theirs.fileno()), *self._preload],
                     env=self._env,
                     stdin=subprocess.DEVNULL,
                     stdout=subprocess.DEVNULL,

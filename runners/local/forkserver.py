@@ -1,10 +1,11 @@
 """Starts local jobs by forking an interpreter that has already imported the data libraries.
 
-    python forkserver.py FD
+    python forkserver.py FD [MODULE ...]
 
 Every local job is ``python SCRIPT ARGS...``, and most of its time on a small dataset is the
-import of numpy, pandas and scikit-learn (1.5-2 s of CPU each time). This process imports them
-once (``PRELOAD``), then, for each job the engine asks for on the Unix socket ``FD``, forks: the
+import of numpy, pandas and scikit-learn (1.5-2 s of CPU each time). This process imports the
+MODULEs once (the engine names the ones the run's scripts import; only libraries of
+``PRELOADABLE`` are ever imported here), then, for each job the engine asks for on the Unix socket ``FD``, forks: the
 child becomes what ``python SCRIPT ARGS...`` would be (its own session and process group,
 the job's environment, working folder, stdin from /dev/null, stdout and stderr on the pipes
 the engine passed, ``sys.argv``, ``sys.path[0]`` = the script's folder, ``__main__``, numpy's
@@ -50,29 +51,23 @@ import traceback
 
 GRACE_SECONDS = 5.0
 MAX_MESSAGE = 1 << 20
-PRELOAD = (
-    "numpy",
-    "pandas",
-    "joblib",
-    "sklearn.compose",
-    "sklearn.ensemble",
-    "sklearn.impute",
-    "sklearn.linear_model",
-    "sklearn.metrics",
-    "sklearn.model_selection",
-    "sklearn.pipeline",
-    "sklearn.preprocessing",
-    "threadpoolctl",
-    "xgboost",
-)
+PRELOADABLE = ("numpy", "pandas", "scipy", "joblib", "sklearn", "xgboost", "threadpoolctl")
+"""The libraries whose modules may be imported here ahead of the jobs: slow to import, and
+importing them does nothing else. A job's own modules never are (importing one runs its code
+here, outside the job)."""
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 """Read by the native libraries when they load: set to 1 here, so loading starts no thread
 pools; each job's own values are applied after the fork (threadpoolctl)."""
 
 
-def preload() -> list[str]:
+def preload(names: list[str]) -> list[str]:
+    """Import ``names`` (those of ``PRELOADABLE`` libraries), and threadpoolctl with any of
+    them: a job's thread limits are applied through it."""
+    wanted = [n for n in names if n.partition(".")[0] in PRELOADABLE]
+    if wanted and "threadpoolctl" not in wanted:
+        wanted.append("threadpoolctl")
     loaded = []
-    for name in PRELOAD:
+    for name in wanted:
         try:
             importlib.import_module(name)
         except Exception:  # an optional speed-up: a job imports it itself
@@ -280,15 +275,15 @@ def run_job(request: dict) -> None:
 
 
 def main(argv: list[str]) -> dict | None:
-    if len(argv) != 2 or not argv[1].isdigit():
-        print("usage: forkserver.py FD", file=sys.stderr)
+    if len(argv) < 2 or not argv[1].isdigit():
+        print("usage: forkserver.py FD [MODULE ...]", file=sys.stderr)
         sys.exit(2)
     del sys.path[0]  # this file's folder: a job must not import its neighbours
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     control = socket.socket(fileno=int(argv[1]))
     server = Server(control)
     os.environ.update(dict.fromkeys(THREAD_VARIABLES, "1"))  # a job's env replaces it all
-    loaded = preload()
+    loaded = preload(argv[2:])
     import gc
 
     gc.freeze()  # the preloaded objects stay shared with every job, not copied on write

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from local_helpers import group_members, wait_until
 
-from runners.local.forkclient import ForkServer
+from runners.local.forkclient import ForkServer, script_imports
 from runners.local.jobs import BASE_ENV, JobRunner
+from runners.local.project import template_scripts
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="forking is POSIX only")
 
@@ -49,9 +50,13 @@ sys.exit(int(os.environ.get("EXIT", "0")))
 """
 
 
+DATA_LIBRARIES = ["numpy", "pandas", "sklearn.ensemble"]
+"""What the probe's server imports ahead (scikit-learn brings its OpenMP thread pool)."""
+
+
 @pytest.fixture(scope="module")
 def server():
-    forks = ForkServer(sys.executable, {**os.environ, **BASE_ENV})
+    forks = ForkServer(sys.executable, {**os.environ, **BASE_ENV}, preload=DATA_LIBRARIES)
     yield forks
     forks.close()
 
@@ -109,7 +114,7 @@ def test_a_forked_job_sees_what_a_fresh_one_sees(server, script: Path, tmp_path:
         assert lines["stderr"] == ["to stderr"]
         seen[forks is not None] = json.loads(lines["stdout"][0])
     forked, fresh = seen[True], seen[False]
-    assert server.preloaded[:2] == ["numpy", "pandas"]
+    assert server.preloaded == [*DATA_LIBRARIES, "threadpoolctl"]
     for key in ("name", "argv", "cwd", "path0", "answer", "neighbour", "leaked", "stdin"):
         assert forked[key] == fresh[key], key
     assert forked["name"] == "__main__" and forked["argv"] == [str(script), "--alpha", "1"]
@@ -237,13 +242,59 @@ def test_a_dead_server_ends_its_jobs_and_later_jobs_start_fresh(tmp_path: Path) 
 
 
 def test_closing_a_server_still_importing_ends_it_at_once() -> None:
-    forks = ForkServer(sys.executable, {**os.environ, **BASE_ENV})
+    forks = ForkServer(sys.executable, {**os.environ, **BASE_ENV}, preload=DATA_LIBRARIES)
     forks.start()
     forks.close()
     assert forks._process is not None and forks._process.returncode is not None
     unused = ForkServer(sys.executable, {**os.environ, **BASE_ENV})
     unused.close()  # never started: nothing to end
     assert unused._process is None
+
+
+def test_the_server_imports_what_the_scripts_import_of_the_data_libraries(tmp_path) -> None:
+    (tmp_path / "top.py").write_text(
+        "import os, numpy as np\n"
+        "from sklearn import metrics\n"
+        "from sklearn.ensemble import RandomForestClassifier\n"
+        "from . import sibling\n"
+        "import helpers  # the project's own module: never imported ahead\n"
+    )
+    (tmp_path / "late.py").write_text(
+        "def main():\n    import xgboost\n    from pandas import *\n    import numpy\n"
+    )
+    (tmp_path / "broken.py").write_text("import pandas\nthis is not python\n")
+    scripts = [tmp_path / n for n in ("top.py", "late.py", "broken.py", "missing.py")]
+    assert script_imports(scripts) == [
+        "numpy",
+        "sklearn",
+        "sklearn.metrics",
+        "sklearn.ensemble",
+        "sklearn.ensemble.RandomForestClassifier",  # not a module: the server skips it
+        "xgboost",
+        "pandas",
+    ]
+    # the step scripts a demo run starts import the data libraries the server preloads
+    demo = set(script_imports(template_scripts().values()))
+    assert {"numpy", "pandas", "sklearn.ensemble", "xgboost"} <= demo
+
+
+def test_a_run_whose_scripts_import_no_data_library_forks_a_bare_interpreter(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "plain.py"
+    script.write_text(
+        "import sys\nprint(sorted(m for m in ('numpy', 'pandas') if m in sys.modules))\n"
+    )
+    # only libraries of PRELOADABLE are ever imported by the server, whatever it is asked
+    forks = ForkServer(
+        sys.executable, {**os.environ, **BASE_ENV}, preload=[*script_imports([script]), "json"]
+    )
+    try:
+        result, lines, _ = run([sys.executable, str(script)], forks=forks, cwd=tmp_path)
+        assert result.ok and lines["stdout"] == ["[]"]
+        assert forks.preloaded == []
+    finally:
+        forks.close()
 
 
 @pytest.mark.parametrize(
