@@ -18,6 +18,7 @@ no AWS setting, import hygiene) keep using ``subprocess``.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import multiprocessing
@@ -181,6 +182,11 @@ def _child(
     # What the preload built is never garbage here: keep it out of every collection (pytest
     # collects five times as it ends, which took ~2 s over the whole inherited heap).
     gc.freeze()
+    # Each botocore model file parsed once for the child's life, as the offline harness does
+    # while it builds (the child's commands make a boto3 session per step they build).
+    from exporters.verify import _harness
+
+    contextlib.ExitStack().enter_context(_harness().models_parsed_once())
     for fd, path in ((1, stdout_path), (2, stderr_path)):
         target = os.open(path, os.O_WRONLY | os.O_APPEND)
         os.dup2(target, fd)

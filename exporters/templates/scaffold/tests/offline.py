@@ -132,7 +132,7 @@ def _quiet() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _models_parsed_once() -> Iterator[None]:
+def models_parsed_once() -> Iterator[None]:
     """Parse each of botocore's model files once while building.
 
     The SDK makes a boto3 session for nearly every step it builds, and each session parses
@@ -220,7 +220,7 @@ def build_definition(
         os.environ["AWS_DEFAULT_REGION"] = region
         os.environ["AWS_REGION"] = region
     guard = no_network(attempts) if offline else contextlib.nullcontext()
-    with _quiet(), guard, _models_parsed_once():
+    with _quiet(), guard, models_parsed_once():
         module = load_pipeline_module(project_dir)
         _telemetry_off()
         with _aws(offline, bucket, region):
