@@ -46,7 +46,7 @@ from ..events import (
     utc_now,
 )
 from .cache import StepCache, digest_json, digest_path, parse_iso_duration
-from .forkclient import ForkServer, fork_jobs_by_default, script_imports
+from .forkclient import fork_jobs_by_default, script_imports, shared_server
 from .jobs import BASE_ENV, JobRunner, end_orphan, link_tree, pid_alive
 from .layout import CACHE_DIR_NAME, RunLayout
 from .registry import LocalModelRegistry
@@ -91,7 +91,8 @@ class LocalEngine:
     config file's folder). ``parameters`` overrides pipeline parameters (``MetricThreshold``,
     ``InputDataUrl``, ``ModelApprovalStatus``...). ``caching`` defaults to the config's
     ``orchestration.cache_steps``. ``fork_jobs``: start each ``python SCRIPT`` job by forking
-    a warm interpreter (``forkserver.py``; default: ``forkclient.fork_jobs_by_default``).
+    a warm interpreter (``forkserver.py``, shared by the process's runs: see
+    ``forkclient.shared_server``; default: ``forkclient.fork_jobs_by_default``).
     """
 
     name = "local"
@@ -240,9 +241,8 @@ class LocalEngine:
         forks = None
         if self.fork_jobs:
             scripts = {path for step in self.plan.steps for path in self.code_files(step)}
-            forks = ForkServer(
-                self.python, {**os.environ, **BASE_ENV}, preload=script_imports(sorted(scripts))
-            )
+            env = {**os.environ, **BASE_ENV}
+            forks = shared_server(self.python, env, script_imports(sorted(scripts)))
         self._jobs = JobRunner(
             self.max_workers, stop, grace_seconds=self.stop_grace_seconds, forks=forks
         )
@@ -280,8 +280,6 @@ class LocalEngine:
                 if self._events_file is not None:
                     self._events_file.close()
                 self._events_file = None
-            if forks is not None:
-                forks.close()
             self._running = False
             self._finished.set()
 

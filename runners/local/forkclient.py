@@ -1,10 +1,14 @@
 """The engine's side of ``forkserver.py``: start a job by forking a warm interpreter.
 
-    server = ForkServer(python, env, preload=script_imports(scripts))  # nothing runs yet
+    server = shared_server(python, env, script_imports(scripts))  # nothing runs yet
     job = server.spawn(command, env=..., cwd=..., watch=fd, log_path=path)
     if job is None:                            # not eligible, or the server is unavailable
         job = subprocess.Popen(...)            # start it fresh, as before
-    server.close()                             # at the end of the run
+
+A server is shared by every run of the process that asks for the same imports with the same
+start-up settings, and ends with the process: a second run in the wizard (after a retry or
+an edit) forks from the interpreter the first one warmed. ``ForkServer(...)`` and ``close()``
+make and end one of its own.
 
 The first job that can fork starts the server, which imports what the run's scripts import of
 numpy, pandas, scikit-learn and the like once (``script_imports``); that job waits for the
@@ -25,6 +29,7 @@ ever a speed-up: a job runs either way.
 from __future__ import annotations
 
 import ast
+import atexit
 import contextlib
 import itertools
 import json
@@ -49,6 +54,21 @@ REPLY_TIMEOUT = 60.0
 """How long a forked start may take before the server is given up (and killed, so that it
 cannot start the job late, beside the fresh one started instead)."""
 
+
+IMPORT_TIME_PREFIXES = (
+    "OMP_",
+    "MKL_",
+    "OPENBLAS_",
+    "KMP_",
+    "NUMPY_",
+    "SCIPY_",
+    "PANDAS_",
+    "SKLEARN_",
+    "JOBLIB_",
+    "XGBOOST_",
+)
+"""Variables the preloaded libraries may read while they are imported: a shared server is
+only reused by a run whose environment has the same ones."""
 
 FORK_JOBS_VARIABLE = "SM_WIZARD_FORK_JOBS"
 """``0`` starts every job in a fresh interpreter instead of forking it from a warm one;
@@ -99,6 +119,47 @@ def startup_settings(env: Mapping[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if k.startswith(STARTUP_PREFIXES)}
 
 
+_shared_lock = threading.Lock()
+_shared: dict[tuple, ForkServer] = {}
+
+
+def shared_server(python: str, env: Mapping[str, str], preload: Sequence[str]) -> ForkServer:
+    """This process's server for ``python`` with these imports and start-up settings: the one
+    an earlier run used if it is still usable, otherwise a new one (started by its first
+    job). Every shared server is closed when the process exits."""
+    key = (
+        python,
+        tuple(preload),
+        tuple(
+            sorted(
+                (k, v)
+                for k, v in env.items()
+                if k.startswith(STARTUP_PREFIXES) or k.startswith(IMPORT_TIME_PREFIXES)
+            )
+        ),
+    )
+    with _shared_lock:
+        server = _shared.get(key)
+        if server is not None and not server.usable:
+            server.close()  # reaps it
+            server = None
+        if server is None:
+            server = _shared[key] = ForkServer(python, env, preload=preload)
+        return server
+
+
+def close_shared_servers() -> None:
+    """End every shared server (at exit; jobs still running end with their server)."""
+    with _shared_lock:
+        servers = list(_shared.values())
+        _shared.clear()
+    for server in servers:
+        server.close()
+
+
+atexit.register(close_shared_servers)
+
+
 class ForkedJob:
     """A job the server forked: what the job runner needs of a ``subprocess.Popen``."""
 
@@ -146,8 +207,8 @@ class _Reply:
 
 
 class ForkServer:
-    """One ``forkserver.py`` process for a run, started with the first job that can fork
-    (a run whose steps are all cache hits starts none)."""
+    """One ``forkserver.py`` process, started with the first job that can fork (a run whose
+    steps are all cache hits starts none). Runs share one through ``shared_server``."""
 
     def __init__(self, python: str, env: Mapping[str, str], *, preload: Sequence[str] = ()) -> None:
         self.python = python
@@ -193,6 +254,11 @@ class ForkServer:
                 theirs.close()
         threading.Thread(target=self._read, name="forkserver-replies", daemon=True).start()
         threading.Thread(target=self._log_stderr, name="forkserver-stderr", daemon=True).start()
+
+    @property
+    def usable(self) -> bool:
+        """Not closed, and not failed (a server that died is replaced, not reused)."""
+        return not self._closing and self._failure is None
 
     # -------------------------------------------------------------- starting a job
 

@@ -8,9 +8,10 @@ line as they come. The engine bounds how many run at once (one slot per core by 
 Stopping sends SIGTERM to the job's process group (as SageMaker does to a container),
 waits a grace period, then sends SIGKILL. Whatever the job wrote stays where it is.
 
-A job that is ``python SCRIPT ...`` is forked from a warm interpreter that has imported numpy,
-pandas and scikit-learn already (``forkserver.py``, one per run), instead of paying those
-imports again in each job; any other job, or any job when that server is unavailable, starts
+A job that is ``python SCRIPT ...`` is forked from a warm interpreter that has imported what the
+run's scripts import of numpy, pandas, scikit-learn and the like already (``forkserver.py``,
+one per process and set of imports, shared by its runs), instead of paying those imports
+again in each job; any other job, or any job when that server is unavailable, starts
 fresh. The job sees the same thing either way (see ``forkserver.py``).
 
 Jobs die with their run: each holds (through ``jobwatch.py`` when started fresh, through the

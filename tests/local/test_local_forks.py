@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 from local_helpers import group_members, wait_until
 
-from runners.local.forkclient import ForkServer, script_imports
+from runners.local import forkclient
+from runners.local.forkclient import ForkServer, script_imports, shared_server
 from runners.local.jobs import BASE_ENV, JobRunner
 from runners.local.project import template_scripts
 
@@ -295,6 +296,40 @@ def test_a_run_whose_scripts_import_no_data_library_forks_a_bare_interpreter(
         assert forks.preloaded == []
     finally:
         forks.close()
+
+
+def test_runs_of_a_process_share_a_warm_server_while_it_is_usable(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(forkclient, "_shared", {})
+    script = tmp_path / "parent.py"
+    script.write_text("import os\nprint(os.getppid())\n")
+    env = {**os.environ, **BASE_ENV}
+    first = shared_server(sys.executable, env, ["numpy"])
+    try:
+        # another run, another state folder and test name: the same server
+        assert (
+            shared_server(sys.executable, {**env, "SM_WIZARD_STATE_DIR": "/x"}, ["numpy"]) is first
+        )
+        # other imports, or a variable a library reads as it loads: a server of their own
+        assert shared_server(sys.executable, env, ["numpy", "pandas"]) is not first
+        assert (
+            shared_server(sys.executable, {**env, "OMP_NUM_THREADS": "7"}, ["numpy"]) is not first
+        )
+        parents = set()
+        for _ in range(2):  # two runs, one after the other
+            runner = JobRunner(1, threading.Event(), grace_seconds=2, forks=first)
+            result, lines, _ = run([sys.executable, str(script)], cwd=tmp_path, runner=runner)
+            assert result.ok
+            parents.add(int(lines["stdout"][0]))
+        assert parents == {first._process.pid}
+        os.kill(first._process.pid, signal.SIGKILL)  # a server that died is replaced
+        wait_until(lambda: not first.usable, 20, "the client to see its server end")
+        replacement = shared_server(sys.executable, env, ["numpy"])
+        assert replacement is not first and first._process.returncode == -signal.SIGKILL
+        result, lines, _ = run([sys.executable, str(script)], cwd=tmp_path, forks=replacement)
+        assert result.ok and int(lines["stdout"][0]) == replacement._process.pid
+    finally:
+        forkclient.close_shared_servers()
+    assert replacement._process.returncode is not None
 
 
 @pytest.mark.parametrize(
