@@ -16,6 +16,8 @@ same process and on the same data:
   comparison: what the engine's own work costs.
 * **engine** (the default): the same, each job forked from the run's warm interpreter
   (``runners/local/forkserver.py``) instead of importing numpy, pandas and scikit-learn again.
+  Each round starts its own server and pays its imports, as ``sm-wizard run`` does (the
+  wizard's later runs reuse the first one's server and would be faster still).
 
 Rounds are sets of one of each (≥ 5 by default) and rotate which goes first, so drift in the
 machine's load affects all alike. Printed: each round's wall times, the median ratios to by
@@ -41,6 +43,7 @@ from pathlib import Path
 from runners.events import to_json
 from runners.local import local_engine_for
 from runners.local.containers import container_script
+from runners.local.forkclient import close_shared_servers
 from runners.local.jobs import pack_model
 from runners.local.project import TEMPLATES_CODE_DIR
 from wizard.plan import build_plan
@@ -151,6 +154,7 @@ def with_engine(
     overlapped, final status)."""
     engine = local_engine_for(config, run_root=run_root, caching=False, registry_dir=registry)
     engine.fork_jobs = fork_jobs
+    close_shared_servers()  # this run starts its own fork server, as a new process would
     events: list[str] = []
     started, cpu = time.perf_counter(), time.process_time()
     status = engine.run(lambda event: events.append(to_json(event)), threading.Event())

@@ -5,12 +5,12 @@
 Every local job is ``python SCRIPT ARGS...``, and most of its time on a small dataset is the
 import of numpy, pandas and scikit-learn (1.5-2 s of CPU each time). This process imports the
 MODULEs once (the engine names the ones the run's scripts import; only libraries of
-``PRELOADABLE`` are ever imported here), then, for each job the engine asks for on the Unix socket ``FD``, forks: the
-child becomes what ``python SCRIPT ARGS...`` would be (its own session and process group,
-the job's environment, working folder, stdin from /dev/null, stdout and stderr on the pipes
-the engine passed, ``sys.argv``, ``sys.path[0]`` = the script's folder, ``__main__``, numpy's
-global random state re-seeded, the thread limits of ``OMP_NUM_THREADS`` applied) and runs the
-script. Start-up cost: a few milliseconds instead of seconds.
+``PRELOADABLE`` are ever imported here), then, for each job the engine asks for on the Unix
+socket ``FD``, forks: the child becomes what ``python SCRIPT ARGS...`` would be (its own
+session and process group, the job's environment, working folder, stdin from /dev/null,
+stdout and stderr on the pipes the engine passed, ``sys.argv``, ``sys.path[0]`` = the
+script's folder, ``__main__``, numpy's global random state re-seeded, the thread limits of
+``OMP_NUM_THREADS`` applied) and runs the script. Start-up cost: a few milliseconds instead of seconds.
 
 The engine only sends a job here when its interpreter and every start-up setting
 (``PYTHON*``, ``LD_*``) match the ones this process started with (``forkclient.eligible``);
