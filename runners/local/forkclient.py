@@ -44,6 +44,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
+from .forkserver import PRELOADABLE
+
 log = logging.getLogger(__name__)
 
 FORKSERVER = Path(__file__).with_name("forkserver.py")
@@ -93,8 +95,6 @@ def script_imports(scripts: Iterable[Path]) -> list[str]:
     metrics`` names ``sklearn.metrics`` as well, in case it is a module (the server skips a
     name that is not). A script that cannot be read or parsed adds nothing: its job will
     say what is wrong with it."""
-    from .forkserver import PRELOADABLE
-
     found: dict[str, None] = {}
     for script in scripts:
         try:

@@ -343,8 +343,6 @@ def test_runs_of_a_process_share_a_warm_server_while_it_is_usable(tmp_path, monk
     ],
 )
 def test_jobs_fork_by_default_on_linux_only(monkeypatch, value, platform, expected) -> None:
-    from runners.local import forkclient
-
     monkeypatch.setenv(forkclient.FORK_JOBS_VARIABLE, value)
     monkeypatch.setattr(forkclient.sys, "platform", platform)
     assert forkclient.fork_jobs_by_default() is expected
