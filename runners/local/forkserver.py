@@ -10,7 +10,10 @@ socket ``FD``, forks: the child becomes what ``python SCRIPT ARGS...`` would be 
 session and process group, the job's environment, working folder, stdin from /dev/null,
 stdout and stderr on the pipes the engine passed, ``sys.argv``, ``sys.path[0]`` = the
 script's folder, ``__main__``, numpy's global random state re-seeded, the thread limits of
-``OMP_NUM_THREADS`` applied) and runs the script. Start-up cost: a few milliseconds instead of seconds.
+``OMP_NUM_THREADS`` applied) and runs the script. Start-up cost: a few milliseconds instead of
+seconds. It ends as that process would (its threads waited for, its ``atexit`` handlers run,
+what it left open flushed, the same exit code), minus the teardown of every module: ~100 ms
+of CPU less per job (``leave``).
 
 The engine only sends a job here when its interpreter and every start-up setting
 (``PYTHON*``, ``LD_*``) match the ones this process started with (``forkclient.eligible``);
@@ -238,11 +241,10 @@ def note(log: str, line: str) -> None:
             handle.write(line + "\n")
 
 
-def run_job(request: dict) -> None:
+def run_job(request: dict) -> int:
     """Be ``python SCRIPT ARGS...``: the script runs as ``__main__``; what it raises ends this
-    process the way it would end that one (SystemExit's code; a traceback and 1)."""
-    import runpy
-
+    process the way it would end that one (SystemExit's code; a traceback and 1). Returns
+    the exit code, for ``leave``."""
     script, *args = request["argv"][1:]
     os.chdir(request["cwd"])
     os.environ.clear()
@@ -262,16 +264,86 @@ def run_job(request: dict) -> None:
     if threadpoolctl is not None and threads.isdigit() and int(threads) > 0:
         threadpoolctl.threadpool_limits(int(threads))
     try:
-        runpy.run_path(script, run_name="__main__")
-    except SystemExit:
-        raise
+        run_as_main(os.path.abspath(script))
+    except SystemExit as stop:
+        return exit_code(stop)
     except BaseException as exc:  # as the interpreter reports it: from the script's frames
         tb = exc.__traceback__
         path = os.path.abspath(script)
         while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) != path:
             tb = tb.tb_next
-        traceback.print_exception(type(exc), exc, tb or exc.__traceback__)
-        sys.exit(1)
+        traceback.print_exception(type(exc), exc, tb)  # None: it did not compile
+        return 1
+    return 0
+
+
+def run_as_main(path: str) -> None:
+    """Run the script as ``python PATH`` runs it: in a module ``__main__`` (the one
+    ``leave`` clears) whose ``__file__`` is the absolute path."""
+    import builtins
+    import types
+    from importlib.machinery import SourceFileLoader
+
+    main = types.ModuleType("__main__")
+    main.__dict__.update(
+        __file__=path,
+        __cached__=None,
+        __loader__=SourceFileLoader("__main__", path),
+        __builtins__=builtins,
+    )
+    sys.modules["__main__"] = main
+    with open(path, "rb") as source:  # a syntax error is reported as python reports it
+        code = compile(source.read(), path, "exec", dont_inherit=True)
+    exec(code, main.__dict__)
+
+
+def clear_module(module: object) -> None:
+    """Drop a module's names as the interpreter does as it ends: those with one leading
+    underscore first, then the rest, ``__builtins__`` last. One by one, by reference count:
+    a file the script left open is flushed by its own finalizer (a garbage collection
+    finalizes a file and its buffer in any order, and can lose what was still buffered)."""
+    names = getattr(module, "__dict__", {})
+    for private in (True, False):
+        for name in list(names):
+            if name != "__builtins__" and (name[:1] == "_" and name[:2] != "__") == private:
+                names[name] = None
+
+
+def exit_code(stop: SystemExit) -> int:
+    """The status ``sys.exit(code)`` gives a process, as the interpreter maps it."""
+    if stop.code is None:
+        return 0
+    if isinstance(stop.code, int):
+        return stop.code & 0xFF
+    print(stop.code, file=sys.stderr)
+    return 1
+
+
+def leave(code: int, job: bool) -> None:
+    """End this process as the interpreter ends a script's, minus the teardown of every
+    module: wait for the threads that are not daemons, run the ``atexit`` handlers, finalize
+    the script's own objects (a file it never closed is flushed), flush the standard
+    streams. The teardown is what ``os._exit`` skips: with the data libraries loaded it
+    costs ~100 ms of CPU per job (and ~350 ms in a fresh interpreter), and it writes to
+    every page the job shares with the server."""
+    import atexit
+    import gc
+    import threading
+
+    try:
+        shutdown = getattr(threading, "_shutdown", None)
+        if shutdown is not None:
+            shutdown()
+        atexit._run_exitfuncs()
+        if job:
+            clear_module(sys.modules.get("__main__"))
+        gc.collect()  # only what the job made: what the server had loaded is frozen
+        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+            with contextlib.suppress(Exception):
+                if stream is not None:
+                    stream.flush()
+    finally:
+        os._exit(code)
 
 
 def main(argv: list[str]) -> dict | None:
@@ -293,5 +365,8 @@ def main(argv: list[str]) -> dict | None:
 
 if __name__ == "__main__":
     job = main(sys.argv)
-    if job is not None:
-        run_job(job)
+    # the server (once its jobs have ended) and each job end without the modules' teardown
+    if job is None:
+        leave(0, job=False)
+    else:
+        leave(run_job(job), job=True)

@@ -173,6 +173,55 @@ def test_a_failing_script_reports_from_its_own_frames(server, tmp_path: Path) ->
     assert tails[True][-1] == "KeyError: 'target'"
 
 
+def test_a_script_that_does_not_compile_reports_as_python_does(server, tmp_path: Path) -> None:
+    script = tmp_path / "typo.py"
+    script.write_text("import pandas\n\ndef load(:\n    pass\n")
+    reports = {}
+    for forks in (server, None):
+        result, lines, _ = run([sys.executable, str(script)], forks=forks, cwd=tmp_path)
+        assert result.returncode == 1
+        reports[forks is not None] = lines["stderr"]
+    assert reports[True] == reports[False]
+    assert reports[True][0] == f'  File "{script}", line 3' and "SyntaxError" in reports[True][-1]
+
+
+ENDING = """
+import atexit, sys, threading, time
+log = open("unclosed.txt", "w")  # never closed: the interpreter's end flushes it
+log.write("written, never flushed\\n")
+atexit.register(print, "atexit ran")
+
+def late():
+    time.sleep(0.2)
+    print("thread finished", flush=True)
+
+threading.Thread(target=late).start()  # not a daemon: the process waits for it
+print("main done")
+sys.exit(sys.argv[1] if len(sys.argv) > 1 else None)
+"""
+
+
+@pytest.mark.parametrize("argument", ["", "a message"])
+def test_a_forked_job_ends_as_a_fresh_one_does(server, tmp_path: Path, argument: str) -> None:
+    """The forked job skips the modules' teardown, nothing else: it waits for its threads,
+    runs its atexit handlers, flushes what it left open, and exits with the same code."""
+    script = tmp_path / "ending.py"
+    script.write_text(ENDING)
+    ends = {}
+    for forks in (server, None):
+        work = tmp_path / ("forked" if forks else "fresh")
+        work.mkdir()
+        command = [sys.executable, str(script), *([argument] if argument else [])]
+        result, lines, _ = run(command, forks=forks, cwd=work)
+        unclosed = (work / "unclosed.txt").read_text()
+        ends[forks is not None] = (result.returncode, lines, unclosed)
+    assert ends[True] == ends[False]
+    returncode, lines, unclosed = ends[True]
+    assert lines["stdout"] == ["main done", "thread finished", "atexit ran"]
+    assert unclosed == "written, never flushed\n"
+    assert (returncode, lines["stderr"]) == ((1, ["a message"]) if argument else (0, []))
+
+
 SLEEPER = (
     "import subprocess, sys, time\n"
     "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])\n"
