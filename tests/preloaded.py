@@ -33,6 +33,13 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+GROUP = "sdk-builds"
+"""The pytest-xdist group (``--dist loadgroup``) of every test that starts processes here, so
+that one worker starts a fork server (3 s of CPU), not each: ``SHARED_SERVER`` marks them."""
+SHARED_SERVER = pytest.mark.xdist_group(GROUP)
+
 PRELOAD = (
     "boto3",
     "botocore.session",
@@ -53,6 +60,10 @@ PRELOAD = (
     "moto.cloudwatch.models",
     "moto.moto_api",
     "pytest",
+    # what the exported evaluation script imports: the scaffold's own tests run its metrics
+    "numpy",
+    "pandas",
+    "sklearn.metrics",
 )
 """What the fork server imports once. Anything a child imports beyond this it imports itself."""
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import preloaded
 import pytest
 from export_cases import (
     CASES,
@@ -119,10 +120,11 @@ NEEDS_BUILDS = {"background", "verified"}
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under pytest-xdist (``--dist loadgroup``), every test that needs the definition builds
-    runs on one worker, so the builds happen once per run, not once per worker."""
+        runs on one worker, so the builds happen once per run, not once per worker (and beside
+    the other tests that start processes from ``tests/preloaded.py``: one fork server)."""
     for item in items:
         if NEEDS_BUILDS & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("sdk-builds"))
+            item.add_marker(preloaded.SHARED_SERVER)
 
 
 @pytest.fixture(scope="session", autouse=True)

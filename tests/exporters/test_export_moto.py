@@ -16,7 +16,7 @@ import pytest
 from export_cases import Case
 from moto_helpers import client, create_bucket, moto_server, subprocess_env
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, preloaded.SHARED_SERVER]
 
 BUCKET = "moto-export-bucket"
 ROLE = "arn:aws:iam::123456789012:role/SageMakerRole"

@@ -34,7 +34,7 @@ from moto_helpers import client, create_bucket, moto_server, subprocess_env
 from exporters import export_project
 from wizard.plan import build_plan
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, preloaded.SHARED_SERVER]
 
 REGION = "eu-west-1"
 ACCOUNT = "123456789012"

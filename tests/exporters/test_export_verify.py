@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import preloaded
 import pytest
 from export_cases import FUZZ_BUILD_SEEDS, MUTATIONS, Case
 
@@ -169,6 +170,7 @@ def test_fuzzed_configs_build_their_definitions(background) -> None:
         assert {s.type for s in result.steps} >= {"Tuning", "ClarifyCheck", "Transform"}
 
 
+@preloaded.SHARED_SERVER
 def test_definition_json_raises_with_the_explanation(tmp_path: Path) -> None:
     (tmp_path / "pipeline.py").write_text("raise RuntimeError('boom')\n", "utf-8")
     with pytest.raises(VerifyError) as raised:

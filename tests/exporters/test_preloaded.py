@@ -12,8 +12,7 @@ from pathlib import Path
 import preloaded
 import pytest
 
-# On the worker whose fork server the exporter tests start anyway.
-pytestmark = pytest.mark.xdist_group("sdk-builds")
+pytestmark = preloaded.SHARED_SERVER
 
 SCRIPT = """\
 import json, os, sys

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import preloaded
 import pytest
 from click.testing import CliRunner
 from moto_helpers import moto_server as running_moto
@@ -31,7 +32,7 @@ from tui.commands.run import sagemaker_settings
 from wizard.plan import build_plan
 from wizard.store import load_config
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, preloaded.SHARED_SERVER]
 ACCOUNT = "123456789012"
 
 

@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import boto3
+import preloaded
 import pytest
 from moto_helpers import moto_server as running_moto
 from sagemaker_fake import REGION, SageMakerFake
@@ -24,7 +25,7 @@ from wizard.plan import build_plan
 from wizard.store import load_config, write_document
 from wizard.templates import template_document, write_template_data
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, preloaded.SHARED_SERVER]
 
 BUCKET = "wizard-runs"
 ROLE = "arn:aws:iam::123456789012:role/SageMakerPipelineRole"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import preloaded
 import pytest
 from textual.widgets import Input, OptionList
 from wizard_support import demo_doc, demo_session, export_rendered, form_ready, wizard_app
@@ -369,6 +370,7 @@ async def test_run_opens_the_monitor_mode_and_comes_back() -> None:
 
 
 @pytest.mark.slow
+@preloaded.SHARED_SERVER
 async def test_export_with_verification(tmp_path: Path) -> None:
     """The check runs in a worker and reports the steps the definition has."""
     app = wizard_app(demo_session("export"))
