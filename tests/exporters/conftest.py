@@ -118,9 +118,10 @@ def background(
 NEEDS_BUILDS = {"background", "verified"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's, which reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Under pytest-xdist (``--dist loadgroup``), every test that needs the definition builds
-        runs on one worker, so the builds happen once per run, not once per worker (and beside
+    runs on one worker, so the builds happen once per run, not once per worker (and beside
     the other tests that start processes from ``tests/preloaded.py``: one fork server)."""
     for item in items:
         if NEEDS_BUILDS & set(getattr(item, "fixturenames", ())):

@@ -2,12 +2,26 @@
 
 The full run is the expensive part (about 12 s on 2 cores); the other end-to-end tests
 share its run folder's cache, so they re-run only the steps they change.
+
+Under pytest-xdist (``--dist loadgroup``) a test without a group goes to any worker, and a
+module- or session-scoped fixture is set up again on every worker that runs one of its
+tests. The tests of the fixtures that run pipelines (``SHARED_RUNS``, and the module
+fixtures of test_local_cli and test_local_forks) are grouped, so each runs once per suite.
 """
 
 from __future__ import annotations
 
 import pytest
 from local_helpers import Finished, Workspace, make_workspace, run_engine
+
+SHARED_RUNS = {"demo_workspace", "demo_run"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's, which reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SHARED_RUNS & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("local-demo-run"))
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,8 @@ from runners.local.project import TEMPLATES_CODE_DIR
 from tui.cli import main
 from wizard.errors import WizardError
 
+pytestmark = pytest.mark.xdist_group("local-cli")  # one worker runs failed_then_fixed's runs
+
 
 def invoke(*args: str):
     return CliRunner().invoke(main, list(args), catch_exceptions=False)

@@ -22,7 +22,10 @@ from runners.local.forkclient import ForkServer, script_imports, shared_server
 from runners.local.jobs import BASE_ENV, JobRunner
 from runners.local.project import template_scripts
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="forking is POSIX only")
+pytestmark = [
+    pytest.mark.skipif(not hasattr(os, "fork"), reason="forking is POSIX only"),
+    pytest.mark.xdist_group("local-forks"),  # one worker starts the module's server
+]
 
 PROBE = """
 import json, os, sys
