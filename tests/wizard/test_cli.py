@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from tui.cli import main
@@ -100,3 +103,40 @@ def test_plan_on_invalid_config_exit_2(tmp_path: Path, demo_doc):
     write_document(path, demo_doc)
     result = invoke("plan", str(path))
     assert result.exit_code == 2 and "training.instance_count" in result.output
+
+
+ENTRY = """
+import atexit, sys, threading, time
+from tui.cli import entry
+atexit.register(print, "atexit ran")
+
+def late():
+    time.sleep(0.2)
+    print("thread finished", flush=True)
+
+threading.Thread(target=late).start()
+sys.argv = ["sm-wizard", *sys.argv[1:]]
+entry()
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "stderr"),
+    [
+        (["catalog", "--json"], 0, ""),
+        (["validate", "missing.toml"], 2, "error: missing.toml: no such file"),
+    ],
+)
+def test_the_command_ends_as_the_interpreter_would(tmp_path: Path, args, code, stderr) -> None:
+    """``sm-wizard`` (``tui.cli:entry``) skips the modules' teardown and nothing else: the
+    whole output, piped, arrives; threads and atexit handlers finish; the exit status holds."""
+    done = subprocess.run(
+        [sys.executable, "-c", ENTRY, *args], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert done.returncode == code, done.stderr
+    assert done.stderr.startswith(stderr)
+    lines = done.stdout.splitlines()
+    assert lines[-2:] == ["thread finished", "atexit ran"]
+    if args[0] == "catalog":  # the JSON, longer than the stream's buffer, is whole
+        assert len(done.stdout) > 8192
+        assert json.loads("\n".join(lines[:-2]))
