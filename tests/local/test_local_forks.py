@@ -162,30 +162,35 @@ def test_jobs_that_end_at_once_are_still_waited_for(server, tmp_path: Path) -> N
     }
 
 
+def both_ways(server, script: Path, cwd: Path) -> dict[bool, tuple]:
+    """{forked?: (JobResult, lines)} of ``python SCRIPT`` run forked, then fresh."""
+    ran = {}
+    for forks in (server, None):
+        result, lines, _ = run([sys.executable, str(script)], forks=forks, cwd=cwd)
+        ran[forks is not None] = (result, lines)
+    return ran
+
+
 def test_a_failing_script_reports_from_its_own_frames(server, tmp_path: Path) -> None:
     script = tmp_path / "fails.py"
     script.write_text("import pandas\n\ndef load():\n    raise KeyError('target')\n\nload()\n")
-    tails = {}
-    for forks in (server, None):
-        result, lines, _ = run([sys.executable, str(script)], forks=forks, cwd=tmp_path)
+    ran = both_ways(server, script, tmp_path)
+    for result, lines in ran.values():
         assert result.returncode == 1
         assert lines["stderr"][0] == "Traceback (most recent call last):"
         assert "forkserver" not in "\n".join(lines["stderr"]) and "runpy" not in lines["stderr"][1]
-        tails[forks is not None] = result.stderr_tail
-    assert tails[True] == tails[False]
-    assert tails[True][-1] == "KeyError: 'target'"
+    assert ran[True][0].stderr_tail == ran[False][0].stderr_tail
+    assert ran[True][0].stderr_tail[-1] == "KeyError: 'target'"
 
 
 def test_a_script_that_does_not_compile_reports_as_python_does(server, tmp_path: Path) -> None:
     script = tmp_path / "typo.py"
     script.write_text("import pandas\n\ndef load(:\n    pass\n")
-    reports = {}
-    for forks in (server, None):
-        result, lines, _ = run([sys.executable, str(script)], forks=forks, cwd=tmp_path)
-        assert result.returncode == 1
-        reports[forks is not None] = lines["stderr"]
-    assert reports[True] == reports[False]
-    assert reports[True][0] == f'  File "{script}", line 3' and "SyntaxError" in reports[True][-1]
+    ran = both_ways(server, script, tmp_path)
+    assert [result.returncode for result, _ in ran.values()] == [1, 1]
+    forked, fresh = ran[True][1]["stderr"], ran[False][1]["stderr"]
+    assert forked == fresh
+    assert forked[0] == f'  File "{script}", line 3' and "SyntaxError" in forked[-1]
 
 
 ENDING = """
