@@ -40,7 +40,8 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """``-n auto`` starts one worker more than there are cores for this process. About a
     seventh of a test's time is waiting, not computing (a pilot's key waits for the app to go
     idle, a debounce, a job's start): a spare worker fills those gaps (2 cores, the same
-    tree minutes apart: 176 s with two workers, 146 s with three). ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still decides if set."""
+    tree minutes apart: 176 s with two workers, 146 s with three).
+    ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still decides if set."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None  # xdist's own hook reads it
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()

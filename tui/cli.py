@@ -301,7 +301,8 @@ def entry() -> None:
     interpreter would end it (threads that are not daemons waited for, ``atexit`` handlers
     run, the standard streams flushed, the same exit status) minus the teardown of every
     module it imported, which nothing here needs: ~45 ms of ``validate``'s ~230 ms, more
-    after commands that imported boto3, Textual or the SageMaker SDK."""
+    after commands that imported boto3, Textual or the SageMaker SDK. (A forked local job
+    ends the same way in ``runners/local/forkserver.py``, which may import nothing of ours.)"""
     import atexit
     import contextlib
     import threading

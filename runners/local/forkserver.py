@@ -337,7 +337,7 @@ def leave(code: int, job: bool) -> None:
         atexit._run_exitfuncs()
         if job:
             clear_module(sys.modules.get("__main__"))
-        gc.collect()  # only what the job made: what the server had loaded is frozen
+            gc.collect()  # only what the job made: what the server had loaded is frozen
         for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
             with contextlib.suppress(Exception):
                 if stream is not None:
