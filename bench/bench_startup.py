@@ -45,7 +45,7 @@ def measure(runs: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         config = Path(tmp) / "w.toml"
         subprocess.run(
-            [sys.executable, "-m", "tui.cli", "init", "--out", str(config)],
+            [sys.executable, "-m", "cli.main", "init", "--out", str(config)],
             check=True,
             capture_output=True,
         )
@@ -56,7 +56,7 @@ def measure(runs: int) -> dict[str, float]:
             "sm-wizard validate demo": [
                 sys.executable,
                 "-m",
-                "tui.cli",
+                "cli.main",
                 "validate",
                 str(config),
             ],

@@ -92,7 +92,7 @@ BARE_APP = textwrap.dedent(
     """
 )
 
-WIZARD_APP = 'import sys; sys.argv = ["sm-wizard"]; from tui.cli import main; main()'
+WIZARD_APP = 'import sys; sys.argv = ["sm-wizard"]; from cli.main import main; main()'
 
 FORM_APP = textwrap.dedent(
     """

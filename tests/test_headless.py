@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cli.headless import run_headless
+from cli.main import main
 from runners.events import (
     ExecutionEvent,
     LogEvent,
@@ -24,8 +26,6 @@ from runners.events import (
     StepEvent,
     from_dict,
 )
-from tui.cli import main
-from tui.headless import run_headless
 from wizard.errors import WizardError
 
 
@@ -370,7 +370,7 @@ def test_run_dir_is_only_for_the_local_engine(runner: CliRunner, demo_file: Path
 def test_run_json_streams_the_engine_and_exits_with_its_code(
     runner: CliRunner, demo_file: Path, monkeypatch
 ) -> None:
-    from tui.commands import run as run_command
+    from cli.commands import run as run_command
 
     made: dict = {}
 
@@ -391,7 +391,7 @@ def test_without_a_terminal_run_prints_live_lines_instead_of_the_monitor(
 ) -> None:
     # `sm-wizard run FILE | tee log`, cron, nohup: CliRunner's stdin and stdout are no
     # terminal either. A screen there would draw into the pipe and wait for keys forever.
-    from tui.commands import run as run_command
+    from cli.commands import run as run_command
 
     monkeypatch.setattr(
         run_command, "local_engine", lambda file, run_dir: FakeEngine(failure_script())
@@ -420,7 +420,7 @@ def test_a_terminal_is_a_tty_on_stdin_and_stdout_or_a_driver_of_its_own(monkeypa
     import os
     import sys
 
-    from tui.terminal import has_terminal
+    from cli.terminal import has_terminal
 
     monkeypatch.delenv("TEXTUAL_DRIVER", raising=False)
     assert not has_terminal()  # pytest's captured stdin and stdout
@@ -449,7 +449,7 @@ def test_run_an_invalid_config_exits_2(runner: CliRunner, tmp_path: Path) -> Non
 
 
 def test_sagemaker_engine_runs_an_export_of_the_config(demo_file: Path) -> None:
-    from tui.commands.run import sagemaker_engine
+    from cli.commands.run import sagemaker_engine
     from wizard.store import load_config
 
     config = load_config(demo_file)

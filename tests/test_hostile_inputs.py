@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tui.cli import main
+from cli.main import main
 from wizard.errors import StoreError
 from wizard.limits import (
     MAX_CONFIG_BYTES,

@@ -668,9 +668,17 @@ class WizardApp(App[int]):
             if self.engine_factory is not None:
                 engine = self.engine_factory(target)
             else:
-                from tui.commands.run import local_engine
+                from runners.local import local_engine_for
+                from wizard.errors import WizardError
 
-                engine = local_engine(target, None)
+                try:
+                    engine = local_engine_for(target)
+                except OSError as exc:  # the run folder cannot be made beside the file
+                    raise WizardError(
+                        f"cannot make the run folder beside {target}: {exc.strerror or exc}; "
+                        "save the answers in a folder you can write to (ctrl+p, “Save to a file…”)",
+                        "Cannot run",
+                    ) from None
         except Exception as exc:
             self.call_from_thread(self._run_failed, exc)
             return

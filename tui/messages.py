@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from textual.message import Message
 
 from runners.events import LogEvent, MetricEvent, RunEvent
-from tui.run_state import (
+from runners.run_state import (
     ExecutionState,
     MetricPoint,
     RunState,

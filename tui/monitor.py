@@ -35,15 +35,7 @@ from textual.worker import Worker, WorkerState
 
 from runners.base import Engine, Retryable, exit_code_for
 from runners.events import TERMINAL_EXECUTION_STATUSES, ExecutionEvent
-from tui.messages import (
-    RING_LINES,
-    LogLinesReceived,
-    MetricsReceived,
-    RunFeed,
-    RunFinished,
-    StepsUpdated,
-)
-from tui.run_state import (
+from runners.run_state import (
     STATUS_GLYPHS,
     STATUS_STYLES,
     ExecutionState,
@@ -51,6 +43,14 @@ from tui.run_state import (
     StepState,
     format_duration,
     status_label,
+)
+from tui.messages import (
+    RING_LINES,
+    LogLinesReceived,
+    MetricsReceived,
+    RunFeed,
+    RunFinished,
+    StepsUpdated,
 )
 from tui.widgets.log_pane import LogPane
 from tui.widgets.run_dag import RunDag

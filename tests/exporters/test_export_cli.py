@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 from export_cases import config_file
 
+from cli.main import main
 from exporters import verify
 from exporters.verify import Problem, StepInfo, VerifyResult
-from tui.cli import main
 
 
 @pytest.fixture(scope="module")

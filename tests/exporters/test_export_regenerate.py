@@ -9,8 +9,8 @@ import pytest
 from click.testing import CliRunner
 from export_cases import config_file
 
+from cli.main import main
 from exporters.merge import RECORD_PATH
-from tui.cli import main
 
 PIPELINE_EDIT = "# my note: this project is ours now\n"
 

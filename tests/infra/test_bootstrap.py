@@ -12,10 +12,10 @@ from click.testing import CliRunner
 from helpers import full_document
 from moto import mock_aws
 
+from cli.main import main
 from exporters.infra import stack_name
 from runners.sagemaker.aws import AwsSession
 from runners.sagemaker.bootstrap import BootstrapError, Bootstrapper
-from tui.cli import main
 from wizard.store import load_config, write_document
 
 REGION = "us-east-1"
@@ -89,7 +89,7 @@ def test_without_a_terminal_it_asks_for_yes_and_leaves_nothing(aws, demo_file: P
 def test_declining_removes_the_change_set_and_the_empty_stack(
     aws, demo_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("tui.commands.bootstrap._interactive", lambda: True)
+    monkeypatch.setattr("cli.commands.bootstrap._interactive", lambda: True)
     result = _bootstrap(str(demo_file), input="n\n")
     assert result.exit_code == 0, result.output
     assert "nothing was changed" in result.output

@@ -22,13 +22,13 @@ from policy_eval import JOB_TYPES, REQUIRED, allowed
 from sagemaker_fake import REGION, SageMakerFake
 from sm_helpers import Recorder
 
+from cli.commands.run import sagemaker_settings
+from cli.main import main
 from exporters.verify import definition_json
 from runners.events import ExecutionEvent
 from runners.sagemaker.clock import SimulatedClock
 from runners.sagemaker.factory import sagemaker_engine_for
 from runners.sagemaker.simulated import sequential_steps
-from tui.cli import main
-from tui.commands.run import sagemaker_settings
 from wizard.plan import build_plan
 from wizard.store import load_config
 

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 from local_helpers import Recorder, make_workspace
 
+from cli.main import main
 from runners.events import ExecutionEvent
 from runners.local import AttachedRun, find_run, list_runs
 from runners.local.project import TEMPLATES_CODE_DIR
-from tui.cli import main
 from wizard.errors import WizardError
 
 pytestmark = pytest.mark.xdist_group("local-cli")  # one worker runs failed_then_fixed's runs

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from cli.main import main
 from runners.local.cache import StepCache, digest_path, parse_iso_duration
 from runners.local.conditions import JsonGetError, compare, json_get
 from runners.local.jobs import end_orphan, pack_model, pid_alive, unpack_model
 from runners.local.registry import LocalModelRegistry, RegistryError
-from tui.cli import main
 
 
 @pytest.fixture

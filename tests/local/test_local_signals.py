@@ -28,7 +28,7 @@ import pytest
 from click.testing import CliRunner
 from local_helpers import group_members, make_workspace, wait_until
 
-from tui.cli import main
+from cli.main import main
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)"

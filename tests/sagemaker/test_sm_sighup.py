@@ -25,11 +25,11 @@ def server(fake):
         yield url
 
 
-# `python -m tui.cli`, with SIGHUP's default action even when the tests run under nohup:
+# `python -m cli.main`, with SIGHUP's default action even when the tests run under nohup:
 # an ignored signal stays ignored in every child, and a terminal that hangs up does not.
 LAUNCH = (
     "import runpy, signal; signal.signal(signal.SIGHUP, signal.SIG_DFL); "
-    "runpy.run_module('tui.cli', run_name='__main__', alter_sys=True)"
+    "runpy.run_module('cli.main', run_name='__main__', alter_sys=True)"
 )
 
 

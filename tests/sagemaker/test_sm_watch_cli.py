@@ -8,10 +8,10 @@ import pytest
 from click.testing import CliRunner
 from sm_helpers import create_pipeline, start
 
+from cli.commands import watch as watch_module
+from cli.commands.watch import watch
 from runners.events import from_dict
 from runners.sagemaker.simulated import sequential_steps
-from tui.commands import watch as watch_module
-from tui.commands.watch import watch
 
 SPECS = [("Preprocess", "Processing"), ("Train", "Training")]
 

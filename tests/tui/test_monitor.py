@@ -617,7 +617,7 @@ def test_monitor_80x24_snapshot(plan: Plan, snap_compare) -> None:
 
 
 def test_a_step_restated_on_retry_keeps_its_own_times() -> None:
-    from tui.run_state import RunState
+    from runners.run_state import RunState
 
     state = RunState([("Prepare", "Processing"), ("Train", "Training")])
     state.apply(ExecutionEvent("Executing", time=at(0)))
@@ -642,7 +642,7 @@ def test_a_step_restated_on_retry_keeps_its_own_times() -> None:
 
 
 def test_pending_and_skipped_steps_count_over_the_whole_pipeline() -> None:
-    from tui.run_state import RunState
+    from runners.run_state import RunState
 
     state = RunState()
     state.apply(ExecutionEvent("Executing", time=at(0)))
@@ -662,7 +662,7 @@ def test_pending_and_skipped_steps_count_over_the_whole_pipeline() -> None:
 
 
 def test_cloudwatch_tab_escapes_are_expanded() -> None:
-    from tui.run_state import clip_line
+    from runners.run_state import clip_line
 
     line = clip_line("[0]#011train-logloss:0.61#011validation-logloss:0.62")
     assert "#011" not in line and "\t" not in line  # tab stops of 4

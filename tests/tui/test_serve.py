@@ -6,8 +6,8 @@ import sys
 
 from click.testing import CliRunner
 
-from tui.commands import serve as serve_module
-from tui.commands.serve import app_command, is_loopback, serve, url_for
+from cli.commands import serve as serve_module
+from cli.commands.serve import app_command, is_loopback, serve, url_for
 
 
 class FakeServer:
@@ -29,7 +29,7 @@ def test_defaults_to_loopback_and_prints_the_url(monkeypatch):
     server = FakeServer.last
     assert server.served and server.host == "127.0.0.1" and server.port == 8000
     assert "http://127.0.0.1:8000" in result.stdout
-    assert server.command.startswith(sys.executable) and server.command.endswith("-m tui.cli")
+    assert server.command.startswith(sys.executable) and server.command.endswith("-m cli.main")
     assert "!" not in result.stderr  # no warning on loopback
 
 
@@ -42,7 +42,7 @@ def test_a_public_host_warns_and_arguments_are_quoted(monkeypatch):
     )
     assert result.exit_code == 0, result.output
     assert "anyone who can reach it" in result.stderr
-    assert FakeServer.last.command.endswith("-m tui.cli edit 'a b;rm'")
+    assert FakeServer.last.command.endswith("-m cli.main edit 'a b;rm'")
     assert "http://0.0.0.0:9001" in result.stdout
 
 
@@ -70,6 +70,6 @@ def test_helpers():
 
 
 def test_serve_is_a_registered_command():
-    from tui.cli import LAZY_COMMANDS
+    from cli.main import LAZY_COMMANDS
 
-    assert LAZY_COMMANDS["serve"] == "tui.commands.serve:serve"
+    assert LAZY_COMMANDS["serve"] == "cli.commands.serve:serve"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tui.cli import main
+from cli.main import main
 from wizard.stages import STAGE_IDS
 
 
@@ -107,7 +107,7 @@ def test_plan_on_invalid_config_exit_2(tmp_path: Path, demo_doc):
 
 ENTRY = """
 import atexit, sys, threading, time
-from tui.cli import entry
+from cli.main import entry
 atexit.register(print, "atexit ran")
 
 def late():
@@ -128,7 +128,7 @@ entry()
     ],
 )
 def test_the_command_ends_as_the_interpreter_would(tmp_path: Path, args, code, stderr) -> None:
-    """``sm-wizard`` (``tui.cli:entry``) skips the modules' teardown and nothing else: the
+    """``sm-wizard`` (``cli.main:entry``) skips the modules' teardown and nothing else: the
     whole output, piped, arrives; threads and atexit handlers finish; the exit status holds."""
     done = subprocess.run(
         [sys.executable, "-c", ENTRY, *args], cwd=tmp_path, capture_output=True, text=True

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tui.cli import main
+from cli.main import main
 from wizard.config import SECTION_MODELS
 from wizard.templates import template_document
 from wizard.validation import validate_document

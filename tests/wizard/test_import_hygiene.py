@@ -28,7 +28,7 @@ def test_domain_imports_no_ui_or_aws():
 
 def test_headless_validate_imports_no_ui_or_aws(tmp_path):
     code = (
-        "import sys\nfrom click.testing import CliRunner\nfrom tui.cli import main\n"
+        "import sys\nfrom click.testing import CliRunner\nfrom cli.main import main\n"
         "CliRunner().invoke(main, ['catalog', '--json'])"
     )
     assert _loaded_after(code) == set()

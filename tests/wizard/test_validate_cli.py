@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tui.cli import main
+from cli.main import main
 from wizard.store import read_document, write_document
 from wizard.templates import template_document, write_template_data
 

@@ -22,8 +22,8 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 import tui.monitor as monitor_module
+from runners.run_state import STATUS_GLYPHS, STATUS_STYLES, format_duration
 from tui.monitor import MonitorScreen
-from tui.run_state import STATUS_GLYPHS, STATUS_STYLES, format_duration
 
 
 def _when(value: datetime | None) -> str:

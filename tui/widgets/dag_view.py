@@ -21,7 +21,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from tui.run_state import STATUS_GLYPHS, STATUS_STYLES
+from runners.run_state import STATUS_GLYPHS, STATUS_STYLES
 
 _GAP = 3
 _BOX = {

@@ -22,7 +22,7 @@ from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from tui.run_state import NOT_RUN, STATUS_GLYPHS, STATUS_STYLES
+from runners.run_state import NOT_RUN, STATUS_GLYPHS, STATUS_STYLES
 
 ARROW = " → "
 JOIN = " + "

@@ -36,7 +36,7 @@ def is_loopback(host: str) -> bool:
 def app_command(args: tuple[str, ...]) -> str:
     """The shell command textual-serve runs per browser tab: this Python, this package."""
     python = shlex.quote(sys.executable)
-    return " ".join([python, "-m", "tui.cli", *(shlex.quote(a) for a in args)])
+    return " ".join([python, "-m", "cli.main", *(shlex.quote(a) for a in args)])
 
 
 def url_for(host: str, port: int) -> str:

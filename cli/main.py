@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from tui.terminal import need_terminal
+from cli.terminal import need_terminal
 from wizard import __version__
 
 # Pydantic looks for plugins in every installed distribution's entry points the first time it
@@ -26,13 +26,13 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 # command name -> "module:attribute" for commands that live in their own modules
 LAZY_COMMANDS: dict[str, str] = {
-    "bootstrap": "tui.commands.bootstrap:bootstrap",
-    "export": "tui.commands.export:export",
-    "run": "tui.commands.run:run",
-    "runs": "tui.commands.run:runs",
-    "models": "tui.commands.models:models",
-    "watch": "tui.commands.watch:watch",
-    "serve": "tui.commands.serve:serve",
+    "bootstrap": "cli.commands.bootstrap:bootstrap",
+    "export": "cli.commands.export:export",
+    "run": "cli.commands.run:run",
+    "runs": "cli.commands.run:runs",
+    "models": "cli.commands.models:models",
+    "watch": "cli.commands.watch:watch",
+    "serve": "cli.commands.serve:serve",
 }
 
 

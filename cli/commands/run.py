@@ -23,7 +23,7 @@ from typing import Any
 
 import click
 
-from tui.terminal import has_terminal
+from cli.terminal import has_terminal
 from wizard.errors import WizardError
 
 CONFIG_FILE = click.Path(dir_okay=False, path_type=Path)
@@ -46,7 +46,7 @@ def local_engine(file: Path, run_dir: Path | None) -> Any:
     try:
         return local_engine_for(file, run_root=run_dir)
     except OSError as exc:  # the run folder cannot be made (read-only folder, disk full...)
-        from tui.cli import cannot_write
+        from cli.main import cannot_write
 
         where = run_dir or Path(file).resolve().parent / ".sm-wizard" / "runs"
         raise cannot_write(where, exc, "--run-dir") from None
@@ -177,7 +177,7 @@ def run(
     received: list[str] = []  # the signals that stopped the run
     try:
         if headless or json_lines:
-            from tui.headless import run_headless
+            from cli.headless import run_headless
 
             with _stop_on_signals(local, None, received):
                 code = run_headless(

@@ -21,9 +21,9 @@ from typing import Any
 
 import click
 
+from cli.terminal import has_terminal, need_terminal
 from runners.base import exit_code_for
 from runners.events import RunEvent, to_json
-from tui.terminal import has_terminal, need_terminal
 from wizard.errors import WizardError
 
 EXIT_INTERRUPTED = 130

@@ -37,7 +37,7 @@ from runners.events import (
     StepEvent,
     to_json,
 )
-from tui.run_state import (
+from runners.run_state import (
     STATUS_GLYPHS,
     STATUS_STYLES,
     RunState,
