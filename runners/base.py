@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from .events import RunEvent
@@ -18,10 +19,32 @@ from .events import RunEvent
 Emit = Callable[[RunEvent], None]
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What an engine can do beyond ``run``, so screens ask instead of testing its name.
+
+    Each ``can_*`` flag promises the method of the same name: ``can_retry`` -> ``retry``,
+    ``can_detach`` -> ``detach``, ``can_select_logs`` -> ``select_logs``.
+    """
+
+    remote: bool = False
+    """The execution lives elsewhere (SageMaker): leaving the screen need not stop it."""
+    can_stop: bool = True
+    """Setting ``run``'s ``stop`` event stops the execution (not only the watching)."""
+    can_retry: bool = False
+    """``retry(emit, stop)`` re-runs the failed steps of the execution."""
+    can_detach: bool = False
+    """``detach()`` stops following without stopping the execution."""
+    can_select_logs: bool = False
+    """``select_logs(steps)`` narrows which steps' logs are read (remote log tailing)."""
+
+
 @runtime_checkable
 class Engine(Protocol):
     name: str
     """``local`` or ``sagemaker``: the ``engine`` field of execution events."""
+    capabilities: Capabilities
+    """What else it can do; screens read this, never the engine's name or type."""
 
     def run(self, emit: Emit, stop: threading.Event) -> str:
         """Run or follow the execution to its end; return its final status.
@@ -40,5 +63,5 @@ class Retryable(Protocol):
 
 
 def exit_code_for(status: str) -> int:
-    """DESIGN.md's exit codes for a finished execution."""
+    """The exit codes of docs/ARCHITECTURE.md for a finished execution."""
     return {"Succeeded": 0, "Failed": 1, "Stopped": 130}.get(status, 1)

@@ -35,7 +35,7 @@ from wizard.errors import WizardError
 from wizard.plan import Plan, PlanStep, StepInput
 from wizard.store import atomic_write_text, config_to_document, dumps
 
-from ..base import Emit
+from ..base import Capabilities, Emit
 from ..events import (
     ExecutionEvent,
     ExecutionStatus,
@@ -96,6 +96,7 @@ class LocalEngine:
     """
 
     name = "local"
+    capabilities = Capabilities(can_retry=True)
 
     def __init__(
         self,

@@ -21,7 +21,7 @@ from wizard.errors import WizardError
 from wizard.plan import build_plan
 from wizard.store import load_config
 
-from ..base import Emit
+from ..base import Capabilities, Emit
 from ..events import TERMINAL_EXECUTION_STATUSES, ExecutionEvent, RunEvent, from_dict
 from .engine import LocalEngine
 from .jobs import pid_alive
@@ -186,6 +186,7 @@ class RetriedRun:
     (what ``sm-wizard run FILE --retry RUN`` drives)."""
 
     name = "local"
+    capabilities = Capabilities(can_retry=True)
 
     def __init__(self, run_dir: Path, *, max_workers: int | None = None) -> None:
         self.engine = open_run(run_dir, max_workers=max_workers)
@@ -203,6 +204,8 @@ class AttachedRun:
     replays what happened so far, then streams new events. Stopping only detaches."""
 
     name = "local"
+    capabilities = Capabilities(can_stop=False)
+    """Stopping only stops following: the run belongs to the process that started it."""
 
     def __init__(self, run_dir: Path) -> None:
         self.run_dir = Path(run_dir)

@@ -27,7 +27,7 @@ from typing import Any, Final
 
 from wizard.errors import WizardError
 
-from ..base import Emit
+from ..base import Capabilities, Emit
 from ..events import ExecutionEvent
 from .aws import AwsError, AwsSession, translate
 from .clock import Clock, RequestBudget
@@ -72,6 +72,7 @@ class SageMakerEngine:
     """An ``Engine`` and ``Retryable`` that runs an exported pipeline on SageMaker."""
 
     name = ENGINE_NAME
+    capabilities = Capabilities(remote=True, can_retry=True, can_detach=True, can_select_logs=True)
 
     def __init__(
         self,

@@ -19,7 +19,7 @@ from typing import Any, Final, NamedTuple
 
 from wizard.errors import WizardError
 
-from ..base import Emit
+from ..base import Capabilities, Emit
 from ..events import ExecutionEvent
 from .aws import AwsError, AwsSession
 from .clock import Clock, RequestBudget
@@ -137,6 +137,7 @@ class SageMakerWatcher:
     """
 
     name = ENGINE_NAME
+    capabilities = Capabilities(remote=True, can_retry=True, can_detach=True, can_select_logs=True)
 
     def __init__(
         self,
