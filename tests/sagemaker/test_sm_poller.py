@@ -11,7 +11,8 @@ from sm_helpers import ROLE, Recorder, create_pipeline, start
 from runners.events import ExecutionEvent, to_json
 from runners.sagemaker.aws import AwsError, AwsSession
 from runners.sagemaker.clock import SimulatedClock
-from runners.sagemaker.poller import Poller, PollSettings
+from runners.sagemaker.poll_settings import PollSettings
+from runners.sagemaker.poller import Poller
 from runners.sagemaker.simulated import ScriptedStep, sequential_steps
 from runners.sagemaker.watcher import SageMakerWatcher
 
