@@ -44,13 +44,13 @@ from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import get_pipeline_execution_from_arn
 
-from runners.sagemaker.clock import Clock
-from runners.sagemaker.simulated import (
+from devtools.scripted import (
     ConflictError,
     ScriptedExecution,
     ScriptedStep,
     sequential_steps,
 )
+from runners.sagemaker.clock import Clock
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

@@ -1,4 +1,4 @@
-"""A scripted SageMaker pipeline execution on a clock, for tests, the benchmark and demos.
+"""A scripted SageMaker pipeline execution, for tests, the benchmark and demos.
 
 ``ScriptedExecution`` is a pure model: given the seconds since the execution started, it says
 what SageMaker would answer — the execution's status, the ``ListPipelineExecutionSteps``
@@ -6,25 +6,21 @@ items, each job's ``Describe*Job`` answer and the CloudWatch log lines written s
 and retry are commands at a time; the model replays them, so every answer is a function of
 time alone and describing twice changes nothing (as on AWS).
 
-``SimulatedAws`` serves those answers in memory through the same ``call(service, operation,
-**params)`` interface as ``AwsSession``, and counts requests: the benchmark polls a 30-minute
-execution in well under a second with it. The tests install the same model into moto
-(``tests/sagemaker/sagemaker_fake.py``) so boto3 is exercised end to end.
+``devtools.simulated_aws.SimulatedAws`` serves those answers in memory (the benchmark polls a
+30-minute execution in well under a second with it); the tests install the same model into
+moto (``tests/sagemaker/sagemaker_fake.py``) so boto3 is exercised end to end.
 """
 
 from __future__ import annotations
 
 import json
 import zlib
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from .aws import AwsError
-from .clock import Clock
-from .logs import LOG_GROUPS
+from runners.sagemaker.logs import LOG_GROUPS
 
 EXECUTION_FAILURE: Final = "Step failure: One or multiple steps failed."
 
@@ -93,7 +89,9 @@ def sequential_steps(
 
 
 @dataclass
-class _Attempt:
+class Attempt:
+    """One attempt at a scripted step: when it starts and ends, and whether it fails."""
+
     step: ScriptedStep
     number: int
     start: float
@@ -142,8 +140,8 @@ class _Attempt:
 @dataclass
 class _Epoch:
     start: float
-    attempts: list[_Attempt]
-    cancelled: list[_Attempt]
+    attempts: list[Attempt]
+    cancelled: list[Attempt]
     end: float
     status: str
     stop_at: float | None = None
@@ -233,7 +231,7 @@ class ScriptedExecution:
                 continue
             begin, number = schedule[step.name]
             fails = step.fail_reason is not None and number <= step.fail_attempts
-            attempts.append(_Attempt(step, number, begin, fails, self.job_name(step, number)))
+            attempts.append(Attempt(step, number, begin, fails, self.job_name(step, number)))
         fail_time = min((a.end for a in attempts if a.fails), default=float("inf"))
         started = [a for a in attempts if a.start < fail_time]
         cancelled = [a for a in attempts if a.start >= fail_time]
@@ -267,8 +265,8 @@ class ScriptedExecution:
         self._cache = epochs
         return epochs
 
-    def _attempts_at(self, t: float) -> dict[str, _Attempt]:
-        latest: dict[str, _Attempt] = {}
+    def _attempts_at(self, t: float) -> dict[str, Attempt]:
+        latest: dict[str, Attempt] = {}
         for epoch in self._epochs():
             for attempt in epoch.attempts:
                 if attempt.start <= t:
@@ -322,7 +320,7 @@ class ScriptedExecution:
         items.sort(key=lambda i: (i["StartTime"], i["StepName"]), reverse=True)
         return items
 
-    def _metadata(self, attempt: _Attempt, status: str) -> dict[str, Any]:
+    def _metadata(self, attempt: Attempt, status: str) -> dict[str, Any]:
         step = attempt.step
         if step.kind in _JOB_STEPS:
             key, resource = _JOB_STEPS[step.kind]
@@ -337,14 +335,14 @@ class ScriptedExecution:
             return {"Fail": {"ErrorMessage": step.fail_reason or "Failed"}}
         return {}
 
-    def jobs(self) -> Iterable[tuple[str, str, _Attempt]]:
+    def jobs(self) -> Iterable[tuple[str, str, Attempt]]:
         """(Metadata key, job name, attempt) of every job the script ever runs."""
         for epoch in self._epochs():
             for attempt in epoch.attempts:
                 if attempt.job and attempt.step.kind in _JOB_STEPS:
                     yield _JOB_STEPS[attempt.step.kind][0], attempt.job, attempt
 
-    def _find_job(self, key: str, name: str, t: float) -> _Attempt | None:
+    def _find_job(self, key: str, name: str, t: float) -> Attempt | None:
         for job_key, job_name, attempt in self.jobs():
             if job_key == key and job_name.lower() == name.lower() and attempt.start <= t:
                 return attempt
@@ -463,7 +461,7 @@ class ScriptedExecution:
             answer[end_field] = self._wall(attempt.ended_at(self.stop_delay))
         return answer
 
-    def _secondary(self, attempt: _Attempt, t: float) -> list[dict[str, Any]]:
+    def _secondary(self, attempt: Attempt, t: float) -> list[dict[str, Any]]:
         """Training secondary-status transitions up to ``t``."""
         plan = [
             (attempt.start, "Starting", "Launching requested ML instances"),
@@ -489,9 +487,7 @@ class ScriptedExecution:
             for when, status, message in seen
         ]
 
-    def _tuning(
-        self, attempt: _Attempt, status: str, t: float, created: datetime
-    ) -> dict[str, Any]:
+    def _tuning(self, attempt: Attempt, status: str, t: float, created: datetime) -> dict[str, Any]:
         total = 4
         span = max(attempt.end - attempt.starting_end, 1e-9)
         done = max(0, min(total, int(total * (t - attempt.starting_end) / span)))
@@ -541,7 +537,7 @@ class ScriptedExecution:
             }
         return answer
 
-    def log_streams(self) -> Iterable[tuple[str, str, _Attempt]]:
+    def log_streams(self) -> Iterable[tuple[str, str, Attempt]]:
         """(log group, stream name, attempt) of every job that writes logs."""
         for key, job, attempt in self.jobs():
             group = LOG_GROUPS.get(key)
@@ -550,164 +546,9 @@ class ScriptedExecution:
             host = "i-0123456789abcdef0" if key == "TransformJob" else "algo-1-1700000000"
             yield group, f"{job}/{host}", attempt
 
-    def log_events(self, attempt: _Attempt, t: float) -> list[dict[str, Any]]:
+    def log_events(self, attempt: Attempt, t: float) -> list[dict[str, Any]]:
         """CloudWatch events (``timestamp`` in ms, ``message``) written by ``t``."""
         return [
             {"timestamp": int(self._wall(when).timestamp() * 1000), "message": line}
             for when, line in attempt.log_lines(t)
         ]
-
-
-# --------------------------------------------------------------------------- in memory
-
-
-@dataclass
-class SimulatedAws:
-    """Serves ``ScriptedExecution``s the way ``AwsSession.call`` would, and counts requests.
-
-    Only the calls the poller, the tailer and the engine's follow phase make are served.
-    """
-
-    clock: Clock
-    executions: dict[str, tuple[ScriptedExecution, float]] = field(default_factory=dict)
-    requests: Counter[str] = field(default_factory=Counter)
-
-    def add(self, execution: ScriptedExecution) -> str:
-        """Start ``execution`` now; returns its ARN."""
-        self.executions[execution.arn] = (execution, self.clock.monotonic())
-        return execution.arn
-
-    def refresh(self) -> None:
-        """Nothing to re-read: credentials are not simulated."""
-
-    @property
-    def total_requests(self) -> int:
-        return sum(self.requests.values())
-
-    def _find(self, arn: str) -> tuple[ScriptedExecution, float]:
-        if arn not in self.executions:
-            raise AwsError(f"Not found: {arn}", kind="not-found", code="ValidationException")
-        execution, started = self.executions[arn]
-        return execution, self.clock.monotonic() - started
-
-    def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
-        self.requests[operation] += 1
-        handler = getattr(self, f"_{operation}", None)
-        if handler is None:
-            raise NotImplementedError(f"SimulatedAws does not serve {service}.{operation}")
-        return handler(**params)
-
-    # sagemaker ---------------------------------------------------------
-
-    def _describe_pipeline_execution(self, PipelineExecutionArn: str) -> dict[str, Any]:
-        execution, t = self._find(PipelineExecutionArn)
-        status, reason = execution.status_at(t)
-        answer = {"PipelineExecutionArn": PipelineExecutionArn, "PipelineExecutionStatus": status}
-        if reason:
-            answer["FailureReason"] = reason
-        return answer
-
-    def _describe_pipeline_definition_for_execution(
-        self, PipelineExecutionArn: str
-    ) -> dict[str, Any]:
-        execution, _ = self._find(PipelineExecutionArn)
-        return {"PipelineDefinition": execution.definition()}
-
-    def _list_pipeline_execution_steps(
-        self,
-        PipelineExecutionArn: str,
-        MaxResults: int = 100,
-        NextToken: str | None = None,
-        SortOrder: str = "Descending",
-    ) -> dict[str, Any]:
-        execution, t = self._find(PipelineExecutionArn)
-        steps = execution.steps_at(t)
-        if SortOrder == "Ascending":
-            steps.reverse()
-        start = int(NextToken or 0)
-        answer: dict[str, Any] = {"PipelineExecutionSteps": steps[start : start + MaxResults]}
-        if start + MaxResults < len(steps):
-            answer["NextToken"] = str(start + MaxResults)
-        return answer
-
-    def _describe_job(self, key: str, name: str) -> dict[str, Any]:
-        for execution, started in self.executions.values():
-            answer = execution.describe_job(key, name, self.clock.monotonic() - started)
-            if answer is not None:
-                return answer
-        raise AwsError(f"Not found: {name}", kind="not-found", code="ValidationException")
-
-    def _list_training_jobs_for_hyper_parameter_tuning_job(
-        self, HyperParameterTuningJobName: str, **_: Any
-    ) -> dict[str, Any]:
-        for execution, started in self.executions.values():
-            trials = execution.tuning_trials(
-                HyperParameterTuningJobName, self.clock.monotonic() - started
-            )
-            if trials is not None:
-                return {"TrainingJobSummaries": trials}
-        raise AwsError(f"Not found: {HyperParameterTuningJobName}", kind="not-found")
-
-    def _describe_training_job(self, TrainingJobName: str) -> dict[str, Any]:
-        return self._describe_job("TrainingJob", TrainingJobName)
-
-    def _describe_processing_job(self, ProcessingJobName: str) -> dict[str, Any]:
-        return self._describe_job("ProcessingJob", ProcessingJobName)
-
-    def _describe_transform_job(self, TransformJobName: str) -> dict[str, Any]:
-        return self._describe_job("TransformJob", TransformJobName)
-
-    def _describe_hyper_parameter_tuning_job(
-        self, HyperParameterTuningJobName: str
-    ) -> dict[str, Any]:
-        return self._describe_job("TuningJob", HyperParameterTuningJobName)
-
-    def _stop_pipeline_execution(self, PipelineExecutionArn: str) -> dict[str, Any]:
-        execution, t = self._find(PipelineExecutionArn)
-        try:
-            execution.stop(t)
-        except ConflictError as err:
-            raise AwsError(str(err), kind="conflict", code="ConflictException") from err
-        return {"PipelineExecutionArn": PipelineExecutionArn}
-
-    def _retry_pipeline_execution(self, PipelineExecutionArn: str) -> dict[str, Any]:
-        execution, t = self._find(PipelineExecutionArn)
-        try:
-            execution.retry(t)
-        except ConflictError as err:
-            raise AwsError(str(err), kind="conflict", code="ConflictException") from err
-        return {"PipelineExecutionArn": PipelineExecutionArn}
-
-    # logs ----------------------------------------------------------------
-
-    def _streams(self, group: str) -> Iterable[tuple[str, ScriptedExecution, _Attempt, float]]:
-        now = self.clock.monotonic()
-        for execution, started in self.executions.values():
-            t = now - started
-            for stream_group, stream, attempt in execution.log_streams():
-                if stream_group == group and attempt.log_lines(t):
-                    yield stream, execution, attempt, t
-
-    def _describe_log_streams(
-        self, logGroupName: str, logStreamNamePrefix: str = "", nextToken: str | None = None
-    ) -> dict[str, Any]:
-        names = [s for s, *_ in self._streams(logGroupName) if s.startswith(logStreamNamePrefix)]
-        return {"logStreams": [{"logStreamName": n} for n in sorted(names)]}
-
-    def _get_log_events(
-        self,
-        logGroupName: str,
-        logStreamName: str,
-        startFromHead: bool = True,
-        nextToken: str | None = None,
-        limit: int = 10_000,
-    ) -> dict[str, Any]:
-        for stream, execution, attempt, t in self._streams(logGroupName):
-            if stream == logStreamName:
-                events = execution.log_events(attempt, t)
-                break
-        else:
-            raise AwsError("log stream not found", kind="not-found")
-        start = int(nextToken[2:]) if nextToken else 0
-        page = events[start : start + limit]
-        return {"events": page, "nextForwardToken": f"f/{start + len(page)}"}
