@@ -29,7 +29,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from devtools.clock import SimulatedClock
-from devtools.scripted import ScriptedExecution, ScriptedStep, sequential_steps
+from devtools.execution import ScriptedExecution
+from devtools.scripted import ScriptedStep, sequential_steps
 from devtools.simulated_aws import SimulatedAws
 from runners.events import RunEvent
 from runners.sagemaker.clock import RequestBudget

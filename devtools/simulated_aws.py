@@ -2,7 +2,7 @@
 
 ``SimulatedAws`` answers the calls the poller, the log tailer and the engine's follow phase make
 through the same ``call(service, operation, **params)`` interface as ``AwsSession``, from
-``devtools.scripted.ScriptedExecution`` models, and counts the requests (the benchmark's
+``devtools.execution.ScriptedExecution`` models, and counts the requests (the benchmark's
 measure). Errors are ``AwsError``s as the real session raises them.
 """
 
@@ -16,7 +16,8 @@ from typing import Any
 from runners.sagemaker.aws import AwsError
 from runners.sagemaker.clock import Clock
 
-from .scripted import Attempt, ConflictError, ScriptedExecution
+from .execution import ConflictError, ScriptedExecution
+from .scripted import Attempt
 
 
 @dataclass

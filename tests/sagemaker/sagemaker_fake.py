@@ -44,12 +44,8 @@ from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import get_pipeline_execution_from_arn
 
-from devtools.scripted import (
-    ConflictError,
-    ScriptedExecution,
-    ScriptedStep,
-    sequential_steps,
-)
+from devtools.execution import ConflictError, ScriptedExecution
+from devtools.scripted import ScriptedStep, sequential_steps
 from runners.sagemaker.clock import Clock
 
 ACCOUNT = "123456789012"
