@@ -17,22 +17,25 @@ ratios measured in the same run, not wall-clock times.
 
 from __future__ import annotations
 
+import sys
 import threading
 import tracemalloc
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+# devtools/ (the simulation) is not installed: import it from the repository root
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from devtools.clock import SimulatedClock
+from devtools.execution import ScriptedExecution
+from devtools.scripted import ScriptedStep, sequential_steps
+from devtools.simulated_aws import SimulatedAws
 from runners.events import RunEvent
-from runners.sagemaker.clock import RequestBudget, SimulatedClock
+from runners.sagemaker.clock import RequestBudget
 from runners.sagemaker.logs import LOG_GROUPS, LogTailer
 from runners.sagemaker.poller import Poller
-from runners.sagemaker.simulated import (
-    ScriptedExecution,
-    ScriptedStep,
-    SimulatedAws,
-    sequential_steps,
-)
 
 STEPS = 20
 DURATION = 1800.0  # seconds: the scripted execution lasts 30 minutes
@@ -279,7 +282,10 @@ def memory(small: int = 10_000, large: int = 1_000_000) -> MemoryReport:
 # --------------------------------------------------------------------------- report
 
 
-def _lines(label: str, polite_report: RequestReport, naive_report: RequestReport) -> Iterator[str]:
+def report_lines(
+    label: str, polite_report: RequestReport, naive_report: RequestReport
+) -> Iterator[str]:
+    """The printed lines for one shape of pipeline (the test prints them too)."""
     ratio = polite_report.requests / naive_report.requests
     yield f"{label}:"
     yield (
@@ -302,7 +308,7 @@ def _lines(label: str, polite_report: RequestReport, naive_report: RequestReport
 
 def main() -> None:
     for label, parallel in (("20 steps one after another", False), ("20 steps at once", True)):
-        for line in _lines(label, polite(parallel), naive(parallel)):
+        for line in report_lines(label, polite(parallel), naive(parallel)):
             print(line)
     report = memory()
     print("log tailer memory (tracemalloc peak):")

@@ -27,14 +27,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "sagemaker"))
+sys.path.insert(0, str(ROOT))  # devtools/ (the scripted execution) is not installed
 
 from sagemaker_fake import ACCOUNT, REGION, SageMakerFake  # noqa: E402
 
+from devtools.scripted import ScriptedStep, sequential_steps  # noqa: E402
 from runners.sagemaker.clock import SystemClock  # noqa: E402
-from runners.sagemaker.simulated import (  # noqa: E402
-    ScriptedStep,
-    sequential_steps,
-)
 
 PIPELINE = "demo-churn"
 CREDENTIALS = {

@@ -1,7 +1,8 @@
-"""Time for the poller: the real clock, a simulated one, and a request budget.
+"""Time for the poller: the clock it waits on, and a request budget.
 
-Everything that waits in ``runners.sagemaker`` waits through a ``Clock``, so tests, the
-benchmark and the demo run a 30-minute execution on simulated time in milliseconds.
+Everything that waits in ``runners.sagemaker`` waits through a ``Clock``: ``SystemClock`` in
+use, and ``devtools.clock.SimulatedClock`` (not installed) in the tests, the benchmark and the
+demo, which run a 30-minute execution on simulated time in milliseconds.
 ``RequestBudget`` is the politeness guarantee: a token bucket that every AWS request the
 poller and the log tailer make goes through, so the average rate can never exceed it.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 
 Wake = Callable[[], bool]
@@ -52,38 +53,6 @@ class SystemClock:
             if remaining <= 0:
                 return
             time.sleep(min(self.tick, remaining))
-
-
-class SimulatedClock:
-    """Time that moves only when somebody sleeps (or calls ``advance``).
-
-    A sleep whose ``wake`` is already true returns at once without moving time, which is
-    how a test sets ``stop`` from inside ``emit`` and sees the poller react on the spot.
-    Thread-safe, so an in-process moto server can read it while a poller sleeps on it.
-    """
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self._start = start or datetime(2026, 1, 1, tzinfo=UTC)
-        self._now = 0.0
-        self._lock = threading.Lock()
-        self.sleeps: list[float] = []
-
-    def monotonic(self) -> float:
-        with self._lock:
-            return self._now
-
-    def wall(self) -> datetime:
-        return self._start + timedelta(seconds=self.monotonic())
-
-    def sleep(self, seconds: float, wake: Wake | None = None) -> None:
-        if wake is not None and wake():
-            return
-        self.advance(seconds)
-        self.sleeps.append(seconds)
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._now += max(0.0, seconds)
 
 
 class RequestBudget:

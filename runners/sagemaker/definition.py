@@ -5,7 +5,9 @@
 ``IfSteps``/``ElseSteps``), its ``Type``, what it depends on (``DependsOn`` and the
 ``{"Get": "Steps.X...."}`` property references in its arguments) and, for steps inside a
 Condition, which branch they are on. The poller uses it to report the whole pipeline from the
-first poll (``Pending``) and the branches not taken (``Skipped``).
+first poll (``Pending``) and the branches not taken (``Skipped``). When the definition cannot
+be read, ``kind_from_metadata`` tells a step's kind from its ``ListPipelineExecutionSteps``
+metadata instead.
 """
 
 from __future__ import annotations
@@ -17,6 +19,30 @@ from typing import Any, Final
 
 _STEP_REFERENCE: Final = re.compile(r"^Steps\.([A-Za-z0-9_-]+)")
 
+# Metadata key of a PipelineExecutionStep → the step's definition Type, used when the
+# definition cannot be read.
+_METADATA_KIND: Final = {
+    "TrainingJob": "Training",
+    "ProcessingJob": "Processing",
+    "TransformJob": "Transform",
+    "TuningJob": "Tuning",
+    "Model": "Model",
+    "RegisterModel": "RegisterModel",
+    "Condition": "Condition",
+    "Fail": "Fail",
+    "Callback": "Callback",
+    "Lambda": "Lambda",
+    "EMR": "EMR",
+    "EMRServerless": "EMRServerless",
+    "QualityCheck": "QualityCheck",
+    "ClarifyCheck": "ClarifyCheck",
+    "AutoMLJob": "AutoML",
+    "Endpoint": "Endpoint",
+    "EndpointConfig": "EndpointConfig",
+    "Athena": "Athena",
+    "ForEach": "ForEach",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class DefinedStep:
@@ -27,6 +53,11 @@ class DefinedStep:
     """The Condition step this step is a branch of (``None`` at the top level)."""
     branch: str | None = None
     """``"if"`` or ``"else"`` when ``condition`` is set."""
+
+
+def kind_from_metadata(metadata: dict[str, Any]) -> str:
+    """A started step's definition Type, told from its metadata (``"Step"`` if unknown)."""
+    return next((kind for key, kind in _METADATA_KIND.items() if key in metadata), "Step")
 
 
 def _references(node: Any, found: set[str]) -> None:

@@ -31,7 +31,9 @@ from ..base import Capabilities, Emit
 from ..events import ExecutionEvent
 from .aws import AwsError, AwsSession, translate
 from .clock import Clock, RequestBudget
-from .poller import ENGINE_NAME, Notice, NoticeHandler, PollSettings, log_notice
+from .notices import Notice, NoticeHandler, log_notice
+from .poll_settings import PollSettings
+from .poller import ENGINE_NAME
 from .watcher import SageMakerWatcher, stopped_before_start
 
 DefinitionProvider = Callable[[str, str], str]

@@ -17,16 +17,19 @@ Politeness:
 
 All waiting goes through an injected ``Clock``, so tests and the benchmark run on simulated
 time. A ``Notice`` reports what is not a run event (reconnecting, throttled, stop sent).
+
+This module holds the poll loop and the per-step bookkeeping; the job behind a step is read by
+``jobs.JobReader``, the steps not started yet are reported by ``unstarted.UnstartedSteps``,
+the knobs are ``poll_settings.PollSettings`` and notices live in ``notices``.
 """
 
 from __future__ import annotations
 
-import logging
 import random
 import threading
-from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any, Final
 
 from ..base import Emit
 from ..events import (
@@ -38,154 +41,14 @@ from ..events import (
 )
 from .aws import AwsCaller, AwsError
 from .clock import Clock, RequestBudget, SystemClock
-from .definition import DefinedStep, parse_definition
+from .definition import DefinedStep, kind_from_metadata, parse_definition
+from .jobs import RUNNING_STEP_STATUSES, JobNews, JobReader, TrackedJob, job_of, worth_describing
 from .logs import LOG_GROUPS, LogTailer
-
-log = logging.getLogger(__name__)
+from .notices import Notice, NoticeHandler, log_notice
+from .poll_settings import PollSettings
+from .unstarted import UnstartedSteps
 
 ENGINE_NAME: Final = "sagemaker"
-RUNNING_STEP_STATUSES: Final = frozenset({"Starting", "Executing", "Stopping"})
-
-# Metadata key of a PipelineExecutionStep → the step's definition Type, used when the
-# definition cannot be read.
-_METADATA_KIND: Final = {
-    "TrainingJob": "Training",
-    "ProcessingJob": "Processing",
-    "TransformJob": "Transform",
-    "TuningJob": "Tuning",
-    "Model": "Model",
-    "RegisterModel": "RegisterModel",
-    "Condition": "Condition",
-    "Fail": "Fail",
-    "Callback": "Callback",
-    "Lambda": "Lambda",
-    "EMR": "EMR",
-    "EMRServerless": "EMRServerless",
-    "QualityCheck": "QualityCheck",
-    "ClarifyCheck": "ClarifyCheck",
-    "AutoMLJob": "AutoML",
-    "Endpoint": "Endpoint",
-    "EndpointConfig": "EndpointConfig",
-    "Athena": "Athena",
-    "ForEach": "ForEach",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class _JobApi:
-    """How to describe one kind of job and read its answer."""
-
-    label: str
-    operation: str
-    name_param: str
-    name_field: str
-    status_field: str
-
-
-_JOB_APIS: Final = {
-    "TrainingJob": _JobApi(
-        "training", "describe_training_job", "TrainingJobName", "TrainingJobName",
-        "TrainingJobStatus",
-    ),
-    "ProcessingJob": _JobApi(
-        "processing", "describe_processing_job", "ProcessingJobName", "ProcessingJobName",
-        "ProcessingJobStatus",
-    ),
-    "TransformJob": _JobApi(
-        "transform", "describe_transform_job", "TransformJobName", "TransformJobName",
-        "TransformJobStatus",
-    ),
-    "TuningJob": _JobApi(
-        "tuning", "describe_hyper_parameter_tuning_job", "HyperParameterTuningJobName",
-        "HyperParameterTuningJobName", "HyperParameterTuningJobStatus",
-    ),
-}  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Notice:
-    """Something to tell the person watching that is not a run event.
-
-    ``code`` is one of: ``reconnecting``, ``reconnected``, ``throttled``, ``session-expired``,
-    ``stop-sent``, ``permission``, ``uploading``, ``info``.
-    """
-
-    code: str
-    message: str
-    level: Literal["info", "warning", "error"] = "info"
-
-    def to_dict(self) -> dict[str, str]:
-        return {"type": "notice", "code": self.code, "level": self.level, "message": self.message}
-
-
-NoticeHandler = Callable[[Notice], None]
-
-
-def log_notice(notice: Notice) -> None:
-    """The default notice handler: the ``sm_wizard`` logger (stderr, never stdout)."""
-    level = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
-    log.log(level[notice.level], "%s", notice.message)
-
-
-@dataclass(frozen=True)
-class PollSettings:
-    """Knobs of the polite poller. The defaults keep a 20-step pipeline under 0.5 req/s, list views included."""
-
-    min_interval: float = 2.0
-    """Seconds between polls right after something changed."""
-    max_interval: float = 15.0
-    """Longest pause between polls while nothing changes."""
-    growth: float = 1.5
-    """Each quiet poll multiplies the pause by this much."""
-    job_min_interval: float = 10.0
-    """A running job whose step did not change is described at most this often..."""
-    job_max_interval: float = 60.0
-    """...and less often while it reports nothing new, down to this."""
-    job_describes_per_second: float = 0.1
-    """Share of the budget for describing unchanged running jobs, split between them."""
-    log_requests_per_second: float = 0.2
-    """Share of the budget for the log tailer, split between the streams it follows."""
-    max_requests_per_second: float = 0.45
-    burst: float = 10.0
-    """Requests that may go out at once after a quiet spell (the end of a fan-out)."""
-    reserve: float = 4.0
-    """Optional requests (logs, unchanged running jobs) leave this many tokens for status."""
-    backoff_base: float = 4.0
-    backoff_max: float = 120.0
-    reconnect_max: float = 60.0
-    expired_retry: float = 30.0
-    give_up_after: float | None = 1800.0
-    """Give up (raise) after this long of continuous failure; ``None`` keeps trying forever."""
-    page_size: int = 100
-
-
-@dataclass
-class _Job:
-    key: str  # Metadata key: TrainingJob, ProcessingJob, ...
-    name: str
-    status: str | None = None
-    secondary: str | None = None
-    reason: str | None = None
-    transitions_seen: int = 0
-    counters: str | None = None
-    metrics: dict[str, float] = field(default_factory=dict)
-    described_at: float | None = None
-    interval: float = 0.0
-    final_seen: bool = False
-    trials_seen: set[str] = field(default_factory=set)
-    best: float | None = None
-    curve_last: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def api(self) -> _JobApi:
-        return _JOB_APIS[self.key]
-
-
-@dataclass(frozen=True, slots=True)
-class _JobNews:
-    changed: bool
-    lines: list[str]
-    metrics: list[tuple[str, float]]
 
 
 @dataclass
@@ -197,7 +60,7 @@ class _Step:
     attempt: int | None = None
     cache_hit: bool | None = None
     reason: str | None = None
-    job: _Job | None = None
+    job: TrackedJob | None = None
     reported: tuple[Any, ...] | None = None
 
 
@@ -206,19 +69,6 @@ def _execution_status(raw: str, reason: str | None) -> tuple[str, str | None]:
     if raw == "CompletedWithFailures":
         return "Failed", reason or "Completed with failures: some steps failed."
     return raw, reason or None
-
-
-def _job_of(metadata: dict[str, Any]) -> tuple[str, str] | None:
-    """(Metadata key, job name) of the job behind a step, if it has one we can describe."""
-    for key in _JOB_APIS:
-        arn = (metadata.get(key) or {}).get("Arn")
-        if arn:
-            return key, arn.split("/", 1)[-1]
-    for check in ("QualityCheck", "ClarifyCheck"):  # check steps run a processing job
-        arn = (metadata.get(check) or {}).get("CheckJobArn")
-        if arn:
-            return "ProcessingJob", arn.split("/", 1)[-1]
-    return None
 
 
 class Poller:
@@ -258,6 +108,13 @@ class Poller:
                 Notice("permission", f"Logs hidden: {err.message}", "warning")
             ),
         )
+        self.jobs = JobReader(
+            aws,
+            clock=self.clock,
+            budget=self.budget,
+            settings=self.settings,
+            on_notice=self._notice,
+        )
         self.tail_logs = tail_logs
         self._selection: frozenset[str] | None = None
         self._selection_changed = threading.Event()
@@ -265,10 +122,9 @@ class Poller:
         self._kinds: dict[str, str] | None = None
         self.definition: list[DefinedStep] = []
         """Every step of the execution's definition (empty until read, or if unreadable)."""
-        self._placeholders: dict[str, str] = {}  # step → "Pending" / "Skipped" reported
+        self._unstarted = UnstartedSteps(emit, self._now_iso)
         self._logs_resume_at = 0.0
         self._logs_backoff = 0.0
-        self._denied_ops: set[str] = set()
         self._running_jobs = 0
         self.status: str | None = None
         self.reason: str | None = None
@@ -425,11 +281,11 @@ class Poller:
         self._running_jobs = sum(
             1
             for raw in raw_steps
-            if raw.get("StepStatus") in RUNNING_STEP_STATUSES and _job_of(raw.get("Metadata") or {})
+            if raw.get("StepStatus") in RUNNING_STEP_STATUSES and job_of(raw.get("Metadata") or {})
         )
         for raw in raw_steps:
             changed = self._update_step(raw) or changed
-        changed = self._report_unstarted(raw_steps, status) or changed
+        changed = self._unstarted.report(self.definition, raw_steps, status) or changed
         # log lines never delay status: a failed log read backs the tailer off, not the poll
         self._tail_safely(terminal)
         if execution_changed and terminal:
@@ -477,48 +333,6 @@ class Poller:
         self.definition = parse_definition(answer.get("PipelineDefinition"))
         return {step.name: step.kind for step in self.definition}
 
-    def _report_unstarted(self, raw_steps: list[dict[str, Any]], status: str) -> bool:
-        """Steps of the definition SageMaker has not started: ``Pending`` once, and
-        ``Skipped`` once it is clear they will not run (a branch not taken, or a succeeded
-        execution that never ran them)."""
-        if not self.definition:
-            return False
-        started = {raw.get("StepName") for raw in raw_steps}
-        not_taken: set[tuple[str, str]] = set()
-        for raw in raw_steps:
-            outcome = ((raw.get("Metadata") or {}).get("Condition") or {}).get("Outcome")
-            if outcome in ("True", "False") and raw.get("StepStatus") == "Succeeded":
-                not_taken.add((str(raw.get("StepName")), "else" if outcome == "True" else "if"))
-        skipped_names: set[str] = set()
-        for step in self.definition:  # in definition order: a branch's children come later
-            # on the branch not taken, or after a step that will not run: it will not run
-            if (step.condition, step.branch) in not_taken or any(
-                dep in skipped_names for dep in step.depends_on
-            ):
-                skipped_names.add(step.name)
-        changed = False
-        for step in self.definition:
-            if step.name in started:
-                continue
-            skipped = step.name in skipped_names or status == "Succeeded"
-            word = "Skipped" if skipped else "Pending"
-            if self._placeholders.get(step.name) == word or (
-                word == "Pending" and step.name in self._placeholders
-            ):
-                continue
-            self._placeholders[step.name] = word
-            changed = True
-            self._emit(
-                StepEvent(
-                    step=step.name,
-                    kind=step.kind,
-                    status=word,  # type: ignore[arg-type]
-                    reason="branch not taken" if skipped else None,
-                    time=self._now_iso(),
-                )
-            )
-        return changed
-
     def _list_steps(self) -> list[dict[str, Any]]:
         """Every ``PipelineExecutionSteps`` item, all pages."""
         params: dict[str, Any] = {
@@ -543,7 +357,7 @@ class Poller:
             step = self._steps[name] = _Step(name, (self._kinds or {}).get(name, "Step"))
             step.ran_while_watched = self.polls > 1
         if step.kind == "Step":
-            step.kind = next((v for k, v in _METADATA_KIND.items() if k in metadata), "Step")
+            step.kind = kind_from_metadata(metadata)
 
         previous_status = step.status
         step.status = raw.get("StepStatus") or step.status
@@ -552,25 +366,25 @@ class Poller:
         step.reason = raw.get("FailureReason") or (metadata.get("Fail") or {}).get("ErrorMessage")
         running = step.status in RUNNING_STEP_STATUSES
         step.ran_while_watched = step.ran_while_watched or running
-        job_ref = _job_of(metadata)
+        job_ref = job_of(metadata)
         if job_ref is not None and (
             step.job is None or step.job.name.lower() != job_ref[1].lower()
         ):
-            step.job = _Job(*job_ref)  # a first job, or a new one for a retried step
+            step.job = TrackedJob(*job_ref)  # a first job, or a new one for a retried step
 
         status_changed = step.status != previous_status
         if status_changed:
             self.tailer.poke(step.name)
-        news: _JobNews | None = None
+        news: JobNews | None = None
         job = step.job
-        if job is not None and job.api.operation not in self._denied_ops:
+        if job is not None and self.jobs.readable(job):
             every = max(job.interval, self._running_jobs / self.settings.job_describes_per_second)
             due = job.described_at is None or self.clock.monotonic() - job.described_at >= every
             ended_unread = not running and not job.final_seen
-            if (status_changed or ended_unread) and self._worth_describing(step, job):
-                news = self._describe_job(step, job)
+            if (status_changed or ended_unread) and worth_describing(step.status, job):
+                news = self.jobs.describe(job, step.status)
             elif running and due and self.budget.try_take(self.settings.reserve):
-                news = self._describe_job(step, job, paid=True)
+                news = self.jobs.describe(job, step.status, paid=True)
 
         reason = step.reason or (job.reason if job is not None else None)
         if step.status == "Succeeded":
@@ -599,209 +413,6 @@ class Poller:
         for metric, value in news.metrics:
             self._emit(MetricEvent(step=step.name, name=metric, value=value, time=now))
         return step_changed or news.changed
-
-    # ----------------------------------------------------------------- jobs
-
-    @staticmethod
-    def _worth_describing(step: _Step, job: _Job) -> bool:
-        """Whether a step that changed (or ended) needs its job described.
-
-        A starting or running job: yes (its real name, for the logs, and its progress). An
-        ended one only for what the step list lacks: final metrics (training, tuning) or why
-        it failed or stopped. A processing job that succeeded has nothing more to say.
-        """
-        if step.status in RUNNING_STEP_STATUSES:
-            return True
-        if job.final_seen:
-            return False
-        if step.status in ("Failed", "Stopped"):
-            return True
-        if job.key in ("TrainingJob", "TuningJob"):
-            return True
-        job.final_seen = True
-        return False
-
-    def _describe_job(self, step: _Step, job: _Job, *, paid: bool = False) -> _JobNews | None:
-        """Describe the job; returns what is new about it (``None`` if it cannot be read).
-
-        ``paid``: the request's budget token was already taken.
-        """
-        api = job.api
-        try:
-            params = {api.name_param: job.name}
-            if paid:
-                answer = self.aws.call("sagemaker", api.operation, **params)
-            else:
-                answer = self._call("sagemaker", api.operation, **params)
-        except AwsError as err:
-            if err.kind == "access-denied":
-                self._denied_ops.add(api.operation)
-                self._notice(Notice("permission", f"Job details hidden: {err.message}", "warning"))
-                return None
-            if err.kind == "not-found":  # not visible yet; try again next time
-                return None
-            raise
-        job.described_at = self.clock.monotonic()
-        job.name = answer.get(api.name_field) or job.name  # the real case of the name
-        before = (job.status, job.secondary, job.reason, job.counters)
-        job.status = answer.get(api.status_field)
-        job.secondary = answer.get("SecondaryStatus")
-        job.reason = answer.get("FailureReason") or answer.get("ExitMessage") or None
-        if step.status not in RUNNING_STEP_STATUSES:
-            job.final_seen = True
-        lines = list(self._job_lines(job, answer))
-        metrics = [
-            (name, value)
-            for name, value in self._job_metrics(answer)
-            if job.metrics.get(name) != value
-        ]
-        job.metrics.update(metrics)
-        if job.key == "TuningJob":
-            trial_lines, trial_metrics = self._tuning_trials(job, answer)
-            lines += trial_lines
-            metrics += trial_metrics
-        elif job.key == "TrainingJob":
-            metrics += self._training_curves(job, answer)
-        changed = before != (job.status, job.secondary, job.reason, job.counters)
-        changed = changed or bool(lines) or bool(metrics)
-        s = self.settings
-        job.interval = s.job_min_interval if changed else min(s.job_max_interval, job.interval * 2)
-        return _JobNews(changed, lines, metrics)
-
-    def _job_lines(self, job: _Job, answer: dict[str, Any]) -> Iterable[str]:
-        """Secondary-status transitions and tuning progress, as the SDK prints them."""
-        label = job.api.label
-        transitions = answer.get("SecondaryStatusTransitions") or []
-        for item in transitions[job.transitions_seen :]:
-            message = item.get("StatusMessage")
-            yield f"[{label} job] {item.get('Status')}" + (f" - {message}" if message else "")
-        job.transitions_seen = max(job.transitions_seen, len(transitions))
-        counters = answer.get("TrainingJobStatusCounters")
-        if counters is not None:
-            failed = counters.get("RetryableError", 0) + counters.get("NonRetryableError", 0)
-            text = (
-                f"{counters.get('Completed', 0)} completed, "
-                f"{counters.get('InProgress', 0)} in progress, {failed} failed, "
-                f"{counters.get('Stopped', 0)} stopped"
-            )
-            if text != job.counters:
-                job.counters = text
-                yield f"[{label} job] training jobs: {text}"
-
-    def _optional_call(self, service: str, operation: str, **params: Any) -> dict[str, Any] | None:
-        """A request for extra detail (curves, trials): only with budget to spare, and never
-        an error: ``None`` when it cannot be made or answered."""
-        if operation in self._denied_ops or not self.budget.try_take(self.settings.reserve):
-            return None
-        try:
-            return self.aws.call(service, operation, **params)
-        except AwsError as err:
-            if err.kind == "access-denied":
-                self._denied_ops.add(operation)
-                self._notice(Notice("permission", f"Some metrics hidden: {err.message}", "warning"))
-            return None
-
-    def _tuning_trials(
-        self, job: _Job, answer: dict[str, Any]
-    ) -> tuple[list[str], list[tuple[str, float]]]:
-        """The tuning job's finished trials (``ListTrainingJobsForHyperParameterTuningJob``):
-        each trial's objective and the best so far, as metric points and log lines."""
-        config = answer.get("HyperParameterTuningJobConfig") or {}
-        objective = config.get("HyperParameterTuningJobObjective") or {}
-        name = objective.get("MetricName") or "objective"
-        maximize = objective.get("Type", "Maximize") != "Minimize"
-        page = self._optional_call(
-            "sagemaker",
-            "list_training_jobs_for_hyper_parameter_tuning_job",
-            HyperParameterTuningJobName=job.name,
-            SortBy="CreationTime",
-            SortOrder="Ascending",
-            MaxResults=100,
-        )
-        lines: list[str] = []
-        metrics: list[tuple[str, float]] = []
-        for trial in (page or {}).get("TrainingJobSummaries", []):
-            final = trial.get("FinalHyperParameterTuningJobObjectiveMetric") or {}
-            trial_name = trial.get("TrainingJobName", "?")
-            if "Value" not in final or trial_name in job.trials_seen:
-                continue
-            job.trials_seen.add(trial_name)
-            value = float(final["Value"])
-            better = job.best is None or (value > job.best if maximize else value < job.best)
-            job.best = value if better else job.best
-            assert job.best is not None
-            metrics += [(f"{name} · trial", value), (f"{name} · best so far", job.best)]
-            lines.append(
-                f"[tuning job] trial {len(job.trials_seen)} {trial_name}: {name} = {value:g}"
-                f" (best so far {job.best:g})"
-            )
-        return lines, metrics
-
-    def _training_curves(self, job: _Job, answer: dict[str, Any]) -> list[tuple[str, float]]:
-        """The training job's metrics over time: the CloudWatch metrics SageMaker publishes
-        to ``/aws/sagemaker/TrainingJobs`` from the job's metric definitions."""
-        from datetime import UTC, datetime, timedelta
-
-        definitions = (answer.get("AlgorithmSpecification") or {}).get("MetricDefinitions") or []
-        names = [d["Name"] for d in definitions if isinstance(d, dict) and d.get("Name")][:10]
-        start = answer.get("TrainingStartTime") or answer.get("CreationTime")
-        if not names or not isinstance(start, datetime):
-            return []
-        end = answer.get("TrainingEndTime")
-        if isinstance(end, datetime):
-            end += timedelta(minutes=5)
-        else:  # running: up to a while ahead (CloudWatch accepts a future end)
-            end = max(datetime.now(UTC), start) + timedelta(hours=1)
-        queries = [
-            {
-                "Id": f"m{i}",
-                "MetricStat": {
-                    "Metric": {
-                        "Namespace": "/aws/sagemaker/TrainingJobs",
-                        "MetricName": metric,
-                        "Dimensions": [{"Name": "Host", "Value": f"{job.name}/algo-1"}],
-                    },
-                    "Period": 60,
-                    "Stat": "Average",
-                },
-                "ReturnData": True,
-            }
-            for i, metric in enumerate(names)
-        ]
-        data = self._optional_call(
-            "cloudwatch",
-            "get_metric_data",
-            MetricDataQueries=queries,
-            StartTime=start - timedelta(minutes=1),
-            EndTime=end,
-            ScanBy="TimestampAscending",
-        )
-        points: list[tuple[str, float]] = []
-        for result in (data or {}).get("MetricDataResults", []):
-            try:
-                metric = names[int(str(result.get("Id", ""))[1:])]
-            except (ValueError, IndexError):
-                continue
-            last = job.curve_last.get(metric)
-            for stamp, value in sorted(
-                zip(result.get("Timestamps", []), result.get("Values", []), strict=False)
-            ):
-                if last is None or stamp > last:
-                    points.append((metric, float(value)))
-                    last = stamp
-            job.curve_last[metric] = last
-        return points
-
-    @staticmethod
-    def _job_metrics(answer: dict[str, Any]) -> Iterable[tuple[str, float]]:
-        for item in answer.get("FinalMetricDataList") or []:
-            if "MetricName" in item and "Value" in item:
-                yield item["MetricName"], float(item["Value"])
-        best = (answer.get("BestTrainingJob") or {}).get(
-            "FinalHyperParameterTuningJobObjectiveMetric"
-        )
-        if best and "MetricName" in best and "Value" in best:
-            yield best["MetricName"], float(best["Value"])
 
     # ----------------------------------------------------------------- logs
 

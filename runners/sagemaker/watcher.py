@@ -23,7 +23,9 @@ from ..base import Capabilities, Emit
 from ..events import ExecutionEvent
 from .aws import AwsError, AwsSession
 from .clock import Clock, RequestBudget
-from .poller import ENGINE_NAME, Notice, NoticeHandler, Poller, PollSettings
+from .notices import Notice, NoticeHandler, log_notice
+from .poll_settings import PollSettings
+from .poller import ENGINE_NAME, Poller
 
 _EXECUTION_ARN: Final = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
@@ -244,8 +246,6 @@ class SageMakerWatcher:
         if self.on_notice is not None:
             self.on_notice(notice)
         else:
-            from .poller import log_notice
-
             log_notice(notice)
 
 

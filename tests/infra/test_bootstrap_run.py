@@ -24,11 +24,11 @@ from sm_helpers import Recorder
 
 from cli.commands.run import sagemaker_settings
 from cli.main import main
+from devtools.clock import SimulatedClock
+from devtools.scripted import sequential_steps
 from exporters.verify import definition_json
 from runners.events import ExecutionEvent
-from runners.sagemaker.clock import SimulatedClock
 from runners.sagemaker.factory import sagemaker_engine_for
-from runners.sagemaker.simulated import sequential_steps
 from wizard.plan import build_plan
 from wizard.store import load_config
 

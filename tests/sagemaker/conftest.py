@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 from sagemaker_fake import REGION, SageMakerFake
 from sm_helpers import Recorder
 
+from devtools.clock import SimulatedClock
 from runners.sagemaker.aws import AwsSession
-from runners.sagemaker.clock import SimulatedClock
 
 _AWS_VARIABLES = (
     "AWS_PROFILE",

@@ -44,13 +44,9 @@ from moto.sagemaker.models import SageMakerModelBackend
 from moto.sagemaker.responses import SageMakerResponse
 from moto.sagemaker.utils import get_pipeline_execution_from_arn
 
+from devtools.execution import ConflictError, ScriptedExecution
+from devtools.scripted import ScriptedStep, sequential_steps
 from runners.sagemaker.clock import Clock
-from runners.sagemaker.simulated import (
-    ConflictError,
-    ScriptedExecution,
-    ScriptedStep,
-    sequential_steps,
-)
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

@@ -9,7 +9,7 @@ from sagemaker_fake import ACCOUNT
 
 from runners.events import RunEvent
 from runners.sagemaker.aws import AwsSession
-from runners.sagemaker.poller import Notice
+from runners.sagemaker.notices import Notice
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/SageMakerPipelineRole"
 

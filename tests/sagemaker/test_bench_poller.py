@@ -28,7 +28,7 @@ def _bench() -> ModuleType:
 def test_twenty_steps_stay_under_half_a_request_a_second(parallel: bool) -> None:
     bench = _bench()
     polite, naive = bench.polite(parallel), bench.naive(parallel)
-    print(*bench._lines("fan-out" if parallel else "sequential", polite, naive), sep="\n")
+    print(*bench.report_lines("fan-out" if parallel else "sequential", polite, naive), sep="\n")
     assert polite.seconds >= 1800
     assert polite.per_second <= 0.5  # the list view included (issue 12)
     # clearly below a naive 2 s poll of the running steps (5x sequential, 60x fan-out)

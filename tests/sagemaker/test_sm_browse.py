@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 from sm_helpers import create_pipeline, start
 
+from devtools.scripted import sequential_steps
 from runners.sagemaker.browse import AccountBrowser
-from runners.sagemaker.simulated import sequential_steps
 from runners.sagemaker.watcher import SageMakerWatcher
 from tui.browse.screens import BrowseApp, BrowseMonitorScreen, ExecutionsScreen, PipelinesScreen
 

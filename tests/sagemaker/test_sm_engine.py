@@ -10,11 +10,11 @@ import pytest
 from sagemaker_fake import REGION
 from sm_helpers import ROLE, Recorder
 
+from devtools.clock import SimulatedClock
+from devtools.scripted import sequential_steps
 from runners.base import Engine, Retryable
 from runners.sagemaker.aws import AwsError, AwsSession
-from runners.sagemaker.clock import SimulatedClock
 from runners.sagemaker.engine import SageMakerEngine
-from runners.sagemaker.simulated import sequential_steps
 from wizard.errors import WizardError
 
 SPECS = [("Preprocess", "Processing"), ("Train", "Training"), ("Evaluate", "Processing")]

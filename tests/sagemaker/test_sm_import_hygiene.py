@@ -10,7 +10,7 @@ def test_importing_the_engine_and_the_command_loads_no_aws_sdk() -> None:
     code = (
         "import sys\n"
         "import runners.sagemaker.engine, runners.sagemaker.watcher\n"
-        "import runners.sagemaker.simulated, cli.commands.watch\n"
+        "import devtools.execution, devtools.simulated_aws, cli.commands.watch\n"
         "heavy = [m for m in ('boto3', 'botocore', 'sagemaker', 'textual') if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )

@@ -7,7 +7,8 @@ import time
 import pytest
 from sm_helpers import Recorder
 
-from runners.sagemaker.clock import RequestBudget, SimulatedClock
+from devtools.clock import SimulatedClock
+from runners.sagemaker.clock import RequestBudget
 from runners.sagemaker.logs import LogTailer
 
 GROUP = "/aws/sagemaker/TrainingJobs"

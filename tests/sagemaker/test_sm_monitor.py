@@ -8,8 +8,8 @@ from collections.abc import Callable
 import pytest
 from sm_helpers import create_pipeline, start
 
-from runners.sagemaker.clock import SimulatedClock
-from runners.sagemaker.simulated import sequential_steps
+from devtools.clock import SimulatedClock
+from devtools.scripted import sequential_steps
 from runners.sagemaker.watcher import SageMakerWatcher
 from tui.monitor import MonitorApp, MonitorScreen
 from tui.widgets.log_pane import LogPane

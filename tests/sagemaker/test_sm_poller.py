@@ -8,11 +8,12 @@ import threading
 import pytest
 from sm_helpers import ROLE, Recorder, create_pipeline, start
 
+from devtools.clock import SimulatedClock
+from devtools.scripted import ScriptedStep, sequential_steps
 from runners.events import ExecutionEvent, to_json
 from runners.sagemaker.aws import AwsError, AwsSession
-from runners.sagemaker.clock import SimulatedClock
-from runners.sagemaker.poller import Poller, PollSettings
-from runners.sagemaker.simulated import ScriptedStep, sequential_steps
+from runners.sagemaker.poll_settings import PollSettings
+from runners.sagemaker.poller import Poller
 from runners.sagemaker.watcher import SageMakerWatcher
 
 SPECS = [("Preprocess", "Processing"), ("Train", "Training"), ("Register", "RegisterModel")]

@@ -17,10 +17,10 @@ from moto_helpers import moto_server as running_moto
 from sagemaker_fake import REGION, SageMakerFake
 from sm_helpers import Recorder
 
+from devtools.clock import SimulatedClock
+from devtools.scripted import sequential_steps
 from runners.events import ExecutionEvent, StepEvent
-from runners.sagemaker.clock import SimulatedClock
 from runners.sagemaker.factory import sagemaker_engine_for
-from runners.sagemaker.simulated import sequential_steps
 from wizard.plan import build_plan
 from wizard.store import load_config, write_document
 from wizard.templates import template_document, write_template_data

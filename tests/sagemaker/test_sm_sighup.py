@@ -13,7 +13,7 @@ import pytest
 from moto_helpers import moto_server
 from sm_helpers import create_pipeline, start
 
-from runners.sagemaker.simulated import sequential_steps
+from devtools.scripted import sequential_steps
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = [("Preprocess", "Processing"), ("Train", "Training")]

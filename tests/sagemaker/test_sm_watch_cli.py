@@ -10,8 +10,8 @@ from sm_helpers import create_pipeline, start
 
 from cli.commands import watch as watch_module
 from cli.commands.watch import watch
+from devtools.scripted import sequential_steps
 from runners.events import from_dict
-from runners.sagemaker.simulated import sequential_steps
 
 SPECS = [("Preprocess", "Processing"), ("Train", "Training")]
 
