@@ -15,7 +15,8 @@ Fix actions: ``drop_column``, ``parse_number`` (``thousands``, ``decimal``, ``cu
 ``"ISO8601"``), ``normalise_labels`` (``mapping`` raw → kept), ``weight_classes``
 (``scale_pos_weight`` for binary, ``scheme: "balanced"`` for multiclass),
 ``set_problem_type`` (``value``), ``drop_duplicates``, ``set_delimiter`` (``value``),
-``set_encoding`` (``value``), ``convert_file`` (``to``).
+``set_encoding`` (``value``), ``set_decimal`` (``value``), ``set_data_format`` (``value``),
+``convert_file`` (``to``).
 
 Standard library only at import time (``sm-wizard validate`` starts in 250 ms): a
 10,000-row, 30-column sample takes about a quarter of a second.
@@ -289,8 +290,10 @@ def _powers(
     whole = len(picked) == len(labels)
     out = []
     for insight in insights:
-        if insight.name == target or (insight.kind == "constant" and not insight.missing):
-            continue  # (a value present only for one class is a leak: keep those)
+        if insight.name == target or not insight.distinct:
+            continue
+        if insight.kind == "constant" and not insight.missing:
+            continue  # (one value present for one class only is a leak: those stay)
         if not insight.numeric and insight.kind in ("identifier", "free_text"):
             continue  # nearly every value unseen in the other folds: nothing to measure
         column = data[insight.name]
@@ -305,14 +308,12 @@ def _keys(
     insight: ColumnInsight, values: list[str | None], numbers: dict[str, float] | None
 ) -> tuple[list[Any], bool, Any]:
     """The column's values as the leak check compares them: (keys, ordered, the marker
-    of a missing value). Each distinct value is converted once, then looked up in C."""
+    of a missing value). Each distinct value is converted once (plain numbers already were,
+    by ``analyse_column``), then looked up in C."""
     if numbers is not None:
         return list(map(numbers.get, values, repeat(MISSING_NUMBER))), True, MISSING_NUMBER
     distinct = set(values)
     distinct.discard(None)
-    if insight.numeric:
-        table = _float_table(distinct)
-        return list(map(table.get, values, repeat(MISSING_NUMBER))), True, MISSING_NUMBER
     present = {v: v.strip() for v in distinct if not is_missing(v)}  # type: ignore[union-attr]
     if insight.kind == "number_as_text" and insight.parse:
         parse = insight.parse
@@ -321,22 +322,6 @@ def _keys(
         return list(map(table.get, values, repeat(MISSING_NUMBER))), True, MISSING_NUMBER
     if insight.kind == "datetime" and insight.parse:
         fmt = insight.parse["format"]
-        dates = {v: date_sort_key(s, fmt) for v, s in present.items()}
+        dates = {v: key for v, s in present.items() if (key := date_sort_key(s, fmt))}
         return list(map(dates.get, values, repeat(MISSING_TEXT))), True, MISSING_TEXT
     return list(map(present.get, values)), False, None
-
-
-def _float_table(distinct: set[str | None]) -> dict[str | None, float]:
-    """Each value as a float (in C when every value reads), missing markers left out."""
-    try:
-        table = dict(zip(distinct, map(float, distinct), strict=True))  # type: ignore[arg-type]
-    except ValueError:
-        table = {}
-        for value in distinct:
-            try:
-                table[value] = float(value)  # type: ignore[arg-type]
-            except ValueError:
-                continue
-    if not all(map(math.isfinite, table.values())):
-        table = {v: n for v, n in table.items() if math.isfinite(n)}
-    return table

@@ -134,8 +134,10 @@ def _judge(
     distinct = len(set(numbers.values())) if numbers is not None else len(counts)
     hint = looks_like_id_name(name)
 
+    numeric = numbers is not None
+
     def insight(
-        kind: ColumnKind, reason: str, parse: dict[str, Any] | None = None, numeric: bool = False
+        kind: ColumnKind, reason: str, parse: dict[str, Any] | None = None
     ) -> ColumnInsight:
         return ColumnInsight(name, kind, reason, missing, share, distinct, parse, hint, numeric)
 
@@ -200,17 +202,19 @@ def _numeric_kind(counts, numbers, present, distinct, hint, insight) -> ColumnIn
         if distinct >= NEAR_UNIQUE * present and present >= MIN_ROWS_FOR_RATIOS:
             return insight("identifier", f"{codes}, nearly all different")
         return insight("category", f"{distinct:,} levels: {codes}")
-    if integers and distinct == present and (present >= MIN_ROWS_FOR_RATIOS or hint):
+    unique = distinct >= NEAR_UNIQUE * present  # a repeated row repeats its id too
+    if integers and unique and (present >= MIN_ROWS_FOR_RATIOS or (hint and distinct == present)):
         low, high = min(numbers.values()), max(numbers.values())
         dense = (high - low) / max(1, distinct - 1) <= 1.5
         if dense:
-            why = f"unique whole numbers in a near-unbroken sequence ({low:.0f} to {high:.0f})"
-            return insight(
-                "identifier", why + (", and the name says id" if hint else ""), None, True
-            )
+            why = f"whole numbers, nearly all different, running from {low:.0f} to {high:.0f}"
+            why += " almost without gaps"
+            return insight("identifier", why + (", and the name says id" if hint else ""))
         if hint:
-            return insight("identifier", "unique whole numbers, and the name says id", None, True)
-    return insight("number", f"every value is a number ({distinct:,} distinct)", None, True)
+            return insight(
+                "identifier", "whole numbers, nearly all different, and the name says id"
+            )
+    return insight("number", f"every value is a number ({distinct:,} distinct)")
 
 
 # ---------------------------------------------------------------- numbers stored as text
@@ -318,17 +322,18 @@ def _any_convention(core: str) -> bool:
 
 def _is_plain(value: str) -> bool:
     try:
-        float(value)
+        return math.isfinite(float(value))
     except ValueError:
         return False
-    return True
 
 
 def _stray_text(counts, present) -> tuple[dict[str, Any], str] | None:
     """Numbers with a few stray words ("unknown", "-"): read them as missing."""
     numbers = {v: c for v, c in counts.items() if _is_plain(v)}
     stray = {v: c for v, c in counts.items() if v not in numbers}
-    if not numbers or len(stray) > 3 or sum(numbers.values()) < PARSE_SHARE * present:
+    if not numbers or not stray or len(stray) > 3:
+        return None
+    if sum(numbers.values()) < PARSE_SHARE * present:
         return None
     example = max(stray, key=lambda v: counts[v])
     fmt = {"thousands": None, "decimal": ".", "currency": None, "percent": False}
@@ -410,11 +415,14 @@ def _day_month_order(values: list[str], sep: str) -> tuple[str, str]:
         seconds = max(seconds, int(parts[1]))
     year = "%Y" if len(values[0].split(" ")[0].split(sep)[-1]) == 4 else "%y"
     if firsts > 12 and seconds <= 12:
-        return f"%d{sep}%m{sep}{year}", f"dates as day{sep}month{sep}year (a first number above 12)"
+        return (
+            f"%d{sep}%m{sep}{year}",
+            f"dates as day{sep}month{sep}year (first numbers above 12 are days)",
+        )
     if seconds > 12 and firsts <= 12:
         return (
             f"%m{sep}%d{sep}{year}",
-            f"dates as month{sep}day{sep}year (a second number above 12)",
+            f"dates as month{sep}day{sep}year (second numbers above 12 are days)",
         )
     if sep == "/":
         return (
@@ -440,21 +448,25 @@ def _strptime_ok(values: list[str], fmt: str) -> bool:
     return True
 
 
-def date_sort_key(value: str, fmt: str) -> str:
-    """A string that sorts as the date does, without parsing it (for the leak check)."""
+def date_sort_key(value: str, fmt: str) -> str | None:
+    """A string that sorts as the date does, without parsing it (for the leak check);
+    ``None`` for a value not in the format."""
     if fmt.startswith(("%Y", "ISO")):
-        return value
+        return value if value[:4].isdigit() else None
     parts = re.split(r"[/.\- ,T]+", value)
     if len(parts) < 3:
-        return value
+        return None
     if fmt.startswith("%d"):
         day, month, year = parts[0], parts[1], parts[2]
-    elif fmt.startswith("%m"):
-        month, day, year = parts[0], parts[1], parts[2]
-    else:
+    else:  # month first, as a number or a name
         month, day, year = parts[0], parts[1], parts[2]
     if not month.isdigit():
-        month = str(_MONTHS.split("|").index(month[:3].lower()) + 1)
+        names = _MONTHS.split("|")
+        if month[:3].lower() not in names:
+            return None
+        month = str(names.index(month[:3].lower()) + 1)
+    if not (day.isdigit() and year.isdigit()):
+        return None
     return f"{year:>04}{month:>02}{day:>02}" + " ".join(parts[3:])
 
 

@@ -147,8 +147,9 @@ def file_findings(facts: FileFacts) -> list[Finding]:
                 "decimal_comma",
                 None,
                 "info",
-                "numbers are written with a decimal comma (such as 1,5); read them with decimal=','",
-                {"action": "parse_number", "column": None, "decimal": ","},
+                "numbers are written with a decimal comma (such as 1,5); read them with ',' as "
+                "the decimal mark",
+                {"action": "set_decimal", "value": ","},
             )
         )
     return out
@@ -188,21 +189,21 @@ def column_findings(c: ColumnInsight) -> list[Finding]:
                 "mostly_missing",
                 c.name,
                 "warning",
-                f"{c.missing_share:.0%} of its values are missing ({c.reason}): little is left to "
-                "learn from; drop it unless being empty means something",
+                f"mostly missing: {c.reason}, so little is left to learn from. Drop it unless "
+                "being empty means something",
                 drop,
             )
         ]
     if c.kind == "constant":
-        return [Finding("constant", c.name, "warning", f"{c.reason}; drop it", drop)]
+        return [Finding("constant", c.name, "warning", f"constant: {c.reason}. Drop it", drop)]
     if c.kind == "identifier":
         return [
             Finding(
                 "identifier",
                 c.name,
                 "warning",
-                f"looks like an identifier ({c.reason}): a model can only memorise it, and "
-                "new rows will have new values; drop it",
+                f"looks like an identifier: {c.reason}. A model can only memorise it, and new "
+                "rows bring new values; drop it",
                 drop,
             )
         ]
@@ -210,7 +211,7 @@ def column_findings(c: ColumnInsight) -> list[Finding]:
         fix = {"action": "parse_number", "column": c.name}
         fix.update({k: v for k, v in c.parse.items() if v not in (None, False)})
         return [
-            Finding("number_as_text", c.name, "warning", f"{c.reason}; parse them as numbers", fix)
+            Finding("number_as_text", c.name, "warning", f"{c.reason}. Parse them as numbers", fix)
         ]
     if c.kind == "datetime" and c.parse:
         return [
@@ -218,7 +219,7 @@ def column_findings(c: ColumnInsight) -> list[Finding]:
                 "datetime",
                 c.name,
                 "warning",
-                f"{c.reason}: as text each date would be a category of its own; parse them as "
+                f"{c.reason}. As text each date would be a category of its own; parse them as "
                 "dates so the model sees year, month and weekday",
                 {"action": "parse_date", "column": c.name, **c.parse},
             )
@@ -229,8 +230,8 @@ def column_findings(c: ColumnInsight) -> list[Finding]:
                 "free_text",
                 c.name,
                 "warning",
-                f"free text ({c.reason}): one-hot encoding makes a column per distinct text and "
-                "the pipeline has no text features; drop it",
+                f"free text: {c.reason}. One-hot encoding would make a column per distinct "
+                "text, and the pipeline has no text features; drop it",
                 drop,
             )
         ]
@@ -240,7 +241,7 @@ def column_findings(c: ColumnInsight) -> list[Finding]:
                 "many_levels",
                 c.name,
                 "info",
-                f"a category with {c.distinct:,} levels: one-hot encoding makes as many columns",
+                f"a category with {c.distinct:,} levels: one-hot encoding makes a column for each",
                 None,
             )
         ]
@@ -273,7 +274,7 @@ def target_kind_findings(
                 "number_as_text",
                 insight.name,
                 "warning",
-                f"{insight.reason}; parse them as numbers",
+                f"{insight.reason}. Parse them as numbers",
                 fix,
             )
         ]
@@ -327,10 +328,10 @@ def leak_finding(power: PredictivePower) -> Finding:
         "leak",
         power.column,
         "warning",
-        f"predicts the target almost perfectly on its own ({power.describe()}, on rows held "
-        "out): it probably leaks the answer (a copy or recoding of the label, something "
-        "recorded after the outcome, or an id issued in label order). Drop it unless it "
-        "will truly be known when predicting",
+        f"predicts the target almost perfectly by itself: {power.describe()}. It probably "
+        "leaks the answer: a copy or recoding of the label, something recorded after the "
+        "outcome, or an id issued in label order. Drop it unless its value is truly known "
+        "when a prediction is made",
         {"action": "drop_column", "column": power.column},
     )
 

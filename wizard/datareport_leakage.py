@@ -92,9 +92,14 @@ class PredictivePower:
     leak: bool
 
     def describe(self) -> str:
+        """The score in words: ``AUC 0.991 by the mean of the target per value range, on
+        held-out rows (a column with no information scores 0.50)``."""
         name = {"auc": "AUC", "accuracy": "accuracy", "r2": "R²"}[self.metric]
-        base = f" (a column with no information: {self.baseline:.2f})"
-        return f"{name} {self.value:.3f} alone{base}, by {self.method}"
+        where = "" if self.method.startswith("order") else ", on held-out rows"
+        return (
+            f"{name} {self.value:.3f} by the {self.method}{where} (a column with no "
+            f"information scores {self.baseline:.2f})"
+        )
 
 
 def encode_target(
@@ -206,7 +211,7 @@ def column_power(
         ranked = auc(ranks)
         ranked = max(ranked, 1 - ranked)
         if ranked > value:
-            value, method = ranked, "rank of the value (higher or lower means the class)"
+            value, method = ranked, "order of its values alone"
         return _binary(column, value, method)
     levels: Sequence[Hashable] = list(map(coarse.__getitem__, fine)) if ordered else keys
     if target.kind == "multiclass":

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from wizard.datareport import Finding, build_report, file_findings
 from wizard.datareport_columns import infer_column
@@ -380,7 +382,7 @@ def test_json_and_lines():
         "metric": "auc",
         "value": 1.0,
         "baseline": 0.5,
-        "method": "rank of the value (higher or lower means the class)",
+        "method": "order of its values alone",
         "leak": True,
     }
     text = "\n".join(report.lines())
@@ -456,3 +458,27 @@ def test_ten_thousand_rows_by_thirty_columns_timing():
         best = min(best, time.process_time() - started)
     print(f"\n10,000 x 30: {best * 1000:.0f} ms CPU")
     assert best < 1.0
+
+
+_CELLS = st.one_of(
+    st.none(),
+    st.sampled_from(["", "NA", " nan ", "?", "1", "1.0", "-2", "1,234.5", "$3", "45%", "x"]),
+    st.sampled_from(["2024-01-31", "31/01/2024", "Yes", " no", "inf", "1e400", "(5)", "0012"]),
+    st.text(max_size=12),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    width=st.integers(1, 4),
+    rows=st.lists(st.lists(_CELLS, min_size=0, max_size=5), max_size=60),
+    problem_type=st.sampled_from([BINARY, MULTICLASS, "regression"]),
+)
+def test_any_sample_gives_a_report(width, rows, problem_type):
+    """Ragged rows, missing markers, odd numbers and text never break the report."""
+    columns = [f"c{i}" for i in range(width)]
+    sample = _sample(columns, rows)
+    report = build_report(sample, target="c0", problem_type=problem_type)
+    assert len(report.columns) == width
+    json.loads(report.to_json())
+    assert report.lines()
