@@ -11,7 +11,7 @@ them when given ``file=``. A file that cannot be sampled (not UTF-8, say) still 
 file findings.
 
 Fix actions: ``drop_column``, ``parse_number`` (``thousands``, ``decimal``, ``currency``,
-``percent``, ``invalid``), ``parse_date`` (``format``, for ``datetime.strptime`` or pandas'
+``percent``, ``parentheses``, ``invalid``, ``stray``), ``parse_date`` (``format``, for ``datetime.strptime`` or pandas'
 ``"ISO8601"``), ``normalise_labels`` (``mapping`` raw → kept), ``weight_classes``
 (``scale_pos_weight`` for binary, ``scheme: "balanced"`` for multiclass),
 ``set_problem_type`` (``value``), ``drop_duplicates``, ``set_delimiter`` (``value``),

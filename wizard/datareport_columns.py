@@ -264,7 +264,8 @@ def number_format(
     example value that needs it; ``None`` when the column is not numbers written as text.
 
     The parse is the suggested fix's fields: ``thousands``, ``decimal``, ``currency``,
-    ``percent`` (divide by 100) and ``invalid`` (values that do not parse become missing)."""
+    ``percent`` (divide by 100), ``parentheses`` (``(12)`` is -12, as accounts write it)
+    and ``invalid`` (values that do not parse become missing)."""
     probe = list(islice(counts, PROBE))
     if sum(1 for v in probe if _is_plain(v) or _any_convention(_core(v)[0])) < 0.8 * len(probe):
         return None  # most values are not numbers in any writing: skip the full pass
@@ -296,6 +297,7 @@ def number_format(
         "decimal": decimal if used_decimal else ".",
         "currency": currencies.most_common(1)[0][0] if currencies else None,
         "percent": percent,
+        "parentheses": any(v.startswith("(") and v.endswith(")") for v in readable),
         "invalid": "missing" if len(readable) < len(counts) else None,
     }
     return fmt, example
@@ -354,6 +356,8 @@ def _number_reason(fmt: dict[str, Any], example: str) -> str:
         how.append(f"a {fmt['currency']} sign")
     if fmt["percent"]:
         how.append("a % sign")
+    if fmt.get("parentheses"):
+        how.append("negatives in parentheses")
     said = " and ".join(how) or "extra characters"
     return f"values such as {example!r} are numbers written with {said}; read as text they would be one category per value"
 

@@ -146,6 +146,29 @@ def test_a_one_to_ninety_nine_target_asks_for_class_weights():
     assert "1,980 / 20 = 99" in finding.message
 
 
+def test_a_rare_class_of_several_asks_for_balanced_weights():
+    rows = [[i % 5, "abcd"[i % 4] if i % 50 else "e"] for i in range(1000)]
+    report = build_report(_sample(["x", "grade"], rows), target="grade", problem_type=MULTICLASS)
+    assert report.balance.minority == "e" and report.balance.scale_pos_weight is None
+    finding = _finding(report, "imbalance", "grade")
+    assert finding.fix == {"action": "weight_classes", "scheme": "balanced"}
+    assert "2.0%" in finding.message
+
+
+def test_a_regression_target_written_as_text_is_parsed_and_checked_for_leaks():
+    rng = random.Random(9)
+    rows = []
+    for _ in range(300):
+        price = rng.uniform(1000, 90000)
+        rows.append([round(price / 1000 + rng.gauss(0, 0.5), 2), rng.random(), f"${price:,.2f}"])
+    report = build_report(
+        _sample(["thousands", "noise", "price"], rows), target="price", problem_type="regression"
+    )
+    fix = _finding(report, "number_as_text", "price").fix
+    assert fix["thousands"] == "," and fix["currency"] == "$"
+    assert [p.column for p in report.leaks] == ["thousands"]
+
+
 def test_balanced_classes_need_no_weights():
     columns, rows = _honest()
     report = build_report(_sample(columns, rows), target="label", problem_type=BINARY)
@@ -208,7 +231,7 @@ def test_numbers_written_with_thousands_separators_parse():
         (["$12", "$1,300.50", "$7"], {"thousands": ",", "currency": "$"}),
         (["45%", "3.5%", "100%"], {"percent": True}),
         (["1.234,5", "17,25", "3,0"], {"thousands": ".", "decimal": ","}),
-        (["(12.00)", "4.50", "€3"], {"currency": "€"}),
+        (["(12.00)", "4.50", "€3"], {"currency": "€", "parentheses": True}),
     ],
 )
 def test_currency_percent_and_european_numbers(values, fields):
@@ -300,6 +323,9 @@ def test_identifiers_by_their_values():
     assert infer_column("zip", [f"{i % 40:05d}" for i in range(200)]).kind == "category"
     declared = infer_column("account", ["a", "b", "a", "c"], declared_id=True)
     assert declared.kind == "identifier" and "you marked" in declared.reason
+    sample = _sample(["account", "x"], [["a", 1], ["b", 2], ["a", 3]])
+    report = build_report(sample, target=None, problem_type=BINARY, id_hint=["account"])
+    assert _finding(report, "identifier", "account").fix["action"] == "drop_column"
 
 
 # --------------------------------------------------------------------------- the file
