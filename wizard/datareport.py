@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from .datareport_columns import (
@@ -286,8 +287,8 @@ def _powers(
     encoded = encode_target(labels, kind, positive=balance.positive if balance else None)
     if encoded is None:
         return ()
-    picked = encoded.rows
-    whole = len(picked) == len(labels)
+    whole = len(encoded.rows) == len(labels)
+    pick = itemgetter(*encoded.rows)  # the labelled (and thinned) rows, gathered in C
     out = []
     for insight in insights:
         if insight.name == target or not insight.distinct:
@@ -297,7 +298,7 @@ def _powers(
         if not insight.numeric and insight.kind in ("identifier", "free_text"):
             continue  # nearly every value unseen in the other folds: nothing to measure
         column = data[insight.name]
-        values = column if whole else [column[i] for i in picked]
+        values = column if whole else list(pick(column))
         keys, ordered, missing = _keys(insight, values, numbers.get(insight.name))
         out.append(column_power(insight.name, keys, encoded, ordered=ordered, missing=missing))
     out.sort(key=lambda p: -p.value)
