@@ -34,13 +34,7 @@ from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
-from .datareport_columns import (
-    ColumnInsight,
-    analyse_column,
-    date_sort_key,
-    id_hints,
-    read_number,
-)
+from .datareport_columns import ColumnInsight, analyse_column, id_hints
 from .datareport_file import FileFacts
 from .datareport_findings import (
     SEVERITY_ORDER,
@@ -50,6 +44,7 @@ from .datareport_findings import (
     duplicates_finding,
     file_findings,
     leak_finding,
+    no_rows_finding,
     one_column_findings,
     target_kind_findings,
     variants_finding,
@@ -61,6 +56,7 @@ from .datareport_leakage import (
     column_power,
     encode_target,
 )
+from .datareport_parse import date_sort_key, read_number
 from .datareport_target import (
     ClassBalance,
     class_balance,
@@ -203,6 +199,11 @@ def _file_dict(facts: FileFacts | None) -> dict[str, Any] | None:
         "size": facts.size,
         "container": facts.container,
         "encoding": facts.encoding,
+        "bad_byte": (
+            dict(zip(("byte", "line", "char"), facts.bad_byte, strict=True))
+            if facts.bad_byte
+            else None
+        ),
         "delimiter": facts.delimiter,
         "fields": facts.fields,
         "decimal_comma": facts.decimal_comma,
@@ -230,8 +231,10 @@ def build_report(
     insights = tuple(insight for insight, _ in analysed)
     numbers = {insight.name: table for insight, table in analysed if table is not None}
     target = target if target in data else None
+    if not sample.rows:
+        findings.append(no_rows_finding())
     for insight in insights:
-        if insight.name != target:
+        if insight.name != target and sample.rows:
             findings.extend(column_findings(insight))
     mapping: dict[str, str] = {}
     balance: ClassBalance | None = None

@@ -107,9 +107,11 @@ def sniff_bytes(head: bytes, *, size: int | None = None, path: Path | None = Non
 
 
 def _looks_utf16(head: bytes) -> bool:
-    """UTF-16 without a byte-order mark: every other byte of ASCII text is zero."""
+    """UTF-16 without a byte-order mark: every other byte of ASCII text is zero (the odd
+    ones in little-endian order, the even ones in big-endian)."""
     sample = head[:200]
-    return len(sample) >= 8 and (sample[1::2].count(0) > 0.8 * len(sample) / 2)
+    half = len(sample) / 2
+    return len(sample) >= 8 and max(sample[1::2].count(0), sample[::2].count(0)) > 0.8 * half
 
 
 def _decode(head: bytes, cut: bool) -> tuple[str, str, tuple[int, int, str] | None]:

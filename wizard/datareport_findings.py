@@ -336,6 +336,16 @@ def leak_finding(power: PredictivePower) -> Finding:
     )
 
 
+def no_rows_finding() -> Finding:
+    return Finding(
+        "no_rows",
+        None,
+        "error",
+        "the file has a header but no data rows; add the data below the header",
+        None,
+    )
+
+
 def duplicates_finding(duplicates: int, rows: int) -> Finding:
     share = duplicates / rows
     return Finding(

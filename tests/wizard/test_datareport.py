@@ -380,6 +380,8 @@ def test_utf8_with_a_bom_and_other_containers():
     assert [f.severity for f in file_findings(facts)] == ["info"]
     assert sniff_bytes(b"PK\x03\x04rest").container == "zip"
     assert sniff_bytes("a,b\n1,2\n".encode("utf-16")).container == "utf-16"
+    assert sniff_bytes("a,b\n1,2\n".encode("utf-16-be")).container == "utf-16"
+    assert sniff_bytes(b"a,b\n\x00\x01\x02,3\n" * 3).container == "binary"
     assert file_findings(sniff_bytes(b"PAR1...."))[0].fix == {
         "action": "set_data_format",
         "value": "parquet",
@@ -441,6 +443,11 @@ def test_public_datasets_show_no_leak(name, target, problem_type, metric):
         assert 0.95 < best.value < LEAK_AUC
     else:
         assert 0.2 < best.value < 0.5
+
+
+def test_a_header_without_rows_says_so_once():
+    report = build_report(_sample(["a", "b"], []), target="b", problem_type=BINARY)
+    assert [f.code for f in report.findings] == ["no_rows"] and report.errors
 
 
 def test_no_target_still_reports_columns():
