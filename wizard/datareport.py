@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import time
 from collections import Counter
 from collections.abc import Collection
@@ -298,7 +299,7 @@ def _powers(
             continue
         if insight.kind == "constant" and not insight.missing:
             continue  # (one value present for one class only is a leak: those stay)
-        if not insight.numeric and insight.kind in ("identifier", "free_text"):
+        if insight.kind == "free_text":
             continue  # nearly every value unseen in the other folds: nothing to measure
         column = data[insight.name]
         values = column if whole else list(pick(column))
@@ -328,4 +329,15 @@ def _keys(
         fmt = insight.parse["format"]
         dates = {v: key for v, s in present.items() if (key := date_sort_key(s, fmt))}
         return list(map(dates.get, values, repeat(MISSING_TEXT))), True, MISSING_TEXT
+    if insight.kind == "identifier":  # codes issued in order ("C-9", "C-10") are ordered
+        codes = {v: _DIGITS.sub(_padded, s) for v, s in present.items()}
+        return list(map(codes.get, values, repeat(MISSING_TEXT))), True, MISSING_TEXT
     return list(map(present.get, values)), False, None
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _padded(match: re.Match[str]) -> str:
+    """Digits padded so that text order is number order ("C-9" before "C-10")."""
+    return match.group().zfill(20)

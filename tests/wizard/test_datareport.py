@@ -63,11 +63,25 @@ def test_an_id_issued_in_label_order_is_flagged_as_a_leak():
     assert [p.column for p in report.leaks] == ["row_id"]
 
 
+def test_codes_issued_in_label_order_are_flagged():
+    columns, rows = _honest()
+    rows.sort(key=lambda r: r[2])
+    sample = _sample(["ref", *columns], [[f"C-{i}", *r] for i, r in enumerate(rows)])
+    report = build_report(sample, target="label", problem_type=BINARY)
+    assert report.column("ref").kind == "identifier"
+    assert [p.column for p in report.leaks] == ["ref"]
+
+
 def test_a_shuffled_id_is_an_identifier_but_no_leak():
     columns, rows = _honest()
-    sample = _sample(["id", *columns], [[i + 1, *r] for i, r in enumerate(rows)])
+    rng = random.Random(1)
+    sample = _sample(
+        ["id", "uuid", *columns],
+        [[i + 1, f"{rng.getrandbits(128):032x}", *r] for i, r in enumerate(rows)],
+    )
     report = build_report(sample, target="label", problem_type=BINARY)
-    assert "identifier" in _codes(report, "id") and "leak" not in _codes(report, "id")
+    for column in ("id", "uuid"):
+        assert "identifier" in _codes(report, column) and "leak" not in _codes(report, column)
 
 
 def test_a_noisy_copy_of_the_target_is_flagged():
