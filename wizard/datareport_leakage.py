@@ -94,7 +94,8 @@ class PredictivePower:
     value: float
     baseline: float
     method: str
-    """How the score was reached, in words (``"rank of the value"``, ``"level mean"``...)."""
+    """How the score was reached, in words (``"order of its values alone"``, ``"mean of
+    the target per value range"``...)."""
     leak: bool
 
     def describe(self) -> str:
@@ -112,8 +113,9 @@ def encode_target(
     labels: Sequence[str | None], kind: str, *, positive: str | None = None
 ) -> EncodedTarget | None:
     """Labels (already normalised, ``None`` = missing) as numbers, or ``None`` when there
-    are too few labelled rows to judge (under ``MIN_LABELLED``, or a class under
-    ``MIN_PER_CLASS``, or a regression label that is not a number)."""
+    are too few labelled rows to judge (under ``MIN_LABELLED``, or a binary class under
+    ``MIN_PER_CLASS``, or a regression label that is not a number). Of three or more
+    classes, those under ``MIN_PER_CLASS`` rows are left out."""
     rows = tuple(i for i, v in enumerate(labels) if v is not None)
     if len(rows) < MIN_LABELLED:
         return None
@@ -128,7 +130,13 @@ def encode_target(
         target_kind: Literal["binary", "multiclass", "regression"] = "regression"
     else:
         counts = Counter(present)
-        if len(counts) < 2 or min(counts.values()) < MIN_PER_CLASS:
+        if len(counts) > 2:  # a class too rare to judge leaves the check, not the others
+            kept = {c for c, n in counts.items() if n >= MIN_PER_CLASS}
+            if len(kept) < len(counts):
+                rows = tuple(i for i in rows if labels[i] in kept)
+                present = [labels[i] for i in rows]
+                counts = Counter(present)
+        if len(counts) < 2 or min(counts.values()) < MIN_PER_CLASS or len(rows) < MIN_LABELLED:
             return None
         classes = sorted(counts)
         if len(classes) == 2:

@@ -145,6 +145,11 @@ def test_regression_and_multiclass_leaks():
     )
     assert [p.column for p in report.leaks] == ["code"]
     assert report.powers[0].metric == "accuracy" and report.powers[0].baseline < 0.35
+    rows.extend([["T", 0.5, "t"]] * 2)  # a class too rare to judge leaves the check alone
+    report = build_report(
+        _sample(["code", "x", "kind"], rows), target="kind", problem_type=MULTICLASS
+    )
+    assert [p.column for p in report.leaks] == ["code"]
 
 
 # ------------------------------------------------------------------- target and rows
