@@ -464,6 +464,21 @@ def test_public_datasets_show_no_leak(name, target, problem_type, metric):
         assert 0.2 < best.value < 0.5
 
 
+def test_a_sampled_file_says_the_figures_come_from_its_first_rows():
+    columns, rows = _honest(50)
+    sample = Sample(
+        Path("d.csv"),
+        tuple(columns),
+        tuple(tuple(map(str, r)) for r in rows),
+        False,
+        9000,
+        False,
+        0,
+    )
+    report = build_report(sample, target="label", problem_type=BINARY)
+    assert report.sampled and report.lines()[0].startswith("Data report: the first 50 rows read")
+
+
 def test_a_header_without_rows_says_so_once():
     report = build_report(_sample(["a", "b"], []), target="b", problem_type=BINARY)
     assert [f.code for f in report.findings] == ["no_rows"] and report.errors
