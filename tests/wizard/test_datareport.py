@@ -14,9 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from wizard.datareport import Finding, build_report, file_findings
+from wizard.datareport import build_report
 from wizard.datareport_columns import infer_column
 from wizard.datareport_file import sniff_bytes, sniff_file
+from wizard.datareport_findings import Finding, file_findings
 from wizard.datareport_leakage import LEAK_AUC
 from wizard.datasample import Sample, read_sample
 from wizard.templates import DATASETS_DIR
