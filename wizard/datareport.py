@@ -6,17 +6,16 @@ labels suggest, and the file's delimiter and encoding.
 ``build_report(sample, target=..., problem_type=...)`` returns a ``DataQualityReport``
 whose ``findings`` each name a column (or none), a severity, a message for a newcomer and a
 machine-readable suggested fix, such as ``{"action": "drop_column", "column": "id"}``.
-``file_findings(sniff_file(path))`` words the byte-level facts; ``build_report`` includes
-them when given ``file=``. A file that cannot be sampled (not UTF-8, say) still gets its
-file findings.
+``file_findings(sniff_file(path))`` (wizard/datareport_findings.py, datareport_file.py)
+words the byte-level facts; ``build_report`` includes them when given ``file=``. A file
+that cannot be sampled (not UTF-8, say) still gets its file findings.
 
-Fix actions: ``drop_column``, ``parse_number`` (``thousands``, ``decimal``, ``currency``,
-``percent``, ``parentheses``, ``invalid``, ``stray``), ``parse_date`` (``format``, for ``datetime.strptime`` or pandas'
-``"ISO8601"``), ``normalise_labels`` (``mapping`` raw → kept), ``weight_classes``
-(``scale_pos_weight`` for binary, ``scheme: "balanced"`` for multiclass),
-``set_problem_type`` (``value``), ``drop_duplicates``, ``set_delimiter`` (``value``),
-``set_encoding`` (``value``), ``set_decimal`` (``value``), ``set_data_format`` (``value``),
-``convert_file`` (``to``).
+Fix actions: ``drop_column``; ``parse_number`` (``thousands``, ``decimal``, ``currency``,
+``percent``, ``parentheses``, ``invalid``, ``stray``); ``parse_date`` (``format``, for
+``datetime.strptime``, or pandas' ``"ISO8601"``); ``normalise_labels`` (``mapping`` raw to
+kept); ``weight_classes`` (``scale_pos_weight`` for binary, ``scheme: "balanced"`` for
+multiclass); ``set_problem_type``, ``set_delimiter``, ``set_encoding``, ``set_decimal``,
+``set_data_format`` (each a ``value``); ``drop_duplicates``; ``convert_file`` (``to``).
 
 Standard library only at import time (``sm-wizard validate`` starts in 250 ms): a
 10,000-row, 30-column sample takes about a quarter of a second.
