@@ -2,7 +2,7 @@
 
 Commands load lazily: ``sm-wizard validate`` must not pay for Textual, and nothing here
 imports boto3 or the SageMaker SDK. Every ``WizardError`` becomes a message on stderr and
-exit code 2 (DESIGN.md: 0 ok, 1 run failed, 2 bad input, 130 interrupted).
+exit code 2 (docs/ARCHITECTURE.md: 0 ok, 1 run failed, 2 bad input, 130 interrupted).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
     sm-wizard run wizard.toml                         # local engine, the monitor screen
     sm-wizard run wizard.toml --headless              # live progress lines, no TUI
-    sm-wizard run wizard.toml --json                  # one run event per line (DESIGN.md)
+    sm-wizard run wizard.toml --json                  # one run event per line (docs/ARCHITECTURE.md)
     sm-wizard run wizard.toml --engine sagemaker --role-arn ARN --bucket B
 
 Exit codes: 0 the run succeeded, 1 it failed, 2 bad input (a message names the problem),
