@@ -302,7 +302,13 @@ def test_plain_lines_show_logs_metrics_cache_hits() -> None:
     assert run_headless(FakeEngine(success_script()), json_lines=False, plain=True, out=out) == 0
     text = out.getvalue()
     assert "PrepareData" in text and "| split 569 rows" in text
-    assert "(cache hit)" in text or "cache hit" in text
+    lines = text.splitlines()
+    # the line that says a step was a cache hit is its Succeeded line, and only that step's
+    prepared = next(line for line in lines if line.split()[1:4:2] == ["PrepareData", "Succeeded"])
+    trained = next(line for line in lines if line.split()[1:4:2] == ["Train", "Succeeded"])
+    assert prepared.endswith("cache hit)")
+    assert "cache hit" not in trained
+    assert sum("cache hit" in line for line in lines) == 1
     assert "metric validation:auc = 0.97" in text
     last = text.splitlines()[-1]
     assert "execution  Succeeded" in last and "after 1:30" in last
