@@ -300,9 +300,13 @@ def entry() -> None:
     """The ``sm-wizard`` command: ``main`` as click runs it, then the process ends as the
     interpreter would end it (threads that are not daemons waited for, ``atexit`` handlers
     run, the standard streams flushed, the same exit status) minus the teardown of every
-    module it imported, which nothing here needs: ~45 ms of ``validate``'s ~230 ms, more
-    after commands that imported boto3, Textual or the SageMaker SDK. (A forked local job
-    ends the same way in ``runners/local/forkserver.py``, which may import nothing of ours.)"""
+    module it imported, which nothing here needs.
+
+    Kept because ``validate``'s start-up budget (250 ms over ``python -c pass``) needs it:
+    ended by the interpreter, validate adds 209-234 ms of CPU time (248-253 ms of wall time
+    when last measured on a quiet machine), and this exit saves 27-53 ms of CPU time
+    (bench/bench_startup.py, both ways interleaved, 5 rounds on 2026-12-07), more after
+    commands that imported boto3, Textual or the SageMaker SDK."""
     import atexit
     import contextlib
     import threading
