@@ -109,10 +109,10 @@ def entry() -> None:
     module it imported, which nothing here needs.
 
     Kept because ``validate``'s start-up budget (250 ms over ``python -c pass``) needs it:
-    ended by the interpreter, validate adds 209-234 ms of CPU time (248-253 ms of wall time
-    when last measured on a quiet machine), and this exit saves 27-53 ms of CPU time
-    (bench/bench_startup.py, both ways interleaved, 5 rounds on 2026-12-07), more after
-    commands that imported boto3, Textual or the SageMaker SDK."""
+    ended by the interpreter, validate adds 240 ms against 212 ms with this exit (wall time
+    in the one quiet round of ten on 2026-12-07; 248-253 ms when last measured before), and
+    this exit saves 19-40 ms of CPU time in every round (bench/bench_startup.py, both ways
+    interleaved), more after commands that imported boto3, Textual or the SageMaker SDK."""
     import atexit
     import contextlib
     import threading
