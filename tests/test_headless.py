@@ -303,9 +303,12 @@ def test_plain_lines_show_logs_metrics_cache_hits() -> None:
     text = out.getvalue()
     assert "PrepareData" in text and "| split 569 rows" in text
     lines = text.splitlines()
-    # the line that says a step was a cache hit is its Succeeded line, and only that step's
-    prepared = next(line for line in lines if line.split()[1:4:2] == ["PrepareData", "Succeeded"])
-    trained = next(line for line in lines if line.split()[1:4:2] == ["Train", "Succeeded"])
+
+    def succeeded(step: str) -> str:  # "HH:MM:SS  STEP  KIND  Succeeded (facts)"
+        return next(line for line in lines if line.split()[1] == step and "Succeeded" in line)
+
+    # a cache hit is said on the step's Succeeded line, and only on that step's
+    prepared, trained = succeeded("PrepareData"), succeeded("Train")
     assert prepared.endswith("cache hit)")
     assert "cache hit" not in trained
     assert sum("cache hit" in line for line in lines) == 1
