@@ -2,13 +2,12 @@
 
 Commands load lazily: ``sm-wizard validate`` must not pay for Textual, and nothing here
 imports boto3 or the SageMaker SDK. Every ``WizardError`` becomes a message on stderr and
-exit code 2 (DESIGN.md: 0 ok, 1 run failed, 2 bad input, 130 interrupted).
+exit code 2 (docs/ARCHITECTURE.md: 0 ok, 1 run failed, 2 bad input, 130 interrupted).
 """
 
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 import click
 
+from cli.options import CONFIG_FILE
 from cli.terminal import need_terminal
 from wizard import __version__
 
@@ -26,6 +26,11 @@ os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
 # command name -> "module:attribute" for commands that live in their own modules
 LAZY_COMMANDS: dict[str, str] = {
+    "init": "cli.commands.design:init",
+    "validate": "cli.commands.design:validate",
+    "recommend": "cli.commands.design:recommend",
+    "catalog": "cli.commands.design:catalog",
+    "plan": "cli.commands.design:plan",
     "bootstrap": "cli.commands.bootstrap:bootstrap",
     "export": "cli.commands.export:export",
     "run": "cli.commands.run:run",
@@ -67,34 +72,6 @@ class WizardGroup(click.Group):
             ctx.exit(2)
 
 
-def fail(message: str) -> None:
-    """Bad input: one line on stderr, exit 2."""
-    from wizard.errors import WizardError
-
-    raise WizardError(message)
-
-
-def cannot_write(what: Path, exc: OSError, option: str = "--out") -> Exception:
-    """A write that the system refused (read-only folder, a file where a folder should be,
-    disk full), as bad input: exit 2 and a sentence naming the path, never a traceback."""
-    from wizard.errors import WizardError
-
-    failed = Path(exc.filename) if exc.filename else None
-    if failed is not None and failed.name.endswith(".tmp"):  # the atomic write's temporary
-        failed = failed.parent
-    where = f" ({failed})" if failed is not None and failed != Path(what) else ""
-    problem = exc.strerror or str(exc)
-    if isinstance(exc, FileExistsError | NotADirectoryError):
-        problem = "a file is where a folder should be"
-    return WizardError(
-        f"cannot write {what}{where}: {problem}; choose a folder you can write to with {option}",
-        "Cannot write",
-    )
-
-
-CONFIG_FILE = click.Path(dir_okay=False, path_type=Path)
-
-
 @click.group(cls=WizardGroup, invoke_without_command=True)
 @click.version_option(__version__, prog_name="sm-wizard")
 @click.pass_context
@@ -125,184 +102,17 @@ def edit(file: Path) -> None:
     _open_wizard(file)
 
 
-@main.command()
-@click.option(
-    "--template",
-    type=click.Choice(["demo", "regression-demo", "blank"]),
-    default="demo",
-    show_default=True,
-    help="demo: binary classification on bundled sample data; regression-demo; blank.",
-)
-@click.option("--out", "out", type=CONFIG_FILE, default=Path("wizard.toml"), show_default=True)
-@click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")
-def init(template: str, out: Path, force: bool) -> None:
-    """Write a complete starting config (and the demo's sample data next to it)."""
-    from wizard.store import write_document
-    from wizard.templates import template_document, write_template_data
-
-    if out.exists() and not force:
-        fail(f"{out} already exists; choose another --out or add --force")
-    try:
-        write_document(out, template_document(template), replace_unreadable=force)
-        written = write_template_data(template, out)
-    except OSError as exc:
-        raise cannot_write(out, exc) from None
-    click.echo(f"wrote {out}")
-    for path in written:
-        click.echo(f"wrote {path} (sample data)")
-    if template == "blank":
-        click.echo(f"next: sm-wizard edit {out}   (or fill it in, then sm-wizard validate {out})")
-    else:
-        click.echo(f"next: sm-wizard plan {out}   then   sm-wizard run {out} --engine local")
-
-
-def _load(file: Path):
-    from wizard.store import load_config
-
-    return load_config(file)
-
-
-@main.command()
-@click.argument("file", type=CONFIG_FILE)
-@click.option("--no-data", is_flag=True, help="Check the answers only; do not read the data.")
-def validate(file: Path, no_data: bool) -> None:
-    """Exit 0 if FILE is valid (warnings are printed but pass); else exit 2 with one line
-    per problem, naming the field by its TOML path and saying how to fix it."""
-    from wizard.store import read_document
-    from wizard.validation import check_document, validate_document
-
-    doc = read_document(file)
-    if no_data:
-        _, problems = validate_document(doc)
-    else:
-        report = check_document(
-            doc, file.resolve().parent, s3_probe=_s3_probe(doc), with_profile=False
-        )
-        problems = list(report.problems)
-    errors = [p for p in problems if p.is_error]
-    for problem in errors:
-        click.echo(f"{file}: error: {problem}", err=True)
-    for problem in problems:
-        if not problem.is_error:
-            click.echo(f"{file}: warning: {problem}", err=True)
-    if errors:
-        count = len(errors)
-        click.echo(f"{file}: {count} error{'s' if count != 1 else ''}; not valid", err=True)
-        sys.exit(2)
-    warned = len(problems) - len(errors)
-    click.echo(
-        f"{file}: valid" + (f" ({warned} warning{'s' if warned != 1 else ''})" if warned else "")
-    )
-
-
-def _s3_probe(doc: Any) -> Any:
-    """The S3 check for an ``s3://`` input (boto3 loads only then)."""
-    section = doc.get("data_collection") if isinstance(doc, dict) else None
-    uri = section.get("input_uri") if isinstance(section, dict) else None
-    if not (isinstance(uri, str) and uri.startswith("s3://")):
-        return None
-    from runners.s3check import probe_s3
-
-    return probe_s3
-
-
-@main.command()
-@click.argument("file", type=CONFIG_FILE)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def recommend(file: Path, as_json: bool) -> None:
-    """Recommended services per stage, with reasons. Reads only [profile]."""
-    from wizard.recommend import recommend as run_rules
-    from wizard.recommend import recommendations_to_json_dict
-    from wizard.store import read_document
-    from wizard.validation import validate_section
-
-    doc = read_document(file)
-    profile, problems = validate_section("profile", doc.get("profile", {}))
-    if profile is None:
-        for problem in problems:
-            click.echo(f"{file}: {problem}", err=True)
-        sys.exit(2)
-    recs = run_rules(profile)
-    if as_json:
-        click.echo(json.dumps(recommendations_to_json_dict(recs), indent=2))
-        return
-    from wizard.stages import get_stage
-
-    for rec in recs:
-        click.echo(click.style(get_stage(rec.stage).title, bold=True))
-        for pick in rec.recommended:
-            click.echo(f"  + {pick.service}: {pick.reason}")
-        for pick in rec.alternatives:
-            click.echo(f"    {pick.service}: {pick.reason}")
-
-
-@main.command()
-@click.option("--stage", "stage_id", help="Only this stage's services (a stage id).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def catalog(stage_id: str | None, as_json: bool) -> None:
-    """The AWS services the wizard knows, what each is for and what the export makes of it."""
-    from wizard.catalog import load_catalog, services_for_stage
-    from wizard.stages import STAGE_IDS
-
-    if stage_id is not None and stage_id not in STAGE_IDS:
-        fail(f"unknown stage {stage_id!r}; choose one of: {', '.join(STAGE_IDS)}")
-    services = services_for_stage(stage_id) if stage_id else list(load_catalog().values())
-    if as_json:
-        click.echo(json.dumps({"services": [s.to_dict() for s in services]}, indent=2))
-        return
-    for service in services:
-        step = f" (pipeline step: {service.pipeline_step})" if service.pipeline_step else ""
-        click.echo(click.style(f"{service.id}", bold=True) + f"  {service.name}{step}")
-        click.echo(f"  {service.purpose}")
-        click.echo(f"  choose when: {service.choose_when}")
-        click.echo(f"  avoid when:  {service.avoid_when}")
-        click.echo(f"  export:      {service.export}")
-        click.echo(f"  docs:        {service.docs_url}")
-
-
-@main.command()
-@click.argument("file", type=CONFIG_FILE)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def plan(file: Path, as_json: bool) -> None:
-    """The pipeline's steps, dependencies, compute and estimated cost."""
-    from wizard.cost import estimate_cost
-    from wizard.plan import build_plan
-
-    config = _load(file)
-    the_plan = build_plan(config)
-    cost = estimate_cost(the_plan, config)
-    if as_json:
-        click.echo(json.dumps(the_plan.to_dict() | {"cost": cost.to_dict()}, indent=2))
-        return
-    click.echo(click.style(f"pipeline {the_plan.pipeline_name}", bold=True))
-    for step in the_plan.steps:
-        after = f"  after {', '.join(step.depends_on)}" if step.depends_on else ""
-        branch = f"  [{step.branch} branch]" if step.branch else ""
-        compute = ""
-        if step.compute:
-            c = step.compute
-            compute = f"  {c.instance_count} x {c.instance_type}"
-        click.echo(f"  {step.name:<22}{step.kind:<14}{compute}{after}{branch}")
-    click.echo("")
-    click.echo(
-        f"estimated cost per run: ${cost.typical_usd:.2f} typical, at most ${cost.max_usd:.2f} "
-        f"({cost.region} on-demand prices of {cost.as_of})"
-    )
-    for endpoint in cost.endpoints:
-        click.echo(
-            f"  + {endpoint.service}: ${endpoint.hourly_usd:.3f}/hour"
-            + (f" (${endpoint.monthly_usd:.0f}/month)" if endpoint.monthly_usd else "")
-            + f", {endpoint.note}"
-        )
-
-
 def entry() -> None:
     """The ``sm-wizard`` command: ``main`` as click runs it, then the process ends as the
     interpreter would end it (threads that are not daemons waited for, ``atexit`` handlers
     run, the standard streams flushed, the same exit status) minus the teardown of every
-    module it imported, which nothing here needs: ~45 ms of ``validate``'s ~230 ms, more
-    after commands that imported boto3, Textual or the SageMaker SDK. (A forked local job
-    ends the same way in ``runners/local/forkserver.py``, which may import nothing of ours.)"""
+    module it imported, which nothing here needs.
+
+    Kept because ``validate``'s start-up budget (250 ms over ``python -c pass``) needs it:
+    ended by the interpreter, validate adds 240 ms against 212 ms with this exit (wall time
+    in the one quiet round of ten on 2026-12-07; 248-253 ms when last measured before), and
+    this exit saves 19-40 ms of CPU time in every round (bench/bench_startup.py, both ways
+    interleaved), more after commands that imported boto3, Textual or the SageMaker SDK."""
     import atexit
     import contextlib
     import threading

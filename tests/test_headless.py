@@ -302,7 +302,16 @@ def test_plain_lines_show_logs_metrics_cache_hits() -> None:
     assert run_headless(FakeEngine(success_script()), json_lines=False, plain=True, out=out) == 0
     text = out.getvalue()
     assert "PrepareData" in text and "| split 569 rows" in text
-    assert "(cache hit)" in text or "cache hit" in text
+    lines = text.splitlines()
+
+    def succeeded(step: str) -> str:  # "HH:MM:SS  STEP  KIND  Succeeded (facts)"
+        return next(line for line in lines if line.split()[1] == step and "Succeeded" in line)
+
+    # a cache hit is said on the step's Succeeded line, and only on that step's
+    prepared, trained = succeeded("PrepareData"), succeeded("Train")
+    assert prepared.endswith("cache hit)")
+    assert "cache hit" not in trained
+    assert sum("cache hit" in line for line in lines) == 1
     assert "metric validation:auc = 0.97" in text
     last = text.splitlines()[-1]
     assert "execution  Succeeded" in last and "after 1:30" in last

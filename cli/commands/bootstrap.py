@@ -18,9 +18,9 @@ from typing import Any
 
 import click
 
+from cli.options import CONFIG_FILE
 from wizard.errors import WizardError
 
-CONFIG_FILE = click.Path(dir_okay=False, path_type=Path)
 OUTPUT_KEYS = {
     "RoleArn": "role_arn",
     "BucketName": "bucket",

@@ -2,7 +2,7 @@
 
     sm-wizard run wizard.toml                         # local engine, the monitor screen
     sm-wizard run wizard.toml --headless              # live progress lines, no TUI
-    sm-wizard run wizard.toml --json                  # one run event per line (DESIGN.md)
+    sm-wizard run wizard.toml --json                  # one run event per line (docs/ARCHITECTURE.md)
     sm-wizard run wizard.toml --engine sagemaker --role-arn ARN --bucket B
 
 Exit codes: 0 the run succeeded, 1 it failed, 2 bad input (a message names the problem),
@@ -23,10 +23,9 @@ from typing import Any
 
 import click
 
+from cli.options import CONFIG_FILE, cannot_write
 from cli.terminal import has_terminal
 from wizard.errors import WizardError
-
-CONFIG_FILE = click.Path(dir_okay=False, path_type=Path)
 
 
 def _missing_engine(name: str, exc: ImportError) -> WizardError:
@@ -46,8 +45,6 @@ def local_engine(file: Path, run_dir: Path | None) -> Any:
     try:
         return local_engine_for(file, run_root=run_dir)
     except OSError as exc:  # the run folder cannot be made (read-only folder, disk full...)
-        from cli.main import cannot_write
-
         where = run_dir or Path(file).resolve().parent / ".sm-wizard" / "runs"
         raise cannot_write(where, exc, "--run-dir") from None
 

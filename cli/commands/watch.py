@@ -3,7 +3,7 @@
     sm-wizard watch EXECUTION_ARN            # the monitor screen
     sm-wizard watch --pipeline NAME          # pick one of its recent executions
     sm-wizard watch ARN --headless           # live lines, for scripts and slow SSH links
-    sm-wizard watch ARN --json               # one run event per line (DESIGN.md)
+    sm-wizard watch ARN --json               # one run event per line (docs/ARCHITECTURE.md)
 
 Exit codes: 0 the execution succeeded, 1 it failed, 2 bad input (a message names the
 problem), 130 interrupted. Ctrl+C (or leaving the monitor) only detaches: the execution keeps
@@ -16,14 +16,14 @@ import contextlib
 import sys
 import threading
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import click
 
+from cli.printer import JsonLinesSink, make_printer
 from cli.terminal import has_terminal, need_terminal
 from runners.base import exit_code_for
-from runners.events import RunEvent, to_json
+from runners.events import RunEvent
 from wizard.errors import WizardError
 
 EXIT_INTERRUPTED = 130
@@ -33,62 +33,6 @@ make_clock: Callable[[], Any] | None = None
 
 
 # --------------------------------------------------------------------------- output
-
-
-_STATUS_COLOURS = {
-    "Starting": "cyan",
-    "Executing": "blue",
-    "Stopping": "yellow",
-    "Stopped": "yellow",
-    "Failed": "red",
-    "Succeeded": "green",
-}
-
-
-def _clock_time(iso: str) -> str:
-    """``HH:MM:SS`` in local time from an event's ISO timestamp."""
-    try:
-        return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone().strftime("%H:%M:%S")
-    except ValueError:
-        return iso
-
-
-def _status(status: str) -> str:
-    return click.style(f"{status:<9}", fg=_STATUS_COLOURS.get(status), bold=status == "Failed")
-
-
-def format_event(event: RunEvent) -> str:
-    """One readable line for an event (colour codes are dropped when not on a terminal)."""
-    when = click.style(_clock_time(event.time), dim=True)
-    if event.type == "execution":
-        reason = f"  {event.reason}" if event.reason else ""
-        return f"{when}  {click.style('execution', bold=True)}  {_status(event.status)}{reason}"
-    if event.type == "step":
-        extras = []
-        if event.cache_hit:
-            extras.append("cache hit")
-        if event.attempt and event.attempt > 1:
-            extras.append(f"attempt {event.attempt}")
-        if event.job and event.status == "Failed":
-            extras.append(f"job {event.job}")
-        tail = f"  ({', '.join(extras)})" if extras else ""
-        reason = f"  {click.style(event.reason, fg='red')}" if event.reason else ""
-        return f"{when}  {event.step:<20} {event.kind:<13} {_status(event.status)}{tail}{reason}"
-    if event.type == "metric":
-        return f"{when}  {event.step:<20} metric {event.name} = {event.value:g}"
-    return f"{when}  {click.style(event.step, dim=True)} | {event.line}"
-
-
-def _printer(as_json: bool, show_logs: bool) -> Callable[[RunEvent], None]:
-    def emit(event: RunEvent) -> None:
-        if as_json:
-            sys.stdout.write(to_json(event) + "\n")
-            sys.stdout.flush()
-        elif event.type != "log" or show_logs:
-            click.echo(format_event(event))
-            sys.stdout.flush()
-
-    return emit
 
 
 def _notice(notice: Any) -> None:
@@ -309,7 +253,8 @@ def watch_main(
             "The monitor screen is not available in this build; showing live lines instead.",
             err=True,
         )
-    return _follow_headless(watcher, _printer(as_json, show_logs), action=action)
+    printer = make_printer(json_lines=as_json, out=sys.stdout, show_logs=show_logs)
+    return _follow_headless(watcher, printer.emit, action=action)
 
 
 @click.command("watch")
@@ -383,12 +328,11 @@ def watch(
     except WizardError as err:
         from runners.sagemaker.aws import headline
 
-        if as_json:  # the stream still ends on an execution event (DESIGN.md)
+        if as_json:  # the stream still ends on an execution event (docs/ARCHITECTURE.md)
             watcher = context.get("watcher")
             last = watcher.status if watcher is not None else None
             arn = context.get("arn")
-            sys.stdout.write(to_json(final_error_event(err, arn, last)) + "\n")
-            sys.stdout.flush()
+            JsonLinesSink(sys.stdout).emit(final_error_event(err, arn, last))
         click.echo(headline(err), err=True)
         ctx.exit(err.exit_code)
     except KeyboardInterrupt:

@@ -201,28 +201,24 @@ def test_access_denied_json_ends_on_an_execution_event_and_says_it_once(aws, fak
     assert "Traceback" not in result.output
 
 
-def test_access_denied_mid_watch_still_ends_the_json_stream(aws, fake, cli):
+def test_access_denied_mid_watch_still_ends_the_json_stream(aws, fake, cli, monkeypatch):
     arn = _execution(aws, fake)
-    watch_module_events: list[str] = []
+    original = watch_module.make_printer
 
-    original = watch_module._printer
-
-    def printer(as_json, show_logs):
-        emit = original(as_json, show_logs)
+    def printer(**options):
+        sink = original(**options)
+        emit = sink.emit
 
         def wrapped(event):
             emit(event)
-            watch_module_events.append(event.type)
             if event.type == "step" and event.status == "Executing":
                 fake.fail("DescribePipelineExecution", "AccessDeniedException", "denied")
 
-        return wrapped
+        sink.emit = wrapped
+        return sink
 
-    watch_module._printer = printer
-    try:
-        result = cli.invoke(watch, [arn, "--json", "--no-logs"])
-    finally:
-        watch_module._printer = original
+    monkeypatch.setattr(watch_module, "make_printer", printer)
+    result = cli.invoke(watch, [arn, "--json", "--no-logs"])
     assert result.exit_code == 2
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert lines[0]["type"] == "execution" and lines[0]["status"] == "Executing"

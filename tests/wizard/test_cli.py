@@ -1,4 +1,4 @@
-"""The headless verbs, run in-process through click's runner (exit codes per DESIGN.md)."""
+"""The headless verbs, run in-process through click's runner (exit codes per docs/ARCHITECTURE.md)."""
 
 from __future__ import annotations
 
@@ -140,3 +140,17 @@ def test_the_command_ends_as_the_interpreter_would(tmp_path: Path, args, code, s
     if args[0] == "catalog":  # the JSON, longer than the stream's buffer, is whole
         assert len(done.stdout) > 8192
         assert json.loads("\n".join(lines[:-2]))
+
+
+def test_cli_modules_import_neither_tui_nor_textual() -> None:
+    """Every ``cli`` module loads without ``tui`` or Textual: the interactive verbs import
+    the screens inside the command, so headless verbs (and ``--help``) never pay for them."""
+    probe = (
+        "import pkgutil, importlib, sys, cli, cli.commands\n"
+        "for package in (cli, cli.commands):\n"
+        "    for info in pkgutil.iter_modules(package.__path__, package.__name__ + '.'):\n"
+        "        importlib.import_module(info.name)\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tui', 'textual', 'rich')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
