@@ -1,7 +1,7 @@
 """The AWS service catalog: what each service is for and what the export makes of it.
 
 The data lives in ``data/catalog.toml`` (one ``[[service]]`` table per catalog id); this
-module loads it once and gives typed access. Catalog ids are a contract (DESIGN.md).
+module loads it once and gives typed access. Catalog ids are a contract (docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations

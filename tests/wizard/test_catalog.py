@@ -11,7 +11,7 @@ from wizard.catalog import get_service, load_catalog, services_for_stage
 from wizard.instances import JOB_KINDS, instance_types_for, load_price_table
 from wizard.stages import STAGE_IDS
 
-# DESIGN.md, "The nine stages": the catalog ids each stage offers (a contract).
+# docs/ARCHITECTURE.md, "The nine stages": the catalog ids each stage offers (a contract).
 DESIGN_STAGES: dict[str, set[str]] = {
     "data_collection": {"s3", "glue", "data-exchange", "kinesis"},
     "data_preparation": {

@@ -1,4 +1,4 @@
-"""The headless verbs, run in-process through click's runner (exit codes per DESIGN.md)."""
+"""The headless verbs, run in-process through click's runner (exit codes per docs/ARCHITECTURE.md)."""
 
 from __future__ import annotations
 

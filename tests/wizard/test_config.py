@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from wizard.config import check_schedule, parse_s3_uri
+from wizard.config.fields import check_schedule, parse_s3_uri
 from wizard.validation import validate_document, validate_section
 
 

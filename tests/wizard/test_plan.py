@@ -4,9 +4,11 @@ import dataclasses
 
 import pytest
 
-from wizard import plan as plan_mod
 from wizard.errors import PlanError
-from wizard.plan import Plan, PlanStep, StepInput, build_plan, check_plan
+from wizard.plan import build_plan
+from wizard.plan import dag as plan_dag
+from wizard.plan.check import check_plan
+from wizard.plan.dag import Plan, PlanStep, StepInput
 from wizard.validation import validate_or_raise
 
 
@@ -115,4 +117,4 @@ def test_plan_to_dict_is_json_ready(demo_doc):
     import json
 
     data = build_plan(validate_or_raise(demo_doc)).to_dict()
-    assert json.loads(json.dumps(data))["steps"][0]["name"] == plan_mod.PREPARE
+    assert json.loads(json.dumps(data))["steps"][0]["name"] == plan_dag.PREPARE
