@@ -20,6 +20,10 @@ from ..instances import JobKind, instance_types_for
 
 # SageMaker's pattern for pipeline, job and model-package-group names.
 _NAME_RE = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9])*$")
+# The project name: SageMaker's pattern with single hyphens only. Besides the pipeline, its
+# jobs, endpoint and model package group (SageMaker's pattern), the name starts the
+# CloudTrail trail's name ("<name>-sagemaker"), and CloudTrail refuses adjacent hyphens.
+_PROJECT_NAME_RE = re.compile(r"^[a-zA-Z0-9](-?[a-zA-Z0-9])*$")
 FEATURE_GROUP_RE = re.compile(r"^[a-zA-Z0-9]([_-]*[a-zA-Z0-9])*$")
 _BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 S3_KEY_RE = re.compile(r"^[A-Za-z0-9!_.*'()/=+@,:-]*$")  # AWS "safe" key characters, minus space
@@ -42,24 +46,34 @@ FEATURE_GROUP_MAX = 64
 
 
 def _check_name(value: str, what: str, max_len: int) -> str:
+    """Empty and too long, said the same way for every name."""
     if not value:
         raise ValueError(f"{what} is empty; use letters, digits and hyphens, e.g. 'churn-model'")
     if len(value) > max_len:
         raise ValueError(f"{what} is {len(value)} characters long; SageMaker allows {max_len}")
-    if not _NAME_RE.match(value):
-        raise ValueError(
-            f"{what} {value!r} may contain only letters, digits and single hyphens between them "
-            "(no spaces, underscores or leading/trailing hyphen), e.g. 'churn-model'"
-        )
     return value
 
 
 def _project_name(value: str) -> str:
-    return _check_name(value, "the project name", PROJECT_NAME_MAX)
+    _check_name(value, "the project name", PROJECT_NAME_MAX)
+    if not _PROJECT_NAME_RE.match(value):
+        raise ValueError(
+            f"the project name {value!r} may contain only letters, digits and single hyphens "
+            "between them (no spaces, underscores, doubled hyphens or leading/trailing hyphen), "
+            "e.g. 'churn-model'"
+        )
+    return value
 
 
 def _model_package_group(value: str) -> str:
-    return _check_name(value, "the model package group name", MODEL_PACKAGE_GROUP_MAX)
+    what = "the model package group name"
+    _check_name(value, what, MODEL_PACKAGE_GROUP_MAX)
+    if not _NAME_RE.match(value):
+        raise ValueError(
+            f"{what} {value!r} may contain only letters, digits and hyphens, starting and "
+            "ending with a letter or digit (no spaces or underscores), e.g. 'churn-model'"
+        )
+    return value
 
 
 def _bucket_name(value: str) -> str:
