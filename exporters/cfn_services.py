@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from wizard.config import WizardConfig
-from wizard.plan import Plan
+from wizard.plan.dag import Plan
 
 from .infra import (
     ENDPOINT_SERVICES,

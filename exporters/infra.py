@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wizard.config import WizardConfig
-from wizard.plan import Plan
+from wizard.plan.dag import Plan
 
 BOOTSTRAP_FILE = "infra/bootstrap.json"
 SERVICES_FILE = "infra/services.json"

@@ -32,7 +32,7 @@ from wizard.config import WizardConfig
 from wizard.cost import estimate_cost
 from wizard.datacheck import AUTOPILOT_MIN_ROWS
 from wizard.errors import WizardError
-from wizard.plan import Plan, PlanStep, StepInput
+from wizard.plan.dag import Plan, PlanStep, StepInput
 from wizard.recommend import recommend
 from wizard.stages import STAGES
 from wizard.store import config_to_document, dumps

@@ -34,7 +34,7 @@ from types import ModuleType
 from typing import Any
 
 from wizard.errors import WizardError
-from wizard.plan import Plan
+from wizard.plan.dag import Plan
 
 from .render import AWS_SHAPES, OFFLINE_HARNESS
 

@@ -54,7 +54,7 @@ from tui.messages import (
 )
 from tui.widgets.log_pane import LogPane
 from tui.widgets.run_dag import RunDag
-from wizard.plan import Plan
+from wizard.plan.dag import Plan
 
 DRAIN_INTERVAL = 0.1
 """Seconds between two batches of events drawn: at most ~10 redraws a second, even over SSH."""

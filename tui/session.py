@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
-    from wizard.config import Section, WizardConfig
-    from wizard.recommend import StageRecommendation
+    from wizard.config import WizardConfig
+    from wizard.config.base import Section
+    from wizard.recommend.picks import StageRecommendation
     from wizard.validation import Problem
 
 StageState = Literal["unvisited", "complete", "problems"]
@@ -337,7 +338,7 @@ class Session:
     def recommendations(self) -> dict[str, StageRecommendation]:
         """Per stage id, the recommendation for the current answers (the last valid ones
         while ``[profile]`` has a problem)."""
-        from wizard.config import Profile
+        from wizard.config.project import Profile
         from wizard.recommend import recommend
 
         profile = self._models.get("profile")

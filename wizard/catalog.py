@@ -1,24 +1,31 @@
 """The AWS service catalog: what each service is for and what the export makes of it.
 
 The data lives in ``data/catalog.toml`` (one ``[[service]]`` table per catalog id); this
-module loads it once and gives typed access. Catalog ids are a contract (DESIGN.md).
+module loads it once, validates every entry against the ``Service`` model (a defect there is
+a packaging error, reported when the catalog is first read) and gives typed access. Catalog
+ids are a contract (docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from .stages import STAGE_IDS
 
 Automation = Literal["step", "script", "manual"]
 
 
-@dataclass(frozen=True, slots=True)
-class Service:
+class Service(BaseModel):
+    """One ``[[service]]`` table: every key required, no unknown key, stages known."""
+
+    # defer_build: the schema is built when the catalog is first read, not at import
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
     id: str
     name: str
     stages: tuple[str, ...]
@@ -29,11 +36,34 @@ class Service:
     """``step``: a SageMaker Pipelines step; ``script``: a boto3/SDK script in the export;
     ``manual``: console/Studio work the export's README explains."""
     pipeline_step: str | None
-    """The step ``Type`` in the pipeline definition when ``automation == "step"``."""
+    """The step ``Type`` in the pipeline definition when ``automation == "step"``
+    (``""`` in the file means none)."""
     export: str
     """What the exported project contains for this service."""
     docs_url: str
-    price_basis: str | None = None
+    price_basis: str | None
+    """How it is billed (``""`` in the file means there is nothing to bill)."""
+
+    @field_validator("pipeline_step", "price_basis", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return value or None
+
+    @field_validator("stages")
+    @classmethod
+    def _known_stages(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [s for s in value if s not in STAGE_IDS]
+        if unknown:
+            raise ValueError(f"names unknown stages {unknown}")
+        if not value or len(set(value)) != len(value):
+            raise ValueError("lists no stage, or a stage twice")
+        return value
+
+    @model_validator(mode="after")
+    def _step_type_iff_step(self) -> Service:
+        if (self.automation == "step") != (self.pipeline_step is not None):
+            raise ValueError("pipeline_step is set exactly when automation = 'step'")
+        return self
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -53,27 +83,18 @@ class Service:
 
 @cache
 def load_catalog() -> dict[str, Service]:
-    """All services by id, in file order."""
+    """All services by id, in file order. A malformed entry raises ``ValueError`` naming it
+    (a packaging defect, not a user mistake)."""
     raw = tomllib.loads((Path(__file__).parent / "data" / "catalog.toml").read_text("utf-8"))
     services: dict[str, Service] = {}
     for entry in raw["service"]:
-        stages = tuple(entry["stages"])
-        unknown = [s for s in stages if s not in STAGE_IDS]
-        if unknown:  # a packaging defect, not a user mistake
-            raise ValueError(f"catalog entry {entry['id']!r} names unknown stages {unknown}")
-        services[entry["id"]] = Service(
-            id=entry["id"],
-            name=entry["name"],
-            stages=stages,
-            purpose=entry["purpose"],
-            choose_when=entry["choose_when"],
-            avoid_when=entry["avoid_when"],
-            automation=entry["automation"],
-            pipeline_step=entry.get("pipeline_step") or None,
-            export=entry["export"],
-            docs_url=entry["docs_url"],
-            price_basis=entry.get("price_basis") or None,
-        )
+        try:
+            service = Service.model_validate(entry)
+        except ValidationError as exc:
+            raise ValueError(f"catalog entry {entry.get('id')!r} is malformed: {exc}") from None
+        if service.id in services:
+            raise ValueError(f"catalog entry {service.id!r} appears twice")
+        services[service.id] = service
     return services
 
 

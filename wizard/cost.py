@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .config import WizardConfig
 from .instances import JobKind, load_price_table
-from .plan import Plan
+from .plan.dag import Plan
 
 HOURS_PER_MONTH = 730
 # Typical hours per job before data size counts: instance start-up (~3-5 min) plus work.

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .config import SECTION_MODELS
+from .config.fields import parse_s3_uri
 from .datasample import (
     ColumnProfile,
     Sample,
@@ -31,7 +33,7 @@ from .datasample import (
     profile_column,
     read_sample,
 )
-from .validation import Problem
+from .validation import Problem, validate_section
 
 AUTOPILOT_MIN_ROWS = 500
 """SageMaker Autopilot refuses training data with fewer rows (autopilot.py checks it too)."""
@@ -147,9 +149,6 @@ def shown_path(path: Path) -> str:
 def _section(doc: dict[str, Any], name: str) -> Any:
     """The validated model of one table, or its defaults when the table is absent or invalid
     (its own problems are reported by the models)."""
-    from .config import SECTION_MODELS
-    from .validation import validate_section
-
     data = doc.get(name)
     if isinstance(data, dict):
         model, _ = validate_section(name, data)
@@ -190,8 +189,6 @@ def check_data(
     uri = collection.get("input_uri")
     if not isinstance(uri, str) or not uri.strip():
         return report
-    from .config import parse_s3_uri
-
     if uri.startswith("s3://"):
         try:
             bucket, key = parse_s3_uri(uri)

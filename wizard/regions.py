@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .plan import Plan
+    from .plan.dag import Plan
 
 
 @dataclass(frozen=True, slots=True)

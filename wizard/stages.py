@@ -1,4 +1,4 @@
-"""The nine stages of an ML pipeline, in order. Ids are a contract (DESIGN.md)."""
+"""The nine stages of an ML pipeline, in order. Ids are a contract (docs/ARCHITECTURE.md)."""
 
 from __future__ import annotations
 

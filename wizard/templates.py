@@ -11,6 +11,7 @@ from typing import Any
 
 from .config import SCHEMA_VERSION
 from .errors import WizardError
+from .store import atomic_write_text
 
 TEMPLATES = ("demo", "regression-demo", "blank")
 DATA_DIR = "data"
@@ -148,7 +149,5 @@ def write_template_data(name: str, config_path: Path) -> list[Path]:
         return []
     target = config_path.parent / uri
     target.parent.mkdir(parents=True, exist_ok=True)
-    from .store import atomic_write_text
-
     atomic_write_text(target, dataset_text(Path(uri).name))
     return [target]

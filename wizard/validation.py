@@ -2,18 +2,30 @@
 ``WizardConfig`` or a list of ``Problem``s, each naming its field by TOML path.
 
 The same function serves ``sm-wizard validate``, the loader, and the TUI (which maps each
-problem's path to the form field that shows it inline).
+problem's path to the form field that shows it inline). The checks that read the data live
+in ``wizard.datacheck``; ``wizard.check`` runs both for ``validate`` and Review.
 """
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from .config import SECTION_MODELS, FieldError, Section, WizardConfig
-from .errors import ConfigError
+from .config import SECTION_MODELS, WizardConfig
+from .config.base import FieldError, Section
+from .config.crosscheck import cross_check
+from .errors import ConfigError, WizardError
+from .plan import build_plan
+from .regions import (
+    IMAGE_SPECS,
+    images_for_plan,
+    load_region_table,
+    missing_images,
+    regions_with,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +195,7 @@ def validate_document(doc: Any) -> tuple[WizardConfig | None, list[Problem]]:
         config = WizardConfig.model_validate(doc)
     except ValidationError as exc:  # defensive: sections passed, so only top-level remains
         return None, problems_from_validation_error(exc, WizardConfig)
-    cross = [Problem(c.path, c.message) for c in config.cross_check()]
+    cross = [Problem(c.path, c.message) for c in cross_check(config)]
     if cross:
         return None, cross
     aws = aws_rules(config)
@@ -195,14 +207,9 @@ def validate_document(doc: Any) -> tuple[WizardConfig | None, list[Problem]]:
 def aws_rules(config: WizardConfig) -> list[Problem]:
     """Rules AWS applies when the pipeline is built or runs, checked on the Plan: every
     container image it needs exists in the region."""
-    from .regions import IMAGE_SPECS, load_region_table, missing_images, regions_with
-
     region = config.project.region
     if region in regions_with(list(IMAGE_SPECS)):
         return []  # every image exists here: no need to build the Plan
-    from .errors import WizardError
-    from .plan import build_plan
-
     try:
         plan = build_plan(config)
     except WizardError as exc:
@@ -210,13 +217,9 @@ def aws_rules(config: WizardConfig) -> list[Problem]:
     missing = missing_images(plan, region)
     if not missing:
         return []
-    from .regions import images_for_plan
-
     table = load_region_table()
     names = " and ".join(IMAGE_SPECS[m].title for m in missing)
     uses = "; ".join(IMAGE_SPECS[m].why for m in missing)
-    import difflib
-
     near = difflib.get_close_matches(region, regions_with(images_for_plan(plan)), n=2, cutoff=0)
     suggestion = " or ".join(near) or "us-east-1"
     return [
@@ -227,46 +230,6 @@ def aws_rules(config: WizardConfig) -> list[Problem]:
             f"(SageMaker SDK image table of {table.as_of})",
         )
     ]
-
-
-@dataclass(frozen=True, slots=True)
-class CheckReport:
-    """Everything ``sm-wizard validate`` and Review say: the config (when it has no error),
-    the errors, and the warnings."""
-
-    config: WizardConfig | None
-    problems: tuple[Problem, ...]
-    profile: Any = None
-    """The data profile (``wizard.datacheck.DataProfile``) when the data was read."""
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.is_error]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if not p.is_error]
-
-
-def check_document(
-    doc: Any, base_dir: Any, *, s3_probe: Any = None, with_profile: bool = True
-) -> CheckReport:
-    """The model's rules, AWS's rules and the checks that read the data. ``base_dir`` is
-    where relative input paths start (the config file's folder, or for an autosaved session
-    the folder the wizard was started in); ``s3_probe`` checks S3 inputs (see
-    ``wizard.datacheck``)."""
-    from .datacheck import check_data
-
-    config, problems = validate_document(doc)
-    data = check_data(doc, base_dir, s3_probe=s3_probe, with_profile=with_profile)
-    # One message per problem: where the answer itself breaks a rule, what the data check
-    # makes of that answer only repeats it ("… contains control characters", then "… does
-    # not exist").
-    faulty = {p.path for p in problems if p.is_error}
-    merged = [*problems, *(p for p in data.problems if p.path not in faulty)]
-    if data.errors:
-        config = None
-    return CheckReport(config, tuple(merged), data.profile)
 
 
 def validate_or_raise(doc: Any) -> WizardConfig:

@@ -65,8 +65,9 @@ def _load(file: Path):
 def validate(file: Path, no_data: bool) -> None:
     """Exit 0 if FILE is valid (warnings are printed but pass); else exit 2 with one line
     per problem, naming the field by its TOML path and saying how to fix it."""
+    from wizard.check import check_document
     from wizard.store import read_document
-    from wizard.validation import check_document, validate_document
+    from wizard.validation import validate_document
 
     doc = read_document(file)
     if no_data:

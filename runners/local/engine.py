@@ -32,7 +32,7 @@ from typing import Any
 from wizard import __version__
 from wizard.config import WizardConfig
 from wizard.errors import WizardError
-from wizard.plan import Plan, PlanStep, StepInput
+from wizard.plan.dag import Plan, PlanStep, StepInput
 from wizard.store import atomic_write_text, config_to_document, dumps
 
 from ..base import Capabilities, Emit

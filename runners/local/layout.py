@@ -39,7 +39,7 @@ import secrets
 from datetime import UTC, datetime
 from pathlib import Path
 
-from wizard.plan import PROCESSING_ROOT, PlanStep
+from wizard.plan.dag import PROCESSING_ROOT, PlanStep
 
 STATE_DIR_NAME = ".sm-wizard"
 RUNS_DIR_NAME = "runs"

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from wizard.config import WizardConfig
-from wizard.plan import Plan, build_plan
+from wizard.plan import build_plan
+from wizard.plan.dag import Plan
 from wizard.store import load_config
 
 from .engine import LocalEngine, resolve_parameters

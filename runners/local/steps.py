@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from wizard.plan import PlanStep
+from wizard.plan.dag import PlanStep
 
 from ..events import TERMINAL_STEP_STATUSES, LogEvent, MetricEvent
 from .jobs import JobResult

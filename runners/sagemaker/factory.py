@@ -15,7 +15,8 @@ from typing import Any
 from exporters import export_project
 from exporters.verify import definition_json
 from wizard.config import WizardConfig
-from wizard.plan import Plan, build_plan
+from wizard.plan import build_plan
+from wizard.plan.dag import Plan
 
 from .engine import SageMakerEngine
 

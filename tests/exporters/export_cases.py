@@ -12,7 +12,7 @@ from pathlib import Path
 import preloaded
 
 from wizard.config import WizardConfig
-from wizard.plan import Plan
+from wizard.plan.dag import Plan
 from wizard.store import load_config, save_config
 from wizard.templates import template_document, write_template_data
 from wizard.validation import validate_or_raise

@@ -24,9 +24,9 @@ from local_helpers import run_engine
 
 from runners.events import StepEvent
 from runners.local import local_engine_for
+from wizard.check import check_document
 from wizard.store import write_document
 from wizard.templates import template_document
-from wizard.validation import check_document
 
 pytestmark = pytest.mark.slow
 

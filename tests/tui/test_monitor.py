@@ -18,7 +18,8 @@ from tui.messages import RING_LINES, LogLinesReceived, RunFeed, StepsUpdated
 from tui.monitor import MonitorApp, MonitorConfirmModal, MonitorScreen
 from tui.widgets.log_pane import LogPane
 from tui.widgets.run_dag import RunDag
-from wizard.plan import Plan, build_plan
+from wizard.plan import build_plan
+from wizard.plan.dag import Plan
 from wizard.validation import validate_or_raise
 
 SIZE = (100, 30)

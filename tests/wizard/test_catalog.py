@@ -7,11 +7,11 @@ from importlib import resources
 
 import pytest
 
-from wizard.catalog import get_service, load_catalog, services_for_stage
+from wizard.catalog import Service, get_service, load_catalog, services_for_stage
 from wizard.instances import JOB_KINDS, instance_types_for, load_price_table
 from wizard.stages import STAGE_IDS
 
-# DESIGN.md, "The nine stages": the catalog ids each stage offers (a contract).
+# docs/ARCHITECTURE.md, "The nine stages": the catalog ids each stage offers (a contract).
 DESIGN_STAGES: dict[str, set[str]] = {
     "data_collection": {"s3", "glue", "data-exchange", "kinesis"},
     "data_preparation": {
@@ -162,6 +162,33 @@ def test_to_dict_is_json_ready() -> None:
     assert set(data) == CATALOG_KEYS
 
 
+def _entry(**changes: object) -> dict[str, object]:
+    return _raw_entries()[0] | changes
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"stages": ["data_collection", "nowhere"]}, "unknown stages"),
+        ({"stages": []}, "no stage"),
+        ({"automation": "step", "pipeline_step": ""}, "pipeline_step"),
+        ({"automation": "script", "pipeline_step": "Processing"}, "pipeline_step"),
+        ({"automation": "sometimes"}, "automation"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
+def test_the_loader_rejects_a_malformed_entry(changes: dict[str, object], words: str) -> None:
+    with pytest.raises(ValueError, match=words):
+        Service.model_validate(_entry(**changes))
+
+
+def test_a_missing_key_is_rejected() -> None:
+    entry = _entry()
+    del entry["docs_url"]
+    with pytest.raises(ValueError, match="docs_url"):
+        Service.model_validate(entry)
+
+
 def test_get_service_names_unknown_id() -> None:
     with pytest.raises(KeyError, match="nope"):
         get_service("nope")
@@ -199,8 +226,11 @@ def test_price_table_metadata() -> None:
     assert table.as_of == "2026-11-01"
     assert table.currency == "USD"
     assert table.source.startswith("https://aws.amazon.com/sagemaker/pricing/")
+    # both serverless prices are billed: 0 means the table lost a price, not a free service
+    assert table.serverless_per_gb_second > 0
+    assert table.serverless_per_gb_data_processed > 0
     assert table.serverless_per_gb_second == pytest.approx(0.00002)
-    assert table.serverless_per_gb_data_processed >= 0
+    assert table.serverless_per_gb_data_processed == pytest.approx(0.016)
 
 
 def test_price_table_has_the_required_instances() -> None:

@@ -3,9 +3,11 @@ test also checks that the message names the field by its TOML path."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from wizard.config import check_schedule, parse_s3_uri
+from wizard.config.fields import check_schedule, parse_s3_uri
 from wizard.validation import validate_document, validate_section
 
 
@@ -23,7 +25,7 @@ def test_demo_template_is_valid(demo_doc):
 
 @pytest.mark.parametrize(
     "name",
-    ["-lead", "trail-", "has space", "under_score", "a" * 33, "", "dot.name", "ünïcode"],
+    ["-lead", "trail-", "has space", "under_score", "a" * 33, "", "dot.name", "ünïcode", "a--b"],
 )
 def test_project_name_follows_sagemaker_rules(demo_doc, name):
     demo_doc["project"]["name"] = name
@@ -34,6 +36,39 @@ def test_project_name_follows_sagemaker_rules(demo_doc, name):
 def test_project_name_accepts_valid_names(demo_doc, name):
     demo_doc["project"]["name"] = name
     assert validate_document(demo_doc)[1] == []
+
+
+# CloudTrail's rule for trail names: letters, digits, '.', '_' and '-', starting and ending
+# with a letter or digit, no two of '.', '_', '-' side by side, 3-128 characters.
+CLOUDTRAIL_NAME = re.compile(r"^[A-Za-z0-9](?:[._-]?[A-Za-z0-9])*$")
+
+
+@pytest.mark.parametrize("name", ["a--b", "churn---model", "x-" * 8 + "-y"])
+def test_project_name_rule_and_message_agree_on_doubled_hyphens(demo_doc, name):
+    """The message says "single hyphens", and the rule holds to it: the name also names the
+    CloudTrail trail ``<name>-sagemaker``, which AWS refuses with adjacent hyphens."""
+    demo_doc["project"]["name"] = name
+    message = problems_for(demo_doc)["project.name"]
+    assert "single hyphens" in message and "doubled hyphens" in message
+    assert not CLOUDTRAIL_NAME.match(f"{name}-sagemaker")
+
+
+@pytest.mark.parametrize("name", ["a", "churn-model", "A1-b2-c3", "x" * 32, "a-b-c-d-e"])
+def test_every_accepted_project_name_makes_a_valid_trail_name(demo_doc, name):
+    demo_doc["project"]["name"] = name
+    assert validate_document(demo_doc)[1] == []
+    trail = f"{name}-sagemaker"
+    assert CLOUDTRAIL_NAME.match(trail) and 3 <= len(trail) <= 128
+
+
+def test_model_package_group_follows_sagemaker_pattern(demo_doc):
+    """The group name keeps SageMaker's own pattern (doubled hyphens allowed) and its
+    message says no more than that."""
+    demo_doc["deployment"]["model_package_group"] = "churn--models"
+    assert validate_document(demo_doc)[1] == []
+    demo_doc["deployment"]["model_package_group"] = "churn_models"
+    message = problems_for(demo_doc)["deployment.model_package_group"]
+    assert "single" not in message and "letters, digits and hyphens" in message
 
 
 def test_model_package_group_length(demo_doc):

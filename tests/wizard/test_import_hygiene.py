@@ -21,7 +21,7 @@ def test_domain_imports_no_ui_or_aws():
     code = (
         "import wizard, wizard.config, wizard.plan, "
         "wizard.recommend, wizard.cost, wizard.store, "
-        "wizard.templates, wizard.validation"
+        "wizard.templates, wizard.validation, wizard.check, wizard.datacheck"
     )
     assert _loaded_after(code) == set()
 

@@ -78,7 +78,7 @@ def test_a_problem_is_one_line_whatever_the_user_typed():
 def test_a_bad_path_gets_its_message_not_the_data_checks_echo_of_it(demo_file):
     import tomllib
 
-    from wizard.validation import check_document
+    from wizard.check import check_document
 
     doc = tomllib.loads(demo_file.read_text())
     doc["data_collection"]["input_uri"] = "0\r"

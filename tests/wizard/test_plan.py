@@ -4,9 +4,11 @@ import dataclasses
 
 import pytest
 
-from wizard import plan as plan_mod
 from wizard.errors import PlanError
-from wizard.plan import Plan, PlanStep, StepInput, build_plan, check_plan
+from wizard.plan import build_plan
+from wizard.plan import dag as plan_dag
+from wizard.plan.check import check_plan
+from wizard.plan.dag import Plan, PlanStep, StepInput
 from wizard.validation import validate_or_raise
 
 
@@ -111,8 +113,64 @@ def test_check_plan_rejects_cycles_duplicates_and_dangling_inputs(demo_doc):
         check_plan(_with_steps(plan, [steps[0], unknown, *steps[2:]]))
 
 
+def test_check_plan_rejects_reads_it_does_not_depend_on_and_stray_branches(demo_doc):
+    plan = build_plan(validate_or_raise(demo_doc))
+    steps = list(plan.steps)
+    evaluate = plan.names.index("Evaluate")
+    # reads the quality baseline's statistics, on no path of its dependencies
+    extra = StepInput("statistics", step="DataQualityBaseline", output="statistics")
+    loose = dataclasses.replace(steps[evaluate], inputs=(*steps[evaluate].inputs, extra))
+    with pytest.raises(PlanError, match="without depending"):
+        check_plan(_with_steps(plan, [*steps[:evaluate], loose, *steps[evaluate + 1 :]]))
+    # reads a step that comes after it
+    early = dataclasses.replace(steps[1], inputs=(StepInput("m", step="Train", output="model"),))
+    with pytest.raises(PlanError, match="not upstream"):
+        check_plan(_with_steps(plan, [steps[0], early, *steps[2:]]))
+    stray = dataclasses.replace(steps[-1], depends_on=("Evaluate",))
+    with pytest.raises(PlanError, match="does not follow CheckMetric"):
+        check_plan(_with_steps(plan, [*steps[:-1], stray]))
+
+
+def test_graph_queries_follow_every_path(demo_doc):
+    """upstream/downstream are transitive; levels group each step after all it needs."""
+    plan = build_plan(validate_or_raise(demo_doc))
+    assert plan.upstream("PrepareData") == set()
+    assert plan.upstream("Evaluate") == {"PrepareData", "EngineerFeatures", "Train"}
+    assert plan.upstream("BatchTransform") == {
+        "PrepareData",
+        "EngineerFeatures",
+        "DataQualityBaseline",
+        "Train",
+        "Evaluate",
+        "CheckMetric",
+        "CreateModel",
+    }
+    assert plan.downstream("CheckMetric") == {
+        "RegisterModel",
+        "CreateModel",
+        "BatchTransform",
+        "MetricBelowThreshold",
+    }
+    assert plan.downstream("BatchTransform") == set()
+    assert plan.downstream("Ghost") == set()
+    with pytest.raises(KeyError):
+        plan.upstream("Ghost")
+    assert plan.levels() == [
+        ["PrepareData"],
+        ["EngineerFeatures"],
+        ["DataQualityBaseline", "Train"],
+        ["Evaluate"],
+        ["CheckMetric"],
+        ["RegisterModel", "CreateModel", "MetricBelowThreshold"],
+        ["BatchTransform"],
+    ]
+    for step in plan:
+        assert plan.upstream(step.name) >= set(step.depends_on)
+        assert all(step.name in plan.downstream(dep) for dep in step.depends_on)
+
+
 def test_plan_to_dict_is_json_ready(demo_doc):
     import json
 
     data = build_plan(validate_or_raise(demo_doc)).to_dict()
-    assert json.loads(json.dumps(data))["steps"][0]["name"] == plan_mod.PREPARE
+    assert json.loads(json.dumps(data))["steps"][0]["name"] == plan_dag.PREPARE

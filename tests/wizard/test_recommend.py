@@ -11,13 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wizard.catalog import services_for_stage
-from wizard.recommend import (
-    LARGE_DATA_GB,
-    LARGE_PARQUET_GB,
-    StageRecommendation,
-    recommend,
-    recommendations_to_json_dict,
-)
+from wizard.recommend import recommend, recommendations_to_json_dict
+from wizard.recommend.answers import LARGE_DATA_GB, LARGE_PARQUET_GB
+from wizard.recommend.picks import StageRecommendation
 from wizard.stages import STAGE_IDS
 
 
@@ -411,7 +407,7 @@ def test_any_profile_gives_well_formed_deterministic_recommendations(profile: Pr
 def test_reasons_never_contradict_the_answers():
     """JumpStart's reason follows the answer that made it an alternative; Experiments is never
     'not needed' in Training while Evaluation recommends it (issue 10)."""
-    from wizard.config import Profile
+    from wizard.config.project import Profile
     from wizard.recommend import recommend as _recommend
 
     recs = {r.stage: r for r in _recommend(Profile(experience="newcomer", prefer_low_code=False))}

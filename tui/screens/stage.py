@@ -34,7 +34,8 @@ from tui.widgets.form import (
 )
 from tui.widgets.service_picker import ServiceChoice, ServicePicker
 from wizard.catalog import get_service, services_for_stage
-from wizard.config import SECTION_MODELS, ParameterRange
+from wizard.config import SECTION_MODELS
+from wizard.config.model import ParameterRange
 from wizard.stages import STAGES, get_stage
 
 TUNING_SERVICE = "automatic-model-tuning"

@@ -1,0 +1,85 @@
+"""The config file's model: ``WizardConfig``, the whole ``wizard.toml``, composed of the
+``[project]``, ``[profile]`` and per-stage tables.
+
+Every rule about the config lives in this package and only here: the CLI prints the messages,
+the TUI shows them at the field. ``fields`` holds AWS's naming, URI and ARN rules; ``base``,
+``project``, ``data``, ``model`` and ``serving`` the section models; ``crosscheck`` the rules
+between sections.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from ..algorithms import default_hyperparameters
+from .base import Section
+from .data import DataCollectionConfig, DataPreparationConfig, FeatureEngineeringConfig
+from .model import EvaluationConfig, TrainingConfig, TuningConfig
+from .project import Profile, ProjectConfig
+from .serving import DeploymentConfig, MonitoringConfig, OrchestrationConfig
+
+SCHEMA_VERSION = 1
+
+
+SECTION_MODELS: dict[str, type[Section]] = {
+    "project": ProjectConfig,
+    "profile": Profile,
+    "data_collection": DataCollectionConfig,
+    "data_preparation": DataPreparationConfig,
+    "feature_engineering": FeatureEngineeringConfig,
+    "training": TrainingConfig,
+    "tuning": TuningConfig,
+    "evaluation": EvaluationConfig,
+    "deployment": DeploymentConfig,
+    "monitoring": MonitoringConfig,
+    "orchestration": OrchestrationConfig,
+}
+
+
+class WizardConfig(Section):
+    """The whole ``wizard.toml``."""
+
+    schema_version: Literal[1] = SCHEMA_VERSION
+    project: ProjectConfig
+    profile: Profile = Field(default_factory=Profile)
+    data_collection: DataCollectionConfig
+    data_preparation: DataPreparationConfig = Field(default_factory=DataPreparationConfig)
+    feature_engineering: FeatureEngineeringConfig = Field(default_factory=FeatureEngineeringConfig)
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    tuning: TuningConfig = Field(default_factory=TuningConfig)
+    evaluation: EvaluationConfig = Field(default_factory=EvaluationConfig)
+    deployment: DeploymentConfig = Field(default_factory=DeploymentConfig)
+    monitoring: MonitoringConfig = Field(default_factory=MonitoringConfig)
+    orchestration: OrchestrationConfig = Field(default_factory=OrchestrationConfig)
+
+    @model_validator(mode="after")
+    def _model_package_group_from_project(self) -> WizardConfig:
+        """Unset, the model package group is named after the project (``<name>-models``), so
+        unrelated projects never share one group."""
+        if "model_package_group" not in self.deployment.model_fields_set:
+            self.deployment.model_package_group = f"{self.project.name}-models"
+        return self
+
+    def effective_hyperparameters(self) -> dict[str, str | int | float | bool]:
+        """The algorithm's defaults for this problem, overridden by the user's values."""
+        hps: dict[str, str | int | float | bool] = dict(
+            default_hyperparameters(self.training.algorithm, self.profile.problem_type)
+        )
+        hps.update(self.training.hyperparameters)
+        return hps
+
+
+def selected_services(config: WizardConfig) -> dict[str, list[str]]:
+    """The catalog ids chosen per stage, in stage order (tuning is chosen by ``enabled``)."""
+    chosen: dict[str, list[str]] = {}
+    for stage in SECTION_MODELS:
+        if stage in ("project", "profile"):
+            continue
+        section = getattr(config, stage)
+        if stage == "tuning":
+            chosen[stage] = ["automatic-model-tuning"] if section.enabled else []
+        else:
+            chosen[stage] = list(section.services)
+    return chosen

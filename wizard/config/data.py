@@ -1,0 +1,93 @@
+"""The data stages' tables: ``[data_collection]``, ``[data_preparation]`` and
+``[feature_engineering]``."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from .base import FieldError, StageSection
+from .fields import (
+    FEATURE_GROUP_MAX,
+    FEATURE_GROUP_RE,
+    Column,
+    DataUri,
+    InstanceCount,
+    ProcessingInstance,
+    RuntimeSeconds,
+)
+
+
+class DataCollectionConfig(StageSection):
+    STAGE = "data_collection"
+    input_uri: DataUri
+    target_column: Column
+    has_header: bool = True
+
+
+class DataPreparationConfig(StageSection):
+    STAGE = "data_preparation"
+    engine: Literal["sklearn", "spark"] = "sklearn"
+    missing_values: Literal["drop", "median", "mean", "most_frequent"] = "median"
+    drop_duplicates: bool = True
+    drop_columns: list[Column] = Field(default_factory=list)
+    train_ratio: float = Field(default=0.7, gt=0, lt=1)
+    validation_ratio: float = Field(default=0.15, gt=0, lt=1)
+    test_ratio: float = Field(default=0.15, gt=0, lt=1)
+    random_seed: int = Field(default=42, ge=0, le=2**31 - 1)
+    instance_type: ProcessingInstance = "ml.m5.large"
+    instance_count: InstanceCount = 1
+    max_runtime_seconds: RuntimeSeconds = 3600
+
+    @model_validator(mode="after")
+    def _ratios(self) -> DataPreparationConfig:
+        total = self.train_ratio + self.validation_ratio + self.test_ratio
+        if abs(total - 1.0) > 1e-6:
+            raise FieldError(
+                "test_ratio",
+                f"the training, validation and test shares add up to {total:g} "
+                f"({self.train_ratio:g} + {self.validation_ratio:g} + {self.test_ratio:g}); "
+                f"they must add up to 1, e.g. 0.7, 0.15 and 0.15"
+                + (
+                    f" (here: test share {1 - self.train_ratio - self.validation_ratio:g})"
+                    if 0 < 1 - self.train_ratio - self.validation_ratio < 1
+                    else ""
+                ),
+            )
+        if self.engine == "sklearn" and self.instance_count > 1:
+            raise FieldError(
+                "instance_count",
+                "the scikit-learn engine runs on one instance; set instance_count = 1 or choose "
+                "engine = 'spark' for distributed processing",
+            )
+        return self
+
+
+class FeatureEngineeringConfig(StageSection):
+    STAGE = "feature_engineering"
+    scaling: Literal["standard", "minmax", "none"] = "standard"
+    categorical_encoding: Literal["onehot", "ordinal"] = "onehot"
+    max_categories: int = Field(default=20, ge=2, le=1000)
+    feature_group_name: str = ""
+    instance_type: ProcessingInstance = "ml.m5.large"
+    max_runtime_seconds: RuntimeSeconds = 3600
+
+    @field_validator("feature_group_name")
+    @classmethod
+    def _feature_group(cls, value: str) -> str:
+        if value and (len(value) > FEATURE_GROUP_MAX or not FEATURE_GROUP_RE.match(value)):
+            raise ValueError(
+                "a feature group name has 1-64 letters, digits, '-' or '_', starting and ending "
+                "with a letter or digit"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _needs_group(self) -> FeatureEngineeringConfig:
+        if "feature-store" in self.services and not self.feature_group_name:
+            raise FieldError(
+                "feature_group_name",
+                "Feature Store is selected: set feature_group_name, e.g. 'churn-features'",
+            )
+        return self

@@ -1,0 +1,177 @@
+"""The Plan's data steps: prepare (clean and split), engineer features, and the optional
+data-quality baseline and pre-training bias check."""
+
+from __future__ import annotations
+
+from ..config import WizardConfig
+from .dag import (
+    BIAS,
+    FEATURES,
+    PREPARE,
+    QUALITY,
+    Compute,
+    PlanStep,
+    StepInput,
+    StepOutput,
+    frozen,
+    processing_input,
+    processing_output,
+)
+
+SPLITS = ("train", "validation", "test")
+
+
+def prepare_step(config: WizardConfig) -> PlanStep:
+    """Clean the raw data and split it (scikit-learn or Spark, per ``data_preparation``)."""
+    prep = config.data_preparation
+    engine = prep.engine
+    return PlanStep(
+        name=PREPARE,
+        kind="Processing",
+        stage="data_preparation",
+        description="Clean the raw data and split it into train, validation and test sets"
+        + (" with Spark" if engine == "spark" else " with scikit-learn"),
+        inputs=(
+            processing_input("raw", uri=config.data_collection.input_uri, parameter="InputDataUrl"),
+        ),
+        outputs=(
+            processing_output("train", "training rows, with header"),
+            processing_output("validation", "validation rows, with header"),
+            processing_output("test", "held-out test rows, with header"),
+        ),
+        compute=Compute(
+            "processing",
+            prep.instance_type,
+            prep.instance_count,
+            prep.max_runtime_seconds,
+            parameter="ProcessingInstanceType",
+        ),
+        script="prepare_spark.py" if engine == "spark" else "prepare.py",
+        arguments=_prepare_arguments(config),
+        settings=frozen({"engine": engine, "framework": engine}),
+        cacheable=True,
+        retryable=True,
+    )
+
+
+def features_step(config: WizardConfig, services: dict[str, list[str]]) -> PlanStep:
+    """Fit scaling and encoding on the training split and apply them to all three."""
+    feats = config.feature_engineering
+    return PlanStep(
+        name=FEATURES,
+        kind="Processing",
+        stage="feature_engineering",
+        description="Learn scaling and encoding on the training set, apply them to all three",
+        inputs=tuple(processing_input(split, step=PREPARE, output=split) for split in SPLITS),
+        outputs=(
+            processing_output("train", "model-ready training rows: label first, no header"),
+            processing_output("validation", "model-ready validation rows: label first, no header"),
+            processing_output("test", "model-ready test rows: label first, no header"),
+            processing_output("baseline", "training features with header, for data-quality checks"),
+            processing_output("transformer", "the fitted transformations (features.joblib)"),
+        ),
+        depends_on=(PREPARE,),
+        compute=Compute("processing", feats.instance_type, 1, feats.max_runtime_seconds),
+        script="features.py",
+        arguments=_feature_arguments(config),
+        settings=frozen(
+            {
+                "scaling": feats.scaling,
+                "categorical_encoding": feats.categorical_encoding,
+                "feature_store": "feature-store" in services["feature_engineering"],
+                "feature_group_name": feats.feature_group_name,
+            }
+        ),
+        cacheable=True,
+        retryable=True,
+    )
+
+
+def quality_step(config: WizardConfig) -> PlanStep:
+    """The data-quality baseline Model Monitor compares live traffic with."""
+    return PlanStep(
+        name=QUALITY,
+        kind="QualityCheck",
+        stage="evaluation",
+        description="Record statistics and constraints of the training data (the "
+        "baseline Model Monitor compares live traffic with)",
+        inputs=(StepInput("baseline", step=FEATURES, output="baseline"),),
+        outputs=(
+            StepOutput("statistics", "statistics.json"),
+            StepOutput("constraints", "constraints.json"),
+        ),
+        depends_on=(FEATURES,),
+        compute=Compute("processing", config.evaluation.instance_type, 1, 3600),
+        settings=frozen({"check_type": "DATA_QUALITY", "dataset_format": "csv"}),
+        cacheable=True,
+    )
+
+
+def bias_step(config: WizardConfig) -> PlanStep:
+    """Clarify's pre-training bias check of the label across the facet's groups."""
+    evaluation = config.evaluation
+    return PlanStep(
+        name=BIAS,
+        kind="ClarifyCheck",
+        stage="evaluation",
+        description=f"Measure pre-training bias of the label across "
+        f"'{evaluation.bias_facet}' groups",
+        # the raw (cleaned) columns: after feature engineering the facet column
+        # may be scaled or one-hot encoded beyond recognition
+        inputs=(StepInput("dataset", step=PREPARE, output="train"),),
+        outputs=(StepOutput("analysis", "analysis.json bias report"),),
+        depends_on=(PREPARE,),
+        compute=Compute("processing", evaluation.instance_type, 1, 3600),
+        settings=frozen(
+            {
+                "check_type": "DATA_BIAS",
+                "facet": evaluation.bias_facet,
+                "label": config.data_collection.target_column,
+                "methods": ["CI", "DPL"],
+            }
+        ),
+        cacheable=True,
+    )
+
+
+def _prepare_arguments(config: WizardConfig) -> tuple[str, ...]:
+    prep = config.data_preparation
+    args = [
+        "--target-column",
+        config.data_collection.target_column,
+        "--missing-values",
+        prep.missing_values,
+        "--train-ratio",
+        repr(prep.train_ratio),
+        "--validation-ratio",
+        repr(prep.validation_ratio),
+        "--test-ratio",
+        repr(prep.test_ratio),
+        "--random-seed",
+        str(prep.random_seed),
+        "--problem-type",
+        config.profile.problem_type,
+    ]
+    if not config.data_collection.has_header:
+        args.append("--no-header")
+    if prep.drop_duplicates:
+        args.append("--drop-duplicates")
+    for column in prep.drop_columns:
+        args += ["--drop-column", column]
+    return tuple(args)
+
+
+def _feature_arguments(config: WizardConfig) -> tuple[str, ...]:
+    feats = config.feature_engineering
+    return (
+        "--target-column",
+        config.data_collection.target_column,
+        "--scaling",
+        feats.scaling,
+        "--categorical-encoding",
+        feats.categorical_encoding,
+        "--max-categories",
+        str(feats.max_categories),
+        "--problem-type",
+        config.profile.problem_type,
+    )
