@@ -1,4 +1,4 @@
-"""The data quality report (wizard/datareport*.py): a test per finding, on small data made
+"""The data quality report (wizard/datareport/): a test per finding, on small data made
 here, and the bundled public datasets, which must show no leak."""
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wizard.datareport import build_report
-from wizard.datareport_columns import infer_column
-from wizard.datareport_file import sniff_bytes, sniff_file
-from wizard.datareport_findings import Finding, file_findings
-from wizard.datareport_leakage import LEAK_AUC
+from wizard.datareport.columns import infer_column
+from wizard.datareport.file import sniff_bytes, sniff_file
+from wizard.datareport.findings import Finding, file_findings
+from wizard.datareport.leakage import LEAK_AUC
 from wizard.datasample import Sample, read_sample
 from wizard.templates import DATASETS_DIR
 
