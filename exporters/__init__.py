@@ -13,7 +13,8 @@ from pathlib import Path
 from wizard.config import WizardConfig
 from wizard.plan import build_plan
 
-from .render import ExportError, data_files, render_project
+from .packaged import ExportError
+from .render import data_files, render_project
 from .writer import (
     ExportConflict,
     WriteReport,

@@ -73,9 +73,9 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> 
 def _botocore_models_parsed_once() -> Iterator[None]:
     """The tests make thousands of boto3 clients against moto; each botocore model file is
     parsed once for the session, as the offline harness does while it builds."""
-    from exporters.verify import _harness
+    from exporters.definition import harness
 
-    with _harness().models_parsed_once():
+    with harness().models_parsed_once():
         yield
 
 

@@ -195,9 +195,9 @@ def _child(
     gc.freeze()
     # Each botocore model file parsed once for the child's life, as the offline harness does
     # while it builds (the child's commands make a boto3 session per step they build).
-    from exporters.verify import _harness
+    from exporters.definition import harness
 
-    contextlib.ExitStack().enter_context(_harness().models_parsed_once())
+    contextlib.ExitStack().enter_context(harness().models_parsed_once())
     for fd, path in ((1, stdout_path), (2, stderr_path)):
         target = os.open(path, os.O_WRONLY | os.O_APPEND)
         os.dup2(target, fd)

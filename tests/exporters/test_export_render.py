@@ -12,17 +12,13 @@ import pytest
 from export_cases import CASES, GOLDEN_DIR, Case, parse_python
 
 from exporters import ExportError, data_files, render_project
-from exporters.render import (
+from exporters.filters import comment, markdown, markdown_code, py, snake
+from exporters.packaged import (
     AWS_SHAPES,
     CODE_DIR,
     LAMBDA_HANDLER,
     OFFLINE_HARNESS,
     TEMPLATES_DIR,
-    comment,
-    markdown,
-    markdown_code,
-    py,
-    snake,
 )
 from wizard.catalog import load_catalog
 from wizard.plan import build_plan
