@@ -53,12 +53,14 @@ ENDPOINT_WORDS = {
 
 
 def extra_scripts(services: Mapping[str, list[str]]) -> list[str]:
+    """The scripts beside pipeline.py that the chosen services call for (sorted)."""
     chosen = {s for ids in services.values() for s in ids}
     chosen |= {f"{s}@{stage}" for stage, ids in services.items() for s in ids}
     return sorted(script for script, triggers in SCRIPT_TRIGGERS.items() if triggers & chosen)
 
 
 def deploy_view(config: WizardConfig, selected: set[str], model_step: PlanStep) -> dict[str, Any]:
+    """``deploy.py``: the endpoint kinds chosen, their sizes, data capture and the front."""
     deploy = config.deployment
     kinds = [s for s in ENDPOINT_SERVICES if s in selected]
     return {
@@ -80,6 +82,7 @@ def deploy_view(config: WizardConfig, selected: set[str], model_step: PlanStep) 
 
 
 def monitoring_view(plan: Plan, config: WizardConfig, selected: set[str]) -> dict[str, Any]:
+    """``monitoring.py``: the Model Monitor schedule and the CloudWatch alarm thresholds."""
     monitoring = config.monitoring
     return {
         # a monitoring schedule only when chosen for the monitoring stage (an evaluation-only
@@ -94,6 +97,7 @@ def monitoring_view(plan: Plan, config: WizardConfig, selected: set[str]) -> dic
 
 
 def feature_store_view(plan: Plan, config: WizardConfig, selected: set[str]) -> dict[str, Any]:
+    """``feature_store.py``: the feature group and the step whose output fills it."""
     feats = next((s for s in plan.steps if s.stage == "feature_engineering"), None)
     return {
         "enabled": "feature-store" in selected,
@@ -104,6 +108,7 @@ def feature_store_view(plan: Plan, config: WizardConfig, selected: set[str]) -> 
 
 
 def autopilot_view(plan: Plan, config: WizardConfig, selected: set[str]) -> dict[str, Any]:
+    """``autopilot.py``: an AutoML job beside the pipeline, on the prepared data."""
     prepare = plan.steps[0]
     metric = {
         "binary_classification": ("BinaryClassification", "F1"),
@@ -125,6 +130,8 @@ def autopilot_view(plan: Plan, config: WizardConfig, selected: set[str]) -> dict
 
 
 def readme_view(plan: Plan, config: WizardConfig, scripts: list[str]) -> dict[str, Any]:
+    """The README's stages: each chosen service, why it was chosen, and where the export
+    delivers it; the services left to do by hand, with what to do."""
     catalog = load_catalog()
     reasons: dict[tuple[str, str], tuple[str, bool]] = {}
     for rec in recommend(config.profile):
