@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -76,6 +77,15 @@ def test_step_scripts_are_copied_byte_for_byte(case: Case) -> None:
             continue
         assert text.encode("utf-8") == source.read_bytes()
         assert (case.project / path).read_bytes() == source.read_bytes()
+
+
+def test_the_scaffolds_python_patches_nothing_private_in_botocore(case: Case) -> None:
+    """The exported project's files (its tests and harness included) use botocore's public
+    API only: a user's project must not break when botocore's internals change."""
+    for path, text in case.files.items():
+        if path.endswith(".py"):
+            assert "botocore.loaders" not in text and "from botocore import loaders" not in text
+            assert not re.search(r"botocore\.\w+\._|\b_load_file\b", text), path
 
 
 def test_rendering_is_byte_identical_twice(case: Case) -> None:
