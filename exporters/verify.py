@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from wizard.errors import WizardError
-from wizard.plan import Plan
+from wizard.plan import Plan, build_plan
+from wizard.store import load_config
 
 from .definition import (
     Problem,
@@ -269,9 +270,6 @@ def _project_plan(project: Path) -> Plan | None:
     config_path = project / "wizard.toml"
     if not config_path.is_file():
         return None
-    from wizard.plan import build_plan
-    from wizard.store import load_config
-
     try:
         return build_plan(load_config(config_path))
     except WizardError:
