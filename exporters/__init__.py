@@ -12,8 +12,10 @@ from pathlib import Path
 
 from wizard.config import WizardConfig
 from wizard.plan import build_plan
+from wizard.store import config_to_document
 
-from .render import ExportError, data_files, render_project
+from .packaged import ExportError
+from .render import data_files, render_project
 from .writer import (
     ExportConflict,
     WriteReport,
@@ -53,8 +55,6 @@ def export_project(
     project's own ``wizard.toml`` (exporting a project in place), that file is the answers
     and is left exactly as it is, comments included.
     """
-    from wizard.store import config_to_document
-
     files = render_project(build_plan(config), config)
     if config_file is not None and config_dir is None:
         config_dir = Path(config_file).parent

@@ -1,32 +1,35 @@
 """CloudFormation for the services around the pipeline: ``infra/services.json``.
 
-Pure, like ``exporters.infra`` (whose helpers it uses): the chosen services CloudFormation has
-resources for (Glue database and crawler, Kinesis stream with a Firehose delivery to the input
-prefix, the EventBridge Scheduler schedule, CloudWatch alarms and a dashboard for the
-endpoint, a CloudTrail trail, the Lambda + HTTP API front). The bucket and the scheduler role
+Pure, like ``exporters.infra``, and built from ``exporters.cfn``'s helpers: the chosen
+services CloudFormation has resources for (Glue database and crawler, Kinesis stream with a
+Firehose delivery to the input prefix, the EventBridge Scheduler schedule, a CloudTrail trail;
+the endpoint's alarms, dashboard and Lambda + HTTP API front come from
+``exporters.cfn_endpoint``). The bucket and the scheduler role
 come from the bootstrap stack's exports (``Fn::ImportValue``), never from the file.
 """
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from wizard.config import WizardConfig
 from wizard.plan.dag import Plan
 
-from .infra import (
-    ENDPOINT_SERVICES,
-    INFRA_SERVICES,
-    Names,
-    _arn,
-    _output,
-    _pipeline_arn,
-    _sub,
-    _trust,
-    names_for,
-)
+from .cfn import Names, arn, names_for, output, pipeline_arn, sub, trust_policy
+from .cfn_endpoint import endpoint_alarms, predict_front
+
+ENDPOINT_SERVICES = ("endpoints", "serverless-inference", "multi-model-endpoints")
+"""The catalog ids of the deployment choices that give an endpoint (``deploy.py``)."""
+
+# Catalog ids whose "around the pipeline" resources services.json creates, per stage.
+INFRA_SERVICES: Mapping[str, frozenset[str]] = {
+    "data_collection": frozenset({"glue", "kinesis"}),
+    "deployment": frozenset({"lambda", "api-gateway"}),
+    "monitoring": frozenset({"cloudwatch", "cloudtrail"}),
+    "orchestration": frozenset({"eventbridge"}),
+}
 
 
 def selected(plan: Plan) -> set[tuple[str, str]]:
@@ -47,7 +50,7 @@ def infra_services(plan: Plan, config: WizardConfig) -> list[str]:
 
 
 def _import(name: str) -> dict[str, Any]:
-    return {"Fn::ImportValue": _sub(f"${{BootstrapStack}}-{name}")}
+    return {"Fn::ImportValue": sub(f"${{BootstrapStack}}-{name}")}
 
 
 def services_template(plan: Plan, config: WizardConfig) -> dict[str, Any] | None:
@@ -57,7 +60,7 @@ def services_template(plan: Plan, config: WizardConfig) -> dict[str, Any] | None
     if not services:
         return None
     bucket = _import("BucketName")
-    bucket_arn = {"Fn::Join": ["", [_sub("arn:${AWS::Partition}:s3:::"), bucket]]}
+    bucket_arn = {"Fn::Join": ["", [sub("arn:${AWS::Partition}:s3:::"), bucket]]}
     input_objects = {"Fn::Join": ["", [bucket_arn, f"/{names.input_prefix}*"]]}
     resources: dict[str, Any] = {}
     if "glue" in services:
@@ -73,28 +76,28 @@ def services_template(plan: Plan, config: WizardConfig) -> dict[str, Any] | None
                 "ScheduleExpression": config.orchestration.schedule,
                 "FlexibleTimeWindow": {"Mode": "OFF"},
                 "Target": {
-                    "Arn": _pipeline_arn(names),
+                    "Arn": pipeline_arn(names),
                     "RoleArn": _import("SchedulerRoleArn"),
                     "SageMakerPipelineParameters": {"PipelineParameterList": []},
                 },
             },
         }
     if "cloudwatch" in services:
-        resources |= _endpoint_alarms(names, config)
+        resources |= endpoint_alarms(names, config)
     if "cloudtrail" in services:
         resources |= _trail(names)
     if "lambda" in services or "api-gateway" in services:
-        resources |= _front(names, api="api-gateway" in services)
+        resources |= predict_front(names, api="api-gateway" in services)
     outputs: dict[str, Any] = {}
     if "api-gateway" in services:
-        outputs["PredictUrl"] = _output(
-            _sub("https://${PredictApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/predict"),
+        outputs["PredictUrl"] = output(
+            sub("https://${PredictApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/predict"),
             "POST CSV lines here for predictions",
         )
     if "glue" in services:
-        outputs["GlueDatabase"] = _output({"Ref": "GlueDatabase"}, "Glue database")
+        outputs["GlueDatabase"] = output({"Ref": "GlueDatabase"}, "Glue database")
     if "kinesis" in services:
-        outputs["StreamName"] = _output({"Ref": "InputStream"}, "Kinesis stream")
+        outputs["StreamName"] = output({"Ref": "InputStream"}, "Kinesis stream")
     template: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"sm-wizard: the services around the {names.pipeline} pipeline "
@@ -129,9 +132,9 @@ def _glue(names: Names, bucket: Any, bucket_arn: Any, input_objects: Any) -> dic
         "CrawlerRole": {
             "Type": "AWS::IAM::Role",
             "Properties": {
-                "AssumeRolePolicyDocument": _trust("glue.amazonaws.com"),
+                "AssumeRolePolicyDocument": trust_policy("glue.amazonaws.com"),
                 "ManagedPolicyArns": [
-                    _sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSGlueServiceRole")
+                    sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSGlueServiceRole")
                 ],
                 "Policies": [
                     {
@@ -191,7 +194,7 @@ def _kinesis(names: Names, bucket_arn: Any, input_objects: Any) -> dict[str, Any
         "DeliveryRole": {
             "Type": "AWS::IAM::Role",
             "Properties": {
-                "AssumeRolePolicyDocument": _trust(
+                "AssumeRolePolicyDocument": trust_policy(
                     "firehose.amazonaws.com",
                     {"StringEquals": {"sts:ExternalId": {"Ref": "AWS::AccountId"}}},
                 ),
@@ -259,113 +262,9 @@ def _kinesis(names: Names, bucket_arn: Any, input_objects: Any) -> dict[str, Any
     }
 
 
-def _endpoint_alarms(names: Names, config: WizardConfig) -> dict[str, Any]:
-    monitoring = config.monitoring
-    dimensions = [
-        {"Name": "EndpointName", "Value": names.endpoint},
-        {"Name": "VariantName", "Value": "AllTraffic"},
-    ]
-
-    def metric(metric_id: str, name: str, stat: str, visible: bool) -> dict[str, Any]:
-        return {
-            "Id": metric_id,
-            "ReturnData": visible,
-            "MetricStat": {
-                "Metric": {
-                    "Namespace": "AWS/SageMaker",
-                    "MetricName": name,
-                    "Dimensions": dimensions,
-                },
-                "Period": 300,
-                "Stat": stat,
-            },
-        }
-
-    widgets = [
-        {
-            "type": "metric",
-            "x": 0,
-            "y": 0,
-            "width": 12,
-            "height": 6,
-            "properties": {
-                "title": title,
-                "region": config.project.region,
-                "stat": stat,
-                "period": 300,
-                "metrics": [
-                    [
-                        "AWS/SageMaker",
-                        metric_name,
-                        "EndpointName",
-                        names.endpoint,
-                        "VariantName",
-                        "AllTraffic",
-                    ]
-                    for metric_name in metric_names
-                ],
-            },
-        }
-        for title, stat, metric_names in (
-            ("Invocations", "Sum", ("Invocations", "Invocation4XXErrors", "Invocation5XXErrors")),
-            ("Latency (microseconds)", "p90", ("ModelLatency", "OverheadLatency")),
-        )
-    ]
-    widgets[1]["x"] = 12
-    return {
-        "LatencyAlarm": {
-            "Type": "AWS::CloudWatch::Alarm",
-            "Properties": {
-                "AlarmDescription": f"{names.endpoint}: p90 model latency above "
-                f"{monitoring.latency_alarm_ms} ms",
-                "Namespace": "AWS/SageMaker",
-                "MetricName": "ModelLatency",
-                "Dimensions": dimensions,
-                "ExtendedStatistic": "p90",
-                "Period": 300,
-                "EvaluationPeriods": 3,
-                "DatapointsToAlarm": 2,
-                # ModelLatency is in microseconds
-                "Threshold": monitoring.latency_alarm_ms * 1000,
-                "ComparisonOperator": "GreaterThanThreshold",
-                "TreatMissingData": "notBreaching",
-            },
-        },
-        "ErrorRateAlarm": {
-            "Type": "AWS::CloudWatch::Alarm",
-            "Properties": {
-                "AlarmDescription": f"{names.endpoint}: more than "
-                f"{monitoring.error_rate_alarm_percent}% of invocations fail (5XX)",
-                "Metrics": [
-                    metric("errors", "Invocation5XXErrors", "Sum", False),
-                    metric("calls", "Invocations", "Sum", False),
-                    {
-                        "Id": "rate",
-                        "Expression": "IF(calls > 0, 100 * errors / calls, 0)",
-                        "Label": "5XX error rate (%)",
-                        "ReturnData": True,
-                    },
-                ],
-                "EvaluationPeriods": 3,
-                "DatapointsToAlarm": 2,
-                "Threshold": monitoring.error_rate_alarm_percent,
-                "ComparisonOperator": "GreaterThanThreshold",
-                "TreatMissingData": "notBreaching",
-            },
-        },
-        "EndpointDashboard": {
-            "Type": "AWS::CloudWatch::Dashboard",
-            "Properties": {
-                "DashboardName": names.endpoint[:255],
-                "DashboardBody": json.dumps({"widgets": widgets}, sort_keys=True),
-            },
-        },
-    }
-
-
 def _trail(names: Names) -> dict[str, Any]:
     trail_name = f"{names.project}-sagemaker"[:128]
-    trail_arn = _arn("cloudtrail", f"trail/{trail_name}")
+    trail_arn = arn("cloudtrail", f"trail/{trail_name}")
     logs = {"Fn::GetAtt": ["TrailBucket", "Arn"]}
     return {
         "TrailBucket": {
@@ -408,7 +307,7 @@ def _trail(names: Names) -> dict[str, Any]:
                             "Principal": {"Service": "cloudtrail.amazonaws.com"},
                             "Action": "s3:PutObject",
                             "Resource": {
-                                "Fn::Join": ["", [logs, _sub("/AWSLogs/${AWS::AccountId}/*")]]
+                                "Fn::Join": ["", [logs, sub("/AWSLogs/${AWS::AccountId}/*")]]
                             },
                             "Condition": {
                                 "StringEquals": {
@@ -445,102 +344,3 @@ def _trail(names: Names) -> dict[str, Any]:
             },
         },
     }
-
-
-def _front(names: Names, *, api: bool) -> dict[str, Any]:
-    from .render import LAMBDA_HANDLER, TEMPLATES_DIR
-
-    handler = (TEMPLATES_DIR / "scaffold" / LAMBDA_HANDLER).read_text("utf-8")
-    resources: dict[str, Any] = {
-        "PredictFunctionRole": {
-            "Type": "AWS::IAM::Role",
-            "Properties": {
-                "AssumeRolePolicyDocument": _trust("lambda.amazonaws.com"),
-                "ManagedPolicyArns": [
-                    _sub(
-                        "arn:${AWS::Partition}:iam::aws:policy/service-role/"
-                        "AWSLambdaBasicExecutionRole"
-                    )
-                ],
-                "Policies": [
-                    {
-                        "PolicyName": "invoke-endpoint",
-                        "PolicyDocument": {
-                            "Version": "2012-10-17",
-                            "Statement": [
-                                {
-                                    "Effect": "Allow",
-                                    "Action": ["sagemaker:InvokeEndpoint"],
-                                    "Resource": _arn(
-                                        "sagemaker", f"endpoint/{names.endpoint.lower()}"
-                                    ),
-                                }
-                            ],
-                        },
-                    }
-                ],
-            },
-        },
-        "PredictFunction": {
-            "Type": "AWS::Lambda::Function",
-            "Properties": {
-                "Description": f"calls the {names.endpoint} endpoint",
-                "Runtime": "python3.12",
-                # inline code is saved as index.py
-                "Handler": "index.handler",
-                "Role": {"Fn::GetAtt": ["PredictFunctionRole", "Arn"]},
-                "Timeout": 30,
-                "MemorySize": 256,
-                "Environment": {"Variables": {"ENDPOINT_NAME": names.endpoint}},
-                "Code": {"ZipFile": handler},
-            },
-        },
-    }
-    if api:
-        resources |= {
-            "PredictApi": {
-                "Type": "AWS::ApiGatewayV2::Api",
-                "Properties": {"Name": f"{names.pipeline}-predict", "ProtocolType": "HTTP"},
-            },
-            "PredictIntegration": {
-                "Type": "AWS::ApiGatewayV2::Integration",
-                "Properties": {
-                    "ApiId": {"Ref": "PredictApi"},
-                    "IntegrationType": "AWS_PROXY",
-                    "IntegrationUri": {"Fn::GetAtt": ["PredictFunction", "Arn"]},
-                    "PayloadFormatVersion": "2.0",
-                },
-            },
-            "PredictRoute": {
-                "Type": "AWS::ApiGatewayV2::Route",
-                "Properties": {
-                    "ApiId": {"Ref": "PredictApi"},
-                    "RouteKey": "POST /predict",
-                    # IAM auth: callers sign requests (SigV4); change it to a JWT authorizer
-                    # for browser clients
-                    "AuthorizationType": "AWS_IAM",
-                    "Target": {"Fn::Join": ["/", ["integrations", {"Ref": "PredictIntegration"}]]},
-                },
-            },
-            "PredictStage": {
-                "Type": "AWS::ApiGatewayV2::Stage",
-                "Properties": {
-                    "ApiId": {"Ref": "PredictApi"},
-                    "StageName": "$default",
-                    "AutoDeploy": True,
-                },
-            },
-            "PredictPermission": {
-                "Type": "AWS::Lambda::Permission",
-                "Properties": {
-                    "Action": "lambda:InvokeFunction",
-                    "FunctionName": {"Ref": "PredictFunction"},
-                    "Principal": "apigateway.amazonaws.com",
-                    "SourceArn": _sub(
-                        "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:"
-                        "${PredictApi}/*/*/predict"
-                    ),
-                },
-            },
-        }
-    return resources

@@ -1,4 +1,4 @@
-"""CloudFormation for a Plan: the bootstrap stack and the services around the pipeline.
+"""CloudFormation for a Plan: the bootstrap stack, and the ``infra/`` folder of an export.
 
 Pure: a Plan and its config in, templates out (dicts, and their JSON text for ``infra/``).
 No boto3; ``runners.sagemaker.bootstrap`` deploys the bootstrap template.
@@ -9,7 +9,8 @@ policy), the SageMaker execution role scoped to the project's prefix in that buc
 the API actions the Plan's step types make, and an EventBridge Scheduler role when the
 pipeline has a schedule. ``services_template`` (``infra/services.json``) holds the chosen
 services CloudFormation has resources for; it reads the bucket and roles from the bootstrap
-stack's exports, so nothing about the account is written in either file.
+stack's exports, so nothing about the account is written in either file. It is built by
+``exporters.cfn_services``; the helpers both use live in ``exporters.cfn``.
 
 JSON templates cannot carry comments: where AWS requires ``Resource: "*"`` the statement's
 ``Sid`` says so, and the role's ``Metadata`` explains why.
@@ -17,14 +18,24 @@ JSON templates cannot carry comments: where AWS requires ``Resource: "*"`` the s
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from wizard.config import WizardConfig
 from wizard.plan.dag import Plan
+
+from .cfn import (
+    Names,
+    arn,
+    bucket_name,
+    names_for,
+    output,
+    pipeline_arn,
+    sub,
+    template_text,
+    trust_policy,
+)
+from .cfn_services import services_template
 
 BOOTSTRAP_FILE = "infra/bootstrap.json"
 SERVICES_FILE = "infra/services.json"
@@ -79,89 +90,6 @@ REGISTER_ACTIONS = (
 JOB_KINDS = frozenset({"Processing", "QualityCheck", "ClarifyCheck", "Training", "Tuning"})
 JOB_KINDS |= {"Transform"}
 
-ENDPOINT_SERVICES = ("endpoints", "serverless-inference", "multi-model-endpoints")
-
-# Catalog ids whose "around the pipeline" resources services.json creates, per stage.
-INFRA_SERVICES: Mapping[str, frozenset[str]] = {
-    "data_collection": frozenset({"glue", "kinesis"}),
-    "deployment": frozenset({"lambda", "api-gateway"}),
-    "monitoring": frozenset({"cloudwatch", "cloudtrail"}),
-    "orchestration": frozenset({"eventbridge"}),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Names:
-    """Names derived from the config (validated there), used by both templates."""
-
-    project: str
-    pipeline: str
-    prefix: str
-    stack: str
-    role: str
-    scheduler_role: str
-    bucket: str | None
-    """The config's bucket, or None: then the template names one from account and region."""
-    endpoint: str
-    model_package_group: str
-
-    @property
-    def input_prefix(self) -> str:
-        return f"{self.prefix}/input/"
-
-
-def names_for(plan: Plan, config: WizardConfig) -> Names:
-    project = config.project.name
-    return Names(
-        project=project,
-        pipeline=plan.pipeline_name,
-        prefix=config.project.s3_prefix,
-        stack=stack_name(config),
-        role=f"{project[:44]}-sagemaker-execution",
-        scheduler_role=f"{project[:44]}-pipeline-scheduler",
-        bucket=_own_bucket(config),
-        # deploy.py's endpoint name
-        endpoint=f"{plan.pipeline_name}-endpoint",
-        model_package_group=config.deployment.model_package_group,
-    )
-
-
-def _generated_bucket_slug(project: str) -> str:
-    slug = re.sub(r"[^a-z0-9-]", "-", project.lower())
-    return re.sub(r"-{2,}", "-", slug).strip("-")[:28].strip("-") or "sm-wizard"
-
-
-def _own_bucket(config: WizardConfig) -> str | None:
-    """The config's bucket, unless it is the one this template names itself (recorded by an
-    earlier bootstrap): then the template keeps naming it the same way, so it never changes."""
-    bucket = config.project.bucket
-    slug = re.escape(_generated_bucket_slug(config.project.name))
-    if not bucket or re.fullmatch(rf"{slug}-\d{{12}}-[a-z]{{2}}(-[a-z]+)+-\d", bucket):
-        return None
-    return bucket
-
-
-def stack_name(config: WizardConfig) -> str:
-    """The bootstrap stack's name (CloudFormation: letters, digits, hyphens; ≤ 128)."""
-    return f"sm-wizard-{config.project.name}"[:128]
-
-
-def _sub(text: str) -> dict[str, str]:
-    return {"Fn::Sub": text}
-
-
-def _bucket_name(names: Names) -> Any:
-    if names.bucket:
-        return names.bucket
-    slug = _generated_bucket_slug(names.project)
-    # ≤ 28 + 1 + 12 + 1 + 14 (the longest region name) = 56 characters
-    return _sub(f"{slug}-${{AWS::AccountId}}-${{AWS::Region}}")
-
-
-def _arn(service: str, resource: str, *, region: bool = True, account: bool = True) -> Any:
-    where = ("${AWS::Region}" if region else "") + ":" + ("${AWS::AccountId}" if account else "")
-    return _sub(f"arn:${{AWS::Partition}}:{service}:{where}:{resource}")
-
 
 def step_kinds(plan: Plan) -> list[str]:
     """The Plan's step types, in first-use order."""
@@ -188,13 +116,13 @@ def _s3_read_elsewhere(config: WizardConfig, names: Names) -> list[dict[str, Any
             "Sid": "ReadInputData",
             "Effect": "Allow",
             "Action": ["s3:GetObject"],
-            "Resource": [_sub(r) for r in resources],
+            "Resource": [sub(r) for r in resources],
         },
         {
             "Sid": "ListInputData",
             "Effect": "Allow",
             "Action": ["s3:ListBucket"],
-            "Resource": _sub(f"arn:${{AWS::Partition}}:s3:::{bucket}"),
+            "Resource": sub(f"arn:${{AWS::Partition}}:s3:::{bucket}"),
             "Condition": {"StringLike": {"s3:prefix": list_prefix}},
         },
     ]
@@ -250,7 +178,7 @@ def execution_role_statements(plan: Plan, config: WizardConfig) -> list[dict[str
                 "Sid": "Steps" + "".join(r.title().replace("-", "") for r in resources),
                 "Effect": "Allow",
                 "Action": sorted(f"sagemaker:{a}" for a in actions),
-                "Resource": [_arn("sagemaker", f"{r}/*") for r in resources],
+                "Resource": [arn("sagemaker", f"{r}/*") for r in resources],
             }
         )
     if by_resource:
@@ -260,7 +188,7 @@ def execution_role_statements(plan: Plan, config: WizardConfig) -> list[dict[str
                 "Sid": "TagStepJobs",  # the pipeline tags every job it starts
                 "Effect": "Allow",
                 "Action": ["sagemaker:AddTags", "sagemaker:ListTags"],
-                "Resource": [_arn("sagemaker", f"{r}/*") for r in job_resources],
+                "Resource": [arn("sagemaker", f"{r}/*") for r in job_resources],
             }
         )
     if "RegisterModel" in kinds:
@@ -271,8 +199,8 @@ def execution_role_statements(plan: Plan, config: WizardConfig) -> list[dict[str
                 "Effect": "Allow",
                 "Action": sorted(f"sagemaker:{a}" for a in REGISTER_ACTIONS),
                 "Resource": [
-                    _arn("sagemaker", f"model-package-group/{group}"),
-                    _arn("sagemaker", f"model-package/{group}/*"),
+                    arn("sagemaker", f"model-package-group/{group}"),
+                    arn("sagemaker", f"model-package/{group}/*"),
                 ],
             }
         )
@@ -283,7 +211,7 @@ def execution_role_statements(plan: Plan, config: WizardConfig) -> list[dict[str
                 "Sid": "PassThisRoleToSageMaker",
                 "Effect": "Allow",
                 "Action": ["iam:PassRole"],
-                "Resource": _arn("iam", f"role/{names.role}", region=False),
+                "Resource": arn("iam", f"role/{names.role}", region=False),
                 "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
             },
             {
@@ -296,7 +224,7 @@ def execution_role_statements(plan: Plan, config: WizardConfig) -> list[dict[str
                     "ecr:BatchGetImage",
                     "ecr:GetDownloadUrlForLayer",
                 ],
-                "Resource": _sub("arn:${AWS::Partition}:ecr:${AWS::Region}:*:repository/*"),
+                "Resource": sub("arn:${AWS::Partition}:ecr:${AWS::Region}:*:repository/*"),
             },
             {
                 "Sid": "EcrTokenHasNoResourceLevelPermissions",
@@ -314,8 +242,8 @@ def execution_role_statements(plan: Plan, config: WizardConfig) -> list[dict[str
                     "logs:PutLogEvents",
                 ],
                 "Resource": [
-                    _arn("logs", "log-group:/aws/sagemaker/*"),
-                    _arn("logs", "log-group:/aws/sagemaker/*:log-stream:*"),
+                    arn("logs", "log-group:/aws/sagemaker/*"),
+                    arn("logs", "log-group:/aws/sagemaker/*:log-stream:*"),
                 ],
             },
             {
@@ -349,7 +277,7 @@ def bootstrap_template(plan: Plan, config: WizardConfig) -> dict[str, Any]:
             "DeletionPolicy": "Retain",
             "UpdateReplacePolicy": "Retain",
             "Properties": {
-                "BucketName": _bucket_name(names),
+                "BucketName": bucket_name(names),
                 "BucketEncryption": {
                     "ServerSideEncryptionConfiguration": [
                         {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
@@ -404,7 +332,7 @@ def bootstrap_template(plan: Plan, config: WizardConfig) -> dict[str, Any]:
             "Properties": {
                 "RoleName": names.role,
                 "Description": f"SageMaker execution role of the {names.project} pipeline",
-                "AssumeRolePolicyDocument": _trust("sagemaker.amazonaws.com"),
+                "AssumeRolePolicyDocument": trust_policy("sagemaker.amazonaws.com"),
                 "Policies": [
                     {
                         "PolicyName": "pipeline-steps",
@@ -419,10 +347,10 @@ def bootstrap_template(plan: Plan, config: WizardConfig) -> dict[str, Any]:
         },
     }
     outputs: dict[str, Any] = {
-        "BucketName": _output(
+        "BucketName": output(
             {"Ref": "Bucket"}, "S3 bucket for code, data and outputs", "BucketName"
         ),
-        "RoleArn": _output(
+        "RoleArn": output(
             {"Fn::GetAtt": ["ExecutionRole", "Arn"]}, "IAM role SageMaker assumes", "RoleArn"
         ),
     }
@@ -432,7 +360,7 @@ def bootstrap_template(plan: Plan, config: WizardConfig) -> dict[str, Any]:
             "Properties": {
                 "RoleName": names.scheduler_role,
                 "Description": f"EventBridge Scheduler starts the {names.pipeline} pipeline",
-                "AssumeRolePolicyDocument": _trust(
+                "AssumeRolePolicyDocument": trust_policy(
                     "scheduler.amazonaws.com",
                     {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
                 ),
@@ -446,7 +374,7 @@ def bootstrap_template(plan: Plan, config: WizardConfig) -> dict[str, Any]:
                                     "Sid": "StartThePipeline",
                                     "Effect": "Allow",
                                     "Action": ["sagemaker:StartPipelineExecution"],
-                                    "Resource": _pipeline_arn(names),
+                                    "Resource": pipeline_arn(names),
                                 }
                             ],
                         },
@@ -454,7 +382,7 @@ def bootstrap_template(plan: Plan, config: WizardConfig) -> dict[str, Any]:
                 ],
             },
         }
-        outputs["SchedulerRoleArn"] = _output(
+        outputs["SchedulerRoleArn"] = output(
             {"Fn::GetAtt": ["SchedulerRole", "Arn"]},
             "IAM role EventBridge Scheduler assumes",
             "SchedulerRoleArn",
@@ -467,42 +395,11 @@ def bootstrap_template(plan: Plan, config: WizardConfig) -> dict[str, Any]:
     }
 
 
-def _pipeline_arn(names: Names) -> Any:
-    # SageMaker writes pipeline ARNs in lower case
-    return _arn("sagemaker", f"pipeline/{names.pipeline.lower()}")
-
-
-def _trust(service: str, condition: dict[str, Any] | None = None) -> dict[str, Any]:
-    statement: dict[str, Any] = {
-        "Effect": "Allow",
-        "Principal": {"Service": service},
-        "Action": "sts:AssumeRole",
-    }
-    if condition:
-        statement["Condition"] = condition
-    return {"Version": "2012-10-17", "Statement": [statement]}
-
-
-def _output(value: Any, description: str, export: str | None = None) -> dict[str, Any]:
-    """An output; ``export`` names it for other stacks as ``<stack name>-<export>``."""
-    out: dict[str, Any] = {"Description": description, "Value": value}
-    if export:
-        out["Export"] = {"Name": _sub("${AWS::StackName}-" + export)}
-    return out
-
-
 # --------------------------------------------------------------------------- files
-
-
-def template_text(template: Mapping[str, Any]) -> str:
-    """A template's canonical JSON text (the same template always gives the same bytes)."""
-    return json.dumps(template, indent=2, ensure_ascii=False) + "\n"
 
 
 def infra_files(plan: Plan, config: WizardConfig) -> dict[str, str]:
     """``{relative path: text}`` of the export's ``infra/`` folder."""
-    from .cfn_services import services_template
-
     files = {BOOTSTRAP_FILE: template_text(bootstrap_template(plan, config))}
     services = services_template(plan, config)
     if services is not None:

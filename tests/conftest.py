@@ -72,10 +72,10 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory) -> 
 @pytest.fixture(scope="session", autouse=True)
 def _botocore_models_parsed_once() -> Iterator[None]:
     """The tests make thousands of boto3 clients against moto; each botocore model file is
-    parsed once for the session, as the offline harness does while it builds."""
-    from exporters.verify import _harness
+    parsed once for the session."""
+    from preloaded import models_parsed_once
 
-    with _harness().models_parsed_once():
+    with models_parsed_once():
         yield
 
 

@@ -29,7 +29,7 @@ import sys
 import tempfile
 import threading
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +181,49 @@ def run(
     return done
 
 
+@contextlib.contextmanager
+def models_parsed_once() -> Iterator[None]:
+    """Parse each of botocore's model files once for this process (sm-wizard's suite only).
+
+    The SDK makes a boto3 session for nearly every step it builds, and each session parses
+    the service models again (the SageMaker one is 400 KB of gzipped JSON); the suite also
+    makes thousands of boto3 clients against moto. The files do not change while it runs,
+    so the first parse serves them all. This replaces a private method of botocore's loader,
+    so it stays in this suite: the exported projects' own harness (``tests/offline.py``)
+    does not do it. Without the loader this expects (another botocore), nothing is changed."""
+    try:
+        from botocore import loaders
+    except ImportError:
+        yield
+        return
+    load_file = getattr(loaders.JSONFileLoader, "_load_file", None)
+    list_services = getattr(loaders.Loader, "list_available_services", None)
+    if load_file is None or list_services is None:
+        yield
+        return
+    files: dict[str, Any] = {}
+    services: dict[tuple[Any, ...], Any] = {}
+
+    def parsed(self: Any, full_path: str, open_method: Any) -> Any:
+        if full_path not in files:
+            files[full_path] = load_file(self, full_path, open_method)
+        return files[full_path]
+
+    def listed(self: Any, type_name: str) -> Any:
+        key = (tuple(self.search_paths), type_name)
+        if key not in services:
+            services[key] = list_services(self, type_name)
+        return list(services[key])
+
+    loaders.JSONFileLoader._load_file = parsed  # type: ignore[method-assign]
+    loaders.Loader.list_available_services = listed  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        loaders.JSONFileLoader._load_file = load_file  # type: ignore[method-assign]
+        loaders.Loader.list_available_services = list_services  # type: ignore[method-assign]
+
+
 def _child(
     argv: list[str],
     cwd: str,
@@ -193,11 +236,9 @@ def _child(
     # What the preload built is never garbage here: keep it out of every collection (pytest
     # collects five times as it ends, which took ~2 s over the whole inherited heap).
     gc.freeze()
-    # Each botocore model file parsed once for the child's life, as the offline harness does
-    # while it builds (the child's commands make a boto3 session per step they build).
-    from exporters.verify import _harness
-
-    contextlib.ExitStack().enter_context(_harness().models_parsed_once())
+    # Each botocore model file parsed once for the child's life (the child's commands make
+    # a boto3 session per step they build).
+    contextlib.ExitStack().enter_context(models_parsed_once())
     for fd, path in ((1, stdout_path), (2, stderr_path)):
         target = os.open(path, os.O_WRONLY | os.O_APPEND)
         os.dup2(target, fd)

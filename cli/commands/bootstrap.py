@@ -93,7 +93,8 @@ def bootstrap(
     with progress, then records role_arn, bucket (and scheduler_role_arn when the pipeline
     has a schedule) in FILE's [project] table.
     """
-    from exporters.infra import bootstrap_template, stack_name, template_text
+    from exporters.cfn import stack_name, template_text
+    from exporters.infra import bootstrap_template
     from runners.sagemaker.aws import AwsSession
     from runners.sagemaker.bootstrap import Bootstrapper
     from wizard.plan import build_plan

@@ -37,7 +37,7 @@ class Case:
 def parse_python(text: str, mode: str = "exec") -> ast.AST:
     """``ast.parse``, holding the lock the shape checks hold: the background pool verifies
     projects in threads while tests parse on the main thread (see ``exporters.verify``)."""
-    from exporters.verify import AST_LOCK
+    from exporters.definition import AST_LOCK
 
     with AST_LOCK:
         return ast.parse(text, mode=mode)

@@ -10,7 +10,8 @@ from export_cases import config_file
 
 from cli.main import main
 from exporters import verify
-from exporters.verify import Problem, StepInfo, VerifyResult
+from exporters.definition import Problem, StepInfo
+from exporters.verify import VerifyResult
 
 
 @pytest.fixture(scope="module")

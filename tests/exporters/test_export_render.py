@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -12,17 +13,13 @@ import pytest
 from export_cases import CASES, GOLDEN_DIR, Case, parse_python
 
 from exporters import ExportError, data_files, render_project
-from exporters.render import (
+from exporters.filters import comment, markdown, markdown_code, py, snake
+from exporters.packaged import (
     AWS_SHAPES,
     CODE_DIR,
     LAMBDA_HANDLER,
     OFFLINE_HARNESS,
     TEMPLATES_DIR,
-    comment,
-    markdown,
-    markdown_code,
-    py,
-    snake,
 )
 from wizard.catalog import load_catalog
 from wizard.plan import build_plan
@@ -80,6 +77,15 @@ def test_step_scripts_are_copied_byte_for_byte(case: Case) -> None:
             continue
         assert text.encode("utf-8") == source.read_bytes()
         assert (case.project / path).read_bytes() == source.read_bytes()
+
+
+def test_the_scaffolds_python_patches_nothing_private_in_botocore(case: Case) -> None:
+    """The exported project's files (its tests and harness included) use botocore's public
+    API only: a user's project must not break when botocore's internals change."""
+    for path, text in case.files.items():
+        if path.endswith(".py"):
+            assert "botocore.loaders" not in text and "from botocore import loaders" not in text
+            assert not re.search(r"botocore\.\w+\._|\b_load_file\b", text), path
 
 
 def test_rendering_is_byte_identical_twice(case: Case) -> None:

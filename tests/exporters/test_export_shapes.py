@@ -13,8 +13,8 @@ from types import ModuleType
 
 import pytest
 
-from exporters.render import AWS_SHAPES, CODE_DIR
-from exporters.verify import Problem, image_uris, region_problems
+from exporters.definition import Problem, image_uris, region_problems
+from exporters.packaged import AWS_SHAPES, CODE_DIR
 
 
 def _load() -> ModuleType:

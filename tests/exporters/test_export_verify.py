@@ -10,16 +10,18 @@ import preloaded
 import pytest
 from export_cases import FUZZ_BUILD_SEEDS, MUTATIONS, Case
 
-from exporters.verify import (
+from exporters.definition import (
     Problem,
     StepInfo,
-    VerifyError,
-    VerifyResult,
     compare_with_plan,
-    definition_json,
-    explain_failure,
     lint_definition,
     parse_definition,
+)
+from exporters.verify import (
+    VerifyError,
+    VerifyResult,
+    definition_json,
+    explain_failure,
     verify_project,
 )
 
@@ -69,7 +71,7 @@ def test_definition_details(verified: dict[str, VerifyResult]) -> None:
 
 
 def _all_steps(definition):
-    from exporters.verify import iter_steps
+    from exporters.definition import iter_steps
 
     return [step for step, _, _ in iter_steps(definition)]
 
@@ -243,6 +245,24 @@ def test_lint_finds_what_sagemaker_would_reject() -> None:
     assert any("parameter 'Missing'" in p for p in problems)
     assert any("step 'Ghost'" in p for p in problems)
     assert any("unknown step 'Nobody'" in p for p in problems)
+
+
+def test_lint_finds_a_cycle_once() -> None:
+    definition = _definition(
+        {"Name": "A", "Type": "Processing", "Arguments": {}, "DependsOn": ["C"]},
+        {"Name": "B", "Type": "Training", "Arguments": {}, "DependsOn": ["A"]},
+        {"Name": "C", "Type": "Processing", "Arguments": {}, "DependsOn": ["B"]},
+        {"Name": "D", "Type": "Fail", "Arguments": {}, "DependsOn": ["C"]},
+    )
+    cycles = [p for p in lint_definition(definition) if "a cycle" in p.message]
+    assert len(cycles) == 1
+    assert cycles[0].step in {"A", "B", "C"}
+    assert cycles[0].message.startswith("waits for itself through ")
+    acyclic = _definition(
+        {"Name": "A", "Type": "Processing", "Arguments": {}},
+        {"Name": "B", "Type": "Training", "Arguments": {}, "DependsOn": ["A"]},
+    )
+    assert list(lint_definition(acyclic)) == []
 
 
 def test_compare_with_plan_names_missing_and_extra_edges(cases: dict[str, Case]) -> None:

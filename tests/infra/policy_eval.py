@@ -1,38 +1,117 @@
-"""A small IAM policy evaluator for the tests: Allow/Deny statements, wildcards in actions and
-resources, and the condition operators the bootstrap role uses. Anything it does not
-understand counts as not allowed, so a gap can only make a test fail, never pass."""
+"""A small IAM policy evaluator for the tests: Allow/Deny statements of an identity policy,
+``*`` and ``?`` wildcards in actions and resources, and a few condition operators.
+
+It refuses (``UnsupportedPolicy``) every statement it cannot model instead of reading it as
+"no match": NotAction, NotResource, Principal, an unknown Effect, policy variables, and any
+condition operator outside ``OPERATORS`` (IfExists, ForAnyValue:/ForAllValues:, Arn*,
+Numeric*, Date*, IpAddress, Null...). A policy that uses one of those fails the test that
+evaluates it, so a gap in the evaluator can never make a test pass. The whole policy is
+checked before any statement is evaluated: a statement the evaluator cannot read might be
+the one that grants or denies the call.
+"""
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 from typing import Any
+
+
+class UnsupportedPolicy(ValueError):
+    """The policy uses something this evaluator does not model."""
+
+
+STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "Resource", "Condition"})
+"""The statement elements understood (an identity policy's: no Principal)."""
 
 
 def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+@cache
+def _wildcard(pattern: str, case: bool) -> re.Pattern[str]:
+    """IAM's wildcards: ``*`` any run of characters, ``?`` one character, nothing else."""
+    regex = "".join(
+        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
+    )
+    return re.compile(regex, re.DOTALL | (0 if case else re.IGNORECASE))
+
+
 def _match(pattern: str, value: str, *, case: bool) -> bool:
-    if case:
-        return fnmatch.fnmatchcase(value, pattern)
-    return fnmatch.fnmatchcase(value.lower(), pattern.lower())
+    return _wildcard(pattern, case).fullmatch(value) is not None
+
+
+def _string_equals(actual: str, values: list[str]) -> bool:
+    return actual in values
+
+
+def _string_like(actual: str, values: list[str]) -> bool:
+    return any(_match(v, actual, case=True) for v in values)
+
+
+def _bool(actual: str, values: list[str]) -> bool:
+    return actual.lower() in [v.lower() for v in values]
+
+
+# operator: (test of the request's value against the policy's values, negated). A negated
+# operator holds when the key is absent from the request; the others do not (IAM's rules).
+OPERATORS: Mapping[str, tuple[Callable[[str, list[str]], bool], bool]] = {
+    "StringEquals": (_string_equals, False),
+    "StringNotEquals": (_string_equals, True),
+    "StringLike": (_string_like, False),
+    "StringNotLike": (_string_like, True),
+    "Bool": (_bool, False),
+}
+
+
+def _strings(value: Any, what: str) -> list[str]:
+    items = _listed(value)
+    for item in items:
+        if not isinstance(item, str):
+            raise UnsupportedPolicy(f"{what} {item!r} is not a string (unresolved?)")
+        if "${" in item:
+            raise UnsupportedPolicy(f"{what} {item!r} holds a policy variable")
+    return items
+
+
+def check_statement(statement: Mapping[str, Any]) -> None:
+    """Raise ``UnsupportedPolicy`` unless the statement uses only what ``allowed`` models."""
+    unknown = sorted(set(statement) - STATEMENT_KEYS)
+    if unknown:
+        raise UnsupportedPolicy(f"statement {statement.get('Sid', '?')}: {', '.join(unknown)}")
+    if statement.get("Effect") not in ("Allow", "Deny"):
+        raise UnsupportedPolicy(f"statement effect {statement.get('Effect')!r}")
+    for element in ("Action", "Resource"):
+        if element not in statement:
+            raise UnsupportedPolicy(f"statement {statement.get('Sid', '?')} has no {element}")
+        _strings(statement[element], element)
+    conditions = statement.get("Condition", {})
+    if not isinstance(conditions, Mapping):
+        raise UnsupportedPolicy(f"condition block {conditions!r}")
+    for operator, tests in conditions.items():
+        if operator not in OPERATORS:
+            raise UnsupportedPolicy(f"condition operator {operator!r}")
+        if not isinstance(tests, Mapping):
+            raise UnsupportedPolicy(f"{operator} block {tests!r}")
+        for key, expected in tests.items():
+            values = expected if operator != "Bool" else [str(v) for v in _listed(expected)]
+            _strings(values, f"{operator} {key} value")
 
 
 def _conditions_hold(conditions: Mapping[str, Any], context: Mapping[str, str]) -> bool:
+    """Every operator's every key must hold (IAM ANDs them; a key's values are ORed)."""
+    lowered = {key.lower(): value for key, value in context.items()}  # keys ignore case
     for operator, tests in conditions.items():
+        test, negated = OPERATORS[operator]
         for key, expected in tests.items():
-            if key not in context:
-                return False
-            actual = context[key]
             values = [str(v) for v in _listed(expected)]
-            if operator == "StringEquals" and actual not in values:
-                return False
-            if operator == "StringLike" and not any(_match(v, actual, case=True) for v in values):
-                return False
-            if operator == "Bool" and actual.lower() not in [v.lower() for v in values]:
-                return False
-            if operator not in ("StringEquals", "StringLike", "Bool"):
+            actual = lowered.get(key.lower())
+            if actual is None:
+                if not negated:
+                    return False
+            elif test(actual, values) == negated:
                 return False
     return True
 
@@ -43,14 +122,17 @@ def allowed(
     resource: str,
     context: Mapping[str, str] | None = None,
 ) -> bool:
+    """Whether the statements allow ``action`` on ``resource`` with the request ``context``
+    (condition key: value): some Allow matches and no Deny does."""
+    statements = list(statements)
+    for statement in statements:
+        check_statement(statement)
     context = context or {}
     verdict = False
     for statement in statements:
-        actions = _listed(statement.get("Action", []))
-        resources = _listed(statement.get("Resource", []))
-        if not any(_match(a, action, case=False) for a in actions):
+        if not any(_match(a, action, case=False) for a in _listed(statement["Action"])):
             continue
-        if not any(_match(r, resource, case=True) for r in resources):
+        if not any(_match(r, resource, case=True) for r in _listed(statement["Resource"])):
             continue
         if not _conditions_hold(statement.get("Condition", {}), context):
             continue

@@ -13,7 +13,7 @@ from helpers import full_document
 from moto import mock_aws
 
 from cli.main import main
-from exporters.infra import stack_name
+from exporters.cfn import stack_name
 from runners.sagemaker.aws import AwsSession
 from runners.sagemaker.bootstrap import BootstrapError, Bootstrapper
 from wizard.store import load_config, write_document
@@ -184,7 +184,8 @@ def test_a_caller_without_rights_is_told_which(aws, demo_file: Path) -> None:
 def test_a_failed_creation_says_why_and_how_to_clean_up(aws, demo_file: Path) -> None:
     from moto.cloudformation.models import Event
 
-    from exporters.infra import bootstrap_template, template_text
+    from exporters.cfn import template_text
+    from exporters.infra import bootstrap_template
     from wizard.plan import build_plan
 
     config = load_config(demo_file)

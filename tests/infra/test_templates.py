@@ -9,14 +9,9 @@ import pytest
 from cfnlint.api import ManualArgs, lint
 from helpers import demo_document, full_document
 
+from exporters.cfn import template_text
 from exporters.cfn_services import services_template
-from exporters.infra import (
-    SERVICES_FILE,
-    WILDCARD_REASONS,
-    bootstrap_template,
-    infra_files,
-    template_text,
-)
+from exporters.infra import SERVICES_FILE, WILDCARD_REASONS, bootstrap_template, infra_files
 from exporters.render import render_project
 from wizard.plan import build_plan
 from wizard.validation import validate_or_raise

@@ -132,47 +132,6 @@ def _quiet() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def models_parsed_once() -> Iterator[None]:
-    """Parse each of botocore's model files once while building.
-
-    The SDK makes a boto3 session for nearly every step it builds, and each session parses
-    the service models again (the SageMaker one is 400 KB of gzipped JSON): half the time of
-    a build. The files do not change while it runs, so the first parse serves them all.
-    Without the loader this expects (another botocore), nothing is changed."""
-    try:
-        from botocore import loaders
-    except ImportError:
-        yield
-        return
-    load_file = getattr(loaders.JSONFileLoader, "_load_file", None)
-    list_services = getattr(loaders.Loader, "list_available_services", None)
-    if load_file is None or list_services is None:
-        yield
-        return
-    files: dict[str, Any] = {}
-    services: dict[tuple[Any, ...], Any] = {}
-
-    def parsed(self: Any, full_path: str, open_method: Any) -> Any:
-        if full_path not in files:
-            files[full_path] = load_file(self, full_path, open_method)
-        return files[full_path]
-
-    def listed(self: Any, type_name: str) -> Any:
-        key = (tuple(self.search_paths), type_name)
-        if key not in services:
-            services[key] = list_services(self, type_name)
-        return list(services[key])
-
-    loaders.JSONFileLoader._load_file = parsed  # type: ignore[method-assign]
-    loaders.Loader.list_available_services = listed  # type: ignore[method-assign]
-    try:
-        yield
-    finally:
-        loaders.JSONFileLoader._load_file = load_file  # type: ignore[method-assign]
-        loaders.Loader.list_available_services = list_services  # type: ignore[method-assign]
-
-
-@contextlib.contextmanager
 def _aws(offline: bool, bucket: str, region: str) -> Iterator[None]:
     """moto's in-memory AWS with the bucket created, when offline and moto is installed."""
     if not offline:
@@ -220,7 +179,7 @@ def build_definition(
         os.environ["AWS_DEFAULT_REGION"] = region
         os.environ["AWS_REGION"] = region
     guard = no_network(attempts) if offline else contextlib.nullcontext()
-    with _quiet(), guard, models_parsed_once():
+    with _quiet(), guard:
         module = load_pipeline_module(project_dir)
         _telemetry_off()
         with _aws(offline, bucket, region):
