@@ -6,7 +6,10 @@ A ``WizardError`` leaves the command as one line on stderr and exit code 2 (the 
 
 from __future__ import annotations
 
+import shlex
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -35,3 +38,37 @@ def cannot_write(what: Path, exc: OSError, option: str = "--out") -> Exception:
         f"cannot write {what}{where}: {problem}; choose a folder you can write to with {option}",
         "Cannot write",
     )
+
+
+def s3_probe_for(doc: Any) -> Any:
+    """The S3 check for an ``s3://`` input (boto3 loads only then)."""
+    section = doc.get("data_collection") if isinstance(doc, dict) else None
+    uri = section.get("input_uri") if isinstance(section, dict) else None
+    if not (isinstance(uri, str) and uri.startswith("s3://")):
+        return None
+    from runners.s3check import probe_s3
+
+    return probe_s3
+
+
+def load_checked(file: Path) -> Any:
+    """FILE's config with every check ``validate`` makes, the data's included, and the
+    answers the data gives (the number of classes). Its errors stop the command as
+    ``validate`` prints them (exit 2), before anything is written or started."""
+    from wizard.check import checked_config
+    from wizard.errors import ConfigError
+    from wizard.store import read_document
+
+    doc = read_document(file)
+    try:
+        return checked_config(doc, file.resolve().parent, s3_probe=s3_probe_for(doc))
+    except ConfigError as err:
+        for problem in err.problems:
+            click.echo(f"{file}: error: {problem}", err=True)
+        count = len(err.problems)
+        click.echo(
+            f"{file}: {count} error{'s' if count != 1 else ''}; not valid "
+            f"(sm-wizard validate {shlex.quote(str(file))} says the same)",
+            err=True,
+        )
+        sys.exit(2)

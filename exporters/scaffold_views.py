@@ -11,10 +11,10 @@ from typing import Any
 
 from wizard.catalog import Service, load_catalog
 from wizard.config import WizardConfig
-from wizard.datacheck import AUTOPILOT_MIN_ROWS
 from wizard.plan.dag import Plan, PlanStep
 from wizard.recommend import recommend
 from wizard.stages import STAGES
+from wizard.targetcheck import AUTOPILOT_MIN_ROWS
 
 from .cfn_services import ENDPOINT_SERVICES, INFRA_SERVICES, infra_services
 

@@ -185,7 +185,9 @@ def _condition_view(
     view["evaluation_var"] = f"step_{snake(evaluation.name)}"
     view["property_file_var"] = snake(property_file)
     view["json_path"] = condition["json_path"]
-    view["threshold_var"] = snake(condition["threshold_parameter"])
+    threshold = condition["threshold_parameter"]
+    view["threshold_var"] = snake(threshold) if threshold else None
+    view["baseline_json_path"] = condition.get("baseline_json_path")
     view["symbol"] = condition["symbol"]
     view["metric"] = condition["metric"]
     view["if_vars"] = [f"step_{snake(s.name)}" for s in plan.steps if s.branch == "if"]
@@ -255,7 +257,8 @@ def _check_view(plan: Plan, step: PlanStep, config: WizardConfig, view: dict[str
 
 def _fail_view(plan: Plan, step: PlanStep, config: WizardConfig, view: dict[str, Any]) -> set[str]:
     view["message"] = step.settings["message"]
-    view["threshold_var"] = snake(plan.condition["threshold_parameter"])
+    threshold = plan.condition["threshold_parameter"]
+    view["threshold_var"] = snake(threshold) if threshold else None
     return set()
 
 

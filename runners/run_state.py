@@ -1,7 +1,7 @@
 """What a run looks like right now, folded from its ``RunEvent``s: pure, no Textual, no rich.
 
 Both views of a run read this: the TUI monitor (through ``tui/messages.py``) and the headless
-progress lines (``cli/headless.py``). ``RunState.apply`` takes events in the order an engine
+progress lines (``cli/printer.py``). ``RunState.apply`` takes events in the order an engine
 emitted them; ``steps()`` and ``execution()`` return immutable snapshots, safe to hand to
 another thread. Nothing here keeps log lines beyond the last one per step: the views keep
 their own bounded buffers.

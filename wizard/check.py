@@ -13,6 +13,7 @@ from typing import Any
 
 from .config import WizardConfig
 from .datacheck import check_data
+from .errors import ConfigError
 from .validation import Problem, validate_document
 
 
@@ -24,7 +25,10 @@ class CheckReport:
     config: WizardConfig | None
     problems: tuple[Problem, ...]
     profile: Any = None
-    """The data profile (``wizard.datacheck.DataProfile``) when the data was read."""
+    """The data profile (``wizard.datafacts.DataProfile``) when the data was read."""
+    quality: Any = None
+    """The data quality report (``wizard.datareport.DataQualityReport``) when the data was
+    read and fits the answers."""
 
     @property
     def errors(self) -> list[Problem]:
@@ -49,6 +53,42 @@ def check_document(
     # not exist").
     faulty = {p.path for p in problems if p.is_error}
     merged = [*problems, *(p for p in data.problems if p.path not in faulty)]
-    if data.errors:
+    if config is not None:
+        config, more = resolve_from_data(config, data.profile)
+        merged.extend(more)
+    if data.errors or any(p.is_error for p in merged):
         config = None
-    return CheckReport(config, tuple(merged), data.profile)
+    return CheckReport(config, tuple(merged), data.profile, data.quality)
+
+
+def resolve_from_data(config: WizardConfig, profile: Any) -> tuple[WizardConfig, list[Problem]]:
+    """The answers the data gives where the person gave none: a multiclass model is built
+    for as many classes as the target has (XGBoost's ``num_class``)."""
+    if config.profile.problem_type != "multiclass_classification":
+        return config, []
+    if config.data_collection.num_classes is not None:
+        return config, []
+    classes = getattr(profile, "classes", None) or {}
+    if len(classes) >= 3:
+        collection = config.data_collection.model_copy(update={"num_classes": len(classes)})
+        collection.model_fields_set.discard("num_classes")  # still the data's answer
+        return config.model_copy(update={"data_collection": collection}), []
+    if config.training.algorithm != "xgboost" or profile is not None:
+        return config, []
+    return config, [
+        Problem(
+            "data_collection.num_classes",
+            "the data could not be read here, so its classes were not counted; XGBoost must "
+            "know how many there are: set data_collection.num_classes (e.g. 5)",
+        )
+    ]
+
+
+def checked_config(doc: Any, base_dir: Any, *, s3_probe: Any = None) -> WizardConfig:
+    """What ``export`` and ``run`` build from: the config with every check ``validate``
+    makes (the data's included) and the answers the data gives. Raises ``ConfigError``
+    listing the same errors ``validate`` prints, before anything is written or started."""
+    report = check_document(doc, base_dir, s3_probe=s3_probe, with_profile=False)
+    if report.config is None:
+        raise ConfigError(report.errors)
+    return report.config

@@ -14,29 +14,25 @@ boto3); with no probe, or no credentials, the check says so as a warning.
 from __future__ import annotations
 
 import difflib
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import SECTION_MODELS
 from .config.fields import parse_s3_uri
+from .datafacts import DataProfile, DataReport
+from .datainsights import findings_as_problems
+from .datareport import build_report
+from .datareport.file import sniff_file
 from .datasample import (
-    ColumnProfile,
     Sample,
     SampleError,
     class_counts,
     columns_of,
-    file_size_text,
     is_missing,
     profile_column,
     read_sample,
 )
-from .validation import Problem, validate_section
-
-AUTOPILOT_MIN_ROWS = 500
-"""SageMaker Autopilot refuses training data with fewer rows (autopilot.py checks it too)."""
+from .targetcheck import check_num_classes, check_splits, check_target, section_model
 
 S3Probe = Callable[[str, str], "str | None"]
 """``probe(bucket, key)``: ``None`` if the object (or a prefix of objects) exists, else a
@@ -45,91 +41,6 @@ sentence saying what is wrong. Raises ``NoAwsAccess`` when there are no credenti
 
 class NoAwsAccess(Exception):
     """The S3 probe has no credentials (or cannot reach AWS): the input was not checked."""
-
-
-@dataclass(frozen=True, slots=True)
-class DataProfile:
-    """What the data-collection screen shows about the input file."""
-
-    file: Path
-    file_bytes: int
-    rows: int
-    """Rows in the file (exact, or estimated from the sample when ``sampled``)."""
-    exact_rows: bool
-    sample_rows: int
-    sampled: bool
-    columns: tuple[ColumnProfile, ...]
-    target: str | None
-    classes: dict[str, int] = field(default_factory=dict)
-    """Rows per target value, for classification (in the sample)."""
-    files: int = 1
-
-    @property
-    def column_names(self) -> tuple[str, ...]:
-        return tuple(c.name for c in self.columns)
-
-    def lines(self) -> list[str]:
-        """The profile in words, a line per fact (``sampled`` figures say so)."""
-        how = (
-            f"about {self.rows:,} rows (estimated from a sample of {self.sample_rows:,})"
-            if not self.exact_rows
-            else f"{self.rows:,} rows"
-            + (f" (first {self.sample_rows:,} read)" if self.sampled else "")
-        )
-        out = [
-            f"{self.file.name}: {file_size_text(self.file_bytes)}, {how}, {len(self.columns):,} columns"
-            + (
-                f"; {self.files} files in the folder, only the first was read"
-                if self.files > 1
-                else ""
-            )
-        ]
-        kinds: dict[str, int] = {}
-        for column in self.columns:
-            kinds[column.kind] = kinds.get(column.kind, 0) + 1
-        out.append("Types: " + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())))
-        total = max(1, self.sample_rows)
-        gaps = sorted(
-            ((c.missing / total, c.name) for c in self.columns if c.missing), reverse=True
-        )
-        if gaps:
-            shown = ", ".join(f"{name} {share:.0%}" for share, name in gaps[:4])
-            more = f" and {len(gaps) - 4} more" if len(gaps) > 4 else ""
-            out.append(f"Missing values: {shown}{more}")
-        else:
-            out.append("Missing values: none")
-        if self.classes:
-            labelled = max(1, sum(self.classes.values()))
-            shown = ", ".join(
-                f"{label} {count / labelled:.0%}" for label, count in list(self.classes.items())[:6]
-            )
-            more = f" (+{len(self.classes) - 6} more)" if len(self.classes) > 6 else ""
-            out.append(f"Class balance of {self.target}: {shown}{more}")
-        if self.sampled:
-            out.append("Figures from a sample of the file (the header and the first rows).")
-        return out
-
-
-@dataclass
-class DataReport:
-    problems: list[Problem] = field(default_factory=list)
-    profile: DataProfile | None = None
-    checked: bool = False
-    """True when the data was read (or probed on S3)."""
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.severity == "warning"]
-
-    def error(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
-
-    def warn(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message, severity="warning"))
 
 
 def resolve_input(uri: str, base_dir: Path) -> Path:
@@ -144,20 +55,6 @@ def shown_path(path: Path) -> str:
         return str(Path(path).relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-def _section(doc: dict[str, Any], name: str) -> Any:
-    """The validated model of one table, or its defaults when the table is absent or invalid
-    (its own problems are reported by the models)."""
-    data = doc.get(name)
-    if isinstance(data, dict):
-        model, _ = validate_section(name, data)
-        if model is not None:
-            return model
-    try:
-        return SECTION_MODELS[name]()
-    except Exception:
-        return None
 
 
 def _close(name: str, columns: tuple[str, ...]) -> str:
@@ -198,7 +95,7 @@ def check_data(
         return report
     if "://" in uri:
         return report
-    profile_model = _section(doc, "profile")
+    profile_model = section_model(doc, "profile")
     data_format = getattr(profile_model, "data_format", "csv")
     if data_format not in ("csv", "parquet", "json"):
         return report  # images/text: the cross-section rule explains
@@ -271,6 +168,10 @@ def _check_columns(
     labels: list[str | None] = []
     if found_target is not None:
         labels = sample.column(found_target)
+        prep = doc.get("data_preparation")
+        if isinstance(prep, dict) and prep.get("normalise_labels") is True:
+            # as prepare.py --normalise-labels reads them
+            labels = [v if is_missing(v) else v.strip().casefold() for v in labels]
         if problem_type != "regression":
             classes = class_counts(labels)
     report.profile = DataProfile(
@@ -300,156 +201,29 @@ def _check_columns(
                 "the bias facet is the target column; choose a feature column such as 'age'",
             )
     prep = doc.get("data_preparation")
-    drops = prep.get("drop_columns") if isinstance(prep, dict) else None
-    if isinstance(drops, list) and has_header:
-        unknown = [c for c in drops if isinstance(c, str) and c not in columns]
+    prep = prep if isinstance(prep, dict) else {}
+    for key in ("drop_columns", "parse_numbers", "parse_dates"):
+        listed = prep.get(key)
+        if not isinstance(listed, list) or not has_header:
+            continue
+        unknown = [c for c in listed if isinstance(c, str) and c not in columns]
         if unknown:
             report.error(
-                "data_preparation.drop_columns",
+                f"data_preparation.{key}",
                 f"{', '.join(repr(c) for c in unknown[:5])} "
                 f"{'is not a column' if len(unknown) == 1 else 'are not columns'} of "
                 f"{sample.path.name}{_close(unknown[0], columns)}",
             )
-    if found_target is None:
-        return
-    _check_target(report, sample, labels, classes, problem_type, found_target)
-    _check_splits(report, doc, sample, labels, classes, problem_type)
-
-
-def _sampled_note(sample: Sample) -> str:
-    return " (in the sample read)" if sample.sampled else ""
-
-
-def _check_target(
-    report: DataReport,
-    sample: Sample,
-    labels: list[str | None],
-    classes: dict[str, int],
-    problem_type: str,
-    target: str,
-) -> None:
-    where = "data_collection.target_column"
-    present = [v for v in labels if not is_missing(v)]
-    if not present:
-        report.error(where, f"the column {target!r} has no values{_sampled_note(sample)}")
-        return
-    note = _sampled_note(sample)
-    if problem_type == "regression":
-        bad = next((v for v in present if not _number(v)), None)
-        if bad is not None:
-            report.error(
-                where,
-                f"regression predicts numbers, but {target!r} holds text such as "
-                f"{bad[:40]!r}{note}; choose a numeric target or a classification problem type",
-            )
-        elif len(set(present)) <= 2:
-            report.warn(
-                where,
-                f"{target!r} has only {len(set(present))} distinct values{note}; if these are "
-                "classes, set the problem type to binary classification",
-            )
-        return
-    count = len(classes)
-    if problem_type == "binary_classification":
-        if count > 2:
-            shown = ", ".join(list(classes)[:5])
-            report.error(
-                where,
-                f"binary classification needs two classes, but {target!r} has {count}"
-                f"{'+' if count >= 1000 else ''} ({shown}...){note}; set the problem type to "
-                "multiclass classification (or regression for a number)",
-            )
-        elif count < 2:
-            message = (
-                f"{target!r} holds one class only ({next(iter(classes))}){note}; a classifier "
-                "needs examples of both classes"
-            )
-            report.warn(where, message) if sample.sampled else report.error(where, message)
-    else:  # multiclass
-        if count == 2:
-            report.error(
-                where,
-                f"{target!r} has two classes{note}; set the problem type to binary classification",
-            )
-        elif count < 2:
-            message = f"{target!r} holds one class only{note}; multiclass needs three or more"
-            report.warn(where, message) if sample.sampled else report.error(where, message)
-        elif count > 1000:
-            report.warn(where, f"{target!r} has over 1,000 classes{note}; is it an id column?")
-
-
-def _number(value: str) -> bool:
-    try:
-        return math.isfinite(float(value))
-    except ValueError:
-        return False
-
-
-def _split_sizes(n: int, train: float, validation: float, test: float) -> tuple[int, int, int]:
-    """Rows per split as the prepare step's ``train_test_split`` cuts them."""
-    n_test = math.ceil(test * n)
-    rest = n - n_test
-    share = validation / (train + validation)
-    n_val = math.ceil(share * rest)
-    return rest - n_val, n_val, n_test
-
-
-def _check_splits(
-    report: DataReport,
-    doc: dict[str, Any],
-    sample: Sample,
-    labels: list[str | None],
-    classes: dict[str, int],
-    problem_type: str,
-) -> None:
-    prep = _section(doc, "data_preparation")
-    if prep is None:
-        return
-    ratios = (prep.train_ratio, prep.validation_ratio, prep.test_ratio)
-    if abs(sum(ratios) - 1) > 1e-6:
-        return  # the model reports it
-    labelled = sum(1 for v in labels if not is_missing(v))
-    if prep.missing_values == "drop":
-        labelled = sum(1 for row in sample.rows if not any(is_missing(c) for c in row))
-    scale = sample.estimated_rows / max(1, len(sample.rows))
-    rows = labelled if sample.complete else math.floor(labelled * scale)
-    exact = sample.complete
-    about = "" if exact else "about "
-    n_train, n_val, n_test = _split_sizes(rows, *ratios)
-    if rows < 3 or min(n_train, n_val, n_test) < 1:
-        kept = " after dropping rows with missing values" if prep.missing_values == "drop" else ""
-        report.error(
-            "data_preparation.train_ratio",
-            f"{about}{rows} usable rows{kept} split {n_train}/{n_val}/{n_test} (train/validation/"
-            "test): every split needs at least one row; add data or change the ratios",
-        )
-        return
-    if classes:
-        smallest_ratio = min(n_train / rows, n_val / rows, n_test / rows)
-        for label, count in classes.items():
-            expected = count * scale
-            if expected * smallest_ratio < 1:
-                split_name = ("training", "validation", "test")[
-                    (n_train / rows, n_val / rows, n_test / rows).index(smallest_ratio)
-                ]
-                message = (
-                    f"class {label!r} has {about}{round(expected)} row"
-                    f"{'s' if round(expected) != 1 else ''}: the {split_name} split would get none; "
-                    "add rows of that class or raise the smallest ratio"
-                )
-                if exact:
-                    report.error("data_preparation.test_ratio", message)
-                else:
-                    report.warn("data_preparation.test_ratio", message)
-                break
-    training = _section(doc, "training")
-    # autopilot.py gives Autopilot the whole prepared data set (all three splits: it makes
-    # its own validation split), so the minimum applies to every usable row.
-    if training is not None and "autopilot" in training.services and rows < AUTOPILOT_MIN_ROWS:
-        message = (
-            f"Autopilot needs at least {AUTOPILOT_MIN_ROWS} rows; the prepared data has "
-            f"{about}{rows} (autopilot.py gives it all of them); add data, or untick Autopilot "
-            "and use training jobs"
-        )
-        report.error("training.services", message)
-    del problem_type
+    if found_target is not None:
+        check_target(report, sample, labels, classes, problem_type, found_target, doc)
+        check_num_classes(report, doc, sample, classes, problem_type)
+        check_splits(report, doc, sample, labels, classes)
+    # The report also explains errors (a file that reads as one column is ';'-separated),
+    # so it is built whenever the data could be read.
+    report.quality = build_report(
+        sample, target=found_target, problem_type=problem_type, file=sniff_file(sample.path)
+    )
+    said = {p.message for p in report.problems}
+    report.problems.extend(
+        p for p in findings_as_problems(report.quality, doc) if p.message not in said
+    )

@@ -15,11 +15,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 import click
 
-from cli.options import CONFIG_FILE, cannot_write, fail
+from cli.options import CONFIG_FILE, cannot_write, fail, s3_probe_for
 
 
 @click.command()
@@ -62,22 +61,47 @@ def _load(file: Path):
 @click.command()
 @click.argument("file", type=CONFIG_FILE)
 @click.option("--no-data", is_flag=True, help="Check the answers only; do not read the data.")
-def validate(file: Path, no_data: bool) -> None:
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="One JSON object on stdout: valid, every problem, and the data report.",
+)
+def validate(file: Path, no_data: bool, as_json: bool) -> None:
     """Exit 0 if FILE is valid (warnings are printed but pass); else exit 2 with one line
-    per problem, naming the field by its TOML path and saying how to fix it."""
+    per problem, naming the field by its TOML path and saying how to fix it. Reading the
+    data, it also reports what would make a model meaningless: columns that leak the
+    target, identifiers, numbers and dates written as text, imbalance, label spellings."""
     from wizard.check import check_document
     from wizard.store import read_document
     from wizard.validation import validate_document
 
     doc = read_document(file)
+    quality = None
     if no_data:
         _, problems = validate_document(doc)
     else:
         report = check_document(
-            doc, file.resolve().parent, s3_probe=_s3_probe(doc), with_profile=False
+            doc, file.resolve().parent, s3_probe=s3_probe_for(doc), with_profile=False
         )
-        problems = list(report.problems)
+        problems, quality = list(report.problems), report.quality
     errors = [p for p in problems if p.is_error]
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "file": str(file),
+                    "valid": not errors,
+                    "problems": [
+                        {"path": p.path, "severity": p.severity, "message": p.message}
+                        for p in problems
+                    ],
+                    "data_report": quality.to_dict() if quality is not None else None,
+                },
+                ensure_ascii=False,
+            )
+        )
+        sys.exit(2 if errors else 0)
     for problem in errors:
         click.echo(f"{file}: error: {problem}", err=True)
     for problem in problems:
@@ -91,17 +115,6 @@ def validate(file: Path, no_data: bool) -> None:
     click.echo(
         f"{file}: valid" + (f" ({warned} warning{'s' if warned != 1 else ''})" if warned else "")
     )
-
-
-def _s3_probe(doc: Any) -> Any:
-    """The S3 check for an ``s3://`` input (boto3 loads only then)."""
-    section = doc.get("data_collection") if isinstance(doc, dict) else None
-    uri = section.get("input_uri") if isinstance(section, dict) else None
-    if not (isinstance(uri, str) and uri.startswith("s3://")):
-        return None
-    from runners.s3check import probe_s3
-
-    return probe_s3
 
 
 @click.command()

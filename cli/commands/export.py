@@ -21,6 +21,8 @@ from pathlib import Path
 
 import click
 
+from cli.options import load_checked
+
 
 @click.command()
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
@@ -44,9 +46,8 @@ import click
 def export(file: Path, out: Path | None, verify: bool, diff: bool, force: bool) -> None:
     """Write the SageMaker Pipelines project for FILE (into --out, or next to FILE)."""
     from exporters import default_out_dir, export_project
-    from wizard.store import load_config
 
-    config = load_config(file)
+    config = load_checked(file)
     if out is None:
         out = default_out_dir(file, config.project.name)
     report = export_project(

@@ -23,7 +23,7 @@ from typing import Any
 
 import click
 
-from cli.options import CONFIG_FILE, cannot_write
+from cli.options import CONFIG_FILE, cannot_write, load_checked
 from cli.terminal import has_terminal
 from wizard.errors import WizardError
 
@@ -144,9 +144,8 @@ def run(
     Exit code: 0 succeeded, 1 failed, 2 bad input, 130 interrupted.
     """
     from wizard.plan import build_plan
-    from wizard.store import load_config
 
-    config = load_config(file)
+    config = load_checked(file)
     plan = build_plan(config)
     if retry_ref and attach_ref:
         raise WizardError("choose one of --retry and --attach")

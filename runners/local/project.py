@@ -21,10 +21,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from wizard.check import checked_config
 from wizard.config import WizardConfig
 from wizard.plan import build_plan
 from wizard.plan.dag import Plan
-from wizard.store import load_config
+from wizard.store import read_document
 
 from .engine import LocalEngine, resolve_parameters
 from .layout import CACHE_DIR_NAME, RunLayout, default_run_root, new_run_dir
@@ -98,7 +99,9 @@ def local_engine_for(
     parameter. Relative data paths in the config resolve against the config's folder.
     """
     config_path = Path(config_path).resolve()
-    config = load_config(config_path)
+    # The checks validate makes, the data's included: whatever validate calls an error stops
+    # the run here with the same message, before any folder exists or any job starts.
+    config = checked_config(read_document(config_path), config_path.parent)
     plan = build_plan(config)
     resolve_parameters(plan, parameters)  # a bad parameter fails before any folder exists
     base_dir = config_path.parent

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from wizard.datacheck import AUTOPILOT_MIN_ROWS, NoAwsAccess, check_data, resolve_input
+from wizard.datacheck import NoAwsAccess, check_data, resolve_input
 from wizard.datasample import MAX_CELLS, MAX_ROWS, SampleError, read_sample
+from wizard.targetcheck import AUTOPILOT_MIN_ROWS
 from wizard.templates import template_document
 
 
@@ -23,7 +24,7 @@ def _doc(**collection) -> dict:
 def _write_csv(path: Path, rows: int, *, classes=("0", "1"), extra="") -> Path:
     lines = ["age,income,label" + extra]
     for i in range(rows):
-        lines.append(f"{20 + i % 50},{10000 + i},{classes[i % len(classes)]}")
+        lines.append(f"{20 + i % 50},{30000 + (i * 7919) % 50000},{classes[i % len(classes)]}")
     path.write_text("\n".join(lines) + "\n", "utf-8")
     return path
 
@@ -79,7 +80,7 @@ def test_facet_equal_to_target_and_unknown_drop_column(tmp_path):
     ("problem_type", "classes", "expected"),
     [
         ("binary_classification", ("a", "b", "c"), "needs two classes"),
-        ("multiclass_classification", ("a", "b"), "set the problem type to binary"),
+        ("multiclass_classification", ("a", "b"), 'profile.problem_type = "binary_classification"'),
         ("regression", ("x", "y"), "holds text"),
     ],
 )

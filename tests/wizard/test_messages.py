@@ -31,7 +31,7 @@ def test_every_hyperparameter_bound_is_enforced(algorithm):
 
 
 def test_the_reported_cases():
-    assert "from 1 to 2000" in _hp("num_round", -5)[0].message
+    assert "from 1 to 10000" in _hp("num_round", -5)[0].message
     assert "from 0.001 to 1" in _hp("eta", 2)[0].message
     assert "whole number" in _hp("num_round", 2.5)[0].message
     assert "takes a number" in _hp("eta", "fast")[0].message

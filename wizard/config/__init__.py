@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..algorithms import default_hyperparameters
+from ..defaults import default_metric, default_objective
 from .base import Section
 from .data import DataCollectionConfig, DataPreparationConfig, FeatureEngineeringConfig
 from .model import EvaluationConfig, TrainingConfig, TuningConfig
@@ -62,10 +63,29 @@ class WizardConfig(Section):
             self.deployment.model_package_group = f"{self.project.name}-models"
         return self
 
+    @model_validator(mode="after")
+    def _defaults_follow_the_problem(self) -> WizardConfig:
+        """Unset, the quality gate's metric and the tuning objective are the ones that fit
+        the problem type (``wizard.defaults``): a regression never inherits ``auc``."""
+        problem = self.profile.problem_type
+        # Assigning marks a field as set; these stay "unset" so that the same answers
+        # revalidated after a change of problem type move them along.
+        if "metric" not in self.evaluation.model_fields_set:
+            self.evaluation.metric = default_metric(problem)  # type: ignore[assignment]
+            self.evaluation.model_fields_set.discard("metric")
+        if "objective_metric" not in self.tuning.model_fields_set:
+            self.tuning.objective_metric = default_objective(self.training.algorithm, problem)
+            self.tuning.model_fields_set.discard("objective_metric")
+        return self
+
     def effective_hyperparameters(self) -> dict[str, str | int | float | bool]:
         """The algorithm's defaults for this problem, overridden by the user's values."""
         hps: dict[str, str | int | float | bool] = dict(
-            default_hyperparameters(self.training.algorithm, self.profile.problem_type)
+            default_hyperparameters(
+                self.training.algorithm,
+                self.profile.problem_type,
+                self.data_collection.num_classes,
+            )
         )
         hps.update(self.training.hyperparameters)
         return hps

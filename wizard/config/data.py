@@ -21,9 +21,22 @@ from .fields import (
 
 class DataCollectionConfig(StageSection):
     STAGE = "data_collection"
+
+    @field_validator("target_column", mode="before")
+    @classmethod
+    def _target_given(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            raise ValueError(
+                "no target column given: name the column the model should predict, e.g. "
+                'data_collection.target_column = "churned"'
+            )
+        return value
+
     input_uri: DataUri
     target_column: Column
     has_header: bool = True
+    num_classes: int | None = Field(default=None, ge=2, le=10_000)
+    """How many classes the target has (multiclass). Unset, it is counted in the data."""
 
 
 class DataPreparationConfig(StageSection):
@@ -32,6 +45,12 @@ class DataPreparationConfig(StageSection):
     missing_values: Literal["drop", "median", "mean", "most_frequent"] = "median"
     drop_duplicates: bool = True
     drop_columns: list[Column] = Field(default_factory=list)
+    parse_numbers: list[Column] = Field(default_factory=list)
+    """Columns of numbers written as text ("1,234.5", "$12", "45%") to read as numbers."""
+    parse_dates: list[Column] = Field(default_factory=list)
+    """Columns of dates to turn into numbers (year, month, day of week, days since 1970)."""
+    normalise_labels: bool = False
+    """Labels that differ only in case or surrounding spaces ("Yes", " yes") are one class."""
     train_ratio: float = Field(default=0.7, gt=0, lt=1)
     validation_ratio: float = Field(default=0.15, gt=0, lt=1)
     test_ratio: float = Field(default=0.15, gt=0, lt=1)
@@ -39,6 +58,19 @@ class DataPreparationConfig(StageSection):
     instance_type: ProcessingInstance = "ml.m5.large"
     instance_count: InstanceCount = 1
     max_runtime_seconds: RuntimeSeconds = 3600
+
+    @model_validator(mode="after")
+    def _one_treatment_per_column(self) -> DataPreparationConfig:
+        seen: dict[str, str] = {}
+        for field in ("drop_columns", "parse_numbers", "parse_dates"):
+            for column in getattr(self, field):
+                if column in seen and seen[column] != field:
+                    raise FieldError(
+                        field,
+                        f"{column!r} is in both {seen[column]} and {field}; keep it in one",
+                    )
+                seen[column] = field
+        return self
 
     @model_validator(mode="after")
     def _ratios(self) -> DataPreparationConfig:

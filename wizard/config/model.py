@@ -206,7 +206,9 @@ class TuningConfig(Section):
 class EvaluationConfig(StageSection):
     STAGE = "evaluation"
     metric: Literal["accuracy", "f1", "auc", "precision", "recall", "rmse", "mae", "r2"] = "auc"
-    threshold: float = 0.8
+    threshold: float | None = None
+    """The pass mark on the metric's own scale. Unset, the model must beat a guess that
+    knows only how the labels are spread (the baseline the Evaluate step reports)."""
     instance_type: ProcessingInstance = "ml.m5.large"
     bias_facet: str = ""
 
@@ -217,9 +219,11 @@ class EvaluationConfig(StageSection):
 
     @model_validator(mode="after")
     def _threshold(self) -> EvaluationConfig:
-        if not math.isfinite(self.threshold):
+        if self.threshold is None:
+            pass
+        elif not math.isfinite(self.threshold):
             raise FieldError("threshold", "the threshold must be a number")
-        if self.metric in ("rmse", "mae"):
+        elif self.metric in ("rmse", "mae"):
             if self.threshold <= 0:
                 raise FieldError(
                     "threshold", f"{self.metric} is an error size; give a threshold above 0"

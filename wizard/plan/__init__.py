@@ -26,7 +26,7 @@ def pipeline_parameters(config: WizardConfig) -> tuple[PipelineParameter, ...]:
     """The values a run may override without exporting again."""
     prep, train_cfg = config.data_preparation, config.training
     evaluation, deploy = config.evaluation, config.deployment
-    return (
+    parameters = [
         PipelineParameter(
             "InputDataUrl", "String", config.data_collection.input_uri, "the raw data to train on"
         ),
@@ -42,14 +42,18 @@ def pipeline_parameters(config: WizardConfig) -> tuple[PipelineParameter, ...]:
             deploy.approval_status,
             "registry status of a new model version",
         ),
-        PipelineParameter(
-            "MetricThreshold",
-            "Float",
-            evaluation.threshold,
-            f"{'highest' if evaluation.metric in ('rmse', 'mae') else 'lowest'} test "
-            f"{evaluation.metric} at which the model is registered",
-        ),
-    )
+    ]
+    if evaluation.threshold is not None:  # unset, the gate compares with the baseline
+        parameters.append(
+            PipelineParameter(
+                "MetricThreshold",
+                "Float",
+                evaluation.threshold,
+                f"{'highest' if evaluation.metric in ('rmse', 'mae') else 'lowest'} test "
+                f"{evaluation.metric} at which the model is registered",
+            )
+        )
+    return tuple(parameters)
 
 
 def build_plan(config: WizardConfig) -> Plan:

@@ -158,12 +158,18 @@ def _prepare_arguments(config: WizardConfig) -> tuple[str, ...]:
         args.append("--drop-duplicates")
     for column in prep.drop_columns:
         args += ["--drop-column", column]
+    for column in prep.parse_numbers:
+        args += ["--parse-number", column]
+    for column in prep.parse_dates:
+        args += ["--parse-date", column]
+    if prep.normalise_labels:
+        args.append("--normalise-labels")
     return tuple(args)
 
 
 def _feature_arguments(config: WizardConfig) -> tuple[str, ...]:
     feats = config.feature_engineering
-    return (
+    args = (
         "--target-column",
         config.data_collection.target_column,
         "--scaling",
@@ -175,3 +181,9 @@ def _feature_arguments(config: WizardConfig) -> tuple[str, ...]:
         "--problem-type",
         config.profile.problem_type,
     )
+    num_classes = config.data_collection.num_classes
+    if config.profile.problem_type == "multiclass_classification" and num_classes:
+        # the model is built for this many classes: features.py stops with a clear message
+        # if the full data has another number (the wizard counted them in a sample)
+        args += ("--num-classes", str(num_classes))
+    return args

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..algorithms import ALGORITHMS
 from ..config import WizardConfig
+from ..defaults import LOWER_IS_BETTER, gate_text
 from .dag import (
     CONDITION,
     EVALUATE,
@@ -48,19 +49,30 @@ def evaluate_step(config: WizardConfig, model_step: str) -> PlanStep:
 
 
 def metric_condition(config: WizardConfig) -> dict[str, Any]:
-    """Where the metric is read from evaluation.json and how it is compared with the
-    threshold (the condition step's settings, also ``Plan.condition``)."""
+    """Where the metric is read from evaluation.json and what it is compared with: the
+    threshold the person set (the ``MetricThreshold`` parameter), or with none set, the
+    naive baseline evaluate.py writes beside it, which the model must beat (the condition
+    step's settings, also ``Plan.condition``)."""
     evaluation = config.evaluation
-    lower_is_better = evaluation.metric in ("rmse", "mae")
+    lower_is_better = evaluation.metric in LOWER_IS_BETTER
     json_path = f"{_metric_group(config.profile.problem_type)}.{evaluation.metric}.value"
+    relative = evaluation.threshold is None
+    if relative:
+        operator, symbol = ("LessThan", "<") if lower_is_better else ("GreaterThan", ">")
+    else:
+        operator, symbol = (
+            ("LessThanOrEqualTo", "<=") if lower_is_better else ("GreaterThanOrEqualTo", ">=")
+        )
     return {
         "property_file": EVALUATION_PROPERTY_FILE,
         "json_path": json_path,
-        "operator": "LessThanOrEqualTo" if lower_is_better else "GreaterThanOrEqualTo",
-        "symbol": "<=" if lower_is_better else ">=",
+        "operator": operator,
+        "symbol": symbol,
         "metric": evaluation.metric,
-        "threshold_parameter": "MetricThreshold",
+        "threshold_parameter": None if relative else "MetricThreshold",
         "threshold": evaluation.threshold,
+        "baseline_json_path": f"baseline.{evaluation.metric}.value" if relative else None,
+        "gate": gate_text(evaluation.metric, evaluation.threshold),
     }
 
 
@@ -73,8 +85,7 @@ def condition_step(
         name=CONDITION,
         kind="Condition",
         stage="evaluation",
-        description=f"Register the model only if test {config.evaluation.metric} "
-        f"{condition['symbol']} the threshold",
+        description=f"Register the model only if {condition['gate']}",
         inputs=(StepInput("evaluation", step=EVALUATE, output="evaluation"),),
         depends_on=(EVALUATE, *checks),
         settings=frozen(condition),
@@ -88,10 +99,17 @@ def fail_step(config: WizardConfig, condition: dict[str, Any]) -> PlanStep:
         name=FAIL,
         kind="Fail",
         stage="evaluation",
-        description=f"Stop with a reason: {metric} did not reach the threshold",
+        description=f"Stop with a reason: {metric} did not pass ({condition['gate']})",
         depends_on=(CONDITION,),
         branch="else",
-        settings=frozen({"message": f"Model {metric} is not {condition['symbol']} the threshold"}),
+        settings=frozen(
+            {
+                "message": f"Model {metric} is not {condition['symbol']} the threshold"
+                if condition["threshold_parameter"]
+                else f"Model {metric} does not beat a naive guess (evaluation.json's baseline); "
+                "the model has learned nothing useful"
+            }
+        ),
     )
 
 

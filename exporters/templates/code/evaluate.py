@@ -17,9 +17,15 @@ evaluation.json follows the layout of SageMaker's model-quality reports, for exa
     {"binary_classification_metrics": {"auc": {"value": 0.98, "standard_deviation": "NaN"},
                                        "accuracy": {...}, ...}}
 
+It also holds ``baseline``: the same metrics for a guess that knows nothing about the rows
+but how their labels are spread (for numbers, the test labels' mean (rmse, r2) or median
+(mae); for classes, the most common class (accuracy) or a guess at the classes' shares
+(auc 0.5, precision, recall, f1)). A model that does not beat it has learned nothing.
+
 The pipeline reads it as a PropertyFile: the condition step looks up a value with a JSON
 path such as ``binary_classification_metrics.auc.value`` and registers the model only if
-it clears the threshold. The same file is attached to the registered model as its metrics.
+it clears the threshold you set, or, with no threshold set, beats ``baseline.auc.value``.
+The same file is attached to the registered model as its metrics.
 """
 
 from __future__ import annotations
@@ -176,6 +182,36 @@ def evaluate(labels: np.ndarray, predicted, probability, problem_type: str, thre
     }
 
 
+def baseline(labels: np.ndarray, problem_type: str) -> dict:
+    """The metrics of a guess that knows only how the test labels are spread."""
+    if problem_type == "regression":
+        values = labels.astype(float)
+        return {
+            "mse": metric(float(np.var(values))),
+            "rmse": metric(float(np.std(values))),
+            "mae": metric(float(np.mean(np.abs(values - np.median(values))))),
+            "r2": metric(0.0),
+        }
+    _, counts = np.unique(labels, return_counts=True)
+    shares = counts / counts.sum()
+    if problem_type == "binary_classification":
+        positive = float(np.mean(labels.astype(int) == 1))
+        return {
+            "accuracy": metric(float(shares.max())),
+            "precision": metric(positive),
+            "recall": metric(positive),
+            "f1": metric(positive),
+            "auc": metric(0.5),
+        }
+    guess = float(np.sum(shares**2))  # weighted precision = recall = f1 of a guess by shares
+    return {
+        "accuracy": metric(float(shares.max())),
+        "precision": metric(guess),
+        "recall": metric(guess),
+        "f1": metric(guess),
+    }
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     features, labels = read_test(args.test_dir)
@@ -185,10 +221,15 @@ def main(argv: list[str] | None = None) -> None:
     print(f"scored {len(labels)} test rows with the {kind} model")
 
     group = GROUPS[args.problem_type]
-    report = {group: evaluate(labels, predicted, probability, args.problem_type, args.threshold)}
+    report = {
+        group: evaluate(labels, predicted, probability, args.problem_type, args.threshold),
+        "baseline": baseline(labels, args.problem_type),
+    }
     for name, entry in report[group].items():
         if isinstance(entry, dict) and "value" in entry:
-            print(f"test:{name}={entry['value']:.6f};")
+            guess = report["baseline"].get(name, {}).get("value")
+            versus = f" (a guess: {guess:.6f})" if guess is not None else ""
+            print(f"test:{name}={entry['value']:.6f};{versus}")
 
     args.output_dir.mkdir(parents=True, exist_ok=True)
     (args.output_dir / "evaluation.json").write_text(json.dumps(report, indent=2) + "\n")

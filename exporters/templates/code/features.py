@@ -57,6 +57,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=["binary_classification", "multiclass_classification", "regression"],
         default="binary_classification",
     )
+    parser.add_argument(
+        "--num-classes",
+        type=int,
+        default=0,
+        help="the number of classes the model is built for (multiclass); stop if the data "
+        "has another number",
+    )
     parser.add_argument("--input-dir", type=Path, default=root / "input")
     parser.add_argument("--output-dir", type=Path, default=root / "output")
     return parser.parse_args(argv)
@@ -144,6 +151,19 @@ def main(argv: list[str] | None = None) -> None:
             raise SystemExit(f"the {name} split has no {target!r} column")
 
     labels, classes = encode_labels({n: f[target] for n, f in frames.items()}, args.problem_type)
+    if args.num_classes and args.problem_type != "regression":
+        found = (
+            classes
+            if classes is not None
+            else sorted(set(np.concatenate(list(labels.values())).tolist()))
+        )
+        if len(found) != args.num_classes:
+            raise SystemExit(
+                f"the data has {len(found)} classes ({', '.join(map(str, found[:10]))}"
+                f"{', ...' if len(found) > 10 else ''}) but the model is built for "
+                f"{args.num_classes}; set data_collection.num_classes = {len(found)} in "
+                "wizard.toml and export again"
+            )
     features = {name: frame.drop(columns=[target]) for name, frame in frames.items()}
 
     transformer = build_transformer(features["train"], args)

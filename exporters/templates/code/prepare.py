@@ -12,10 +12,12 @@ ends, SageMaker uploads everything written under ``/opt/ml/processing/output/<sp
 ``<root>`` is ``/opt/ml/processing``, or ``$SM_PROCESSING_ROOT`` when that is set (the
 sm-wizard local engine sets it), and ``--input-dir``/``--output-dir`` override both.
 
-Cleaning, in order: drop the columns you listed, drop rows without a label, drop exact
-duplicate rows, split, then fill (or drop) missing values. Fill values are learned on the
-training split only and applied to all three, so nothing about the validation and test
-rows leaks into training.
+Cleaning, in order: drop the columns you listed, turn numbers written as text ("1,234.5",
+"$12", "45%") into numbers and dates into numeric parts (year, month, day of week, days
+since 1970), write labels that differ only in case or spaces one way, drop rows without a
+label, drop exact duplicate rows, split, then fill (or drop) missing values. Fill values are
+learned on the training split only and applied to all three, so nothing about the
+validation and test rows leaks into training.
 
 Try it on your own machine:
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -65,6 +68,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--drop-column", action="append", default=[], help="a column to remove (repeatable)"
     )
+    parser.add_argument(
+        "--parse-number",
+        action="append",
+        default=[],
+        help="a column of numbers written as text, such as '1,234.5', '$12' or '45%%' (repeatable)",
+    )
+    parser.add_argument(
+        "--parse-date",
+        action="append",
+        default=[],
+        help="a column of dates or times, replaced by its year, month, day of week and days "
+        "since 1970 (repeatable)",
+    )
+    parser.add_argument(
+        "--normalise-labels",
+        action="store_true",
+        help="labels that differ only in case or surrounding spaces count as one class",
+    )
     parser.add_argument("--input-dir", type=Path, default=root / "input" / "raw")
     parser.add_argument("--output-dir", type=Path, default=root / "output")
     args = parser.parse_args(argv)
@@ -94,8 +115,45 @@ def read_raw(input_dir: Path, has_header: bool) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+_NOT_NUMBER = re.compile(r"[\s,$€£¥%]")
+
+
+def parse_numbers(values: pd.Series) -> pd.Series:
+    """Numbers written as text: thousands separators, currency signs, spaces and a trailing
+    percent sign are removed ("45%" becomes 45); what still is not a number becomes missing."""
+    text = values.astype("string").str.strip()
+    negative = text.str.match(r"^\(.*\)$", na=False)  # accounting style: (12.5) is -12.5
+    cleaned = text.str.replace(_NOT_NUMBER, "", regex=True).str.strip("()")
+    numbers = pd.to_numeric(cleaned, errors="coerce")
+    numbers[negative] = -numbers[negative]
+    unparsed = int((numbers.isna() & values.notna()).sum())
+    if unparsed:
+        print(f"{values.name}: {unparsed} values are not numbers and count as missing")
+    return numbers.astype(float)
+
+
+def parse_dates(data: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Replace a date/time column by numbers a model can use."""
+    moments = pd.to_datetime(data[column], errors="coerce", format="mixed", utc=True)
+    unparsed = int((moments.isna() & data[column].notna()).sum())
+    if unparsed:
+        print(f"{column}: {unparsed} values are not dates and count as missing")
+    parts = {
+        f"{column}_year": moments.dt.year,
+        f"{column}_month": moments.dt.month,
+        f"{column}_dayofweek": moments.dt.day_of_week,
+        f"{column}_days": (moments - pd.Timestamp("1970-01-01", tz="UTC")).dt.days,
+    }
+    position = data.columns.get_loc(column)
+    data = data.drop(columns=[column])
+    for offset, (name, values) in enumerate(parts.items()):
+        data.insert(position + offset, name, values.astype(float))
+    return data
+
+
 def clean(data: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
-    """Drop listed columns, rows without a label and (optionally) duplicate rows."""
+    """Drop listed columns, parse numbers and dates written as text, normalise labels, drop
+    rows without a label and (optionally) duplicate rows."""
     target = args.target_column
     if target not in data.columns:
         if args.no_header:
@@ -108,15 +166,35 @@ def clean(data: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
                 f"the target column {target!r} is not in the data; columns are: "
                 + ", ".join(map(str, data.columns))
             )
-    unknown = [c for c in args.drop_column if c not in data.columns]
-    if unknown:
-        raise SystemExit(
-            f"cannot drop {', '.join(unknown)}: no such column; columns are: "
-            + ", ".join(map(str, data.columns))
-        )
+    for option, names in (
+        ("drop", args.drop_column),
+        ("parse as numbers", args.parse_number),
+        ("parse as dates", args.parse_date),
+    ):
+        unknown = [c for c in names if c not in data.columns]
+        if unknown:
+            raise SystemExit(
+                f"cannot {option} {', '.join(unknown)}: no such column; columns are: "
+                + ", ".join(map(str, data.columns))
+            )
     if args.drop_column:
         data = data.drop(columns=args.drop_column)
         print(f"dropped columns: {', '.join(args.drop_column)}")
+    for column in args.parse_number:
+        data[column] = parse_numbers(data[column])
+        print(f"{column}: read as numbers")
+    for column in args.parse_date:
+        data = parse_dates(data, column)
+        print(f"{column}: read as dates (year, month, day of week, days since 1970)")
+    if data[target].dtype == object:  # " no" and "no" are one label (as the wizard counts)
+        data[target] = data[target].map(lambda v: v.strip() if isinstance(v, str) else v)
+    if args.normalise_labels and args.problem_type != "regression":
+        labels = data[target]
+        text = labels.astype("string").str.strip().str.casefold()
+        changed = int((text != labels.astype("string")).fillna(False).sum())
+        data[target] = text.astype(object).where(labels.notna())
+        if changed:
+            print(f"{target}: {changed} labels written in lower case without spaces")
 
     unlabeled = int(data[target].isna().sum())
     if unlabeled:

@@ -111,11 +111,11 @@ LOCAL_DATA = {
 #   DataQualityBaseline   QualityCheck  Record statistics and constraints of the training data (the baseline Model Monitor compares live traffic with)
 #   Train                 Training      Train XGBoost (SageMaker built-in algorithm)
 #   Evaluate              Processing    Score the model on the test set and write evaluation.json
-#   CheckMetric           Condition     Register the model only if test auc >= the threshold
+#   CheckMetric           Condition     Register the model only if test auc >= 0.9
 #   RegisterModel         RegisterModel [if] Add a version to the 'breast-cancer-models' model group
 #   CreateModel           Model         [if] Create a SageMaker model from the artifact, for batch transform
 #   BatchTransform        Transform     [if] Score the test set in one batch job (batch predictions)
-#   MetricBelowThreshold  Fail          [else] Stop with a reason: auc did not reach the threshold
+#   MetricBelowThreshold  Fail          [else] Stop with a reason: auc did not pass (test auc >= 0.9)
 
 
 def make_session(region: str, bucket: str) -> PipelineSession:
@@ -219,7 +219,7 @@ def build_pipeline(
 
     # ------------------------------------------------------------------ parameters
     # Values you can change for one execution without editing code, e.g.
-    #   python pipeline.py start --parameter MetricThreshold=0.95
+    #   python pipeline.py start --parameter ProcessingInstanceType=ml.m5.xlarge
     input_data_url = ParameterString(
         name="InputDataUrl",  # the raw data to train on
         default_value=input_data_uri or local_data_uri(bucket, "InputDataUrl"),
@@ -463,10 +463,13 @@ def build_pipeline(
         hyperparameters={
             "objective": "binary:logistic",
             "eval_metric": "auc",
-            "num_round": 100,
-            "max_depth": 5,
-            "eta": 0.2,
+            "num_round": 1000,
+            "early_stopping_rounds": 30,
+            "max_depth": 6,
+            "eta": 0.05,
             "subsample": 0.8,
+            "colsample_bytree": 0.8,
+            "min_child_weight": 1,
         },
         base_job_name=f"{PIPELINE_NAME}-train",
         role=role_arn,
@@ -636,7 +639,7 @@ def build_pipeline(
     )
 
     # -------------------------------------------- MetricBelowThreshold (Fail)
-    # Stop with a reason: auc did not reach the threshold.
+    # Stop with a reason: auc did not pass (test auc >= 0.9).
     step_metric_below_threshold = FailStep(
         name="MetricBelowThreshold",
         error_message=Join(
@@ -646,7 +649,7 @@ def build_pipeline(
     )
 
     # ------------------------------------------------ CheckMetric (Condition)
-    # Register the model only if test auc >= the threshold.
+    # Register the model only if test auc >= 0.9.
     step_check_metric = ConditionStep(
         name="CheckMetric",
         conditions=[

@@ -105,11 +105,11 @@ LOCAL_DATA = {
 #   EngineerFeatures      Processing    Learn scaling and encoding on the training set, apply them to all three
 #   Train                 Training      Train Random forest (scikit-learn, script mode)
 #   Evaluate              Processing    Score the model on the test set and write evaluation.json
-#   CheckMetric           Condition     Register the model only if test rmse <= the threshold
+#   CheckMetric           Condition     Register the model only if test rmse <= 50000
 #   RegisterModel         RegisterModel [if] Add a version to the 'house-price-models' model group
 #   CreateModel           Model         [if] Create a SageMaker model from the artifact, for batch transform
 #   BatchTransform        Transform     [if] Score the test set in one batch job (batch predictions)
-#   MetricBelowThreshold  Fail          [else] Stop with a reason: rmse did not reach the threshold
+#   MetricBelowThreshold  Fail          [else] Stop with a reason: rmse did not pass (test rmse <= 50000)
 
 
 def make_session(region: str, bucket: str) -> PipelineSession:
@@ -213,7 +213,7 @@ def build_pipeline(
 
     # ------------------------------------------------------------------ parameters
     # Values you can change for one execution without editing code, e.g.
-    #   python pipeline.py start --parameter MetricThreshold=0.95
+    #   python pipeline.py start --parameter ProcessingInstanceType=ml.m5.xlarge
     input_data_url = ParameterString(
         name="InputDataUrl",  # the raw data to train on
         default_value=input_data_uri or local_data_uri(bucket, "InputDataUrl"),
@@ -639,7 +639,7 @@ def build_pipeline(
     )
 
     # -------------------------------------------- MetricBelowThreshold (Fail)
-    # Stop with a reason: rmse did not reach the threshold.
+    # Stop with a reason: rmse did not pass (test rmse <= 50000).
     step_metric_below_threshold = FailStep(
         name="MetricBelowThreshold",
         error_message=Join(
@@ -649,7 +649,7 @@ def build_pipeline(
     )
 
     # ------------------------------------------------ CheckMetric (Condition)
-    # Register the model only if test rmse <= the threshold.
+    # Register the model only if test rmse <= 50000.
     step_check_metric = ConditionStep(
         name="CheckMetric",
         conditions=[
