@@ -462,7 +462,8 @@ def judge(result: Result, problem_type: str) -> None:
     """Issue 27's thresholds: at least the default, and close to the searched model."""
     p, d, s = result.pipeline, result.hgb_default, result.hgb_searched
     if p is None:
-        result.why.append("no pipeline test metric")
+        reason = result.run_reason or result.validate
+        result.why.append(f"no pipeline test metric ({result.run_status}: {reason})")
         result.passes = False
         return
     if d is None or s is None:
