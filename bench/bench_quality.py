@@ -192,6 +192,8 @@ class Result:
     """``valid``, or the validate errors (one per line)."""
     run_status: str = ""
     run_reason: str = ""
+    test_rows: int = 0
+    """How many rows both are scored on: small test splits make small differences noise."""
     splits: str = ""
     """Where the baseline's rows came from: ``run`` or ``bench`` (the run made none)."""
     pipeline: float | None = None
@@ -524,6 +526,7 @@ def bench_one(dataset: Dataset, work: Path, extra: list[str]) -> Result:
 
     started = time.perf_counter()
     parts, result.splits = splits_for(run, data, dataset)
+    result.test_rows = len(parts["test"])
     # One thread: on a shared machine OpenMP's busy-waiting threads made a 400-row search
     # take 20 times longer, and one thread gives the same numbers on every machine.
     with threadpool_limits(1):
@@ -550,6 +553,7 @@ def table(results: list[Result]) -> str:
         "dataset",
         "kind",
         "rows",
+        "test rows",
         "metric",
         "validate",
         "run",
@@ -569,6 +573,7 @@ def table(results: list[Result]) -> str:
                 r.dataset,
                 r.kind,
                 str(r.rows),
+                str(r.test_rows),
                 r.metric,
                 "valid" if r.validate == "valid" else f"{len(r.validate.splitlines())} error(s)",
                 r.run_status or "—",
