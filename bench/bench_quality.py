@@ -80,6 +80,7 @@ REPO = Path(__file__).resolve().parents[1]
 #: The bench's own copy of the prepare script, for datasets whose run wrote no splits.
 TEMPLATE_PREPARE = REPO / "exporters" / "templates" / "code" / "prepare.py"
 SEARCH_DRAWS = 12
+BOOTSTRAP_DRAWS = 1000
 SEED = 0
 
 #: What each problem type is measured by, and where evaluation.json keeps it.
@@ -200,6 +201,8 @@ class Result:
     hgb_default: float | None = None
     hgb_searched: float | None = None
     searched_params: dict[str, Any] = field(default_factory=dict)
+    default_ci: list[float] = field(default_factory=list)
+    """90 % bootstrap interval of "Δ default" over the test rows (empty: not computed)."""
     val_curve: dict[str, Any] = field(default_factory=dict)
     """The Train log's validation metric: best value and round, last value and round."""
     passes: bool = False
@@ -407,20 +410,34 @@ def as_features(parts: dict[str, pd.DataFrame], target: str) -> dict[str, pd.Dat
     return frames
 
 
-def score(problem_type: str, model: Any, x: pd.DataFrame, y: np.ndarray) -> float:
+def predict(problem_type: str, model: Any, x: pd.DataFrame) -> np.ndarray:
+    """What the metric needs: class-1 probabilities, classes, or values."""
     if problem_type == "binary_classification":
-        return float(metrics.roc_auc_score(y, model.predict_proba(x)[:, 1]))
+        return model.predict_proba(x)[:, 1]
+    return model.predict(x)
+
+
+def measure(problem_type: str, y: np.ndarray, predicted: np.ndarray) -> float:
+    if problem_type == "binary_classification":
+        return float(metrics.roc_auc_score(y, predicted))
     if problem_type == "multiclass_classification":
-        return float(metrics.accuracy_score(y, model.predict(x)))
-    return float(math.sqrt(metrics.mean_squared_error(y, model.predict(x))))
+        return float(metrics.accuracy_score(y, predicted))
+    return float(math.sqrt(metrics.mean_squared_error(y, predicted)))
+
+
+def score(problem_type: str, model: Any, x: pd.DataFrame, y: np.ndarray) -> float:
+    return measure(problem_type, y, predict(problem_type, model, x))
 
 
 def better(problem_type: str, a: float, b: float) -> bool:
     return a < b if problem_type == "regression" else a > b
 
 
-def hgb_scores(parts: dict[str, pd.DataFrame], dataset: Dataset) -> tuple[float, float, dict]:
-    """Test metric of the default model and of the best of the random search."""
+def hgb_scores(
+    parts: dict[str, pd.DataFrame], dataset: Dataset
+) -> tuple[float, float, dict, tuple[np.ndarray, np.ndarray]]:
+    """Test metric of the default model and of the best of the random search, and the test
+    labels with the default model's predictions (for the bootstrap)."""
     problem = dataset.problem_type
     x = as_features(parts, dataset.target)
     if problem == "regression":
@@ -435,7 +452,8 @@ def hgb_scores(parts: dict[str, pd.DataFrame], dataset: Dataset) -> tuple[float,
         make = HistGradientBoostingClassifier
 
     default = make(random_state=SEED).fit(x["train"], y["train"])
-    default_test = score(problem, default, x["test"], y["test"])
+    default_predicted = predict(problem, default, x["test"])
+    default_test = measure(problem, y["test"], default_predicted)
 
     space = {
         "learning_rate": loguniform(0.01, 0.3),
@@ -454,7 +472,48 @@ def hgb_scores(parts: dict[str, pd.DataFrame], dataset: Dataset) -> tuple[float,
             best = (validation, test, {**params, "n_iter_": int(model.n_iter_)})
     assert best is not None
     chosen = {k: (round(float(v), 4) if isinstance(v, float) else v) for k, v in best[2].items()}
-    return default_test, best[1], chosen
+    return default_test, best[1], chosen, (y["test"], default_predicted)
+
+
+def pipeline_predictions(run: Path, problem_type: str, labels: np.ndarray) -> np.ndarray | None:
+    """The pipeline's own model on its own test matrix, row for row with the baseline's test
+    rows (features.py keeps prepare's order); None when the labels do not line up."""
+    import xgboost  # only here: the rest of the bench does not need it
+
+    models = sorted((run / "steps").glob("*/training/model/xgboost-model"))
+    record = step_record(run, "features.py")
+    outputs = (record or {}).get("state", {}).get("outputs") or {}
+    if not models or "test" not in outputs:
+        return None
+    files = sorted((run / outputs["test"]).glob("*.csv"))
+    matrix = pd.concat([pd.read_csv(f, header=None) for f in files]).to_numpy(dtype=float)
+    if len(matrix) != len(labels) or not np.allclose(matrix[:, 0], labels):
+        return None
+    booster = xgboost.Booster()
+    booster.load_model(bytearray(models[0].read_bytes()))
+    raw = booster.predict(xgboost.DMatrix(matrix[:, 1:]))
+    if problem_type == "multiclass_classification":
+        return raw.argmax(axis=1) if raw.ndim == 2 else raw.astype(int)
+    return raw
+
+
+def bootstrap(problem_type: str, y: np.ndarray, ours: np.ndarray, theirs: np.ndarray) -> list:
+    """90 % interval of the pipeline's difference to the default over resampled test rows (in
+    the table's units: points of AUC or accuracy, % of RMSE): how much of it is noise."""
+    rng = np.random.default_rng(SEED)
+    differences = []
+    for _ in range(BOOTSTRAP_DRAWS):
+        rows = rng.integers(0, len(y), len(y))
+        try:
+            a = measure(problem_type, y[rows], ours[rows])
+            b = measure(problem_type, y[rows], theirs[rows])
+        except ValueError:  # a resample with one class has no AUC
+            continue
+        differences.append(100 * (a / b - 1) if problem_type == "regression" else a - b)
+    if len(differences) < BOOTSTRAP_DRAWS // 2:
+        return []
+    low, high = np.percentile(differences, [5, 95])
+    return [round(float(low), 4), round(float(high), 4)]
 
 
 # --- verdict and table ------------------------------------------------------------------------
@@ -530,7 +589,16 @@ def bench_one(dataset: Dataset, work: Path, extra: list[str]) -> Result:
     # One thread: on a shared machine OpenMP's busy-waiting threads made a 400-row search
     # take 20 times longer, and one thread gives the same numbers on every machine.
     with threadpool_limits(1):
-        result.hgb_default, result.hgb_searched, result.searched_params = hgb_scores(parts, dataset)
+        scores = hgb_scores(parts, dataset)
+    result.hgb_default, result.hgb_searched, result.searched_params, (labels, theirs) = scores
+    ours = pipeline_predictions(run, dataset.problem_type, labels) if run is not None else None
+    # Only when the model reproduces the Evaluate step's number on these rows.
+    if (
+        ours is not None
+        and result.pipeline is not None
+        and math.isclose(measure(dataset.problem_type, labels, ours), result.pipeline, rel_tol=1e-5)
+    ):
+        result.default_ci = bootstrap(dataset.problem_type, labels, ours, theirs)
     result.seconds["hgb"] = round(time.perf_counter() - started, 1)
     judge(result, dataset.problem_type)
     return result
@@ -548,6 +616,15 @@ def difference(result: Result, other: float | None) -> str:
     return f"{result.pipeline - other:+.4f}"
 
 
+def interval(result: Result) -> str:
+    if not result.default_ci:
+        return "—"
+    low, high = result.default_ci
+    if result.kind == "regression":
+        return f"{low:+.1f}% … {high:+.1f}%"
+    return f"{low:+.4f} … {high:+.4f}"
+
+
 def table(results: list[Result]) -> str:
     head = (
         "dataset",
@@ -561,6 +638,7 @@ def table(results: list[Result]) -> str:
         "HGB default",
         "HGB searched",
         "Δ default",
+        "Δ default 90% CI",
         "Δ searched",
         "val best@round / last",
         "verdict",
@@ -581,6 +659,7 @@ def table(results: list[Result]) -> str:
                 fmt(r.hgb_default),
                 fmt(r.hgb_searched),
                 difference(r, r.hgb_default),
+                interval(r),
                 difference(r, r.hgb_searched),
                 (
                     f"{curve['metric']} {fmt(curve['best'])}@{curve['best_round']} / "
