@@ -42,9 +42,15 @@ Thresholds (issue 27, item 4): the pipeline's test metric is at least the defaul
 most), and within 0.005 AUC / 0.01 accuracy / 3 % RMSE of the searched one. The exit code is
 0 when every dataset passes, 1 otherwise.
 
-Beside the table, the Train step's log gives the validation metric per boosting round: where
-it was best and where training ended (``val best@round``), which shows what early stopping
-would have kept.
+Beside the verdict, two columns help read it. ``Δ default 90% CI``: the pipeline's model is
+re-scored row by row on the test rows and both are resampled (1,000 bootstrap draws), so a
+difference inside that interval is noise of the test split's size (the thresholds are still
+applied as the issue states them). ``val best@round / last``: the validation metric the Train
+step logged per boosting round, where it was best and where training ended, which shows what
+early stopping would have kept.
+
+All seven datasets take some 6 minutes on two busy cores; penguins and carseats under a
+minute each.
 """
 
 from __future__ import annotations

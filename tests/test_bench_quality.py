@@ -54,6 +54,10 @@ def test_comparison_runs(results):
         # A missing pipeline metric always comes with a reason.
         if result.pipeline is None:
             assert result.validate != "valid" or result.run_reason, result
+        elif result.splits == "run":
+            # The pipeline's model re-scored row by row gives the noise interval.
+            low, high = result.default_ci
+            assert low <= high
         assert result.passes == (not result.why)
 
 
