@@ -525,11 +525,16 @@ def bootstrap(problem_type: str, y: np.ndarray, ours: np.ndarray, theirs: np.nda
 # --- verdict and table ------------------------------------------------------------------------
 
 
+def one_line(text: str) -> str:
+    """A multi-line reason (a job's error and its traceback line) on one table note."""
+    return " ".join(part.strip() for part in text.splitlines() if part.strip())
+
+
 def judge(result: Result, problem_type: str) -> None:
     """Issue 27's thresholds: at least the default, and close to the searched model."""
     p, d, s = result.pipeline, result.hgb_default, result.hgb_searched
     if p is None:
-        reason = result.run_reason or result.validate
+        reason = one_line(result.run_reason or result.validate)
         result.why.append(f"no pipeline test metric ({result.run_status}: {reason})")
         result.passes = False
         return
@@ -687,7 +692,7 @@ def table(results: list[Result]) -> str:
         if r.validate != "valid":
             notes += [f"{r.dataset}: validate: {line}" for line in r.validate.splitlines()]
         if r.run_status != "Succeeded":
-            notes.append(f"{r.dataset}: run {r.run_status}: {r.run_reason}")
+            notes.append(f"{r.dataset}: run {r.run_status}: {one_line(r.run_reason)}")
         if r.splits != "run":
             notes.append(f"{r.dataset}: baseline rows from {r.splits}")
         if r.why:
