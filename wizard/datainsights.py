@@ -65,7 +65,7 @@ def is_applied(finding: Finding, doc: Mapping[str, Any]) -> bool:
     if action == "normalise_labels":
         return prep.get("normalise_labels") is True
     if action == "drop_duplicates":
-        return prep.get("drop_duplicates", True) is not False
+        return prep.get("drop_duplicates") is True
     if action == "weight_classes":
         hps = _section(_section(doc, "training"), "hyperparameters")
         return "scale_pos_weight" in hps or "class_weight" in hps

@@ -425,17 +425,22 @@ def condition(run: StepRun) -> None:
     producer = engine.plan.step(source.step or "")
     report = run.input_source("evaluation") / producer.settings.get("report", "evaluation.json")
     threshold_name = settings.get("threshold_parameter")
-    threshold = engine.parameters.get(threshold_name or "", settings["threshold"])
     run.executing()
     try:
         value = json_get_file(report, settings["json_path"])
+        if threshold_name:
+            threshold = engine.parameters.get(threshold_name, settings["threshold"])
+            against = threshold_name
+        else:  # no pass mark set: the model must beat the naive baseline beside it
+            threshold = json_get_file(report, settings["baseline_json_path"])
+            against = f"a naive guess: {settings['baseline_json_path']}"
         outcome = compare(settings["operator"], value, threshold)
     except JsonGetError as exc:
         raise StepFailed(str(exc)) from None
     sign = symbol(settings["operator"])
     run.log(
         f"JsonGet({settings.get('property_file', 'PropertyFile')}, {settings['json_path']}) = "
-        f"{value}; {value} {sign} {threshold} ({threshold_name}) is {str(outcome).lower()}"
+        f"{value}; {value} {sign} {threshold} ({against}) is {str(outcome).lower()}"
     )
     taken = "if" if outcome else "else"
     branch = [s.name for s in engine.plan.steps if s.branch == taken]
@@ -447,6 +452,7 @@ def condition(run: StepRun) -> None:
         "operator": settings["operator"],
         "json_path": settings["json_path"],
         "metric": settings.get("metric"),
+        "baseline": not threshold_name,
     }
 
 
@@ -458,7 +464,11 @@ def fail(run: StepRun) -> None:
         if state.kind == "Condition" and state.outcome is False and "left" in details:
             message += (
                 f" ({details.get('metric') or details['json_path']} = {details['left']}, "
-                f"threshold {details['right']})"
+                + (
+                    f"a naive guess scores {details['right']})"
+                    if details.get("baseline")
+                    else f"threshold {details['right']})"
+                )
             )
     run.log(message)
     raise StepFailed(message)

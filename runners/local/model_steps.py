@@ -26,14 +26,15 @@ if TYPE_CHECKING:
 
 
 def evaluation_metrics(report: Path) -> dict[str, float]:
-    """``{"auc": 0.98, ...}`` from a model-quality style report."""
+    """``{"auc": 0.98, ...}`` from a model-quality style report (its ``*_metrics`` group;
+    ``baseline`` holds a naive guess's scores, not the model's)."""
     try:
         document = json.loads(report.read_text())
     except (OSError, ValueError):
         return {}
     found: dict[str, float] = {}
-    for group in document.values():
-        if not isinstance(group, dict):
+    for key, group in document.items():
+        if not isinstance(group, dict) or not key.endswith("_metrics"):
             continue
         for name, entry in group.items():
             value = entry.get("value") if isinstance(entry, dict) else None

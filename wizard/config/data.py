@@ -43,7 +43,9 @@ class DataPreparationConfig(StageSection):
     STAGE = "data_preparation"
     engine: Literal["sklearn", "spark"] = "sklearn"
     missing_values: Literal["drop", "median", "mean", "most_frequent"] = "median"
-    drop_duplicates: bool = True
+    drop_duplicates: bool = False
+    """Drop rows that repeat an earlier row exactly. Off by default: with few columns, alike
+    rows are often different cases (the data report counts them and says when to drop)."""
     drop_columns: list[Column] = Field(default_factory=list)
     parse_numbers: list[Column] = Field(default_factory=list)
     """Columns of numbers written as text ("1,234.5", "$12", "45%") to read as numbers."""

@@ -352,7 +352,9 @@ def duplicates_finding(duplicates: int, rows: int) -> Finding:
         "duplicates",
         None,
         "warning" if share >= DUPLICATES_WARN else "info",
-        f"{duplicates:,} rows ({share:.1%}) repeat an earlier row exactly; a row that lands in "
-        "both the training and the test split makes the test score look better than it is",
+        f"{duplicates:,} rows ({share:.1%}) repeat an earlier row exactly. If they are the same "
+        "record exported twice, drop them: a copy in both the training and the test split "
+        "makes the test score look better than it is. If they are different cases that happen "
+        "to look alike (few columns), keep them: dropping them changes the data",
         {"action": "drop_duplicates"},
     )
