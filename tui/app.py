@@ -641,7 +641,7 @@ class WizardApp(App[int]):
         """Review's Run: the project is rendered and the engine built in a worker (the screen
         stays responsive), then the monitor mode opens. Runs live beside the config file
         (``<folder>/.sm-wizard/runs``): for an exported project, inside it."""
-        if importlib.util.find_spec("tui.monitor") is None:
+        if importlib.util.find_spec("tui.monitor.screen") is None:
             self.notify("Running from the wizard is not in this build: use sm-wizard run FILE.")
             return
         config = self.session.config
@@ -690,7 +690,7 @@ class WizardApp(App[int]):
 
     def _open_monitor(self, engine: Any, plan: Any) -> None:
         self.preparing_run = False
-        from tui.monitor import MonitorScreen
+        from tui.monitor.screen import MonitorScreen
 
         if "monitor" in self._modes:
             self.remove_mode("monitor")

@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import Input, OptionList
 from wizard_support import demo_doc, demo_session, export_rendered, form_ready, wizard_app
 
+from runners.base import Capabilities
 from tui.app import WizardApp
 from tui.screens.export import ExportScreen
 from tui.screens.modals import PathModal, QuitModal
@@ -332,6 +333,7 @@ class InstantEngine:
     """Succeeds every step of the plan at once (the monitor's own tests cover real runs)."""
 
     name = "local"
+    capabilities = Capabilities()
 
     def __init__(self, steps: list[tuple[str, str]]) -> None:
         self.steps = steps
