@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from wizard.config import Section, WizardConfig
+    from wizard.datacheck import DataReport
     from wizard.recommend import StageRecommendation
     from wizard.validation import Problem
 
@@ -204,6 +205,9 @@ class Session:
         self._config: WizardConfig | None = None
         self._recs: tuple[str, list[StageRecommendation]] | None = None
         self.revision = 0
+        self.data_report: DataReport | None = None
+        """The last data check's report (``check_data``, run in a worker), if any."""
+        self._data_report_revision = -1
         self.revalidate()
 
     # ------------------------------------------------------------------ constructors
@@ -349,6 +353,25 @@ class Session:
         if self._recs is None or self._recs[0] != key:
             self._recs = (key, recommend(profile))  # type: ignore[arg-type]
         return {r.stage: r for r in self._recs[1]}
+
+    # ------------------------------------------------------------------ the data
+
+    def check_data(self) -> DataReport:
+        """The data checks of the draft as it is now (slow on a first read: call from a
+        worker; the draft is copied first, so edits meanwhile do not race the check)."""
+        from wizard.datacheck import check_data
+
+        return check_data(copy.deepcopy(self.doc), self.data_base_dir)
+
+    def remember_data_report(self, report: DataReport, revision: int | None = None) -> bool:
+        """Keep ``report`` as ``data_report``. ``revision``: the draft's revision the check
+        read; a check of an older draft never replaces a newer one's (None: kept whatever).
+        Returns whether it was kept."""
+        if revision is not None and revision < self._data_report_revision:
+            return False
+        self.data_report = report
+        self._data_report_revision = -1 if revision is None else revision
+        return True
 
     # ------------------------------------------------------------------ changing
 

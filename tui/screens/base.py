@@ -10,7 +10,7 @@ Escape leaves a text field for the stepper.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,12 +20,9 @@ from textual.screen import Screen
 from textual.widgets import Header, Input
 from textual.worker import Worker, WorkerState
 
+from tui.host import WizardHost
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.stepper import Stepper
-
-if TYPE_CHECKING:
-    from tui.app import WizardApp
-
 
 SHORT_TITLES = {
     "profile": "Your project",
@@ -77,7 +74,7 @@ class WizardScreen(Screen[None]):
         self.screen_id = screen_id or self.SCREEN_ID
 
     @property
-    def wizard(self) -> WizardApp:
+    def wizard(self) -> WizardHost:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:

@@ -183,16 +183,12 @@ class ReviewScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="datacheck", exit_on_error=False)
     def _data_worker(self) -> None:
-        from tui.screens.stage import run_data_check
-
-        self.post_message(self.DataChecked(run_data_check(self.wizard.session)))
+        self.post_message(self.DataChecked(self.wizard.session.check_data()))
 
     @on(DataChecked)
     def _data_checked(self, event: DataChecked) -> None:
-        from tui.screens.stage import remember_data_report
-
         report = event.report
-        remember_data_report(self.wizard.session, report)
+        self.wizard.session.remember_data_report(report)
         lines: list[str] = []
         for problem in report.problems:
             mark = "✗" if problem.is_error else "! warning:"

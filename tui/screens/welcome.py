@@ -20,10 +20,10 @@ from textual.screen import Screen
 from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.host import WizardHost
 from tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
-    from tui.app import WizardApp
     from tui.session import SessionInfo
 
 START_OPTIONS: tuple[tuple[str, str, str], ...] = (
@@ -68,7 +68,7 @@ class WelcomeScreen(Screen[None]):
         """Set when the worker has loaded what the first form needs (or given up)."""
 
     @property
-    def wizard(self) -> WizardApp:
+    def wizard(self) -> WizardHost:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
