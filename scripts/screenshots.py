@@ -29,7 +29,8 @@ async def _shoot(
     doc: dict | None = None,
 ) -> Path:
     from tui.app import WizardApp
-    from tui.session import Session, screen_order
+    from tui.navigation import screen_order
+    from tui.session import Session
 
     session = None
     if screen is not None:

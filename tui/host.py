@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from tui.session import Session, SessionInfo
+    from tui.session import Session
+    from tui.session_files import SessionInfo
 
 
 class WizardHost(Protocol):

@@ -18,7 +18,7 @@ from tui.screens.modals import PathModal, QuitModal
 from tui.screens.review import ReviewScreen
 from tui.screens.stage import ProfileScreen, StageScreen
 from tui.screens.welcome import WelcomeScreen
-from tui.session import autosave_file, meta_file
+from tui.session_files import autosave_file, meta_file
 from tui.widgets.dag_view import DagView
 from tui.widgets.form import FieldRow
 from tui.widgets.service_picker import ServicePicker
@@ -349,7 +349,7 @@ class InstantEngine:
 
 
 async def test_run_opens_the_monitor_mode_and_comes_back() -> None:
-    from tui.monitor import MonitorScreen
+    from tui.monitor.screen import MonitorScreen
     from wizard.plan import build_plan
 
     session = demo_session("review")

@@ -21,33 +21,9 @@ from textual.widgets import Header, Input
 from textual.worker import Worker, WorkerState
 
 from tui.host import WizardHost
+from tui.navigation import short_title
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.stepper import Stepper
-
-SHORT_TITLES = {
-    "profile": "Your project",
-    "data_collection": "Data collection",
-    "data_preparation": "Data preparation",
-    "feature_engineering": "Features",
-    "training": "Training",
-    "tuning": "Tuning",
-    "evaluation": "Evaluation",
-    "deployment": "Deployment",
-    "monitoring": "Monitoring",
-    "orchestration": "Automation",
-    "review": "Review",
-    "export": "Export",
-}
-
-
-def short_title(screen: str) -> str:
-    """The stepper's name for a screen: stages get their number (``4 Training``)."""
-    from wizard.stages import STAGE_IDS
-
-    title = SHORT_TITLES.get(screen, screen)
-    if screen in STAGE_IDS:
-        return f"{STAGE_IDS.index(screen) + 1} {title}"
-    return title
 
 
 class WizardScreen(Screen[None]):

@@ -17,9 +17,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widget import Widget
 
+from tui.navigation import sections_of
 from tui.screens.base import WizardScreen
 from tui.screens.choices import choices_source
-from tui.session import sections_of
 from tui.widgets.fold import CHROME_LINES, FORM_INSET, fold_index
 from tui.widgets.form import FieldRow, ProblemMap, ProblemSlot, field_specs
 from wizard.config import SECTION_MODELS

@@ -19,7 +19,7 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Static
 
-from tui.screens.base import short_title
+from tui.navigation import short_title
 from tui.screens.choices import choices_source, column_options
 from tui.screens.form import FormScreen
 from tui.screens.stage_blocks import HyperparameterRows, RangesEditor

@@ -24,7 +24,7 @@ from tui.host import WizardHost
 from tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
-    from tui.session import SessionInfo
+    from tui.session_files import SessionInfo
 
 START_OPTIONS: tuple[tuple[str, str, str], ...] = (
     (
@@ -92,7 +92,7 @@ class WelcomeScreen(Screen[None]):
     def _look_for_session(self) -> None:
         """Off the UI thread: this is where the domain (pydantic) first loads, after the
         welcome is on screen."""
-        from tui.session import find_resumable
+        from tui.session_files import find_resumable
 
         info = find_resumable()
         self.app.call_from_thread(self._show_resumable, info)
@@ -144,7 +144,7 @@ class WelcomeScreen(Screen[None]):
         # two threads at once); it is done long before a person's first Enter.
         self.prepared.wait(timeout=10)
         if not self.looked:  # faster than the look-up: never replace a session unseen
-            from tui.session import find_resumable
+            from tui.session_files import find_resumable
 
             self._show_resumable(find_resumable())
             if self.resumable is not None:
