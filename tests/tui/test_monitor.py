@@ -421,7 +421,7 @@ async def test_enter_drills_into_details_and_escape_goes_back(plan: Plan) -> Non
         await settled(pilot)
         await pilot.press("enter")
         await pilot.pause()
-        assert screen._view == "details"
+        assert screen.view == "details"
         details = str(screen.query_one("#detail-text").render())
         assert "Train" in details and "Training" in details
         assert "ValueError: label column 'target' not found" in details
@@ -430,14 +430,14 @@ async def test_enter_drills_into_details_and_escape_goes_back(plan: Plan) -> Non
         assert screen.query_one("#chart").display
         await pilot.press("escape")
         await pilot.pause()
-        assert screen._view == "overview"
+        assert screen.view == "overview"
         await pilot.press("l")
         await pilot.pause()
-        assert screen._view == "logs"
+        assert screen.view == "logs"
         assert not screen.query_one("#top").display or not screen.query_one("#top").visible
         await pilot.press("escape")
         await pilot.pause()
-        assert screen._view == "overview"
+        assert screen.view == "overview"
 
 
 async def test_slash_filters_the_steps(plan: Plan) -> None:

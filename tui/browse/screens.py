@@ -301,13 +301,13 @@ class BrowseMonitorScreen(MonitorScreen):
 
     def action_back(self) -> None:
         filtering = self.query_one("#filter", Input).has_class("-shown")
-        if self._view != "overview" or filtering:
+        if self.view != "overview" or filtering:
             super().action_back()
             return
         self.leave()
 
     def leave(self) -> None:
-        if self._busy:
+        if self.busy:
             self.release_engine()
         self.app.pop_screen()
 

@@ -25,7 +25,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widget import Widget
@@ -55,6 +54,7 @@ from tui.monitor.text import (
     step_cells,
     summary_line,
 )
+from tui.monitor.views import MonitorViews
 from tui.widgets.dag_view import DagView, Graph
 from tui.widgets.log_pane import LogPane
 from tui.widgets.run_dag import RunDag
@@ -67,7 +67,7 @@ METRIC_POINTS = 500
 """Points kept per (step, metric) series for the chart."""
 
 
-class MonitorScreen(RunControls, Screen[str]):
+class MonitorScreen(MonitorViews, RunControls, Screen[str]):
     """Live view of one execution. Its result (``dismiss``) is the final status."""
 
     CSS_PATH = "monitor.tcss"
@@ -184,6 +184,11 @@ class MonitorScreen(RunControls, Screen[str]):
             self.release_engine()
 
     # ------------------------------------------------------------------ the worker
+    @property
+    def busy(self) -> bool:
+        """True while the engine's worker runs (or follows) the execution."""
+        return self._busy
+
     def start(self, mode: str = "run") -> None:
         """Run (or retry) the engine in the monitor's exclusive worker."""
         self._stop = threading.Event()
@@ -277,7 +282,7 @@ class MonitorScreen(RunControls, Screen[str]):
                 series = self._series[key] = deque(maxlen=METRIC_POINTS)
             series.append(point.value)
             touched = touched or point.step == self._selected
-        if touched and self._view == "details":
+        if touched and self.view == "details":
             self._draw_chart()
 
     def _apply_snapshot(self, snapshot: StepsUpdated) -> None:
@@ -297,7 +302,7 @@ class MonitorScreen(RunControls, Screen[str]):
             self._select_row(self._visible_steps()[0].name if self._visible_steps() else None)
         self._refresh_chrome()
         self._title_log()
-        if self._view == "details":
+        if self.view == "details":
             self._draw_details()
 
     # ------------------------------------------------------------------ the step table
@@ -355,7 +360,7 @@ class MonitorScreen(RunControls, Screen[str]):
                 graph.selected = step  # type: ignore[attr-defined]
         if self.engine.capabilities.can_select_logs:
             self.engine.select_logs([step])  # type: ignore[attr-defined]
-        if self._view == "details":
+        if self.view == "details":
             self._draw_details()
 
     def _title_log(self) -> None:
@@ -443,66 +448,7 @@ class MonitorScreen(RunControls, Screen[str]):
             now=self._now(),
         )
 
-    # ------------------------------------------------------------------ views
-    @property
-    def _view(self) -> str:
-        try:
-            current = self.query_one("#views", ContentSwitcher).current or "overview"
-        except NoMatches:
-            return "overview"
-        if current == "overview" and self.has_class("-logs-only"):
-            return "logs"
-        return current
-
-    def action_details(self) -> None:
-        if self._selected is None:
-            return
-        self.remove_class("-logs-only")
-        self.query_one("#views", ContentSwitcher).current = "details"
-        self._draw_details()
-        self.query_one("#details").focus()
-        self.refresh_bindings()
-
-    def action_graph(self) -> None:
-        if not self.query("#graph-view"):
-            return
-        self.remove_class("-logs-only")
-        self.query_one("#views", ContentSwitcher).current = "graph"
-        self.query_one("#graph").focus()
-        self.refresh_bindings()
-
-    def action_logs(self) -> None:
-        self.query_one("#views", ContentSwitcher).current = "overview"
-        self.add_class("-logs-only")
-        self.query_one("#log", Log).focus()
-        self.refresh_bindings()
-
-    def action_back(self) -> None:
-        filter_input = self.query_one("#filter", Input)
-        if filter_input.has_class("-shown"):
-            self._close_filter(clear=True)
-            return
-        if self._view == "overview":
-            return
-        self.remove_class("-logs-only")
-        self.query_one("#views", ContentSwitcher).current = "overview"
-        self.query_one("#steps", DataTable).focus()
-        self.refresh_bindings()
-
-    def action_follow(self) -> None:
-        self._follow = True
-        self.query_one("#log", LogPane).follow()
-        target = follow_target(self._snapshot)
-        if target:
-            self._select_row(target)
-        self._title_log()
-
-    def action_filter(self) -> None:
-        filter_input = self.query_one("#filter", Input)
-        filter_input.add_class("-shown")
-        filter_input.focus()
-        self.refresh_bindings()
-
+    # ------------------------------------------------------------------ the filter
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         self._filter = event.value.strip()
@@ -511,16 +457,6 @@ class MonitorScreen(RunControls, Screen[str]):
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
         self._close_filter(clear=False)
-
-    def _close_filter(self, clear: bool) -> None:
-        filter_input = self.query_one("#filter", Input)
-        if clear:
-            filter_input.value = ""
-            self._filter = ""
-            self._draw_rows()
-        filter_input.remove_class("-shown")
-        self.query_one("#steps", DataTable).focus()
-        self.refresh_bindings()
 
     def _draw_details(self) -> None:
         step = self._snapshot_step(self._selected)
@@ -550,7 +486,7 @@ class MonitorScreen(RunControls, Screen[str]):
             return True if self._can_retry() else None
         if action == "back":
             filtering = self.query_one("#filter", Input).has_class("-shown")
-            return self._view != "overview" or filtering
+            return self.view != "overview" or filtering
         if action == "graph":
             return bool(self.plan is not None and self.query("#graph-view"))
         return True
