@@ -29,7 +29,8 @@ async def _shoot(
     doc: dict | None = None,
 ) -> Path:
     from tui.app import WizardApp
-    from tui.session import Session, screen_order
+    from tui.navigation import screen_order
+    from tui.session import Session
 
     session = None
     if screen is not None:
@@ -98,7 +99,7 @@ async def _shoot_monitor(name: str, out: Path, size: tuple[int, int]) -> Path:
     import time
 
     from runners.local import local_engine_for
-    from tui.monitor import MonitorApp
+    from tui.monitor.app import MonitorApp
     from wizard.plan import build_plan
     from wizard.store import load_config, write_document
     from wizard.templates import template_document, write_template_data

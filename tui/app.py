@@ -14,8 +14,8 @@ right after (and boto3 and the SageMaker SDK only when a run starts).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import importlib.util
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -23,14 +23,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.screen import Screen
 
 from tui.autosave import AutosaveWriter
+from tui.launch import RunLauncher
+from tui.navigation import screen_order, short_title
+from tui.saving import Autosaving
 from tui.screens.welcome import WelcomeScreen
+from tui.starting import SessionStarts
 
 if TYPE_CHECKING:
-    from tui.session import Session, SessionInfo
+    from tui.session import Session
 
 AUTOSAVE_DELAY = 0.3
 """Seconds of quiet after a change before it is fsynced. The change itself is written (handed
@@ -50,7 +53,11 @@ def shown_path(path: object) -> str:
     return str(absolute)
 
 
-class WizardApp(App[int]):
+class WizardApp(SessionStarts, Autosaving, RunLauncher, App[int]):
+    """The wizard: navigation, undo, save-as, the header, quitting and the palette here;
+    starting sessions (``tui/starting.py``), saving (``tui/saving.py``) and Review's Run
+    (``tui/launch.py``) in the mixins it is made of."""
+
     TITLE = "sm-wizard"
     DEFAULT_MODE = "wizard"
     CSS_PATH = "wizard.tcss"
@@ -115,7 +122,7 @@ class WizardApp(App[int]):
 
     def _first_screen(self) -> Screen[Any]:
         if self._session is None and self._path is not None:
-            from tui.session import Session
+            from tui.session import Session  # the domain: only once there is a file to open
 
             self._session = Session.open_file(self._path)
         if self._session is None:
@@ -125,8 +132,6 @@ class WizardApp(App[int]):
 
     @property
     def screen_order(self) -> tuple[str, ...]:
-        from tui.session import screen_order
-
         return screen_order()
 
     def stage_states(self) -> dict[str, str]:
@@ -139,120 +144,10 @@ class WizardApp(App[int]):
         states["export"] = "complete" if self.exported_to else "unvisited"
         return states
 
-    # ------------------------------------------------------------------ sessions
-
-    def start_from_template(self, name: str, replacing: SessionInfo | None = None) -> None:
-        def start(confirmed: bool | None = True) -> None:
-            if not confirmed:
-                return
-            from tui.session import Session, backup_corrupt_autosave
-
-            notes = []
-            try:
-                backup = backup_corrupt_autosave()
-            except OSError as exc:
-                backup = None
-                notes.append(f"The autosave cannot be read or moved aside ({exc}).")
-            if backup is not None:
-                notes.append(
-                    f"The autosave could not be read; it was kept as {backup} before being "
-                    "replaced."
-                )
-            try:
-                session = Session.from_template(name)
-            except Exception as exc:
-                self.show_error(exc)
-                return
-            session.notes[:0] = notes
-            self._begin(session)
-
-        if replacing is not None and replacing.file is None:
-            from tui.screens.modals import ConfirmModal
-
-            self.push_screen(
-                ConfirmModal(
-                    "Start a new project?",
-                    f"Your autosaved session ({replacing.describe()}) will be replaced. Resume "
-                    "it instead, or save it to a file first, to keep it.",
-                    yes="Start new",
-                    no="Cancel",
-                ),
-                start,
-            )
-        else:
-            start()
-
-    def resume_session(self, info: SessionInfo) -> None:
-        from tui.session import Session
-
-        try:
-            session = Session.resume(info)
-        except Exception as exc:
-            if info.file is None:
-                from tui.session import backup_corrupt_autosave
-
-                try:
-                    backup = backup_corrupt_autosave()
-                except OSError:
-                    backup = None
-                if backup is not None:
-                    self.show_error(
-                        f"The autosave could not be read ({getattr(exc, 'message', exc)}). It "
-                        f"was kept as {backup}; start a new project or open a file.",
-                        title="Cannot resume",
-                    )
-                    return
-            self.show_error(exc)
-            return
-        self._begin(session, screen=session.screen)
-
-    def action_open_file(self) -> None:
-        from tui.screens.modals import PathModal
-
-        def opened(path: Path | None) -> None:
-            if path is None:
-                return
-            from tui.session import Session
-
-            try:
-                session = Session.open_file(path)
-            except Exception as exc:
-                self.show_error(exc)
-                return
-            self._begin(session, screen=session.screen)
-
-        self.push_screen(
-            PathModal(
-                "Open a config file",
-                "The path of a wizard.toml (tab completes names in this folder). Changes are "
-                "saved to it as you make them.",
-                "wizard.toml",
-                must_exist=True,
-                action="Open",
-            ),
-            opened,
-        )
-
-    def _begin(self, session: Session, screen: str = "profile") -> None:
-        self._session = session
-        self.exported_to = None
-        self.save_error = None
-        self._update_title()
-        self.flush_autosave(force=True)
-        self.goto(screen)
-        self._tell_notes()
-
-    def _tell_notes(self) -> None:
-        session = self._session
-        if session is None:
-            return
-        for note in session.notes:
-            self.notify(note, severity="warning", timeout=12)
-        session.notes.clear()
-
     # ------------------------------------------------------------------ navigation
 
     def _make_screen(self, target: str, focus_path: str | None = None) -> Screen[Any]:
+        # screens not needed for the first frame (the welcome screen's worker preloads them)
         from tui.screens.export import ExportScreen
         from tui.screens.review import ReviewScreen
         from tui.screens.stage import ProfileScreen, StageScreen
@@ -359,124 +254,6 @@ class WizardApp(App[int]):
             if commit is not None:
                 commit()
 
-    def session_changed(self) -> None:
-        """A screen changed the session: it is written now (handed to the OS, no fsync);
-        the writer thread fsyncs it once the keys pause."""
-        self._update_title()
-        self.flush_autosave()
-
-    def _ensure_writer(self) -> AutosaveWriter:
-        if self._writer is None:
-            self._writer = AutosaveWriter(self._written, fsync_delay=self.autosave_delay)
-        return self._writer
-
-    def flush_autosave(self, force: bool = False) -> None:
-        """Write the draft if it changed (``force``: also the resume note)."""
-        if self._session is None:
-            return
-        session = self._session
-        if not (session.pending_write or force):
-            return
-        write_doc = session.pending_write or (force and session.path is None)
-        if self.autosave_delay <= 0:
-            try:
-                if write_doc:
-                    session.write()
-                else:
-                    session.write_meta()
-            except Exception as exc:
-                self._save_failed(session.save_target, exc)
-            else:
-                self.saved_revision = session.revision
-                self._save_ok()
-            return
-        # The write itself happens here, now (about a millisecond): once a key's change is on
-        # screen it is already with the OS, so kill -9 at any moment loses nothing. A writer
-        # thread queued it instead at first, and a kill right after the paint could beat the
-        # thread to the GIL. Only fsync, the slow part, waits for the thread.
-        from tui.autosave import write_now
-        from tui.session import meta_file, render_document
-
-        writer = self._ensure_writer()
-        if write_doc:
-            target = session.save_target
-            try:
-                write_now(target, render_document(session.doc, target))
-            except Exception as exc:
-                self._save_failed(target, exc)
-            else:
-                session.pending_write = False
-                self.saved_revision = session.revision
-                writer.written(target)
-                self._save_ok()
-        if not force:
-            return  # the resume note changes with the screen, not with each key
-        try:
-            write_now(meta_file(), session.meta_text())
-        except OSError:
-            pass  # the resume note is a convenience: never an alarm
-        else:
-            writer.written(meta_file())
-
-    def _written(self, path: Path, error: BaseException | None) -> None:
-        """The writer thread's report on one file."""
-        from tui.session import meta_file
-
-        if path == meta_file() and error is not None:
-            return  # the resume note is a convenience: never an alarm
-        revision = self._writing.pop(path, None)
-        if error is None and revision is not None:
-            self.saved_revision = max(self.saved_revision, revision)
-        # post_message is thread-safe and does not wait (call_from_thread would, and the UI
-        # may itself be waiting for this writer at quit)
-        self.post_message(self.Saved(path, error))
-
-    class Saved(Message):
-        def __init__(self, path: Path, error: BaseException | None) -> None:
-            super().__init__()
-            self.path = path
-            self.error = error
-
-    def on_wizard_app_saved(self, message: Saved) -> None:
-        if message.error is None:
-            self._save_ok()
-        else:
-            self._save_failed(message.path, message.error)
-
-    def _save_ok(self, revision: int | None = None) -> None:
-        if revision is not None:
-            self.saved_revision = max(self.saved_revision, revision)
-        if self.save_error is not None:
-            self.save_error = None
-            if self._session is not None:
-                self._session.last_error = None
-            self.notify("Saved again.", timeout=3)
-            self._update_title()
-
-    def _save_failed(self, path: Path, exc: BaseException) -> None:
-        message = getattr(exc, "message", None) or (
-            f"{path}: {exc.strerror}" if isinstance(exc, OSError) and exc.strerror else str(exc)
-        )
-        if self._session is not None:
-            self._session.pending_write = True  # written again with the next change or quit
-            self._session.last_error = message
-        if self.save_error != message:
-            self.save_error = message
-            self.notify(
-                f"{message}. Your answers are kept in the wizard: save them to another file "
-                "(ctrl+p, Save to a file…) before quitting.",
-                title="Not saved",
-                severity="error",
-                timeout=10,
-            )
-        self._update_title()
-
-    def wait_saved(self, timeout: float = 5.0) -> bool:
-        """Block until every queued write reached the disk (quitting)."""
-        if self._writer is None:
-            return True
-        return self._writer.flush(timeout)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "undo":
             return self.has_session  # nothing to undo before a project is open: hidden
@@ -497,38 +274,33 @@ class WizardApp(App[int]):
             self.replace_screen(screen)
         self.notify("Undone: the answers are as before the last change.", timeout=3)
 
-    def action_save_as(self) -> None:
+    @work(group="ask")
+    async def action_save_as(self) -> None:
         if not self.has_session:
             return
-        from tui.screens.modals import PathModal
+        from tui.screens.modals import PathModal  # a screen not needed for the first frame
 
         session = self.session
-
-        def chosen(path: Path | None, then_quit: bool = False) -> None:
-            if path is None:
-                return
-            try:
-                copied = session.save_as(path)
-            except Exception as exc:
-                self.show_error(exc, title="Not saved")
-                return
-            extra = f" (and the data it reads: {copied})" if copied else ""
-            self.notify(f"Saved to {path}{extra}. Changes now go there as you make them.")
-            self._update_title()
-            if then_quit:
-                self.exit(0)
-
         default = str(session.path) if session.path else "wizard.toml"
-        self.push_screen(
+        path = await self.push_screen_wait(
             PathModal(
                 "Save to a file",
                 "Where to keep your answers (a .toml file). From then on every change is "
                 "saved there.",
                 default,
                 action="Save",
-            ),
-            chosen,
+            )
         )
+        if path is None:
+            return
+        try:
+            copied = session.save_as(path)
+        except Exception as exc:
+            self.show_error(exc, title="Not saved")
+            return
+        extra = f" (and the data it reads: {copied})" if copied else ""
+        self.notify(f"Saved to {path}{extra}. Changes now go there as you make them.")
+        self._update_title()
 
     def exported(self, folder: Path) -> None:
         """The export wrote ``folder``: from now on the wizard edits its ``wizard.toml`` (the
@@ -579,8 +351,6 @@ class WizardApp(App[int]):
         if not self.has_session:
             self.exit(0)
             return
-        import asyncio
-
         self.flush_autosave()
         await asyncio.to_thread(self.wait_saved)  # fsync off the UI thread, even now
         failed = self._writer.errors.get(self.session.save_target) if self._writer else None
@@ -589,33 +359,13 @@ class WizardApp(App[int]):
         if self.save_error is None and not self.session.unsaved_to_file:
             self.exit(0)
             return
-        from tui.screens.modals import PathModal, QuitModal
-        from tui.session import autosave_file
+        self._ask_before_quitting()
 
-        def answered(choice: str | None) -> None:
-            if choice == "quit":
-                self.exit(0)
-            elif choice == "save":
-
-                def saved(path: Path | None) -> None:
-                    if path is None:
-                        return
-                    try:
-                        self.session.save_as(path)
-                    except Exception as exc:
-                        self.show_error(exc, title="Not saved")
-                        return
-                    self.exit(0)
-
-                self.push_screen(
-                    PathModal(
-                        "Save to a file",
-                        "Where to keep your answers before quitting (a .toml file).",
-                        "wizard.toml",
-                        action="Save and quit",
-                    ),
-                    saved,
-                )
+    @work(group="quit")
+    async def _ask_before_quitting(self) -> None:
+        """The work is only in the autosave, or the last save failed: save, quit or stay."""
+        from tui.screens.modals import PathModal, QuitModal  # not needed for the first frame
+        from tui.session_files import autosave_file  # the domain: after the first frame
 
         if self.save_error is not None:
             modal = QuitModal(
@@ -625,7 +375,27 @@ class WizardApp(App[int]):
             )
         else:
             modal = QuitModal(autosave_file())
-        self.push_screen(modal, answered)
+        choice = await self.push_screen_wait(modal)
+        if choice == "quit":
+            self.exit(0)
+        if choice != "save":
+            return
+        path = await self.push_screen_wait(
+            PathModal(
+                "Save to a file",
+                "Where to keep your answers before quitting (a .toml file).",
+                "wizard.toml",
+                action="Save and quit",
+            )
+        )
+        if path is None:
+            return
+        try:
+            self.session.save_as(path)
+        except Exception as exc:
+            self.show_error(exc, title="Not saved")
+            return
+        self.exit(0)
 
     async def action_quit(self) -> None:
         await self.action_request_quit()
@@ -634,71 +404,6 @@ class WizardApp(App[int]):
         self.flush_autosave()
         if self._writer is not None:
             self._writer.close()
-
-    # ------------------------------------------------------------------ running
-
-    def run_pipeline(self) -> None:
-        """Review's Run: the project is rendered and the engine built in a worker (the screen
-        stays responsive), then the monitor mode opens. Runs live beside the config file
-        (``<folder>/.sm-wizard/runs``): for an exported project, inside it."""
-        if importlib.util.find_spec("tui.monitor") is None:
-            self.notify("Running from the wizard is not in this build: use sm-wizard run FILE.")
-            return
-        config = self.session.config
-        if config is None:
-            self.notify("Fix the problems listed first.", severity="warning")
-            return
-        if self.preparing_run:
-            self.notify("The run is being prepared…", timeout=2)
-            return
-        self.flush_autosave(force=True)
-        self.preparing_run = True
-        self.notify("Preparing the run (rendering the project)…", timeout=3)
-        self._prepare_run(config, self.session.save_target)
-
-    preparing_run = False
-
-    @work(thread=True, exclusive=True, group="run", exit_on_error=False)
-    def _prepare_run(self, config: Any, target: Path) -> None:
-        try:
-            self.wait_saved()
-            from wizard.plan import build_plan
-
-            plan = build_plan(config)
-            if self.engine_factory is not None:
-                engine = self.engine_factory(target)
-            else:
-                from runners.local import local_engine_for
-                from wizard.errors import WizardError
-
-                try:
-                    engine = local_engine_for(target)
-                except OSError as exc:  # the run folder cannot be made beside the file
-                    raise WizardError(
-                        f"cannot make the run folder beside {target}: {exc.strerror or exc}; "
-                        "save the answers in a folder you can write to (ctrl+p, “Save to a file…”)",
-                        "Cannot run",
-                    ) from None
-        except Exception as exc:
-            self.call_from_thread(self._run_failed, exc)
-            return
-        self.call_from_thread(self._open_monitor, engine, plan)
-
-    def _run_failed(self, exc: BaseException) -> None:
-        self.preparing_run = False
-        self.show_error(exc, title="Cannot run")
-
-    def _open_monitor(self, engine: Any, plan: Any) -> None:
-        self.preparing_run = False
-        from tui.monitor import MonitorScreen
-
-        if "monitor" in self._modes:
-            self.remove_mode("monitor")
-        self.add_mode("monitor", lambda: MonitorScreen(engine, plan, plan.pipeline_name))
-        self.switch_mode("monitor")
-
-    def on_monitor_screen_closed(self, message: Any) -> None:
-        self.switch_mode("wizard")
 
     # ------------------------------------------------------------------ messages, palette
 
@@ -712,8 +417,6 @@ class WizardApp(App[int]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         if self.has_session and not screen.is_modal:
-            from tui.screens.base import short_title
-
             for target in self.screen_order:
                 title = short_title(target).lstrip("0123456789 ")
                 number = (
@@ -745,7 +448,7 @@ class WizardApp(App[int]):
 def run_app(path: Path | None = None) -> int:
     """Open the wizard (on ``path`` if given); the exit code for ``sm-wizard``."""
     if path is not None:
-        from tui.session import Session
+        from tui.session import Session  # the domain: after the CLI parsed its arguments
 
         session = Session.open_file(path)  # a WizardError here is printed by the CLI
         app = WizardApp(path, session=session)

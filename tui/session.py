@@ -4,16 +4,19 @@ Pure Python (no Textual), so it is tested without an app and the app stays thin.
 config cannot yet be a ``WizardConfig``, so the session holds the *document* (the dict that
 becomes ``wizard.toml``) and, derived from it after every change, the validated model of each
 section and every problem with its TOML path. Screens read from here when they mount and hand
-each change back with ``set_value``; nothing else keeps a copy.
+each change back with ``set_value``; nothing else keeps a copy. The last data check's report
+is kept here too (``data_report``), for every screen that shows problems in the data.
 
 Saving: every change is written atomically, either to the file being edited (``sm-wizard edit
 FILE``, after "Save as" or after an export: the exported ``wizard.toml``) or, for a session that
-has no file yet, to the autosave in the state folder. The app does the writing off the UI
-thread (``tui/autosave.py``) from the snapshots this class hands out (``document_text``,
-``meta_text``); ``write`` does it in place, for scripts and tests. A small ``session.json`` next to the autosave remembers which file (if any), the
-screen the person was on and the stages they had visited, so the next start offers to resume.
+has no file yet, to the autosave in the state folder (``tui/session_files.py``). The app does
+the writing off the UI thread (``tui/autosave.py``) from the snapshots this class hands out
+(``document_text``, ``meta_text``); ``write`` does it in place, for scripts and tests. A small
+``session.json`` next to the autosave remembers which file (if any), the screen the person was
+on and the stages they had visited, so the next start offers to resume.
 
-Domain modules are imported lazily: the welcome screen paints before pydantic loads.
+This module loads the domain (pydantic): the app imports it only after the welcome screen has
+painted (the welcome screen's look-up worker is its first importer).
 """
 
 from __future__ import annotations
@@ -22,150 +25,28 @@ import contextlib
 import copy
 import json
 import os
+import shutil
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from tui.navigation import PROFILE, REVIEW, screen_order, sections_of
+from tui.session_files import SessionInfo, autosave_file, meta_file
+from wizard.algorithms import ALGORITHMS
+from wizard.config import SECTION_MODELS, WizardConfig
+from wizard.config.base import Section
+from wizard.config.project import Profile
+from wizard.recommend import recommend
+from wizard.recommend.picks import StageRecommendation
+from wizard.store import atomic_write_text, read_document, write_document
+from wizard.templates import template_document, write_template_data
+from wizard.validation import Problem, validate_document, validate_section
+
 if TYPE_CHECKING:
-    from wizard.config import WizardConfig
-    from wizard.config.base import Section
-    from wizard.recommend.picks import StageRecommendation
-    from wizard.validation import Problem
+    from wizard.datafacts import DataReport
 
 StageState = Literal["unvisited", "complete", "problems"]
-
-META_NAME = "session.json"
-PROFILE = "profile"
-REVIEW = "review"
-EXPORT = "export"
-FORM_SECTIONS: dict[str, tuple[str, ...]] = {PROFILE: ("project", "profile")}
-"""Screens that edit more than one table; every stage screen edits the table of its id."""
-
-
-def stage_ids() -> tuple[str, ...]:
-    from wizard.stages import STAGE_IDS
-
-    return STAGE_IDS
-
-
-def screen_order() -> tuple[str, ...]:
-    """Every screen of the wizard after the welcome, in order."""
-    return (PROFILE, *stage_ids(), REVIEW, EXPORT)
-
-
-def sections_of(screen: str) -> tuple[str, ...]:
-    """The config tables a wizard screen edits (none for review and export)."""
-    if screen in FORM_SECTIONS:
-        return FORM_SECTIONS[screen]
-    if screen in (REVIEW, EXPORT):
-        return ()
-    return (screen,)
-
-
-def screen_of_path(path: str) -> str:
-    """The screen that shows the field at a TOML path (``training.instance_type`` → training)."""
-    section = path.split(".", 1)[0].split("[", 1)[0]
-    for screen, sections in FORM_SECTIONS.items():
-        if section in sections:
-            return screen
-    return section if section in stage_ids() else PROFILE
-
-
-@dataclass(frozen=True, slots=True)
-class SessionInfo:
-    """What the welcome screen says about the session it can resume."""
-
-    file: Path | None
-    project: str
-    screen: str
-    saved_at: str
-
-    def describe(self) -> str:
-        where = str(self.file) if self.file else "the autosave"
-        when = self.saved_at.replace("T", " ")[:16] if self.saved_at else "earlier"
-        return (
-            f"{self.project or 'unnamed project'}, at {screen_title(self.screen)}; saved "
-            f"{when} UTC in {where}"
-        )
-
-
-def screen_title(screen: str) -> str:
-    """A wizard screen's name in words (``training`` → ``Model training``)."""
-    from wizard.stages import STAGE_IDS, get_stage
-
-    if screen in STAGE_IDS:
-        return get_stage(screen).title
-    return {PROFILE: "Your project", REVIEW: "Review", EXPORT: "Export"}.get(screen, screen)
-
-
-def _state_dir() -> Path:
-    from wizard.store import state_dir
-
-    return state_dir()
-
-
-def autosave_file() -> Path:
-    from wizard.store import autosave_path
-
-    return autosave_path()
-
-
-def meta_file() -> Path:
-    return _state_dir() / META_NAME
-
-
-def backup_corrupt_autosave() -> Path | None:
-    """Move an autosave that cannot be read aside (``autosave.toml.corrupt-<time>``) before
-    anything replaces it; returns the backup's path, or None if there was nothing to keep."""
-    from wizard.errors import WizardError
-    from wizard.store import read_document
-
-    source = autosave_file()
-    if not source.is_file():
-        return None
-    try:
-        read_document(source)
-        return None
-    except WizardError:
-        pass
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    backup = source.with_name(f"{source.name}.corrupt-{stamp}")
-    n = 1
-    while backup.exists():
-        backup = source.with_name(f"{source.name}.corrupt-{stamp}-{n}")
-        n += 1
-    os.replace(source, backup)
-    return backup
-
-
-def find_resumable() -> SessionInfo | None:
-    """The last session, if it left anything to resume (unreadable leftovers are ignored)."""
-    try:
-        meta = json.loads(meta_file().read_text("utf-8"))
-    except (OSError, ValueError):
-        meta = {}
-    if not isinstance(meta, dict):
-        meta = {}
-    raw_file = meta.get("file")
-    file = Path(raw_file) if isinstance(raw_file, str) and raw_file else None
-    source = file if file is not None else autosave_file()
-    if not source.is_file():
-        return None
-    project = ""
-    try:
-        from wizard.store import read_document
-
-        doc = read_document(source)
-        project = str(doc.get("project", {}).get("name", ""))
-    except Exception:
-        project = "(unreadable)"
-    saved_at = str(meta.get("saved_at", "")) or datetime.fromtimestamp(
-        source.stat().st_mtime, UTC
-    ).strftime("%Y-%m-%dT%H:%M")
-    screen = meta.get("screen") if isinstance(meta.get("screen"), str) else PROFILE
-    return SessionInfo(file=file, project=project, screen=str(screen), saved_at=saved_at)
 
 
 class Session:
@@ -205,6 +86,9 @@ class Session:
         self._config: WizardConfig | None = None
         self._recs: tuple[str, list[StageRecommendation]] | None = None
         self.revision = 0
+        self.data_report: DataReport | None = None
+        """The last data check's report (``check_data``, run in a worker), if any."""
+        self._data_report_revision = -1
         self.revalidate()
 
     # ------------------------------------------------------------------ constructors
@@ -214,8 +98,6 @@ class Session:
         """A new session from a template, living in the autosave until saved to a file. The
         demos' sample data is written next to the autosave, where their relative
         ``input_uri`` points (``save_as`` and the export take it along)."""
-        from wizard.templates import template_document, write_template_data
-
         doc = template_document(name)
         session = cls(doc, None)
         session.unsaved_to_file = True
@@ -236,9 +118,6 @@ class Session:
     def open_file(cls, path: Path) -> Session:
         """Edit a config file; a missing file starts from the blank template (and is created
         on the first change). Sections already in the file count as visited."""
-        from wizard.store import read_document
-        from wizard.templates import template_document
-
         path = Path(path)
         if path.exists():
             doc = read_document(path)
@@ -251,8 +130,6 @@ class Session:
 
     @classmethod
     def resume(cls, info: SessionInfo) -> Session:
-        from wizard.store import read_document
-
         try:
             meta = json.loads(meta_file().read_text("utf-8"))
         except (OSError, ValueError):
@@ -338,9 +215,6 @@ class Session:
     def recommendations(self) -> dict[str, StageRecommendation]:
         """Per stage id, the recommendation for the current answers (the last valid ones
         while ``[profile]`` has a problem)."""
-        from wizard.config.project import Profile
-        from wizard.recommend import recommend
-
         profile = self._models.get("profile")
         if profile is None:
             if self._recs is not None:
@@ -350,6 +224,25 @@ class Session:
         if self._recs is None or self._recs[0] != key:
             self._recs = (key, recommend(profile))  # type: ignore[arg-type]
         return {r.stage: r for r in self._recs[1]}
+
+    # ------------------------------------------------------------------ the data
+
+    def check_data(self) -> DataReport:
+        """The data checks of the draft as it is now (slow on a first read: call from a
+        worker; the draft is copied first, so edits meanwhile do not race the check)."""
+        from wizard.datacheck import check_data  # ~150 ms more: only when a screen reads data
+
+        return check_data(copy.deepcopy(self.doc), self.data_base_dir)
+
+    def remember_data_report(self, report: DataReport, revision: int | None = None) -> bool:
+        """Keep ``report`` as ``data_report``. ``revision``: the draft's revision the check
+        read; a check of an older draft never replaces a newer one's (None: kept whatever).
+        Returns whether it was kept."""
+        if revision is not None and revision < self._data_report_revision:
+            return False
+        self.data_report = report
+        self._data_report_revision = -1 if revision is None else revision
+        return True
 
     # ------------------------------------------------------------------ changing
 
@@ -420,9 +313,6 @@ class Session:
         return True
 
     def revalidate(self) -> None:
-        from wizard.config import SECTION_MODELS
-        from wizard.validation import Problem, validate_document, validate_section
-
         self._models.clear()
         self._problems.clear()
         for section in SECTION_MODELS:
@@ -465,8 +355,6 @@ class Session:
 
     def write(self) -> None:
         """Write the draft (atomically) where this session saves, and the resume note."""
-        from wizard.store import write_document
-
         target = self.save_target
         write_document(target, self.doc, replace_unreadable=self.path is None)
         self.pending_write = False
@@ -474,18 +362,12 @@ class Session:
         self.write_meta()
 
     def write_meta(self) -> None:
-        from wizard.store import atomic_write_text
-
         atomic_write_text(meta_file(), self.meta_text())
 
     def save_as(self, path: Path) -> Path | None:
         """Write the draft to ``path`` and keep editing it there from now on. Local input data
         given by a relative path is copied along, so the path still points at it; returns the
         copy made, if any."""
-        import shutil
-
-        from wizard.store import write_document
-
         path = Path(path).expanduser()
         bases = [self.base_dir] + ([self.data_dir] if self.data_dir is not None else [])
         write_document(path, self.doc)
@@ -509,8 +391,6 @@ class Session:
     def adopt_file(self, path: Path) -> None:
         """Edit ``path`` from now on (the exported ``wizard.toml``): its content becomes the
         draft, so the file and the wizard never disagree."""
-        from wizard.store import read_document
-
         path = Path(path)
         self.doc = read_document(path)
         self._before = copy.deepcopy(self.doc)
@@ -529,23 +409,11 @@ class Session:
                 leftover.unlink()
 
 
-def render_document(doc: dict[str, Any], target: Path | None = None) -> str:
-    """The TOML text of a draft for ``target``: a person's config file is edited in place
-    (tomlkit: their comments and order kept, a few ms); the autosave is the canonical form."""
-    from wizard import store
-
-    if target is not None and target != autosave_file():
-        return store.render_document(target, doc)
-    return store.dumps(doc)
-
-
 _MISSING = object()
 
 
 def starter_range(doc: dict[str, Any]) -> dict[str, Any]:
     """A first tuning range for the chosen algorithm (see ``Algorithm.starter_range``)."""
-    from wizard.algorithms import ALGORITHMS
-
     algorithm_id = doc.get("training", {}).get("algorithm", "xgboost")
     algorithm = ALGORITHMS.get(algorithm_id, ALGORITHMS["xgboost"])
     return dict(algorithm.starter_range() or {})

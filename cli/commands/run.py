@@ -183,7 +183,7 @@ def run(
                     title=plan.pipeline_name,
                 )
         else:
-            from tui.monitor import MonitorApp
+            from tui.monitor.app import MonitorApp
 
             app = MonitorApp(engine, plan, plan.pipeline_name)
             with _stop_on_signals(local, app, received):

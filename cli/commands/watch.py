@@ -117,7 +117,7 @@ def _follow_headless(
 def _open_monitor(watcher: Any, title: str) -> int | None:
     """The TUI monitor on ``watcher``; ``None`` when the monitor is not available."""
     try:
-        from tui.monitor import MonitorApp
+        from tui.monitor.app import MonitorApp
     except ImportError:
         return None
 

@@ -11,7 +11,8 @@ from sm_helpers import create_pipeline, start
 from devtools.clock import SimulatedClock
 from devtools.scripted import sequential_steps
 from runners.sagemaker.watcher import SageMakerWatcher
-from tui.monitor import MonitorApp, MonitorScreen
+from tui.monitor.app import MonitorApp
+from tui.monitor.screen import MonitorScreen
 from tui.widgets.log_pane import LogPane
 
 pytestmark = pytest.mark.anyio

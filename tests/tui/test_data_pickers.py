@@ -9,7 +9,8 @@ import pytest
 from textual.widgets import Select, Static
 from wizard_support import demo_doc, demo_session, form_ready, wizard_app
 
-from tui.screens.stage import StageScreen, last_data_report
+from tui.screens.stage import StageScreen
+from tui.session import Session
 from tui.widgets.form import FieldRow
 
 pytestmark = pytest.mark.anyio
@@ -52,16 +53,14 @@ async def test_profile_and_target_picker(tmp_path):
 
 
 async def test_the_data_is_read_off_the_ui_thread(monkeypatch):
-    import tui.screens.stage as stage
-
     seen: list[bool] = []
-    real = stage.run_data_check
+    real = Session.check_data
 
     def spy(session):
         seen.append(threading.current_thread() is threading.main_thread())
         return real(session)
 
-    monkeypatch.setattr(stage, "run_data_check", spy)
+    monkeypatch.setattr(Session, "check_data", spy)
     app = wizard_app(demo_session("data_collection"))
     async with app.run_test(size=(120, 60)) as pilot:
         await _settle(app, pilot)
@@ -79,7 +78,7 @@ async def test_missing_file_shows_at_the_input(tmp_path):
         row = app.screen.query_one("#row-data_collection-input_uri", FieldRow)
         assert row.problem and "missing.csv does not exist" in row.problem
         assert str(tmp_path) in row.problem  # resolved against the config's folder
-        report = last_data_report(session)
+        report = session.data_report
         assert report is not None and report.errors
 
 

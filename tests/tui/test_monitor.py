@@ -9,13 +9,17 @@ from __future__ import annotations
 import threading
 import tracemalloc
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 import pytest
 from textual.widgets import DataTable, Log
 
+from runners.base import Capabilities
 from runners.events import ExecutionEvent, LogEvent, MetricEvent, RunEvent, StepEvent
 from tui.messages import RING_LINES, LogLinesReceived, RunFeed, StepsUpdated
-from tui.monitor import MonitorApp, MonitorConfirmModal, MonitorScreen
+from tui.monitor.app import MonitorApp
+from tui.monitor.screen import MonitorScreen
+from tui.screens.modals import ConfirmModal
 from tui.widgets.log_pane import LogPane
 from tui.widgets.run_dag import RunDag
 from wizard.plan import build_plan
@@ -47,11 +51,15 @@ class Gate:
 
 class ScriptedEngine:
     """Plays a list of events; ``Gate``s pause it. Honours ``stop`` like a real engine:
-    running steps go Stopping → Stopped, then the execution ends Stopped."""
+    running steps go Stopping → Stopped, then the execution ends Stopped. Named
+    ``sagemaker``, it says it is remote, as the SageMaker engines do."""
 
     def __init__(self, script: Iterable[RunEvent | Gate], *, name: str = "local") -> None:
         self.script = list(script)
         self.name = name
+        self.capabilities = Capabilities(
+            remote=name == "sagemaker", can_detach=True, can_select_logs=True
+        )
         self.stop_seen = threading.Event()
         self.detached = threading.Event()
         self.selected: list[list[str]] = []
@@ -99,6 +107,7 @@ class ScriptedEngine:
 class RetryableEngine(ScriptedEngine):
     def __init__(self, script, retry_script, **kw) -> None:
         super().__init__(script, **kw)
+        self.capabilities = replace(self.capabilities, can_retry=True)
         self.retry_script = list(retry_script)
         self.retried = 0
 
@@ -109,6 +118,7 @@ class RetryableEngine(ScriptedEngine):
 
 class BrokenEngine:
     name = "local"
+    capabilities = Capabilities()
 
     def run(self, emit, stop):
         emit(ExecutionEvent("Executing", engine="local"))
@@ -412,7 +422,7 @@ async def test_enter_drills_into_details_and_escape_goes_back(plan: Plan) -> Non
         await settled(pilot)
         await pilot.press("enter")
         await pilot.pause()
-        assert screen._view == "details"
+        assert screen.view == "details"
         details = str(screen.query_one("#detail-text").render())
         assert "Train" in details and "Training" in details
         assert "ValueError: label column 'target' not found" in details
@@ -421,14 +431,14 @@ async def test_enter_drills_into_details_and_escape_goes_back(plan: Plan) -> Non
         assert screen.query_one("#chart").display
         await pilot.press("escape")
         await pilot.pause()
-        assert screen._view == "overview"
+        assert screen.view == "overview"
         await pilot.press("l")
         await pilot.pause()
-        assert screen._view == "logs"
+        assert screen.view == "logs"
         assert not screen.query_one("#top").display or not screen.query_one("#top").visible
         await pilot.press("escape")
         await pilot.pause()
-        assert screen._view == "overview"
+        assert screen.view == "overview"
 
 
 async def test_slash_filters_the_steps(plan: Plan) -> None:
@@ -461,7 +471,7 @@ async def test_stop_asks_first_then_stops_the_run(plan: Plan) -> None:
         await until(pilot, lambda: screen._snapshot.execution.status == "Executing")
         await pilot.press("s")
         await pilot.pause()
-        assert isinstance(app.screen, MonitorConfirmModal)
+        assert isinstance(app.screen, ConfirmModal)
         await pilot.press("n")  # keep running
         await pilot.pause()
         assert app.screen is screen and not engine.stop_seen.is_set()
@@ -494,7 +504,7 @@ async def test_quit_while_running_a_local_run_stops_it_first(plan: Plan) -> None
         await until(pilot, lambda: screen._snapshot.execution.status == "Executing")
         await pilot.press("q")
         await pilot.pause()
-        assert isinstance(app.screen, MonitorConfirmModal)
+        assert isinstance(app.screen, ConfirmModal)
         assert "Stop the run and quit?" in str(app.screen.query_one("#confirm-question").render())
         await pilot.press("y")
         await settled(pilot)
@@ -547,7 +557,7 @@ async def test_retry_reruns_a_failed_run_when_the_engine_can(plan: Plan) -> None
         assert "Failed" in str(screen.query_one("#run-banner").render())
         await pilot.press("r")  # asks first, like stop
         await pilot.pause()
-        assert isinstance(app.screen, MonitorConfirmModal) and engine.retried == 0
+        assert isinstance(app.screen, ConfirmModal) and engine.retried == 0
         await pilot.press("n")
         await pilot.pause()
         assert app.screen is screen and engine.retried == 0

@@ -11,13 +11,14 @@ import pytest
 from textual.widgets import Input, OptionList
 from wizard_support import demo_doc, demo_session, export_rendered, form_ready, wizard_app
 
+from runners.base import Capabilities
 from tui.app import WizardApp
 from tui.screens.export import ExportScreen
 from tui.screens.modals import PathModal, QuitModal
 from tui.screens.review import ReviewScreen
 from tui.screens.stage import ProfileScreen, StageScreen
 from tui.screens.welcome import WelcomeScreen
-from tui.session import autosave_file, meta_file
+from tui.session_files import autosave_file, meta_file
 from tui.widgets.dag_view import DagView
 from tui.widgets.form import FieldRow
 from tui.widgets.service_picker import ServicePicker
@@ -332,6 +333,7 @@ class InstantEngine:
     """Succeeds every step of the plan at once (the monitor's own tests cover real runs)."""
 
     name = "local"
+    capabilities = Capabilities()
 
     def __init__(self, steps: list[tuple[str, str]]) -> None:
         self.steps = steps
@@ -347,7 +349,7 @@ class InstantEngine:
 
 
 async def test_run_opens_the_monitor_mode_and_comes_back() -> None:
-    from tui.monitor import MonitorScreen
+    from tui.monitor.screen import MonitorScreen
     from wizard.plan import build_plan
 
     session = demo_session("review")

@@ -21,7 +21,8 @@ from tui.screens.modals import ConfirmModal, QuitModal
 from tui.screens.review import ReviewScreen
 from tui.screens.stage import ProfileScreen, StageScreen
 from tui.screens.welcome import WelcomeScreen
-from tui.session import Session, autosave_file
+from tui.session import Session
+from tui.session_files import autosave_file
 from tui.widgets.form import FieldRow
 
 SIZE = (100, 30)
@@ -160,7 +161,7 @@ async def test_a_failed_save_is_never_claimed_and_quitting_asks(
         def refuse(path: Path, text: str) -> None:
             raise PermissionError(13, "Permission denied", str(path))
 
-        monkeypatch.setattr("tui.autosave.write_now", refuse)
+        monkeypatch.setattr("tui.saving.write_now", refuse)
         await type_into(pilot, "training.instance_count", "3")
         await wait_until(pilot, lambda: "NOT SAVED" in app.sub_title)
         assert "Permission denied" in app.sub_title

@@ -7,15 +7,9 @@ from pathlib import Path
 
 from wizard_support import demo_doc
 
-from tui.session import (
-    Session,
-    autosave_file,
-    backup_corrupt_autosave,
-    find_resumable,
-    meta_file,
-    screen_of_path,
-    screen_order,
-)
+from tui.navigation import screen_of_path, screen_order
+from tui.session import Session
+from tui.session_files import autosave_file, backup_corrupt_autosave, find_resumable, meta_file
 from tui.widgets.dag_view import DagView, Graph
 from tui.widgets.form import ProblemMap, from_text, to_text
 from wizard.plan import build_plan

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from tui.app import WizardApp
-from tui.session import Session, screen_order
+from tui.navigation import screen_order
+from tui.session import Session
 from wizard.templates import template_document
 
 FIXED_CLOCK = "2026-11-26T12:00:00"

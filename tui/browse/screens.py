@@ -21,9 +21,9 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
-import tui.monitor as monitor_module
+import tui.monitor.screen as monitor_module
 from runners.run_state import STATUS_GLYPHS, STATUS_STYLES, format_duration
-from tui.monitor import MonitorScreen
+from tui.monitor.screen import MonitorScreen
 
 
 def _when(value: datetime | None) -> str:
@@ -301,14 +301,14 @@ class BrowseMonitorScreen(MonitorScreen):
 
     def action_back(self) -> None:
         filtering = self.query_one("#filter", Input).has_class("-shown")
-        if self._view != "overview" or filtering:
+        if self.view != "overview" or filtering:
             super().action_back()
             return
         self.leave()
 
     def leave(self) -> None:
-        if self._busy:
-            self._release_engine()
+        if self.busy:
+            self.release_engine()
         self.app.pop_screen()
 
     def action_quit_monitor(self) -> None:

@@ -10,7 +10,7 @@ Escape leaves a text field for the stepper.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -20,37 +20,10 @@ from textual.screen import Screen
 from textual.widgets import Header, Input
 from textual.worker import Worker, WorkerState
 
+from tui.host import WizardHost
+from tui.navigation import short_title
 from tui.widgets.key_footer import KeyFooter
 from tui.widgets.stepper import Stepper
-
-if TYPE_CHECKING:
-    from tui.app import WizardApp
-
-
-SHORT_TITLES = {
-    "profile": "Your project",
-    "data_collection": "Data collection",
-    "data_preparation": "Data preparation",
-    "feature_engineering": "Features",
-    "training": "Training",
-    "tuning": "Tuning",
-    "evaluation": "Evaluation",
-    "deployment": "Deployment",
-    "monitoring": "Monitoring",
-    "orchestration": "Automation",
-    "review": "Review",
-    "export": "Export",
-}
-
-
-def short_title(screen: str) -> str:
-    """The stepper's name for a screen: stages get their number (``4 Training``)."""
-    from wizard.stages import STAGE_IDS
-
-    title = SHORT_TITLES.get(screen, screen)
-    if screen in STAGE_IDS:
-        return f"{STAGE_IDS.index(screen) + 1} {title}"
-    return title
 
 
 class WizardScreen(Screen[None]):
@@ -77,7 +50,7 @@ class WizardScreen(Screen[None]):
         self.screen_id = screen_id or self.SCREEN_ID
 
     @property
-    def wizard(self) -> WizardApp:
+    def wizard(self) -> WizardHost:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:

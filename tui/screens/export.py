@@ -25,6 +25,8 @@ from textual.widgets import Button, Input, Label, ProgressBar, Static, Tree
 from tui.screens.base import WizardScreen
 from tui.widgets.form import text_input
 from tui.widgets.tick import Tick
+from wizard.errors import WizardError
+from wizard.store import config_to_document
 
 if TYPE_CHECKING:
     from exporters.writer import WriteReport
@@ -148,6 +150,8 @@ class ExportScreen(WizardScreen):
     def _render_files(self, config: Any, config_dir: Path) -> None:
         """Render every file (a dry run: nothing is written) off the UI thread."""
         try:
+            # the exporter (jinja2) and the plan load with the first render, not in the
+            # welcome screen's preparation of the first form
             from exporters.render import data_files, render_project
             from wizard.plan import build_plan
 
@@ -290,8 +294,6 @@ class ExportScreen(WizardScreen):
         config = self.wizard.session.config
         if config is None:
             return None
-        from wizard.store import config_to_document
-
         return config_to_document(config)
 
     def on_export_screen_progress(self, message: Progress) -> None:
@@ -341,7 +343,7 @@ def default_folder(config_file: Path | None, project_name: str) -> str:
     """The folder the screen offers: next to the config file being edited (its own folder
     if that is an export already), else a folder named after the project in the home
     folder, never the folder the tool happened to start in."""
-    from exporters.writer import default_out_dir
+    from exporters.writer import default_out_dir  # the exporter: see ``_render_files``
 
     name = project_name or "sm-wizard-project"
     folder = default_out_dir(config_file, name) if config_file is not None else Path.home() / name
@@ -361,8 +363,7 @@ def write_files(
 ) -> WriteReport:
     """Write through the exporter's writer (merging with earlier edits) and return its report.
     A refusal to overwrite is reworded for this screen (its own words name CLI flags)."""
-    from exporters.writer import ExportConflict, keep_answers_file, write_project
-    from wizard.errors import WizardError
+    from exporters.writer import ExportConflict, keep_answers_file, write_project  # as above
 
     files = keep_answers_file(files, folder, config_file)
     try:
@@ -378,7 +379,7 @@ def write_files(
 
 def verify_folder(folder: Path, plan: Any = None) -> tuple[bool, str]:
     """Build the written project's definition offline (a subprocess: seconds)."""
-    from exporters.verify import verify_project
+    from exporters.verify import verify_project  # as above
 
     result = verify_project(folder, plan=plan)
     if result.ok:

@@ -8,42 +8,82 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.suggester import SuggestFromList
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, Label, Static
 
 from tui.widgets.form import text_input
 
 
 class ConfirmModal(ModalScreen[bool]):
-    """A yes/no question; Escape means no."""
+    """The app's one yes/no question (the wizard's and the run monitor's alike).
+
+    ``y``, or Enter on the yes button, answers yes; ``n`` or Esc answers no. The no button
+    has the focus at first: a question asked before replacing or stopping something is
+    never answered yes by an Enter meant for the screen below. Its look lives in
+    ``DEFAULT_CSS``, so it needs no app's stylesheet (the monitor runs without the wizard's).
+    """
+
+    DEFAULT_CSS = """
+    ConfirmModal {
+        align: center middle;
+    }
+    ConfirmModal #confirm-dialog {
+        width: 74;
+        max-width: 96%;
+        height: auto;
+        padding: 1 2;
+        border: thick $warning;
+        background: $surface;
+    }
+    ConfirmModal #confirm-question {
+        text-style: bold;
+        margin-bottom: 1;
+    }
+    ConfirmModal #confirm-detail {
+        margin-bottom: 1;
+    }
+    ConfirmModal #confirm-buttons {
+        grid-size: 2;
+        grid-gutter: 0 2;
+        height: auto;
+    }
+    ConfirmModal #confirm-buttons Button {
+        width: 100%;
+    }
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(False)", "Cancel", id="confirm.cancel"),
-        Binding("y", "dismiss(True)", "Yes", show=False, id="confirm.yes"),
-        Binding("n", "dismiss(False)", "No", show=False, id="confirm.no"),
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
 
-    def __init__(self, title: str, message: str, yes: str = "Yes", no: str = "Cancel") -> None:
-        super().__init__(classes="modal")
-        self._title, self._message, self._yes, self._no = title, message, yes, no
+    def __init__(self, question: str, detail: str = "", yes: str = "Yes", no: str = "No") -> None:
+        super().__init__(classes="confirm-modal")
+        self._question = question
+        self._detail = detail
+        self._yes = yes
+        self._no = no
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="modal-box"):
-            yield Static(self._title, classes="modal-title")
-            yield Static(self._message, classes="modal-text", markup=False)
-            with Horizontal(classes="modal-buttons"):
-                yield Button(self._yes, id="yes", variant="primary")
-                yield Button(self._no, id="no")
+        with Vertical(id="confirm-dialog"):
+            yield Label(self._question, id="confirm-question")
+            if self._detail:
+                yield Static(self._detail, id="confirm-detail", markup=False)
+            with Grid(id="confirm-buttons"):
+                yield Button(f"{self._yes} (y)", variant="error", id="confirm-yes")
+                yield Button(f"{self._no} (n)", variant="primary", id="confirm-no")
 
-    @on(Button.Pressed, "#yes")
-    def _yes_pressed(self) -> None:
-        self.dismiss(True)
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
 
-    @on(Button.Pressed, "#no")
-    def _no_pressed(self) -> None:
-        self.dismiss(False)
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm-yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
 
 
 class QuitModal(ModalScreen[str]):

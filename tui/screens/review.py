@@ -14,21 +14,20 @@ from textual.message import Message
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.navigation import screen_of_path
 from tui.screens.base import WizardScreen
-from tui.session import screen_of_path
+from tui.screens.field_help import field_text
 from tui.widgets.dag_view import DagView, Graph
 from tui.widgets.form import to_text
 from wizard.catalog import get_service
-from wizard.stages import STAGES
+from wizard.errors import WizardError
+from wizard.stages import STAGE_IDS, STAGES, get_stage
 
 STATE_WORDS = {"complete": "✓", "problems": "✗", "unvisited": "·"}
 
 
 def field_title(path: str) -> str:
     """``training.max_runtime_seconds`` → ``Model training › Time limit (seconds)``."""
-    from tui.screens.field_help import field_text
-    from wizard.stages import STAGE_IDS, get_stage
-
     section, _, rest = path.partition(".")
     section = section.split("[", 1)[0]
     where = (
@@ -96,7 +95,8 @@ class ReviewScreen(WizardScreen):
                 classes="section-hint",
             )
             return
-        from wizard.errors import WizardError
+        # wizard.plan and wizard.cost (~200 ms) load here, not in the welcome screen's
+        # preparation of the first form, which Enter waits for
         from wizard.plan import build_plan
 
         try:
@@ -115,7 +115,7 @@ class ReviewScreen(WizardScreen):
         yield Static(self._cost(plan, config), id="cost", markup=False)
 
     def _cost(self, plan: Any, config: Any) -> str:
-        from wizard.cost import estimate_cost
+        from wizard.cost import estimate_cost  # see ``_pipeline``
 
         try:
             cost = estimate_cost(plan, config)
@@ -183,16 +183,12 @@ class ReviewScreen(WizardScreen):
 
     @work(thread=True, exclusive=True, group="datacheck", exit_on_error=False)
     def _data_worker(self) -> None:
-        from tui.screens.stage import run_data_check
-
-        self.post_message(self.DataChecked(run_data_check(self.wizard.session)))
+        self.post_message(self.DataChecked(self.wizard.session.check_data()))
 
     @on(DataChecked)
     def _data_checked(self, event: DataChecked) -> None:
-        from tui.screens.stage import remember_data_report
-
         report = event.report
-        remember_data_report(self.wizard.session, report)
+        self.wizard.session.remember_data_report(report)
         lines: list[str] = []
         for problem in report.problems:
             mark = "✗" if problem.is_error else "! warning:"

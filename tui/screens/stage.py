@@ -5,122 +5,34 @@ current answers (and why), the alternatives, and the stage's settings as a form 
 the section's pydantic model. Every change goes to the session at once; the problems the
 models report come back and show at their fields. ``compose`` builds the form from the
 session (``load``), ``values`` reads it back (``to_model``); no rule is restated here.
+The form machinery is ``tui/screens/form.py``; the multi-row editors ``stage_blocks.py``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import copy
-import weakref
-from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Button, Static
+from textual.widgets import Static
 
-from tui.screens.base import WizardScreen
-from tui.widgets.fold import CHROME_LINES, FORM_INSET, fold_index
-from tui.widgets.form import (
-    FieldRow,
-    FieldSpec,
-    ProblemMap,
-    ProblemSlot,
-    field_specs,
-)
+from tui.navigation import short_title
+from tui.screens.choices import choices_source, column_options
+from tui.screens.form import FormScreen
+from tui.screens.stage_blocks import HyperparameterRows, RangesEditor
+from tui.widgets.form import FieldRow, ProblemSlot, field_specs
 from tui.widgets.service_picker import ServiceChoice, ServicePicker
 from wizard.catalog import get_service, services_for_stage
 from wizard.config import SECTION_MODELS
-from wizard.config.model import ParameterRange
 from wizard.stages import STAGES, get_stage
 
 TUNING_SERVICE = "automatic-model-tuning"
 
-
-def _choices_source(app_session: Any) -> Any:
-    """Options for text fields whose valid values the domain lists (instances, metrics...)."""
-
-    def source(key: str) -> Sequence[tuple[str, Any]]:
-        from wizard.algorithms import ALGORITHMS, training_metrics
-        from wizard.instances import load_price_table
-
-        if key.startswith("instances:"):
-            kind = key.split(":", 1)[1]
-            table = load_price_table()
-            options = []
-            for name in table.names_for(kind):  # type: ignore[arg-type]
-                inst = table.instances[name]
-                price = inst.prices[kind]
-                gpu = f", {inst.gpus} GPU" if inst.gpus else ""
-                options.append(
-                    (
-                        f"{name}  {inst.vcpu} vCPU, {inst.memory_gib:g} GiB{gpu}, ${price:.3f}/h",
-                        name,
-                    )
-                )
-            return options
-        if key == "columns":
-            return column_options(app_session)
-        algorithm = _algorithm(app_session)
-        if key == "metrics":
-            problem = _problem_type(app_session)
-            metrics = training_metrics(algorithm, problem)
-            return [(m, m) for m in metrics if m.startswith("validation:")]
-        if key == "hyperparameters":
-            return [
-                (f"{h.name}  ({h.help})", h.name) for h in ALGORITHMS[algorithm].hyperparameters
-            ]
-        return []
-
-    return source
-
-
-# ---------------------------------------------------------------------- the data checks
-
 DATA_SCREENS = ("data_collection", "evaluation", "data_preparation", "training")
 """Screens that show problems found in the data itself."""
-_DATA_REPORTS: weakref.WeakKeyDictionary[Any, Any] = weakref.WeakKeyDictionary()
-"""Per session, the last ``wizard.datacheck.DataReport`` (computed in a worker)."""
-
-
-def run_data_check(session: Any) -> Any:
-    """The data checks of the session's draft (slow on first read: call from a worker)."""
-    from wizard.datacheck import check_data
-
-    return check_data(copy.deepcopy(session.doc), session.data_base_dir)
-
-
-def last_data_report(session: Any) -> Any:
-    return _DATA_REPORTS.get(session)
-
-
-def remember_data_report(session: Any, report: Any) -> None:
-    _DATA_REPORTS[session] = report
-
-
-def column_options(session: Any) -> list[tuple[str, Any]]:
-    """The data's columns as choices (empty until the data has been read)."""
-    report = _DATA_REPORTS.get(session)
-    profile = getattr(report, "profile", None)
-    if profile is None or not profile.columns:
-        return []
-    return [("(none)", "")] + [(f"{c.name}  ({c.kind})", c.name) for c in profile.columns]
-
-
-def _algorithm(session: Any) -> str:
-    from wizard.algorithms import ALGORITHMS
-
-    value = session.section("training").get("algorithm", "xgboost")
-    return value if value in ALGORITHMS else "xgboost"
-
-
-def _problem_type(session: Any) -> str:
-    profile = session.model("profile")
-    return profile.problem_type if profile is not None else "binary_classification"
 
 
 def service_details(service_id: str) -> str:
@@ -138,207 +50,6 @@ def service_details(service_id: str) -> str:
         f"In the export: {automation}. {service.export}\n"
         f"Docs: {service.docs_url}"
     )
-
-
-def set_nested(table: dict[str, Any], keys: Sequence[str | int], value: Any) -> None:
-    """Set ``table[k0][k1]...`` (``None`` removes the last key); missing dicts are created."""
-    node: Any = table
-    for key in keys[:-1]:
-        node = node[key]
-    last = keys[-1]
-    if value is None:
-        if isinstance(node, dict):
-            node.pop(last, None)
-    else:
-        node[last] = value
-
-
-class FormScreen(WizardScreen):
-    """A screen of ``FieldRow``s bound to session tables, with inline problems.
-
-    On the first visit, a required field that is still empty is not flagged until the person
-    has touched it: an empty form full of red reads as a telling-off, not as a question. The
-    stepper still marks the stage, and on any later visit every problem shows.
-
-    Subclasses yield the form from ``compose_form``. The widgets that fill the first screenful
-    are mounted with the screen, the rest once it has painted (``tui.widgets.fold``); what
-    needs every row (the initial focus, a jump to a field, the data check) waits for
-    ``form_ready``."""
-
-    def __init__(self, screen_id: str | None = None) -> None:
-        super().__init__(screen_id)
-        self.first_visit = self.screen_id not in self.wizard.session.visited
-        self.touched: set[str] = set()
-        self._below_fold: list[Widget] = []
-        self.fold_at = 0
-        """How many of the form's widgets were mounted with the first frame."""
-        self.form_mounted = asyncio.Event()
-        """Set once every row is mounted and focus is placed (tests wait on it)."""
-
-    def _quiet(self, target: Any) -> bool:
-        if not self.first_visit or not isinstance(target, FieldRow):
-            return False
-        if target.path in self.touched:
-            return False
-        return getattr(target.control, "value", None) in ("", None)
-
-    # ------------------------------------------------------------------ the fold
-
-    def compose_main(self) -> ComposeResult:
-        widgets = list(self.compose_form())
-        size = self.app.size
-        cut = fold_index(widgets, size.height - CHROME_LINES, size.width - FORM_INSET)
-        self.fold_at = cut
-        self._below_fold = widgets[cut:]
-        yield from widgets[:cut]
-
-    def compose_form(self) -> ComposeResult:
-        """The form's widgets, top to bottom (each one top-level: no ``with`` blocks, so the
-        fold can fall between any two)."""
-        yield from ()
-
-    def on_mount(self) -> None:
-        self.wizard.session.mark_visited(self.screen_id)
-        self.show_problems()
-        self.refresh_stepper()
-        self.call_after_refresh(self._mount_below_fold)
-
-    async def _mount_below_fold(self) -> None:
-        """The rest of the form, once the first screenful has been painted."""
-        rest, self._below_fold = self._below_fold, []
-        if not self.is_current:  # left before it painted (keys pressed in a row): no more work
-            return
-        if rest:
-            await self.query_one("#main").mount_all(rest)
-            if not self.is_current:
-                return
-            self.forget_rows()
-            self.show_problems()
-        self.form_ready()
-        self.form_mounted.set()
-
-    def form_ready(self) -> None:
-        """The whole form is mounted: focus it (subclasses add what needs every row)."""
-        self._initial_focus()
-
-    def _initial_focus(self) -> None:
-        focus_path = getattr(self, "focus_path", None)
-        if focus_path:
-            target = self.problem_map().row_for(focus_path)
-            if target is not None:
-                target.focus_control()
-                return
-        first = self.query(".first-focus")
-        if first:
-            first.first().focus(scroll_visible=False)
-        else:
-            rows = self.query(FieldRow)
-            if rows:
-                rows.first().control.focus(scroll_visible=False)
-
-    _problem_map: ProblemMap | None = None
-
-    def problem_map(self) -> ProblemMap:
-        """Where each TOML path shows (built once; ``forget_rows`` after rows change)."""
-        if self._problem_map is None:
-            slots: dict[str, Any] = {slot.path: slot for slot in self.query(ProblemSlot)}
-            slots.update({row.path: row for row in self.query(FieldRow)})
-            self._problem_map = ProblemMap(slots)
-        return self._problem_map
-
-    def forget_rows(self) -> None:
-        self._problem_map = None
-
-    def show_problems(self) -> None:
-        """Put every problem the session reports for this screen at its field."""
-        mapping = self.problem_map()
-        messages: dict[int, list[str]] = {}
-        targets: dict[int, Any] = {}
-        for problem in [
-            *self.wizard.session.screen_problems(self.screen_id),
-            *self.data_problems(),
-        ]:
-            target = mapping.row_for(problem.path)
-            if target is None:
-                target = mapping.rows.get(f"{problem.section}")
-            if target is None:
-                continue
-            targets[id(target)] = target
-            text = problem.message if problem.is_error else f"(warning) {problem.message}"
-            if text not in messages.get(id(target), []):
-                messages.setdefault(id(target), []).append(text)
-        for target in mapping.rows.values():
-            found = messages.get(id(target))
-            quiet = found and self._quiet(target)
-            target.set_problem("; ".join(found) if found and not quiet else None)
-
-    def data_problems(self) -> list[Any]:
-        """Problems found in the data for the tables this screen edits."""
-        from tui.session import sections_of
-
-        report = _DATA_REPORTS.get(self.wizard.session)
-        if report is None:
-            return []
-        sections = sections_of(self.screen_id)
-        return [p for p in report.problems if p.section in sections]
-
-    @on(FieldRow.Changed)
-    def _field_changed(self, event: FieldRow.Changed) -> None:
-        if self.is_current and event.row.is_attached:  # never from a screen on its way out
-            self.touched.add(event.row.path)
-            self._store(event.row, event.value)
-            self.after_change(event.row)
-
-    def _store(self, row: FieldRow, value: Any) -> None:
-        session = self.wizard.session
-        section = row.path.split(".", 1)[0]
-        if len(row.keys) == 1:
-            session.set_value(section, str(row.keys[0]), value)
-        else:
-            top = str(row.keys[0])
-            current = copy.deepcopy(session.section(section).get(top))
-            if current is None:
-                current = {}
-            set_nested(current, row.keys[1:], value)
-            session.set_value(section, top, current)
-
-    def commit(self) -> None:
-        """Hand the session every value on screen it has not had yet (``to_model``): called
-        before the screen goes, so keys typed just before leaving are never lost."""
-        for row in self.query(FieldRow):
-            changed, value = row.take_unsent()
-            if changed:
-                self._store(row, value)
-
-    def after_change(self, row: FieldRow | None = None) -> None:
-        self.wizard.session_changed()
-        self.show_problems()
-        self.refresh_stepper()
-
-    def rows_for(
-        self, section: str, *, only: Sequence[str] | None = None, skip: set[str] | None = None
-    ) -> list[FieldRow]:
-        specs = field_specs(
-            section,
-            SECTION_MODELS[section],
-            choices=_choices_source(self.wizard.session),
-            skip=skip,
-        )
-        data = self.wizard.session.section(section)
-        if only is not None:
-            order = {name: i for i, name in enumerate(only)}
-            specs = sorted((s for s in specs if s.name in order), key=lambda s: order[s.name])
-        problems: dict[str, list[str]] = {}
-        for problem in self.wizard.session.problems(section):
-            problems.setdefault(problem.path, []).append(problem.message)
-        rows = []
-        for spec in specs:
-            value = data.get(spec.name)
-            problem = "; ".join(problems.get(spec.path, [])) or None
-            if self.first_visit and value in ("", None) and spec.required:
-                problem = None  # see the class docstring
-            rows.append(FieldRow(spec, value, problem=problem))
-        return rows
 
 
 class StageScreen(FormScreen):
@@ -411,7 +122,7 @@ class StageScreen(FormScreen):
 
     @work(thread=True, exclusive=True, group="datacheck", exit_on_error=False)
     def _data_worker(self, revision: int) -> None:
-        report = run_data_check(self.wizard.session)
+        report = self.wizard.session.check_data()
         self.post_message(self.DataChecked(revision, report))  # thread-safe
 
     @on(DataChecked)
@@ -422,9 +133,7 @@ class StageScreen(FormScreen):
         session = self.wizard.session
         if not self.is_attached:
             return
-        if revision >= getattr(_DATA_REPORTS.get(session), "_revision", -1):
-            report._revision = revision
-            remember_data_report(session, report)
+        session.remember_data_report(report, revision)
         profiles = self.query("#data-profile")
         if profiles:
             profiles.first(Static).update(self._profile_text(report))
@@ -455,7 +164,7 @@ class StageScreen(FormScreen):
         (spec,) = [
             s
             for s in field_specs(
-                section, SECTION_MODELS[section], choices=_choices_source(self.wizard.session)
+                section, SECTION_MODELS[section], choices=choices_source(self.wizard.session)
             )
             if s.path == path
         ]
@@ -475,8 +184,6 @@ class StageScreen(FormScreen):
         order = self.wizard.screen_order
         index = order.index(self.stage.id)
         following = order[index + 1] if index + 1 < len(order) else "review"
-        from tui.screens.base import short_title
-
         name = short_title(following).lstrip("0123456789 ")
         return f"ctrl+f: next, {name}   ctrl+r: back   esc: the list of steps"
 
@@ -555,166 +262,6 @@ class StageScreen(FormScreen):
         if row is not None and row.path == "training.algorithm":
             for rows in self.query(HyperparameterRows):  # none before the form is all mounted
                 self.run_worker(rows.rebuild(), group="rebuild")
-
-
-# ---------------------------------------------------------------------- extras
-
-
-class HyperparameterRows(Vertical):
-    """One input per hyperparameter of the chosen algorithm (empty: the algorithm's default),
-    plus any other key already in the file, so it can be seen and cleared."""
-
-    def __init__(self, session: Any, *, id: str | None = None) -> None:
-        super().__init__(id=id, classes="extra-block")
-        self.session = session
-
-    def compose(self) -> ComposeResult:
-        yield from self._rows()
-
-    def _rows(self) -> list[Widget]:
-        from wizard.algorithms import ALGORITHMS, default_hyperparameters
-
-        algorithm = ALGORITHMS[_algorithm(self.session)]
-        defaults = default_hyperparameters(algorithm.id, _problem_type(self.session))
-        current = self.session.section("training").get("hyperparameters", {})
-        current = current if isinstance(current, dict) else {}
-        widgets: list[Widget] = [
-            Static(
-                f"{algorithm.title}: {algorithm.help} Leave a box empty to use the default.",
-                classes="section-hint",
-                markup=False,
-            )
-        ]
-        names = [h.name for h in algorithm.hyperparameters]
-        for hp in algorithm.hyperparameters:
-            default = defaults.get(hp.name)
-            bounds = f" Range {hp.low:g} to {hp.high:g}." if hp.low is not None else ""
-            shown_default = f" Default {default}." if default is not None else ""
-            spec = FieldSpec(
-                section="training",
-                name=hp.name,
-                kind="optional_int" if hp.type == "integer" else "optional_float",
-                label=hp.name,
-                help=f"{hp.help[:1].upper()}{hp.help[1:]}.{bounds}{shown_default}",
-                default=None,
-            )
-            widgets.append(
-                FieldRow(
-                    spec,
-                    current.get(hp.name),
-                    path=f"training.hyperparameters.{hp.name}",
-                    keys=("hyperparameters", hp.name),
-                )
-            )
-        for name, value in current.items():
-            if name in names:
-                continue
-            spec = FieldSpec("training", name, "text", name, "Not one this algorithm lists.", None)
-            widgets.append(
-                FieldRow(
-                    spec,
-                    value,
-                    path=f"training.hyperparameters.{name}",
-                    keys=("hyperparameters", name),
-                )
-            )
-        return widgets
-
-    async def rebuild(self) -> None:
-        await self.remove_children()
-        await self.mount_all(self._rows())
-        screen = self.screen
-        assert isinstance(screen, FormScreen)
-        screen.forget_rows()
-        screen.show_problems()
-
-
-class RangesEditor(Vertical):
-    """The tuning ranges: one block per range, with buttons to add and remove."""
-
-    def __init__(self, session: Any, *, id: str | None = None) -> None:
-        super().__init__(id=id, classes="extra-block")
-        self.session = session
-
-    def compose(self) -> ComposeResult:
-        yield from self._blocks()
-
-    def _ranges(self) -> list[Any]:
-        ranges = self.session.section("tuning").get("ranges", [])
-        return ranges if isinstance(ranges, list) else []
-
-    def _blocks(self) -> list[Widget]:
-        ranges = self._ranges()
-        widgets: list[Widget] = [
-            ProblemSlot("tuning.ranges", id="ranges-problem", focus="#add-range")
-        ]
-        if not ranges:
-            widgets.append(
-                Static(
-                    "No ranges yet. Tuning needs at least one: press the button to add one.",
-                    classes="section-hint",
-                )
-            )
-        specs = field_specs("range", ParameterRange, choices=_choices_source(self.session))
-        for index, entry in enumerate(ranges):
-            entry = entry if isinstance(entry, dict) else {}
-            rows: list[Widget] = [
-                FieldRow(
-                    spec,
-                    entry.get(spec.name),
-                    path=f"tuning.ranges[{index}].{spec.name}",
-                    keys=("ranges", index, spec.name),
-                )
-                for spec in specs
-            ]
-            title = Horizontal(
-                Static(f"Range {index + 1}", classes="range-title"),
-                Button("Remove", id=f"remove-range-{index}", classes="remove-range", compact=True),
-                classes="range-head",
-            )
-            widgets.append(Vertical(title, *rows, classes="range-block"))
-        widgets.append(Button("Add a range", id="add-range", compact=True))
-        return widgets
-
-    @on(Button.Pressed, "#add-range")
-    def _add(self, event: Button.Pressed) -> None:
-        event.stop()
-        from wizard.algorithms import ALGORITHMS
-
-        algorithm = ALGORITHMS[_algorithm(self.session)]
-        used = {r.get("name") for r in self._ranges() if isinstance(r, dict)}
-        entry = algorithm.starter_range(taken=used)
-        if entry is None:
-            self.notify("Every hyperparameter of this algorithm has a range already.")
-            return
-        self._store([*self._ranges(), entry], focus=len(self._ranges()))
-
-    @on(Button.Pressed, ".remove-range")
-    def _remove(self, event: Button.Pressed) -> None:
-        event.stop()
-        index = int((event.button.id or "-0").rsplit("-", 1)[1])
-        ranges = self._ranges()
-        del ranges[index]
-        self._store(ranges, focus=None)
-
-    def _store(self, ranges: list[Any], focus: int | None) -> None:
-        self.session.set_value("tuning", "ranges", ranges)
-        screen = self.screen
-        assert isinstance(screen, FormScreen)
-
-        async def rebuilt() -> None:
-            await self.remove_children()
-            await self.mount_all(self._blocks())
-            screen.forget_rows()
-            screen.after_change()
-            if focus is not None:
-                self.query(FieldRow).filter(
-                    f"#row-tuning-ranges-{focus}-name"
-                ).first().focus_control()
-            else:
-                self.query_one("#add-range").focus()
-
-        self.call_later(rebuilt)
 
 
 class ProfileScreen(FormScreen):

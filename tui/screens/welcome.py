@@ -20,11 +20,11 @@ from textual.screen import Screen
 from textual.widgets import Header, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.host import WizardHost
 from tui.widgets.key_footer import KeyFooter
 
 if TYPE_CHECKING:
-    from tui.app import WizardApp
-    from tui.session import SessionInfo
+    from tui.session_files import SessionInfo
 
 START_OPTIONS: tuple[tuple[str, str, str], ...] = (
     (
@@ -68,7 +68,7 @@ class WelcomeScreen(Screen[None]):
         """Set when the worker has loaded what the first form needs (or given up)."""
 
     @property
-    def wizard(self) -> WizardApp:
+    def wizard(self) -> WizardHost:
         return self.app  # type: ignore[return-value]
 
     def compose(self) -> ComposeResult:
@@ -92,7 +92,7 @@ class WelcomeScreen(Screen[None]):
     def _look_for_session(self) -> None:
         """Off the UI thread: this is where the domain (pydantic) first loads, after the
         welcome is on screen."""
-        from tui.session import find_resumable
+        from tui.session_files import find_resumable
 
         info = find_resumable()
         self.app.call_from_thread(self._show_resumable, info)
@@ -144,7 +144,7 @@ class WelcomeScreen(Screen[None]):
         # two threads at once); it is done long before a person's first Enter.
         self.prepared.wait(timeout=10)
         if not self.looked:  # faster than the look-up: never replace a session unseen
-            from tui.session import find_resumable
+            from tui.session_files import find_resumable
 
             self._show_resumable(find_resumable())
             if self.resumable is not None:
