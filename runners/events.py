@@ -1,7 +1,7 @@
 """The run-event vocabulary shared by every engine (local, SageMaker) and every view.
 
 Events are frozen dataclasses; a runner never knows who listens. ``to_json`` gives the
-one-object-per-line format that ``sm-wizard run|watch --json`` prints (see DESIGN.md,
+one-object-per-line format that ``sm-wizard run|watch --json`` prints (see docs/ARCHITECTURE.md,
 "Run events"). Status words are SageMaker's own.
 """
 
