@@ -25,7 +25,8 @@ from wizard.config import WizardConfig
 from wizard.plan import Plan, build_plan
 from wizard.store import load_config
 
-from .engine import LocalEngine, resolve_parameters
+from .context import resolve_parameters
+from .engine import LocalEngine
 from .layout import CACHE_DIR_NAME, RunLayout, default_run_root, new_run_dir
 
 log = logging.getLogger(__name__)
