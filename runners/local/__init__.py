@@ -11,16 +11,20 @@
 from several threads, one event at a time (serialized by the engine); keep it quick.
 Set ``stop`` to stop the run (Stopping, then Stopped).
 
-Modules: ``engine`` (scheduling, events, caching), ``steps`` (one step's state and what a
-handler is given), ``handlers`` (what each step kind does; the model's steps in
-``model_steps``), ``jobs`` (subprocesses and files; ``forkserver`` and ``forkclient`` start
-jobs from a warm interpreter), ``tuning`` (trial strategies), ``conditions`` (JsonGet),
-``registry`` (the local model registry), ``layout`` (the run folder), ``runs`` (listing,
-replaying, re-attaching), ``project`` (the project a run executes), ``containers`` (local
-stand-ins for AWS's own containers).
+Modules: ``engine`` (scheduling, run and retry), ``stepexec`` (one step's execution and the
+step cache around it), ``context`` (what a step reads of its run: plan, settings, inputs),
+``recorder`` (what a step may do to its run: events, step records, lock, stop, jobs),
+``steprun`` (what a handler is given), ``steps`` (a step's state and how it ends),
+``handlers`` (what each step kind does; the model's steps in ``model_steps``), ``jobs``
+(subprocesses and files; ``forkserver`` and ``forkclient`` start jobs from a warm
+interpreter), ``tuning`` (trial strategies), ``conditions`` (JsonGet), ``registry`` (the
+local model registry), ``layout`` (the run folder), ``runs`` (listing, replaying,
+re-attaching), ``project`` (the project a run executes), ``containers`` (local stand-ins for
+AWS's own containers).
 """
 
-from .engine import LocalEngine, StepState, resolve_parameters
+from .context import resolve_parameters
+from .engine import LocalEngine
 from .layout import RunLayout, default_run_root
 from .project import is_exported_project, local_engine_for, prepare_project, template_scripts
 from .registry import LocalModelRegistry, ModelPackage, ModelPackageGroup
@@ -34,6 +38,7 @@ from .runs import (
     open_run,
     read_events,
 )
+from .steps import StepState
 
 __all__ = [
     "AttachedRun",

@@ -9,9 +9,10 @@ Setting the ``stop`` event terminates running jobs (Stopping, then Stopped), sta
 new and ends the execution Stopped; every output and log stays in the run folder, and
 ``retry`` re-runs what did not succeed, keeping the rest.
 
-Every status change, log line and metric is emitted as a RunEvent (DESIGN.md) through the
-``emit`` callable, serialized by a lock, and appended to the run's ``events.jsonl``.
-See ``layout.py`` for the run folder and ``handlers.py`` for what each step kind does.
+Every status change, log line and metric is emitted as a RunEvent (docs/ARCHITECTURE.md)
+through the ``emit`` callable, serialized by a lock, and appended to the run's
+``events.jsonl`` (``recorder.py``). See ``layout.py`` for the run folder, ``stepexec.py``
+for one step's execution and caching, and ``handlers.py`` for what each step kind does.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import socket
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -32,55 +32,22 @@ from typing import Any
 from wizard import __version__
 from wizard.config import WizardConfig
 from wizard.errors import WizardError
-from wizard.plan.dag import Plan, PlanStep, StepInput
+from wizard.plan.dag import Plan, PlanStep
 from wizard.store import atomic_write_text, config_to_document, dumps
 
 from ..base import Capabilities, Emit
-from ..events import (
-    ExecutionEvent,
-    ExecutionStatus,
-    MetricEvent,
-    RunEvent,
-    StepEvent,
-    to_json,
-    utc_now,
-)
-from .cache import StepCache, digest_json, digest_path, parse_iso_duration
+from ..events import ExecutionEvent, ExecutionStatus, StepEvent, utc_now
+from .cache import StepCache, parse_iso_duration
+from .context import RunContext, resolve_parameters
 from .forkclient import fork_jobs_by_default, script_imports, shared_server
-from .jobs import BASE_ENV, JobRunner, end_orphan, link_tree, pid_alive
+from .jobs import BASE_ENV, JobRunner, end_orphan, pid_alive
 from .layout import CACHE_DIR_NAME, RunLayout
+from .recorder import RunRecorder
 from .registry import LocalModelRegistry
-from .steps import StepFailed, StepRun, StepState, StepStopped
+from .stepexec import StepExecutor
+from .steps import StepState
 
 log = logging.getLogger(__name__)
-
-CACHE_FORMAT = 1
-"""Bumped when what a step produces changes for the same inputs (invalidates the cache)."""
-
-
-def resolve_parameters(plan: Plan, overrides: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Pipeline parameter values: the defaults, with ``overrides`` checked and typed."""
-    values: dict[str, Any] = {p.name: p.default for p in plan.parameters}
-    types = {p.name: p.type for p in plan.parameters}
-    for name, value in (overrides or {}).items():
-        if name not in values:
-            raise WizardError(
-                f"the pipeline has no parameter {name!r}; it has: {', '.join(values)}",
-                "Unknown parameter",
-            )
-        try:
-            if types[name] == "Float":
-                value = float(value)
-            elif types[name] == "Integer":
-                value = int(value)
-            else:
-                value = str(value)
-        except (TypeError, ValueError):
-            raise WizardError(
-                f"parameter {name} takes a {types[name].lower()}, not {value!r}", "Bad parameter"
-            ) from None
-        values[name] = value
-    return values
 
 
 class LocalEngine:
@@ -142,11 +109,12 @@ class LocalEngine:
         if fork_jobs is None:
             fork_jobs = fork_jobs_by_default()
         self.fork_jobs = fork_jobs
-        self._states = {s.name: StepState(s.name, s.kind) for s in plan.steps}
-        self._lock = threading.RLock()
-        self._emit_lock = threading.Lock()
-        self._emit_target: Emit | None = None
-        self._events_file: Any = None
+        self._recorder = RunRecorder(
+            self.layout, {s.name: StepState(s.name, s.kind) for s in plan.steps}
+        )
+        self._states = self._recorder.states
+        self._lock = self._recorder.lock
+        self._executor: StepExecutor | None = None
         self._done: queue.Queue[str] = queue.Queue()
         self._jobs: JobRunner | None = None
         self._stop = threading.Event()
@@ -166,8 +134,23 @@ class LocalEngine:
 
     def step_states(self) -> dict[str, StepState]:
         """A snapshot of every step's state (copies; safe from any thread)."""
-        with self._lock:
-            return {n: StepState.from_dict(s.to_dict()) for n, s in self._states.items()}
+        return self._recorder.step_states()
+
+    def context(self) -> RunContext:
+        """What the steps of an execution read of it: the engine's settings as they are now
+        (an execution takes them as it starts)."""
+        return RunContext(
+            plan=self.plan,
+            config=self.config,
+            project_dir=self.project_dir,
+            layout=self.layout,
+            base_dir=self.base_dir,
+            parameters=self.parameters,
+            registry=self.registry,
+            python=self.python,
+            max_workers=self.max_workers,
+            tuning_seed=self.tuning_seed,
+        )
 
     def run(self, emit: Emit, stop: threading.Event) -> str:
         """Run the pipeline to its end; returns Succeeded, Failed or Stopped."""
@@ -237,28 +220,30 @@ class LocalEngine:
         self._running = True
         self._finished.clear()
         self._stop = stop
-        self._emit_target = emit
         self._attempt += 1
+        context = self.context()
         forks = None
         if self.fork_jobs:
-            scripts = {path for step in self.plan.steps for path in self.code_files(step)}
+            scripts = {path for step in self.plan.steps for path in context.code_files(step)}
             env = {**os.environ, **BASE_ENV}
             forks = shared_server(self.python, env, script_imports(sorted(scripts)))
         self._jobs = JobRunner(
             self.max_workers, stop, grace_seconds=self.stop_grace_seconds, forks=forks
         )
+        self._recorder.start(emit, stop, self._jobs)
+        self._executor = StepExecutor(context, self._recorder, self.cache)
         started = time.time()
         try:
             self.layout.steps.mkdir(parents=True, exist_ok=True)
             self._write_run_files()
-            self._events_file = self.layout.events.open("a", encoding="utf-8")
+            self._recorder.open_events()
             self._write_run_json("Executing", None, started=started)
-            self._emit(ExecutionEvent("Executing", engine=self.name, id=self.run_id))
+            self._recorder.emit(ExecutionEvent("Executing", engine=self.name, id=self.run_id))
             if retry:
                 for step in self.plan.steps:
                     state = self._states[step.name]
                     if state.status == "Succeeded":
-                        self._emit(
+                        self._recorder.emit(
                             StepEvent(
                                 step.name,
                                 step.kind,
@@ -273,14 +258,13 @@ class LocalEngine:
             except Exception as exc:  # the contract: the last event is a final status
                 log.exception("the local engine failed")
                 status, reason = "Failed", f"internal error in the local engine: {exc!r}"
-            self._emit(ExecutionEvent(status, engine=self.name, id=self.run_id, reason=reason))
+            self._recorder.emit(
+                ExecutionEvent(status, engine=self.name, id=self.run_id, reason=reason)
+            )
             self._write_run_json(status, reason, started=started, ended=time.time())
             return status
         finally:
-            with self._emit_lock:
-                if self._events_file is not None:
-                    self._events_file.close()
-                self._events_file = None
+            self._recorder.close_events()
             self._running = False
             self._finished.set()
 
@@ -291,7 +275,7 @@ class LocalEngine:
         while True:
             if self._stop.is_set() and not stopping:
                 stopping = True
-                self._emit(ExecutionEvent("Stopping", engine=self.name, id=self.run_id))
+                self._recorder.emit(ExecutionEvent("Stopping", engine=self.name, id=self.run_id))
             if not stopping and failure is None:
                 self._skip_unreachable()
                 for step in self._ready(running):
@@ -353,197 +337,18 @@ class LocalEngine:
                 skipped_dep = any(self._states[d].status == "Skipped" for d in step.depends_on)
                 if skipped_dep or (step.branch is not None and self._branch_taken(step) is False):
                     state.status = "Skipped"
-                    self._write_step_json(state)
+                    self._recorder.write_step_json(state)
 
     # ------------------------------------------------------------------ one step
 
     def _run_step(self, step: PlanStep) -> None:
-        from .handlers import HANDLERS
-
-        state = self._states[step.name]
         try:
-            context = StepRun(self, step, state)
-        except OSError as exc:  # cannot even create its folder or log: fail it, visibly
-            with self._lock:
-                state.status, state.reason = "Failed", f"cannot prepare the step: {exc}"
-            self._emit_step(step, "Failed", reason=state.reason)
-            self._done.put(step.name)
-            return
-        try:
-            with self._lock:
-                state.status = "Starting"
-                state.attempt += 1
-                state.started_at, state.ended_at = time.time(), None
-                state.reason = state.job = state.cached_from = None
-                state.cache_hit, state.cache_key = False, None
-                state.outputs, state.output_digests, state.metrics = {}, {}, {}
-                state.outcome, state.details, state.pids = None, {}, []
-            self._write_step_json(state)
-            self._emit_step(step, "Starting")
-            context.check_stop()
-            if step.cacheable and self.cache.enabled:
-                state.cache_key = self._cache_key(step)
-                if self._reuse_cached(context):
-                    return
-            HANDLERS[step.kind](context)
-            self._finish(context, "Succeeded")
-        except StepStopped:
-            context.stopping()
-            self._finish(context, "Stopped")
-        except StepFailed as failed:
-            self._finish(context, "Failed", failed.reason)
-        except Exception as exc:  # a bug here must still end the step, with a reason
-            for line in traceback.format_exc().splitlines():
-                context.log(line)
-            self._finish(context, "Failed", f"internal error in the local engine: {exc!r}")
+            assert self._executor is not None
+            self._executor.run(step)
         finally:
-            context.close()
             self._done.put(step.name)
 
-    def _finish(self, context: StepRun, status: str, reason: str | None = None) -> None:
-        step, state = context.step, context.state
-        if status == "Succeeded":
-            for output in step.outputs:
-                path = self.layout.output_dir(step, output.name)
-                state.outputs[output.name] = self.layout.relative(path)
-                if output.name not in state.output_digests:  # a handler may name the content
-                    state.output_digests[output.name] = digest_path(path)
-            if state.cache_key and not state.cache_hit:
-                self.cache.store(step.name, state.cache_key, self.run_dir, self.run_id)
-        with self._lock:
-            state.status = status
-            state.reason = reason
-            state.ended_at = time.time()
-        self._write_step_json(state)
-        self._emit_step(step, status, reason=reason, cache_hit=state.cache_hit or None)
-
-    # ------------------------------------------------------------------ caching
-
-    def code_files(self, step: PlanStep) -> list[Path]:
-        """The code a step runs: its script in the project, or the local stand-in."""
-        from .handlers import code_files
-
-        return code_files(self, step)
-
-    def _cache_key(self, step: PlanStep) -> str:
-        used = {i.parameter for i in step.inputs if i.parameter}
-        if step.compute and step.compute.parameter:
-            used.add(step.compute.parameter)
-        material = {
-            "format": CACHE_FORMAT,
-            "step": step.name,
-            "kind": step.kind,
-            "code": {p.name: digest_path(p) for p in self.code_files(step)},
-            "arguments": list(step.arguments),
-            "settings": step.to_dict()["settings"],
-            "compute": step.to_dict()["compute"],
-            "parameters": {name: self.parameters[name] for name in sorted(used)},
-            "inputs": {i.name: self._input_digest(i) for i in step.inputs},
-        }
-        if step.kind == "Tuning":
-            material["seed"] = self.tuning_seed
-        return digest_json(material)
-
-    def _input_digest(self, item: StepInput) -> str:
-        if item.step is None:
-            return digest_path(self.external_source(item))
-        state = self._states[item.step]
-        digest = state.output_digests.get(item.output or "")
-        if digest is None:
-            producer = self.plan.step(item.step)
-            digest = digest_path(self.layout.output_dir(producer, item.output or ""))
-        return digest
-
-    def _reuse_cached(self, context: StepRun) -> bool:
-        step, state = context.step, context.state
-        assert state.cache_key is not None
-        entry = self.cache.lookup(step.name, state.cache_key)
-        if entry is None or entry.run_dir == self.run_dir:
-            return False
-        source = RunLayout(entry.run_dir)
-        try:
-            previous = StepState.from_dict(json.loads(source.step_json(step.name).read_text()))
-        except (OSError, ValueError):
-            return False
-        if previous.status != "Succeeded" or previous.cache_key != state.cache_key:
-            return False
-        outputs = {o.name: source.output_dir(step, o.name) for o in step.outputs}
-        if not all(path.exists() for path in outputs.values()):
-            self.cache.forget(step.name, state.cache_key)
-            return False
-        for name, path in outputs.items():
-            link_tree(path, self.layout.output_dir(step, name))
-        state.cache_hit = True
-        state.cached_from = entry.run_id
-        state.metrics = dict(previous.metrics)
-        state.details = dict(previous.details)
-        state.outcome = previous.outcome
-        context.log(
-            f"cache hit: step unchanged since run {entry.run_id}; reusing its outputs "
-            f"(key {state.cache_key[:12]})"
-        )
-        for metric, value in previous.metrics.items():
-            self._emit(MetricEvent(step.name, metric, value))
-        self._finish(context, "Succeeded")
-        return True
-
-    # ------------------------------------------------------------------ inputs
-
-    def external_source(self, item: StepInput) -> Path:
-        """The local file or folder an external input (``uri``) points at."""
-        uri = str(self.parameters.get(item.parameter, item.uri) if item.parameter else item.uri)
-        if uri.startswith("s3://"):
-            raise StepFailed(
-                f"the local engine reads local files, and {uri} is on S3: download it "
-                f"(aws s3 cp {uri} data/) and point data_collection.input_uri (or the "
-                "InputDataUrl parameter) at the copy"
-            )
-        path = Path(uri.removeprefix("file://")).expanduser()
-        if not path.is_absolute():
-            path = self.base_dir / path
-        if not path.exists():
-            raise StepFailed(f"input data not found: {path}")
-        return path
-
-    def input_source(self, item: StepInput) -> Path:
-        """Where an input's data is: an upstream step's output in this run, or external."""
-        if item.step is None:
-            return self.external_source(item)
-        assert item.output is not None
-        return self.layout.output_dir(self.plan.step(item.step), item.output)
-
-    # ------------------------------------------------------------------ events & files
-
-    def _emit(self, event: RunEvent) -> None:
-        with self._emit_lock:
-            if self._events_file is not None:
-                self._events_file.write(to_json(event) + "\n")
-                self._events_file.flush()
-            if self._emit_target is not None:
-                try:
-                    self._emit_target(event)
-                except Exception:  # a listener's bug must not break the run
-                    log.exception("the event listener raised")
-
-    def _emit_step(self, step: PlanStep, status: str, **fields: Any) -> None:
-        state = self._states[step.name]
-        self._emit(
-            StepEvent(
-                step.name,
-                step.kind,
-                status,  # type: ignore[arg-type]
-                attempt=state.attempt,
-                job=state.job,
-                **{k: v for k, v in fields.items() if v is not None},
-            )
-        )
-
-    def _write_step_json(self, state: StepState) -> None:
-        path = self.layout.step_json(state.name)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock:
-            text = json.dumps(state.to_dict(), indent=2)
-        atomic_write_text(path, text + "\n")
+    # ------------------------------------------------------------------ run files
 
     def _write_run_files(self) -> None:
         if not self.layout.plan_json.exists():

@@ -25,7 +25,7 @@ import shutil
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .conditions import JsonGetError, compare, json_get_file, symbol
 from .containers import container_script
@@ -38,39 +38,9 @@ from .model_steps import (
     register_model,
     transform,
 )
-from .steps import StepFailed, StepRun, StepStopped, failure_reason
+from .steprun import StepRun
+from .steps import StepFailed, StepStopped, failure_reason
 from .tuning import TrialPlanner, TrialRecord, best_trial, parse_ranges
-
-if TYPE_CHECKING:
-    from .engine import LocalEngine
-
-
-def code_files(engine: LocalEngine, step) -> list[Path]:
-    """The code a step runs (its hash is part of the step's cache key)."""
-    code_dir = engine.project_dir / "code"
-    if step.kind == "Processing" and step.script:
-        return [code_dir / step.script]
-    if step.kind in ("Training", "Tuning"):
-        if step.settings.get("built_in"):
-            return [container_script("xgboost_algorithm")]
-        return [code_dir / step.script] if step.script else []
-    if step.kind == "Transform":
-        files = [container_script("batch_transform")]
-        if not _serves_built_in(engine, step) and (code_dir / "inference.py").exists():
-            files.append(code_dir / "inference.py")
-        return files
-    if step.kind == "QualityCheck":
-        return [container_script("model_monitor")]
-    if step.kind == "ClarifyCheck":
-        return [container_script("clarify")]
-    return []
-
-
-def _serves_built_in(engine: LocalEngine, step) -> bool:
-    for item in step.inputs:
-        if item.step and engine.plan.step(item.step).kind == "Model":
-            return bool(engine.plan.step(item.step).settings.get("built_in"))
-    return False
 
 
 def hp_string(value: Any) -> str:
@@ -82,8 +52,8 @@ def hp_string(value: Any) -> str:
 
 
 def processing(run: StepRun) -> None:
-    step, engine = run.step, run.engine
-    script = engine.project_dir / "code" / (step.script or "")
+    step, context = run.step, run.context
+    script = context.project_dir / "code" / (step.script or "")
     if not script.is_file():
         raise StepFailed(f"the project has no code/{step.script} ({script})")
     if step.script == "prepare_spark.py" and importlib.util.find_spec("pyspark") is None:
@@ -97,13 +67,13 @@ def processing(run: StepRun) -> None:
         shutil.rmtree(root)  # a fresh container for this attempt
     for item in step.inputs:
         assert item.path is not None
-        link_tree(engine.input_source(item), run.layout.container_path(step.name, item.path))
+        link_tree(context.input_source(item), run.layout.container_path(step.name, item.path))
     for output in step.outputs:
         assert output.path is not None
         run.layout.container_path(step.name, output.path).mkdir(parents=True, exist_ok=True)
     run.check_stop()
     env = {**BASE_ENV, "SM_PROCESSING_ROOT": str(root)}
-    result = run.run_job([engine.python, str(script), *step.arguments], env=env, cwd=root)
+    result = run.run_job([context.python, str(script), *step.arguments], env=env, cwd=root)
     run.check_job(result, step.script or "the script")
     if "property_file" in step.settings:
         _report_evaluation(run)
@@ -157,7 +127,7 @@ def run_training_job(
     job: str | None = None,
 ):
     """One training job with SageMaker's layout in ``ml_root`` (``/opt/ml``)."""
-    step, engine = run.step, run.engine
+    step, context = run.step, run.context
     if ml_root.exists():
         shutil.rmtree(ml_root)
     config_dir = ml_root / "input" / "config"
@@ -165,7 +135,7 @@ def run_training_job(
     channels = {}
     for item in step.inputs:
         target = ml_root / "input" / "data" / item.name
-        link_tree(engine.input_source(item), target)
+        link_tree(context.input_source(item), target)
         channels[item.name] = target
     (config_dir / "hyperparameters.json").write_text(json.dumps(hyperparameters, indent=2))
     (config_dir / "inputdataconfig.json").write_text(
@@ -195,14 +165,14 @@ def run_training_job(
 
     built_in = bool(step.settings.get("built_in"))
     if built_in:
-        command = [engine.python, str(container_script("xgboost_algorithm"))]
+        command = [context.python, str(container_script("xgboost_algorithm"))]
         entry = "xgboost_algorithm.py"
     else:
-        script = engine.project_dir / "code" / (step.script or "")
+        script = context.project_dir / "code" / (step.script or "")
         if not script.is_file():
             raise StepFailed(f"the project has no code/{step.script} ({script})")
         args = [part for k, v in hyperparameters.items() for part in (f"--{k}", v)]
-        command = [engine.python, str(script), *args]
+        command = [context.python, str(script), *args]
         entry = script.name
     cpus = str(os.cpu_count() or 1)
     env = {
@@ -268,7 +238,7 @@ def training(run: StepRun) -> None:
 
 
 def tuning(run: StepRun) -> None:
-    step, engine = run.step, run.engine
+    step, context = run.step, run.context
     settings = step.settings
     objective = settings["objective_metric"]
     direction = settings["objective_type"]
@@ -284,13 +254,13 @@ def tuning(run: StepRun) -> None:
             parse_ranges(settings["ranges"]),
             max_jobs=int(settings["max_jobs"]),
             direction=direction,
-            seed=engine.tuning_seed,
+            seed=context.tuning_seed,
             early_stopping=settings.get("early_stopping", "Off"),
             expected_reports=expected,
         )
     except ValueError as exc:
         raise StepFailed(str(exc)) from None
-    parallel = max(1, min(int(settings["max_parallel_jobs"]), engine.max_workers))
+    parallel = max(1, min(int(settings["max_parallel_jobs"]), context.max_workers))
     run.log(
         f"tuning: {settings['strategy']} search, {planner.total} training jobs, {parallel} at a "
         f"time; objective: {direction} {objective}"
@@ -352,7 +322,7 @@ def tuning(run: StepRun) -> None:
 
     active: dict[str, threading.Thread] = {}
     while True:
-        if not engine._stop.is_set():
+        if not run.run_stopping():
             while len(active) < parallel:
                 proposal = planner.propose()
                 if proposal is None:
@@ -419,17 +389,17 @@ def tuning(run: StepRun) -> None:
 
 
 def condition(run: StepRun) -> None:
-    step, engine = run.step, run.engine
+    step, context = run.step, run.context
     settings = step.settings
     source = step.input("evaluation")
-    producer = engine.plan.step(source.step or "")
+    producer = context.plan.step(source.step or "")
     report = run.input_source("evaluation") / producer.settings.get("report", "evaluation.json")
     threshold_name = settings.get("threshold_parameter")
     run.executing()
     try:
         value = json_get_file(report, settings["json_path"])
         if threshold_name:
-            threshold = engine.parameters.get(threshold_name, settings["threshold"])
+            threshold = context.parameters.get(threshold_name, settings["threshold"])
             against = threshold_name
         else:  # no pass mark set: the model must beat the naive baseline beside it
             threshold = json_get_file(report, settings["baseline_json_path"])
@@ -443,7 +413,7 @@ def condition(run: StepRun) -> None:
         f"{value}; {value} {sign} {threshold} ({against}) is {str(outcome).lower()}"
     )
     taken = "if" if outcome else "else"
-    branch = [s.name for s in engine.plan.steps if s.branch == taken]
+    branch = [s.name for s in context.plan.steps if s.branch == taken]
     run.log(f"taking the {taken} branch: {', '.join(branch) or 'nothing'}")
     run.state.outcome = outcome
     run.state.details = {
@@ -459,7 +429,7 @@ def condition(run: StepRun) -> None:
 def fail(run: StepRun) -> None:
     run.executing()
     message = str(run.step.settings.get("message", "the pipeline reached a Fail step"))
-    for state in run.engine.step_states().values():
+    for state in run.recorder.step_states().values():
         details = state.details
         if state.kind == "Condition" and state.outcome is False and "left" in details:
             message += (

@@ -13,16 +13,14 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .cache import digest_json, digest_path
 from .containers import container_script
+from .context import RunContext
 from .jobs import BASE_ENV, unpack_model
 from .registry import RegistryError
-from .steps import StepFailed, StepRun
-
-if TYPE_CHECKING:
-    from .engine import LocalEngine
+from .steprun import StepRun
+from .steps import StepFailed
 
 
 def evaluation_metrics(report: Path) -> dict[str, float]:
@@ -44,21 +42,21 @@ def evaluation_metrics(report: Path) -> dict[str, float]:
 
 
 def register_model(run: StepRun) -> None:
-    step, engine = run.step, run.engine
+    step, context = run.step, run.context
     settings = step.settings
     model = run.input_source("model") / "model.tar.gz"
     evaluation = run.input_source("evaluation") / "evaluation.json"
-    status = engine.parameters.get(
+    status = context.parameters.get(
         settings.get("approval_status_parameter", ""), settings.get("approval_status")
     )
     metrics = evaluation_metrics(evaluation)
-    judged = engine.plan.condition.get("metric")
+    judged = context.plan.condition.get("metric")
     if judged in metrics:  # the metric the condition judged comes first
         metrics = {judged: metrics[judged], **metrics}
-    built_in = any(s.settings.get("built_in") for s in engine.plan.steps if s.kind == "Model")
+    built_in = any(s.settings.get("built_in") for s in context.plan.steps if s.kind == "Model")
     run.executing()
     try:
-        package = engine.registry.register(
+        package = context.registry.register(
             settings["model_package_group"],
             model_data=model,
             approval_status=str(status),
@@ -67,15 +65,15 @@ def register_model(run: StepRun) -> None:
             content_types=[settings.get("content_type", "text/csv")],
             inference_instances=list(settings.get("inference_instances", [])),
             transform_instances=list(settings.get("transform_instances", [])),
-            framework=_framework(engine),
+            framework=_framework(context),
             source={
-                "pipeline": engine.plan.pipeline_name,
-                "run_id": engine.run_id,
-                "run_dir": str(engine.run_dir),
+                "pipeline": context.plan.pipeline_name,
+                "run_id": context.run_id,
+                "run_dir": str(context.run_dir),
                 "step": step.name,
                 "built_in": built_in,
             },
-            description=engine.config.project.description,
+            description=context.config.project.description,
         )
     except RegistryError as exc:
         raise StepFailed(exc.message) from None
@@ -92,20 +90,20 @@ def register_model(run: StepRun) -> None:
         "version": package.version,
         "arn": package.arn,
         "approval_status": package.approval_status,
-        "registry": str(engine.registry.root),
+        "registry": str(context.registry.root),
     }
     run.state.metrics = metrics
 
 
-def _framework(engine: LocalEngine) -> str:
-    algorithm = engine.config.training.algorithm
+def _framework(context: RunContext) -> str:
+    algorithm = context.config.training.algorithm
     return (
         "xgboost (built-in algorithm)" if algorithm == "xgboost" else f"scikit-learn ({algorithm})"
     )
 
 
 def create_model(run: StepRun) -> None:
-    step, engine = run.step, run.engine
+    step, context = run.step, run.context
     model = run.input_source("model") / "model.tar.gz"
     if not model.is_file():
         raise StepFailed(f"no model artifact at {model}")
@@ -116,7 +114,7 @@ def create_model(run: StepRun) -> None:
         if built_in
         else {
             "SAGEMAKER_PROGRAM": "inference.py",
-            "SAGEMAKER_SUBMIT_DIRECTORY": str(engine.project_dir / "code"),
+            "SAGEMAKER_SUBMIT_DIRECTORY": str(context.project_dir / "code"),
         }
     )
     info = {
@@ -146,7 +144,7 @@ def create_model(run: StepRun) -> None:
 
 
 def transform(run: StepRun) -> None:
-    step, engine = run.step, run.engine
+    step, context = run.step, run.context
     settings = step.settings
     info = json.loads((run.input_source("model") / "model.json").read_text())
     model_dir = run.dir / "model"
@@ -158,7 +156,7 @@ def transform(run: StepRun) -> None:
         shutil.rmtree(output)
     output.mkdir(parents=True)
     command = [
-        engine.python,
+        context.python,
         str(container_script("batch_transform")),
         "--model-dir",
         str(model_dir),
@@ -174,7 +172,7 @@ def transform(run: StepRun) -> None:
         settings.get("input_filter", "$"),
     ]
     if not info.get("built_in"):
-        command += ["--code-dir", str(engine.project_dir / "code")]
+        command += ["--code-dir", str(context.project_dir / "code")]
     run.check_stop()
     result = run.run_job(command, env=BASE_ENV, cwd=run.dir)
     run.check_job(result, "the batch transform job")
@@ -183,11 +181,11 @@ def transform(run: StepRun) -> None:
 
 
 def quality_check(run: StepRun) -> None:
-    engine = run.engine
+    context = run.context
     statistics = run.output_dir("statistics") / "statistics.json"
     constraints = run.output_dir("constraints") / "constraints.json"
     command = [
-        engine.python,
+        context.python,
         str(container_script("model_monitor")),
         "--dataset-dir",
         str(run.input_source("baseline")),
@@ -202,10 +200,10 @@ def quality_check(run: StepRun) -> None:
 
 
 def clarify_check(run: StepRun) -> None:
-    engine, settings = run.engine, run.step.settings
+    context, settings = run.context, run.step.settings
     analysis = run.output_dir("analysis") / "analysis.json"
     command = [
-        engine.python,
+        context.python,
         str(container_script("clarify")),
         "--dataset-dir",
         str(run.input_source("dataset")),
@@ -214,7 +212,7 @@ def clarify_check(run: StepRun) -> None:
         "--facet",
         str(settings["facet"]),
         "--problem-type",
-        engine.plan.problem_type,
+        context.plan.problem_type,
         "--output",
         str(analysis),
     ]

@@ -27,7 +27,8 @@ from wizard.plan import build_plan
 from wizard.plan.dag import Plan
 from wizard.store import read_document
 
-from .engine import LocalEngine, resolve_parameters
+from .context import resolve_parameters
+from .engine import LocalEngine
 from .layout import CACHE_DIR_NAME, RunLayout, default_run_root, new_run_dir
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,169 @@
+"""One step's execution, from Starting to its final status, and the step cache around it.
+
+``StepExecutor.run(step)`` resets the step's state for a new attempt, reuses a previous
+run's outputs when the step's cache key matches (``cache.py``), else runs the step kind's
+handler (``handlers.HANDLERS``) with a ``StepRun``, and records how it ended: Succeeded (its
+outputs and their digests, and a cache entry), Failed (with a reason), or Stopped. A bug in
+a handler still ends its step, Failed, with the traceback in the step's log.
+
+A step's cache key is a digest of everything that decides what it produces: its code, its
+arguments and settings, the parameters it uses, and the content of its inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import traceback
+
+from wizard.plan.dag import PlanStep, StepInput
+
+from ..events import MetricEvent
+from .cache import StepCache, digest_json, digest_path
+from .context import RunContext
+from .handlers import HANDLERS
+from .jobs import link_tree
+from .layout import RunLayout
+from .recorder import RunRecorder
+from .steprun import StepRun
+from .steps import StepFailed, StepState, StepStopped
+
+CACHE_FORMAT = 1
+"""Bumped when what a step produces changes for the same inputs (invalidates the cache)."""
+
+
+class StepExecutor:
+    """Runs steps of one run (each in the scheduler's thread for it)."""
+
+    def __init__(self, context: RunContext, recorder: RunRecorder, cache: StepCache) -> None:
+        self.context = context
+        self.recorder = recorder
+        self.cache = cache
+
+    def run(self, step: PlanStep) -> None:
+        """Run ``step`` to its end; every way it ends is recorded in its state."""
+        recorder = self.recorder
+        state = recorder.states[step.name]
+        try:
+            run = StepRun(self.context, recorder, step, state)
+        except OSError as exc:  # cannot even create its folder or log: fail it, visibly
+            with recorder.lock:
+                state.status, state.reason = "Failed", f"cannot prepare the step: {exc}"
+            recorder.emit_step(step.name, "Failed", reason=state.reason)
+            return
+        try:
+            with recorder.lock:
+                state.status = "Starting"
+                state.attempt += 1
+                state.started_at, state.ended_at = time.time(), None
+                state.reason = state.job = state.cached_from = None
+                state.cache_hit, state.cache_key = False, None
+                state.outputs, state.output_digests, state.metrics = {}, {}, {}
+                state.outcome, state.details, state.pids = None, {}, []
+            recorder.write_step_json(state)
+            recorder.emit_step(step.name, "Starting")
+            run.check_stop()
+            if step.cacheable and self.cache.enabled:
+                state.cache_key = self.cache_key(step)
+                if self.reuse_cached(run):
+                    return
+            HANDLERS[step.kind](run)
+            self.finish(run, "Succeeded")
+        except StepStopped:
+            run.stopping()
+            self.finish(run, "Stopped")
+        except StepFailed as failed:
+            self.finish(run, "Failed", failed.reason)
+        except Exception as exc:  # a bug here must still end the step, with a reason
+            for line in traceback.format_exc().splitlines():
+                run.log(line)
+            self.finish(run, "Failed", f"internal error in the local engine: {exc!r}")
+        finally:
+            run.close()
+
+    def finish(self, run: StepRun, status: str, reason: str | None = None) -> None:
+        """Record the step's end (and, when it succeeded, its outputs and cache entry)."""
+        step, state, layout = run.step, run.state, self.context.layout
+        if status == "Succeeded":
+            for output in step.outputs:
+                path = layout.output_dir(step, output.name)
+                state.outputs[output.name] = layout.relative(path)
+                if output.name not in state.output_digests:  # a handler may name the content
+                    state.output_digests[output.name] = digest_path(path)
+            if state.cache_key and not state.cache_hit:
+                self.cache.store(
+                    step.name, state.cache_key, self.context.run_dir, self.context.run_id
+                )
+        with self.recorder.lock:
+            state.status = status
+            state.reason = reason
+            state.ended_at = time.time()
+        self.recorder.write_step_json(state)
+        self.recorder.emit_step(step.name, status, reason=reason, cache_hit=state.cache_hit or None)
+
+    # ------------------------------------------------------------------ caching
+
+    def cache_key(self, step: PlanStep) -> str:
+        context = self.context
+        used = {i.parameter for i in step.inputs if i.parameter}
+        if step.compute and step.compute.parameter:
+            used.add(step.compute.parameter)
+        material = {
+            "format": CACHE_FORMAT,
+            "step": step.name,
+            "kind": step.kind,
+            "code": {p.name: digest_path(p) for p in context.code_files(step)},
+            "arguments": list(step.arguments),
+            "settings": step.to_dict()["settings"],
+            "compute": step.to_dict()["compute"],
+            "parameters": {name: context.parameters[name] for name in sorted(used)},
+            "inputs": {i.name: self.input_digest(i) for i in step.inputs},
+        }
+        if step.kind == "Tuning":
+            material["seed"] = context.tuning_seed
+        return digest_json(material)
+
+    def input_digest(self, item: StepInput) -> str:
+        if item.step is None:
+            return digest_path(self.context.external_source(item))
+        state = self.recorder.states[item.step]
+        digest = state.output_digests.get(item.output or "")
+        if digest is None:
+            producer = self.context.plan.step(item.step)
+            digest = digest_path(self.context.layout.output_dir(producer, item.output or ""))
+        return digest
+
+    def reuse_cached(self, run: StepRun) -> bool:
+        """Take a previous run's outputs if its entry for this key is still whole; True if
+        the step has thereby succeeded."""
+        step, state, layout = run.step, run.state, self.context.layout
+        assert state.cache_key is not None
+        entry = self.cache.lookup(step.name, state.cache_key)
+        if entry is None or entry.run_dir == self.context.run_dir:
+            return False
+        source = RunLayout(entry.run_dir)
+        try:
+            previous = StepState.from_dict(json.loads(source.step_json(step.name).read_text()))
+        except (OSError, ValueError):
+            return False
+        if previous.status != "Succeeded" or previous.cache_key != state.cache_key:
+            return False
+        outputs = {o.name: source.output_dir(step, o.name) for o in step.outputs}
+        if not all(path.exists() for path in outputs.values()):
+            self.cache.forget(step.name, state.cache_key)
+            return False
+        for name, path in outputs.items():
+            link_tree(path, layout.output_dir(step, name))
+        state.cache_hit = True
+        state.cached_from = entry.run_id
+        state.metrics = dict(previous.metrics)
+        state.details = dict(previous.details)
+        state.outcome = previous.outcome
+        run.log(
+            f"cache hit: step unchanged since run {entry.run_id}; reusing its outputs "
+            f"(key {state.cache_key[:12]})"
+        )
+        for metric, value in previous.metrics.items():
+            self.recorder.emit(MetricEvent(step.name, metric, value))
+        self.finish(run, "Succeeded")
+        return True
