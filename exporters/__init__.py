@@ -15,7 +15,7 @@ from wizard.plan import build_plan
 from wizard.store import config_to_document
 
 from .packaged import ExportError
-from .render import data_files, render_project
+from .render import data_files, render_project, with_data_in_project
 from .writer import (
     ExportConflict,
     WriteReport,
@@ -55,10 +55,21 @@ def export_project(
     project's own ``wizard.toml`` (exporting a project in place), that file is the answers
     and is left exactly as it is, comments included.
     """
-    files = render_project(build_plan(config), config)
+    original = config
     if config_file is not None and config_dir is None:
         config_dir = Path(config_file).parent
-    copies = data_files(config, Path(config_dir)) if config_dir is not None else {}
+    in_place = (
+        config_file is not None and Path(config_file).resolve().parent == Path(out_dir).resolve()
+    )
+    if config_dir is not None and not in_place:
+        config = with_data_in_project(config)
+    source_uri = original.data_collection.input_uri
+    files = render_project(build_plan(config), config)
+    copies = (
+        data_files(config, Path(config_dir), source_uri=source_uri)
+        if config_dir is not None
+        else {}
+    )
     files = keep_answers_file(files, out_dir, Path(config_file) if config_file else None)
     return write_project(
         out_dir,

@@ -49,6 +49,7 @@ from .scaffold_views import (
     readme_view,
 )
 from .step_views import step_view
+from .writer import DATA_FOLDER
 
 # Container versions. They match the libraries the local engine runs with (scikit-learn 1.9,
 # xgboost 3.2), so a model trained on this machine behaves like one trained on SageMaker.
@@ -129,17 +130,40 @@ def render_project(plan: Plan, config: WizardConfig) -> dict[str, str]:
     return dict(sorted(files.items()))
 
 
-def data_files(config: WizardConfig, config_dir: str | Path) -> dict[str, Path]:
+def data_files(
+    config: WizardConfig, config_dir: str | Path, *, source_uri: str | None = None
+) -> dict[str, Path]:
     """Local input data to copy into the scaffold: ``{relative path: source file}``.
 
-    Only a relative path inside the config's folder is copied, to the same relative path, so
-    the scaffold's ``wizard.toml`` finds it. S3 URIs and absolute paths need nothing; a path
-    that climbs out of the folder (``../data.csv``) is not copied.
+    The file is copied to the config's ``input_uri`` inside the project, from
+    ``source_uri`` (where it is now, relative to ``config_dir``; by default the same path),
+    so the scaffold's ``wizard.toml`` finds it. S3 URIs and absolute paths need nothing; a
+    path that climbs out of the folder (``../data.csv``) is not copied.
     """
     uri = config.data_collection.input_uri
-    if uri.startswith("s3://") or not local_data_path_is_portable(uri):
+    source = source_uri or uri
+    if uri.startswith("s3://") or not local_data_path_is_portable(source):
         return {}
-    return {PurePosixPath(uri).as_posix(): Path(config_dir) / uri}
+    return {PurePosixPath(uri).as_posix(): Path(config_dir) / source}
+
+
+def with_data_in_project(config: WizardConfig) -> WizardConfig:
+    """The config as the exported project holds it: local data that sits beside the config
+    (``mine.csv``, ``raw/mine.csv``) goes to the project's ``data/`` folder, and the
+    project's ``input_uri`` says so. Data already under ``data/``, in S3 or elsewhere on
+    disk keeps its path."""
+    uri = config.data_collection.input_uri
+    path = PurePosixPath(uri)
+    if (
+        uri.startswith("s3://")
+        or not local_data_path_is_portable(uri)
+        or path.parts[:1] == (DATA_FOLDER,)
+    ):
+        return config
+    collection = config.data_collection.model_copy(
+        update={"input_uri": f"{DATA_FOLDER}/{path.name}"}
+    )
+    return config.model_copy(update={"data_collection": collection})
 
 
 def local_data_path_is_portable(uri: str) -> bool:
