@@ -363,13 +363,14 @@ def test_init_where_a_file_blocks_the_folder_exits_2(runner, tmp_path) -> None:
 
 @pytest.fixture
 def demo_file(tmp_path: Path) -> Path:
-    """The demo config without its sample data (writing that imports scikit-learn: slow), which
-    these tests never reach."""
+    """The demo config and its sample data: export and run check the data before they
+    write anything, as validate does."""
     from wizard.store import write_document
-    from wizard.templates import template_document
+    from wizard.templates import template_document, write_template_data
 
     path = tmp_path / "wizard.toml"
     write_document(path, template_document("demo"))
+    write_template_data("demo", path)
     return path
 
 

@@ -61,13 +61,18 @@ def test_bad_input_exits_2(tmp_path: Path) -> None:
     assert not (tmp_path / "o").exists()
 
 
-def test_missing_local_data_is_a_warning(demo_config: Path, tmp_path: Path) -> None:
+def test_missing_local_data_stops_the_export_as_validate_does(
+    demo_config: Path, tmp_path: Path
+) -> None:
     lonely = tmp_path / "elsewhere" / "wizard.toml"
     lonely.parent.mkdir()
     lonely.write_text(demo_config.read_text())
     result = _export(str(lonely), "--out", str(tmp_path / "proj"))
-    assert result.exit_code == 0
-    assert "warning:" in result.output and "was not found" in result.output
+    validated = CliRunner().invoke(main, ["validate", str(lonely)])
+    assert result.exit_code == validated.exit_code == 2
+    first_error = validated.output.splitlines()[0]
+    assert "data_collection.input_uri" in first_error and first_error in result.output
+    assert not (tmp_path / "proj").exists()
 
 
 def test_verify_lists_the_steps(

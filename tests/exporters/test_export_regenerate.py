@@ -118,15 +118,18 @@ def test_exported_files_are_0644_and_scripts_0755(project: tuple[Path, Path]) ->
         assert (out / name).stat().st_mode & 0o777 == 0o644, name
 
 
-def test_data_over_a_generated_file_is_exit_2_naming_both(tmp_path: Path) -> None:
+def test_data_named_like_a_generated_file_goes_to_the_data_folder(tmp_path: Path) -> None:
+    """Data beside the config is copied into the project's data/ folder (and the project's
+    input_uri points there), so even a file called pipeline.py cannot replace the generated
+    one."""
     config = config_file("small_batch", tmp_path)
-    (tmp_path / "pipeline.py").write_text("price\n1\n")
+    (tmp_path / "pipeline.py").write_bytes((tmp_path / "data" / "houses.csv").read_bytes())
     _set_answer(config, 'input_uri = "data/houses.csv"', 'input_uri = "pipeline.py"')
     result = _export(str(config), "--out", str(tmp_path / "proj"))
-    assert result.exit_code == 2
-    assert "input_uri 'pipeline.py'" in result.output
-    assert "the generated pipeline.py" in result.output
-    assert not (tmp_path / "proj").exists()
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "proj" / "data" / "pipeline.py").read_bytes().startswith(b"area,")
+    assert "def build_pipeline" in (tmp_path / "proj" / "pipeline.py").read_text()
+    assert 'input_uri = "data/pipeline.py"' in (tmp_path / "proj" / "wizard.toml").read_text()
 
 
 def test_an_unwritable_folder_is_exit_2_with_a_sentence(

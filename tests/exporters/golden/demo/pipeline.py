@@ -336,7 +336,6 @@ def build_pipeline(
                 "42",
                 "--problem-type",
                 "binary_classification",
-                "--drop-duplicates",
             ],
         ),
         cache_config=cache_config,

@@ -350,7 +350,6 @@ def build_pipeline(
                 "42",
                 "--problem-type",
                 "binary_classification",
-                "--drop-duplicates",
                 "--drop-column",
                 "customer_id",
             ],

@@ -328,7 +328,6 @@ def build_pipeline(
                 "42",
                 "--problem-type",
                 "regression",
-                "--drop-duplicates",
             ],
         ),
         cache_config=cache_config,
