@@ -115,7 +115,10 @@ def findings_as_problems(
         path = FIX_FIELDS.get(str(action), "data_collection.input_uri")
         where = f"{finding.column!r}: " if finding.column else ""
         fix = fix_text(finding.fix, doc)
-        message = f"{where}{finding.message}" + (f" Fix: {fix}" if fix else "")
+        text = finding.message.rstrip()
+        if fix:
+            text = f"{text}{'' if text.endswith(('.', '!', '?')) else '.'} Fix: {fix}"
+        message = f"{where}{text}"
         severity = "error" if finding.severity == "error" else "warning"
         problems.append(Problem(path, message, severity=severity))
     return problems
