@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
+from textual.actions import SkipAction
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -66,6 +67,9 @@ class WizardApp(SessionStarts, Autosaving, RunLauncher, App[int]):
         Binding("ctrl+q", "request_quit", "Quit", priority=True, id="app.quit"),
         Binding("ctrl+c", "request_quit", "Quit", show=False, id="app.quit_ctrl_c"),
         Binding("f1", "help", "Keys", id="app.help"),
+        # Esc closes the keys panel when it is open; otherwise the key goes on to the screen
+        # (``SkipAction``), where it means "the list of steps" or "cancel".
+        Binding("escape", "hide_keys", show=False, priority=True, id="app.hide_keys"),
         Binding("ctrl+z", "undo", "Undo", show=False, id="app.undo"),
         # Tab moves the focus the moment the app reads the key, before the keys after it are
         # handed to a widget: with the screen's own (non-priority) binding, keys typed right
@@ -413,7 +417,16 @@ class WizardApp(SessionStarts, Autosaving, RunLauncher, App[int]):
         self.notify(message, title=title or getattr(exc, "title", "Problem"), severity="error")
 
     def action_help(self) -> None:
-        self.action_show_help_panel()
+        """F1 opens the keys panel, and closes it again."""
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def action_hide_keys(self) -> None:
+        if not self.screen.query("HelpPanel"):
+            raise SkipAction()
+        self.action_hide_help_panel()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         if self.has_session and not screen.is_modal:

@@ -31,6 +31,7 @@ from tui.widgets.tick import Tick
 Kind = Literal["choice", "switch", "int", "float", "text", "list", "optional_float", "optional_int"]
 SKIPPED = {"services", "hyperparameters", "ranges"}
 """Fields with their own editors on the stage screen (service picker, extras)."""
+NUMBER_KINDS = frozenset({"int", "float", "optional_int", "optional_float"})
 STACK_LABELS_LONGER_THAN = 22
 """Longer labels (the profile's questions) go above their control instead of beside it."""
 
@@ -258,6 +259,7 @@ class FieldRow(Widget):
         return text_input(
             to_text(value),
             app=self.app,
+            select_on_focus=spec.kind in NUMBER_KINDS,
             placeholder=_placeholder(spec),
             id=self.control_id,
             classes="field-control",
@@ -329,10 +331,15 @@ class FieldRow(Widget):
         self.post_message(self.Changed(self, event.value))
 
 
-def text_input(value: str, *, app: Any = None, **options: Any) -> Input:
+def text_input(
+    value: str, *, app: Any = None, select_on_focus: bool = False, **options: Any
+) -> Input:
     """A compact one-line input; its cursor blinks unless the app turns blinking off (tests
-    and screenshots need still frames)."""
-    field = Input(value, compact=True, select_on_focus=False, **options)
+    and screenshots need still frames). ``select_on_focus``: a number field's value is
+    selected when the keyboard (Tab, a jump to the field) focuses it, so typing replaces it
+    ("0.001" typed into "1" is 0.001, not 10.001); a click still places the cursor where it
+    lands. Text fields keep the cursor at the end, for adding to what is there."""
+    field = Input(value, compact=True, select_on_focus=select_on_focus, **options)
     field.cursor_blink = bool(getattr(app, "cursor_blink", True))
     return field
 
