@@ -290,6 +290,16 @@ class Session:
             table[key] = copy.deepcopy(value)
         self._changed()
 
+    def replace_document(self, doc: dict[str, Any]) -> bool:
+        """Make the draft ``doc`` (a data fix made by ``wizard.datainsights.apply_fix``, which
+        may touch several keys): one change, saved and undone like a typed one. Returns
+        whether anything changed."""
+        if doc == self.doc:
+            return False
+        self.doc = copy.deepcopy(doc)
+        self._changed()
+        return True
+
     def mark_visited(self, screen: str) -> None:
         self.visited.add(screen)
 
