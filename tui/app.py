@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
-from textual.actions import SkipAction
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -67,8 +66,8 @@ class WizardApp(SessionStarts, Autosaving, RunLauncher, App[int]):
         Binding("ctrl+q", "request_quit", "Quit", priority=True, id="app.quit"),
         Binding("ctrl+c", "request_quit", "Quit", show=False, id="app.quit_ctrl_c"),
         Binding("f1", "help", "Keys", id="app.help"),
-        # Esc closes the keys panel when it is open; otherwise the key goes on to the screen
-        # (``SkipAction``), where it means "the list of steps" or "cancel".
+        # Esc closes the keys panel when it is open; otherwise (``check_action``) the key goes
+        # on to the screen, where it means "the list of steps" or "cancel".
         Binding("escape", "hide_keys", show=False, priority=True, id="app.hide_keys"),
         Binding("ctrl+z", "undo", "Undo", show=False, id="app.undo"),
         # Tab moves the focus the moment the app reads the key, before the keys after it are
@@ -261,6 +260,8 @@ class WizardApp(SessionStarts, Autosaving, RunLauncher, App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "undo":
             return self.has_session  # nothing to undo before a project is open: hidden
+        if action == "hide_keys":  # no panel open: Esc is the screen's (and its footer's)
+            return bool(self.screen.query("HelpPanel"))
         return True
 
     def action_undo(self) -> None:
@@ -424,8 +425,6 @@ class WizardApp(SessionStarts, Autosaving, RunLauncher, App[int]):
             self.action_show_help_panel()
 
     def action_hide_keys(self) -> None:
-        if not self.screen.query("HelpPanel"):
-            raise SkipAction()
         self.action_hide_help_panel()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
