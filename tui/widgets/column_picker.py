@@ -83,7 +83,8 @@ class ColumnPicker(OptionList):
     def _prompt(self, column: tuple[str, str]) -> Text:
         label, name = column
         ticked = name in self._selected
-        text = Text("[x] " if ticked else "[ ] ", style="bold" if ticked else "")
+        text = Text()
+        text.append("[x] " if ticked else "[ ] ", style="bold" if ticked else "")
         text.append(label)
         why = self._marks.get(name)
         if why:

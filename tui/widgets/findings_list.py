@@ -78,7 +78,8 @@ class FindingsList(OptionList):
     @staticmethod
     def _prompt(finding: Any, fixable: bool, by_hand: str) -> Text:
         mark, style = MARKS.get(finding.severity, ("·", ""))
-        text = Text(mark, style=style)
+        text = Text()  # (a style given to Text() would colour the whole entry)
+        text.append(mark, style=style)
         text.append(f"  {finding.column}: " if finding.column else "  ", style="bold")
         text.append(finding.message)
         if fixable and finding.fix:
