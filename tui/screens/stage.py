@@ -146,7 +146,8 @@ class StageScreen(FormScreen):
         session = self.wizard.session
         if not self.is_attached:
             return
-        session.remember_data_report(report, revision)
+        if not session.remember_data_report(report, revision):
+            return  # a check of an older draft: the newer one's report is (or will be) shown
         profiles = self.query("#data-profile")
         if profiles:
             profiles.first(Static).update(self._profile_text(report))
