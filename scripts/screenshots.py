@@ -91,7 +91,68 @@ async def _main(out: Path, size: tuple[int, int]) -> list[Path]:
     shots.append(await _shoot("17-quit-question", out, size, "data_collection", quit_question))
     shots.append(await _shoot("18-command-palette", out, size, "profile", palette))
     shots.append(await _shoot_monitor("19-monitor-local-run", out, size))
+    messy = _messy_project(Path.cwd())
+
+    async def findings(pilot) -> None:
+        await _until_read(pilot)
+        pilot.app.screen.query_one("#findings").focus(scroll_visible=False)
+        await pilot.pause()
+        pilot.app.screen.query_one("#data-profile").scroll_visible(animate=False, top=True)
+        await pilot.pause()
+
+    async def drop_columns(pilot) -> None:
+        await _until_read(pilot)
+        pilot.app.screen.query_one("#row-data_preparation-drop_columns").focus_control()
+
+    shots.append(await _shoot("20-data-report", out, size, "data_collection", findings, messy))
+    shots.append(
+        await _shoot("21-column-picker", out, size, "data_preparation", drop_columns, messy)
+    )
     return shots
+
+
+async def _until_read(pilot) -> None:
+    """Wait for the form's data check (its worker) and the column pickers it brings."""
+    mounted = getattr(pilot.app.screen, "form_mounted", None)
+    if mounted is not None:
+        await asyncio.wait_for(mounted.wait(), 10)
+    for _ in range(4):
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+
+def _messy_project(folder: Path) -> dict:
+    """A newcomer's own data in ``folder/data``: an id issued in label order, numbers written
+    "1,234.50", dates as text, labels spelled four ways, 1 positive in 10."""
+    import csv
+    import random
+
+    from wizard.templates import template_document
+
+    rng = random.Random(1)
+    rows = []
+    for _ in range(400):
+        positive = rng.random() < 0.1
+        rows.append(
+            [
+                f"{rng.uniform(100, 5000) + 800 * positive:,.2f}",
+                f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                rng.choice("abc"),
+                round(rng.gauss(0, 1), 3),
+                rng.choice(["Yes", " yes"]) if positive else rng.choice(["no", "No"]),
+            ]
+        )
+    rows.sort(key=lambda r: str(r[-1]).strip().lower())
+    (folder / "data").mkdir(exist_ok=True)
+    with (folder / "data" / "churn.csv").open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["customer_id", "amount", "signup", "plan", "score", "churned"])
+        writer.writerows([i, *row] for i, row in enumerate(rows))
+    doc = template_document("blank")
+    doc["project"]["name"] = "churn"
+    doc["data_collection"].update(input_uri="data/churn.csv", target_column="churned")
+    doc["profile"] = {"problem_type": "binary_classification"}
+    return doc
 
 
 async def _shoot_monitor(name: str, out: Path, size: tuple[int, int]) -> Path:

@@ -66,6 +66,9 @@ class WizardApp(SessionStarts, Autosaving, RunLauncher, App[int]):
         Binding("ctrl+q", "request_quit", "Quit", priority=True, id="app.quit"),
         Binding("ctrl+c", "request_quit", "Quit", show=False, id="app.quit_ctrl_c"),
         Binding("f1", "help", "Keys", id="app.help"),
+        # Esc closes the keys panel when it is open; otherwise (``check_action``) the key goes
+        # on to the screen, where it means "the list of steps" or "cancel".
+        Binding("escape", "hide_keys", show=False, priority=True, id="app.hide_keys"),
         Binding("ctrl+z", "undo", "Undo", show=False, id="app.undo"),
         # Tab moves the focus the moment the app reads the key, before the keys after it are
         # handed to a widget: with the screen's own (non-priority) binding, keys typed right
@@ -257,6 +260,8 @@ class WizardApp(SessionStarts, Autosaving, RunLauncher, App[int]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "undo":
             return self.has_session  # nothing to undo before a project is open: hidden
+        if action == "hide_keys":  # no panel open: Esc is the screen's (and its footer's)
+            return bool(self.screen.query("HelpPanel"))
         return True
 
     def action_undo(self) -> None:
@@ -413,7 +418,14 @@ class WizardApp(SessionStarts, Autosaving, RunLauncher, App[int]):
         self.notify(message, title=title or getattr(exc, "title", "Problem"), severity="error")
 
     def action_help(self) -> None:
-        self.action_show_help_panel()
+        """F1 opens the keys panel, and closes it again."""
+        if self.screen.query("HelpPanel"):
+            self.action_hide_help_panel()
+        else:
+            self.action_show_help_panel()
+
+    def action_hide_keys(self) -> None:
+        self.action_hide_help_panel()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         if self.has_session and not screen.is_modal:

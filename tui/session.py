@@ -248,7 +248,14 @@ class Session:
 
     def ensure_section(self, section: str) -> bool:
         """Give a stage that has no table yet one with the recommended services chosen, so a
-        newcomer starts from the advice. Returns True if the draft changed."""
+        newcomer starts from the advice. Returns True if the draft changed.
+
+        The ticks are an answer, written to the file at once: a newcomer who takes what a
+        stage shows (ctrl+f, ctrl+f...) expects to get it, and Review, the run behind ``r``
+        (which reads the file) and the export must all see the pipeline the screens showed.
+        Written only in memory, Review drew 9 steps while ``r`` ran the file's 7 (issue 27).
+        It is not an undo step (undoing it would show the same stage ticked again); space
+        unticks."""
         if section in self.doc or section in ("project", "profile"):
             return False
         rec = self.recommendations().get(section)
@@ -260,10 +267,11 @@ class Session:
                 self.doc[section]["ranges"] = [starter_range(self.doc)]
         else:
             self.doc[section] = {"services": picks}
-        # Shown advice, not an answer: it is written with the next real change (so opening a
-        # file and quitting leaves the file as it was) and it is not an undo step.
         self.revision += 1
         self._before = copy.deepcopy(self.doc)
+        self.pending_write = True
+        if self.path is None:
+            self.unsaved_to_file = True
         self.revalidate()
         return True
 
@@ -281,6 +289,16 @@ class Session:
                 return
             table[key] = copy.deepcopy(value)
         self._changed()
+
+    def replace_document(self, doc: dict[str, Any]) -> bool:
+        """Make the draft ``doc`` (a data fix made by ``wizard.datainsights.apply_fix``, which
+        may touch several keys): one change, saved and undone like a typed one. Returns
+        whether anything changed."""
+        if doc == self.doc:
+            return False
+        self.doc = copy.deepcopy(doc)
+        self._changed()
+        return True
 
     def mark_visited(self, screen: str) -> None:
         self.visited.add(screen)

@@ -49,7 +49,7 @@ async def test_profile_and_target_picker(tmp_path):
         assert session.section("data_collection")["target_column"] == "mean_radius"
         # mean_radius is numeric with many values: not two classes
         row = screen.query_one("#row-data_collection-target_column", FieldRow)
-        assert row.problem and "binary classification needs two classes" in row.problem
+        assert row.problem and "holds 456 different numbers" in row.problem
 
 
 async def test_the_data_is_read_off_the_ui_thread(monkeypatch):

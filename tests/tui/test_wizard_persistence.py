@@ -186,7 +186,25 @@ async def test_a_failed_save_is_never_claimed_and_quitting_asks(
 
 async def test_opening_a_file_and_quitting_leaves_it_byte_for_byte(demo_file: Path) -> None:
     text = demo_file.read_text()
-    # a table the wizard fills with its advice when shown, and a comment
+    edited = "# my own note\n" + text
+    demo_file.write_text(edited)
+    app = live_app(Session.open_file(demo_file), demo_file)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.goto("feature_engineering")  # every table is there: looking changes nothing
+        await settle(pilot)
+        app.goto("review")
+        await settle(pilot)
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+    assert app.return_code == 0
+    assert demo_file.read_text() == edited
+
+
+async def test_a_stage_shown_with_its_advice_writes_it_keeping_comments(demo_file: Path) -> None:
+    """A table the file lacks is filled with the advice when its stage is shown, and written
+    at once (issue 27: the screens show what the file holds); the rest stays as it was."""
+    text = demo_file.read_text()
     lines = text.split("\n")
     start = lines.index("[feature_engineering]")
     end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("["))
@@ -195,14 +213,14 @@ async def test_opening_a_file_and_quitting_leaves_it_byte_for_byte(demo_file: Pa
     app = live_app(Session.open_file(demo_file), demo_file)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.goto("feature_engineering")  # shows the advice, changes no answer
+        app.goto("feature_engineering")
         await settle(pilot)
-        app.goto("review")
-        await settle(pilot)
+        await wait_until(pilot, lambda: "feature_engineering" in toml_at(demo_file))
         await pilot.press("ctrl+q")
         await settle(pilot)
-    assert app.return_code == 0
-    assert demo_file.read_text() == edited
+    written = demo_file.read_text()
+    assert written.startswith("# my own note\n")
+    assert toml_at(demo_file)["feature_engineering"]["services"] == ["processing-jobs"]
 
 
 async def test_typing_in_the_wizard_keeps_the_files_comments(demo_file: Path) -> None:

@@ -146,13 +146,14 @@ def test_a_corrupt_autosave_is_moved_aside_intact() -> None:
     assert backup.read_text() == "[[[ not toml" and not autosave.exists()
 
 
-def test_shown_advice_is_not_a_change_and_undo_restores(tmp_path: Path) -> None:
+def test_shown_advice_is_written_but_not_an_undo_step(tmp_path: Path) -> None:
     doc = demo_doc()
     del doc["monitoring"]
     original = doc["training"].get("instance_count")
     session = Session(doc, tmp_path / "wizard.toml")
     assert session.ensure_section("monitoring") is True
-    assert session.pending_write is False and not session.can_undo  # opening ≠ editing
+    # what the stage shows ticked is what the file holds (issue 27: one truth)
+    assert session.pending_write is True and not session.can_undo
     session.set_value("training", "instance_count", 3)
     session.set_value("training", "instance_count", 4)
     assert session.pending_write is True

@@ -11,7 +11,35 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from wizard.algorithms import ALGORITHMS, training_metrics
+from wizard.defaults import default_metric, default_objective
 from wizard.instances import load_price_table
+
+EVALUATION_METRICS = {
+    "binary_classification": ("auc", "accuracy", "f1", "precision", "recall"),
+    "multiclass_classification": ("accuracy", "f1", "precision", "recall"),
+    "regression": ("rmse", "mae", "r2"),
+}
+"""The quality metrics that measure each problem type (the others are refused by validate:
+``wizard/config/crosscheck.py``), the default first."""
+
+MARKED_BY = {
+    "data_preparation.drop_columns": "drop_column",
+    "data_preparation.parse_numbers": "parse_number",
+    "data_preparation.parse_dates": "parse_date",
+}
+"""Which of the data report's fixes suggests ticking a column in which list."""
+
+FINDING_WORDS = {
+    "identifier": "an id",
+    "leak": "leaks the answer",
+    "constant": "one value only",
+    "mostly_missing": "mostly missing",
+    "free_text": "free text",
+    "many_levels": "too many categories",
+    "number_as_text": "numbers written as text",
+    "decimal_comma": "decimal commas",
+    "datetime": "dates",
+}
 
 
 def choices_source(app_session: Any) -> Callable[[str], Sequence[tuple[str, Any]]]:
@@ -35,6 +63,9 @@ def choices_source(app_session: Any) -> Callable[[str], Sequence[tuple[str, Any]
             return options
         if key == "columns":
             return column_options(app_session)
+        if key == "evaluation_metrics":
+            fitting = EVALUATION_METRICS.get(problem_type_of(app_session), ())
+            return [(m, m) for m in fitting]
         algorithm = algorithm_of(app_session)
         if key == "metrics":
             problem = problem_type_of(app_session)
@@ -45,6 +76,41 @@ def choices_source(app_session: Any) -> Callable[[str], Sequence[tuple[str, Any]
                 (f"{h.name}  ({h.help})", h.name) for h in ALGORITHMS[algorithm].hyperparameters
             ]
         return []
+
+    return source
+
+
+def default_source(session: Any) -> Callable[[str], Any]:
+    """Defaults that follow the other answers (``wizard.defaults``), by TOML path: the form
+    then shows what an unset field will be (rmse for a regression, not auc)."""
+
+    def source(path: str) -> Any:
+        if path == "evaluation.metric":
+            return default_metric(problem_type_of(session))
+        if path == "tuning.objective_metric":
+            return default_objective(algorithm_of(session), problem_type_of(session))
+        return None
+
+    return source
+
+
+def mark_source(session: Any) -> Callable[[str], Sequence[tuple[str, str]]]:
+    """The columns the data report suggests for a list of columns (``MARKED_BY``), each with
+    a few words of why; empty until the data has been read."""
+
+    def source(path: str) -> Sequence[tuple[str, str]]:
+        action = MARKED_BY.get(path)
+        quality = getattr(session.data_report, "quality", None)
+        if action is None or quality is None:
+            return []
+        marks: dict[str, str] = {}
+        for finding in quality.findings:
+            if (finding.fix or {}).get("action") == action and finding.column:
+                why = FINDING_WORDS.get(finding.code, finding.code.replace("_", " "))
+                if why not in marks.get(finding.column, ""):
+                    shown = marks.get(finding.column)
+                    marks[finding.column] = f"{shown}, {why}" if shown else why
+        return list(marks.items())
 
     return source
 

@@ -15,7 +15,11 @@ class FieldText:
     label: str
     help: str = ""
     choices: str | None = None
-    """Where a text field's choices come from: ``instances:<job kind>`` or ``metrics``."""
+    """Where a field's choices come from: ``instances:<job kind>``, ``metrics``,
+    ``columns`` (one, or several for a list) or ``evaluation_metrics`` (narrowing a choice
+    list to those that fit the problem type)."""
+    placeholder: str | None = None
+    """What an empty box says (what leaving it empty means)."""
 
 
 FIELDS: dict[str, FieldText] = {
@@ -84,6 +88,11 @@ FIELDS: dict[str, FieldText] = {
     "data_collection.has_header": FieldText(
         "First row has column names", "Off if the file starts with data."
     ),
+    "data_collection.num_classes": FieldText(
+        "Number of classes",
+        "Several classes only. Empty: counted in the data.",
+        placeholder="empty: counted in the data",
+    ),
     # [data_preparation]
     "data_preparation.engine": FieldText(
         "Processing engine", "scikit-learn on one machine, or Spark for large data."
@@ -93,7 +102,22 @@ FIELDS: dict[str, FieldText] = {
     ),
     "data_preparation.drop_duplicates": FieldText("Drop duplicate rows"),
     "data_preparation.drop_columns": FieldText(
-        "Columns to drop", "Comma-separated: ids, free text, columns that leak the answer."
+        "Columns to drop",
+        "Ids, free text, columns that leak the answer. ★: the data report suggests it.",
+        "columns",
+    ),
+    "data_preparation.parse_numbers": FieldText(
+        "Read as numbers",
+        'Numbers written as text ("1,234.5", "$12", "45%"). ★: the data report suggests it.',
+        "columns",
+    ),
+    "data_preparation.parse_dates": FieldText(
+        "Read as dates",
+        "Become year, month, weekday and a day count. ★: the data report suggests it.",
+        "columns",
+    ),
+    "data_preparation.normalise_labels": FieldText(
+        "Normalise label spellings", '"Yes", "yes" and " yes " count as one class.'
     ),
     "data_preparation.train_ratio": FieldText(
         "Training share", "Part of the rows the model learns from, e.g. 0.7."
@@ -178,9 +202,16 @@ FIELDS: dict[str, FieldText] = {
     ),
     "range.values": FieldText("Values", "Categorical only: the values to try, comma-separated."),
     # [evaluation]
-    "evaluation.metric": FieldText("Quality metric", "How the test data scores the model."),
+    "evaluation.metric": FieldText(
+        "Quality metric",
+        "How the test data scores the model; the choices fit your problem type.",
+        "evaluation_metrics",
+    ),
     "evaluation.threshold": FieldText(
-        "Pass mark", "The model is registered only if the metric reaches this."
+        "Pass mark",
+        "The model is registered only if the metric reaches this, on the metric's own scale. "
+        "Empty: it must beat a naive guess (the baseline the Evaluate step reports).",
+        placeholder="empty: beat a naive guess",
     ),
     "evaluation.instance_type": FieldText(
         "Machine type", "The instance the evaluation job runs on.", "instances:processing"
@@ -305,7 +336,7 @@ def field_text(section: str, name: str, description: str | None = None) -> Field
         label = name.replace("_", " ").capitalize()
         return FieldText(label, description or "")
     if description:
-        return FieldText(found.label, description, found.choices)
+        return FieldText(found.label, description, found.choices, found.placeholder)
     return found
 
 

@@ -19,9 +19,9 @@ from textual.widget import Widget
 
 from tui.navigation import sections_of
 from tui.screens.base import WizardScreen
-from tui.screens.choices import choices_source
+from tui.screens.choices import choices_source, default_source, mark_source
 from tui.widgets.fold import CHROME_LINES, FORM_INSET, fold_index
-from tui.widgets.form import FieldRow, ProblemMap, ProblemSlot, field_specs
+from tui.widgets.form import FieldRow, FieldSpec, ProblemMap, ProblemSlot, field_specs
 from wizard.config import SECTION_MODELS
 
 
@@ -198,15 +198,23 @@ class FormScreen(WizardScreen):
         self.show_problems()
         self.refresh_stepper()
 
+    def specs_for(self, section: str, skip: set[str] | None = None) -> list[FieldSpec]:
+        """A table's fields, with the choices, defaults and suggestions of the answers (and
+        the data, once read) as they are now."""
+        session = self.wizard.session
+        return field_specs(
+            section,
+            SECTION_MODELS[section],
+            choices=choices_source(session),
+            skip=skip,
+            defaults=default_source(session),
+            marks=mark_source(session),
+        )
+
     def rows_for(
         self, section: str, *, only: Sequence[str] | None = None, skip: set[str] | None = None
     ) -> list[FieldRow]:
-        specs = field_specs(
-            section,
-            SECTION_MODELS[section],
-            choices=choices_source(self.wizard.session),
-            skip=skip,
-        )
+        specs = self.specs_for(section, skip)
         data = self.wizard.session.section(section)
         if only is not None:
             order = {name: i for i, name in enumerate(only)}

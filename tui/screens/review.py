@@ -24,6 +24,8 @@ from wizard.errors import WizardError
 from wizard.stages import STAGE_IDS, STAGES, get_stage
 
 STATE_WORDS = {"complete": "✓", "problems": "✗", "unvisited": "·"}
+COLUMN_LISTS = frozenset({"drop_columns", "parse_numbers", "parse_dates"})
+"""Lists the summary spells out (column names), not counts."""
 
 
 def field_title(path: str) -> str:
@@ -158,7 +160,7 @@ class ReviewScreen(WizardScreen):
                 chosen = ", ".join(names) or "no services"
             lines.append(f"{state} {stage.number} {stage.title}: {chosen}")
             settings = [
-                f"{k} = {to_text(v) if not isinstance(v, dict | list) or k == 'drop_columns' else _brief(v)}"
+                f"{k} = {to_text(v) if not isinstance(v, dict | list) or k in COLUMN_LISTS else _brief(v)}"
                 for k, v in data.items()
                 if k not in ("services", "enabled")
             ]

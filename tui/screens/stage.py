@@ -17,22 +17,32 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import OptionList, Static
 
 from tui.navigation import short_title
-from tui.screens.choices import choices_source, column_options
+from tui.screens.choices import column_options
 from tui.screens.form import FormScreen
 from tui.screens.stage_blocks import HyperparameterRows, RangesEditor
-from tui.widgets.form import FieldRow, ProblemSlot, field_specs
+from tui.widgets.findings_list import FindingsList
+from tui.widgets.form import FieldRow, ProblemSlot
 from tui.widgets.service_picker import ServiceChoice, ServicePicker
 from wizard.catalog import get_service, services_for_stage
-from wizard.config import SECTION_MODELS
+from wizard.datainsights import applicable, apply_fix, fix_text, is_applied
 from wizard.stages import STAGES, get_stage
 
 TUNING_SERVICE = "automatic-model-tuning"
 
 DATA_SCREENS = ("data_collection", "evaluation", "data_preparation", "training")
 """Screens that show problems found in the data itself."""
+
+COLUMN_FIELDS = (
+    "data_collection.target_column",
+    "evaluation.bias_facet",
+    "data_preparation.drop_columns",
+    "data_preparation.parse_numbers",
+    "data_preparation.parse_dates",
+)
+"""Fields whose values are the data's columns: picked from the file once it is read."""
 
 
 def service_details(service_id: str) -> str:
@@ -96,6 +106,9 @@ class StageScreen(FormScreen):
         if stage.id == "data_collection":
             yield Static("About the data", classes="section-heading")
             yield Static("Reading the data…", id="data-profile", markup=False)
+            yield Static("What the data report found", classes="section-heading")
+            yield Static("", id="findings-hint", classes="section-hint", markup=False)
+            yield FindingsList(id="findings")
         yield ProblemSlot(self.stage.id, id="stage-problem")
         yield Static(self._next_hint(), classes="nav-hint")
 
@@ -133,13 +146,71 @@ class StageScreen(FormScreen):
         session = self.wizard.session
         if not self.is_attached:
             return
-        session.remember_data_report(report, revision)
+        if not session.remember_data_report(report, revision):
+            return  # a check of an older draft: the newer one's report is (or will be) shown
         profiles = self.query("#data-profile")
         if profiles:
             profiles.first(Static).update(self._profile_text(report))
-        for path in ("data_collection.target_column", "evaluation.bias_facet"):
+        self._show_findings()
+        for path in COLUMN_FIELDS:
             await self._use_column_picker(path)
         self.show_problems()
+
+    def _show_findings(self) -> None:
+        """The last data report's findings the answers do not fix yet, each with its
+        one-key fix (``wizard.datainsights.applicable``) or what to do by hand."""
+        lists, hints = self.query("#findings"), self.query("#findings-hint")
+        if not lists or not hints:
+            return
+        session = self.wizard.session
+        quality = getattr(session.data_report, "quality", None)
+        findings = [] if quality is None else list(quality.findings)
+        findings = [f for f in findings if not is_applied(f, session.doc)]
+        fixable = {id(f) for f in applicable(findings, session.doc)}
+        findings.sort(key=lambda f: (f.severity != "error", f.severity != "warning"))
+        findings_list = lists.first(FindingsList)
+        findings_list.show(
+            findings,
+            [id(f) in fixable for f in findings],
+            [fix_text(f.fix, session.doc) for f in findings],
+        )
+        if quality is None:
+            hint = "Shown once the data has been read."
+        elif not findings:
+            hint = f"Nothing to fix in the {quality.rows:,} rows read."
+        else:
+            count = sum(id(f) in fixable for f in findings)
+            hint = (
+                f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in the "
+                f"{quality.rows:,} rows read"
+                + (
+                    f"; {count} the wizard can fix: Enter on one applies its fix (ctrl+z undoes)."
+                    if count
+                    else "."
+                )
+            )
+        hints.first(Static).update(hint)
+
+    @on(OptionList.OptionSelected, "#findings")
+    def _apply_finding(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a finding: its fix, made to the draft the way a typed edit is (saved,
+        undone with ctrl+z, revalidated, the data checked again)."""
+        event.stop()
+        findings_list = self.query_one("#findings", FindingsList)
+        index = event.option_index
+        if not 0 <= index < len(findings_list.findings):
+            return
+        finding = findings_list.findings[index]
+        if not findings_list.fixable[index] or not finding.fix:
+            self.notify("The wizard cannot make this fix: see By hand.", timeout=4)
+            return
+        session = self.wizard.session
+        line = fix_text(finding.fix, session.doc)
+        if not session.replace_document(apply_fix(session.doc, finding.fix)):
+            return
+        self.after_change()
+        self._show_findings()
+        self.notify(f"Fixed: {line}. ctrl+z undoes.", timeout=4)
 
     def _profile_text(self, report: Any) -> str:
         if report.profile is not None:
@@ -153,21 +224,18 @@ class StageScreen(FormScreen):
         return "Give the input data to see its rows, columns, types and class balance."
 
     async def _use_column_picker(self, path: str) -> None:
-        """Swap a column-name input for a list of the file's columns, once they are known
-        (not while the person is typing in it)."""
+        """Swap a column-name input for a list of the file's columns (a checklist for a list
+        of columns, with the data report's suggestions marked), once they are known, and
+        again when they change (not while the person is in it)."""
         row = self.problem_map().rows.get(path)
-        if not isinstance(row, FieldRow) or row.spec.kind == "choice":
+        if not isinstance(row, FieldRow):
             return
         if row.control.has_focus or not column_options(self.wizard.session):
             return
         section = path.split(".", 1)[0]
-        (spec,) = [
-            s
-            for s in field_specs(
-                section, SECTION_MODELS[section], choices=choices_source(self.wizard.session)
-            )
-            if s.path == path
-        ]
+        (spec,) = [s for s in self.specs_for(section) if s.path == path]
+        if spec == row.spec:
+            return
         value = self.wizard.session.section(section).get(spec.name, "")
         picker = FieldRow(spec, value)
         parent = row.parent

@@ -25,12 +25,17 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
 from tui.screens.field_help import field_text, option_label
+from tui.widgets.column_picker import MAX_LINES, ColumnPicker
 from tui.widgets.fold import text_lines
 from tui.widgets.tick import Tick
 
-Kind = Literal["choice", "switch", "int", "float", "text", "list", "optional_float", "optional_int"]
+Kind = Literal[
+    "choice", "switch", "int", "float", "text", "list", "columns", "optional_float", "optional_int"
+]
+"""``columns``: a list of the data's columns, ticked in a ``ColumnPicker``."""
 SKIPPED = {"services", "hyperparameters", "ranges"}
 """Fields with their own editors on the stage screen (service picker, extras)."""
+NUMBER_KINDS = frozenset({"int", "float", "optional_int", "optional_float"})
 STACK_LABELS_LONGER_THAN = 22
 """Longer labels (the profile's questions) go above their control instead of beside it."""
 
@@ -45,6 +50,10 @@ class FieldSpec:
     default: Any
     options: tuple[tuple[str, Any], ...] = ()
     required: bool = False
+    placeholder: str = ""
+    """What the empty box says (``FieldText.placeholder``); else one made from the kind."""
+    marks: tuple[tuple[str, str], ...] = ()
+    """``columns``: (column, why) the data report suggests ticking."""
 
     @property
     def path(self) -> str:
@@ -88,12 +97,23 @@ def kind_of(annotation: Any) -> tuple[Kind, tuple[Any, ...]]:
 
 ChoiceSource = Callable[[str], Sequence[tuple[str, Any]]]
 """Given a ``FieldText.choices`` key, the (label, value) options for a text field."""
+DefaultSource = Callable[[str], Any]
+"""Given a field's TOML path, its default for the other answers (``None``: the model's)."""
+MarkSource = Callable[[str], Sequence[tuple[str, str]]]
+"""Given a list field's TOML path, the (value, why) the data report suggests."""
 
 
 def field_specs(
-    section: str, model: type, *, choices: ChoiceSource | None = None, skip: set[str] | None = None
+    section: str,
+    model: type,
+    *,
+    choices: ChoiceSource | None = None,
+    skip: set[str] | None = None,
+    defaults: DefaultSource | None = None,
+    marks: MarkSource | None = None,
 ) -> list[FieldSpec]:
-    """The rows of a section's form, in the model's field order."""
+    """The rows of a section's form, in the model's field order. ``defaults``: defaults that
+    follow other answers (the metric of the problem type); ``marks``: suggested values."""
     specs: list[FieldSpec] = []
     skipped = SKIPPED | (skip or set())
     for name, info in model.model_fields.items():
@@ -104,11 +124,23 @@ def field_specs(
         options: tuple[tuple[str, Any], ...] = ()
         if kind == "choice":
             options = tuple((option_label(section, name, v), v) for v in literal)
+            if text.choices and choices is not None:  # narrowed to what fits the answers
+                fitting = [value for _, value in choices(text.choices)]
+                if fitting:
+                    labels = dict((v, label) for label, v in options)
+                    options = tuple((labels.get(v, str(v)), v) for v in fitting if v in labels)
         elif text.choices and choices is not None:
             options = tuple(choices(text.choices))
-            if options:
+            if options and kind == "list":
+                kind = "columns"
+                options = tuple((label, v) for label, v in options if v != "")
+            elif options:
                 kind = "choice"
         default = None if info.is_required() else info.get_default(call_default_factory=True)
+        path = f"{section}.{name}"
+        if defaults is not None and defaults(path) is not None:
+            default = defaults(path)
+        suggested = tuple(marks(path)) if marks is not None and kind == "columns" else ()
         specs.append(
             FieldSpec(
                 section=section,
@@ -119,6 +151,8 @@ def field_specs(
                 default=default,
                 options=options,
                 required=info.is_required(),
+                placeholder=text.placeholder or "",
+                marks=suggested,
             )
         )
     return specs
@@ -212,7 +246,10 @@ class FieldRow(Widget):
     def least_lines(self, width: int) -> int:
         """The control's line, the help text and the gap below (see ``tui.widgets.fold``)."""
         stacked = self.has_class("-stacked")  # the label has a line of its own
-        return 1 + stacked + text_lines(self.spec.help, width) + 1
+        control = 1
+        if self.spec.kind == "columns":
+            control = max(1, min(len(self.spec.options), MAX_LINES))
+        return control + stacked + text_lines(self.spec.help, width) + 1
 
     def compose(self) -> ComposeResult:
         # Three widgets a row, laid out by a CSS grid (label | control, then the notes): every
@@ -249,6 +286,16 @@ class FieldRow(Widget):
                 classes="field-control",
             )
             return select
+        if spec.kind == "columns":
+            chosen = [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+            self._shown = list(chosen)
+            return ColumnPicker(
+                [(label, str(v)) for label, v in spec.options],
+                chosen,
+                marks=spec.marks,
+                id=self.control_id,
+                classes="field-control",
+            )
         if spec.kind == "switch":
             self._shown = bool(value)
             return Tick(
@@ -258,6 +305,7 @@ class FieldRow(Widget):
         return text_input(
             to_text(value),
             app=self.app,
+            select_on_focus=spec.kind in NUMBER_KINDS,
             placeholder=_placeholder(spec),
             id=self.control_id,
             classes="field-control",
@@ -294,6 +342,8 @@ class FieldRow(Widget):
         elif isinstance(control, Select):
             raw = None if control.value is Select.NULL else control.value
             value = raw
+        elif isinstance(control, ColumnPicker):
+            raw = value = control.selected
         else:
             raw = value = bool(getattr(control, "value", False))
         if raw == self._shown:
@@ -320,6 +370,14 @@ class FieldRow(Widget):
         self._shown = value
         self.post_message(self.Changed(self, value))
 
+    @on(ColumnPicker.Changed)
+    def _columns_changed(self, event: ColumnPicker.Changed) -> None:
+        event.stop()
+        if event.selected == self._shown:
+            return
+        self._shown = list(event.selected)
+        self.post_message(self.Changed(self, list(event.selected)))
+
     @on(Tick.Changed)
     def _switch_changed(self, event: Tick.Changed) -> None:
         event.stop()
@@ -329,15 +387,22 @@ class FieldRow(Widget):
         self.post_message(self.Changed(self, event.value))
 
 
-def text_input(value: str, *, app: Any = None, **options: Any) -> Input:
+def text_input(
+    value: str, *, app: Any = None, select_on_focus: bool = False, **options: Any
+) -> Input:
     """A compact one-line input; its cursor blinks unless the app turns blinking off (tests
-    and screenshots need still frames)."""
-    field = Input(value, compact=True, select_on_focus=False, **options)
+    and screenshots need still frames). ``select_on_focus``: a number field's value is
+    selected when the keyboard (Tab, a jump to the field) focuses it, so typing replaces it
+    ("0.001" typed into "1" is 0.001, not 10.001); a click still places the cursor where it
+    lands. Text fields keep the cursor at the end, for adding to what is there."""
+    field = Input(value, compact=True, select_on_focus=select_on_focus, **options)
     field.cursor_blink = bool(getattr(app, "cursor_blink", True))
     return field
 
 
 def _placeholder(spec: FieldSpec) -> str:
+    if spec.placeholder:
+        return spec.placeholder
     if spec.required:
         return "required"
     if spec.kind == "list":
