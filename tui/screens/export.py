@@ -152,12 +152,19 @@ class ExportScreen(WizardScreen):
         try:
             # the exporter (jinja2) and the plan load with the first render, not in the
             # welcome screen's preparation of the first form
-            from exporters.render import data_files, render_project
+            from exporters.render import data_files, render_project, with_data_in_project
+            from wizard.check import checked_config
             from wizard.plan import build_plan
+            from wizard.store import config_to_document
 
-            plan = build_plan(config)
-            files = render_project(plan, config)
-            data = data_files(config, config_dir)
+            # What `sm-wizard export` writes: every check validate makes (the data's
+            # included), the answers the data gives, and local data moved into data/.
+            checked = checked_config(config_to_document(config), config_dir)
+            resolved = with_data_in_project(checked)
+            plan = build_plan(resolved)
+            files = render_project(plan, resolved)
+            data = data_files(resolved, config_dir, source_uri=checked.data_collection.input_uri)
+            self.resolved_config = resolved
         except ImportError as exc:
             self.post_message(
                 self.Rendered({}, {}, None, f"The exporter is not available in this build ({exc}).")
@@ -290,8 +297,11 @@ class ExportScreen(WizardScreen):
                 )
         self.post_message(self.Finished(result))
 
+    resolved_config: Any = None
+    """The config the files were rendered from (checked, with the data's answers)."""
+
     def _answers(self) -> dict[str, Any] | None:
-        config = self.wizard.session.config
+        config = self.resolved_config or self.wizard.session.config
         if config is None:
             return None
         return config_to_document(config)
