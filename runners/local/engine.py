@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import queue
+import shlex
 import socket
 import sys
 import threading
@@ -495,8 +496,8 @@ class LocalEngine:
         if uri.startswith("s3://"):
             raise StepFailed(
                 f"the local engine reads local files, and {uri} is on S3: download it "
-                f"(aws s3 cp {uri} data/) and point data_collection.input_uri (or the "
-                "InputDataUrl parameter) at the copy"
+                f"({shlex.join(['aws', 's3', 'cp', uri, 'data/'])}) and point "
+                "data_collection.input_uri (or the InputDataUrl parameter) at the copy"
             )
         path = Path(uri.removeprefix("file://")).expanduser()
         if not path.is_absolute():
