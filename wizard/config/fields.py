@@ -16,6 +16,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from ..echo import quoted
 from ..instances import JobKind, instance_types_for
 
 # Every pattern is matched whole (``fullmatch``), never with ``^...$``: ``$`` also matches
@@ -77,7 +78,7 @@ def _project_name(value: str) -> str:
     _check_name(value, "the project name", PROJECT_NAME_MAX)
     if not _PROJECT_NAME_RE.fullmatch(value):
         raise ValueError(
-            f"the project name {value!r} may contain only letters, digits and single hyphens "
+            f"the project name {quoted(value)} may contain only letters, digits and single hyphens "
             "between them (no spaces, underscores, doubled hyphens or leading/trailing hyphen), "
             "e.g. 'churn-model'"
         )
@@ -89,7 +90,7 @@ def _model_package_group(value: str) -> str:
     _check_name(value, what, MODEL_PACKAGE_GROUP_MAX)
     if not _NAME_RE.fullmatch(value):
         raise ValueError(
-            f"{what} {value!r} may contain only letters, digits and hyphens, starting and "
+            f"{what} {quoted(value)} may contain only letters, digits and hyphens, starting and "
             "ending with a letter or digit (no spaces or underscores), e.g. 'churn-model'"
         )
     return value
@@ -116,7 +117,7 @@ def _bucket_name(value: str) -> str:
         or value.startswith("xn--")
     ):
         raise ValueError(
-            f"{value!r} is not a valid S3 bucket name: 3-63 characters, lowercase letters, "
+            f"{quoted(value)} is not a valid S3 bucket name: 3-63 characters, lowercase letters, "
             "digits, dots and hyphens, starting and ending with a letter or digit"
         )
     return value
@@ -138,7 +139,7 @@ def parse_s3_uri(value: str) -> tuple[str, str]:
         )
     if not S3_KEY_RE.fullmatch(key):
         raise ValueError(
-            f"the S3 key {key!r} has characters that need escaping; use letters, digits and "
+            f"the S3 key {quoted(key)} has characters that need escaping; use letters, digits and "
             "! _ . * ' ( ) / = + @ , : -"
         )
     if len(key.encode()) > 1024:
@@ -172,7 +173,7 @@ def _data_uri(value: str) -> str:
         )
     if "://" in value:
         raise ValueError(
-            f"{value!r}: only s3:// URIs and local paths are supported; copy the data to S3 first"
+            f"{quoted(value)}: only s3:// URIs and local paths are supported; copy the data to S3 first"
         )
     if not _SAFE_TEXT_RE.fullmatch(value) or len(value) > 1024:
         raise ValueError(
@@ -186,7 +187,7 @@ def _role_arn(value: str) -> str:
     reject_control(value, "the role ARN")
     if value and not _ROLE_ARN_RE.fullmatch(value):
         raise ValueError(
-            f"{value!r} is not an IAM role ARN; it looks like "
+            f"{quoted(value)} is not an IAM role ARN; it looks like "
             "arn:aws:iam::123456789012:role/SageMakerExecutionRole"
         )
     return value
@@ -195,7 +196,7 @@ def _role_arn(value: str) -> str:
 def _region(value: str) -> str:
     reject_control(value, "the region")
     if not _REGION_RE.fullmatch(value):
-        raise ValueError(f"{value!r} is not an AWS region code; e.g. us-east-1 or eu-west-1")
+        raise ValueError(f"{quoted(value)} is not an AWS region code; e.g. us-east-1 or eu-west-1")
     return value
 
 
@@ -203,7 +204,7 @@ def check_column(value: str) -> str:
     reject_control(value, "the column name")
     if not _COLUMN_RE.fullmatch(value):
         raise ValueError(
-            f"column name {value!r} must start with a letter or underscore and use only letters, "
+            f"column name {quoted(value)} must start with a letter or underscore and use only letters, "
             "digits, spaces, '_', '.' and '-' (at most 128 characters)"
         )
     return value
@@ -219,7 +220,7 @@ def _iso_duration(value: str) -> str:
     reject_control(value, "the duration")
     if not _ISO_DURATION_RE.fullmatch(value):
         raise ValueError(
-            f"{value!r} is not an ISO 8601 duration; e.g. P30D (30 days) or PT12H (12 hours)"
+            f"{quoted(value)} is not an ISO 8601 duration; e.g. P30D (30 days) or PT12H (12 hours)"
         )
     return value
 
@@ -241,7 +242,7 @@ def check_schedule(value: str) -> str:
     cron = _CRON_RE.fullmatch(value)
     if not cron:
         raise ValueError(
-            f"{value!r} is not a schedule; use cron(0 3 * * ? *) (daily at 03:00 UTC) "
+            f"{quoted(value)} is not a schedule; use cron(0 3 * * ? *) (daily at 03:00 UTC) "
             "or rate(7 days)"
         )
     fields = cron.group(1).split()
@@ -287,7 +288,7 @@ def _instance_type_for(kind: JobKind):
         offered = instance_types_for(kind)
         if value not in offered:
             raise ValueError(
-                f"{value!r} is not an instance type sm-wizard offers for {kind} jobs; choose "
+                f"{quoted(value)} is not an instance type sm-wizard offers for {kind} jobs; choose "
                 f"one of: {', '.join(offered)}"
             )
         return value
