@@ -27,6 +27,7 @@ import contextlib
 import logging
 import secrets
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from aiohttp import web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
+from cli.options import shell_command
 from wizard.store import AUTOSAVE_NAME, state_dir
 
 log = logging.getLogger("sm-wizard.serve")
@@ -191,6 +193,15 @@ class GuardedServer(Server):
         return state
 
     def end_session_state(self, state: Path) -> None:
-        """Remove a session's folder unless it holds an autosave (work not yet saved)."""
-        if not (state / AUTOSAVE_NAME).exists():
+        """Remove a session's folder unless it holds an autosave (work not yet saved to a
+        file): then say on the server's terminal where it is and how to go on with it."""
+        autosave = state / AUTOSAVE_NAME
+        if not autosave.exists():
             shutil.rmtree(state, ignore_errors=True)
+            return
+        print(
+            "A browser session ended with answers not saved to a file; they are kept in "
+            f"{autosave} (go on with: {shell_command('sm-wizard', 'edit', autosave)})",
+            file=sys.stderr,
+            flush=True,
+        )

@@ -166,6 +166,16 @@ def test_an_empty_session_folder_is_removed(tmp_path, monkeypatch) -> None:
     assert not state.exists() and (tmp_path / "state" / "registry").is_dir()
 
 
+def test_a_session_with_unsaved_answers_is_kept_and_said(tmp_path, monkeypatch, capsys) -> None:
+    server, _ = _server(tmp_path, monkeypatch)
+    state = server.new_session_state()
+    (state / "autosave.toml").write_text("x = 1")
+    server.end_session_state(state)
+    assert (state / "autosave.toml").exists()
+    said = capsys.readouterr().err
+    assert str(state / "autosave.toml") in said and "sm-wizard edit" in said
+
+
 def test_the_printed_url_carries_the_process_token(monkeypatch) -> None:
     made = {}
 
