@@ -19,6 +19,19 @@ CONFIG_FILE = click.Path(dir_okay=False, path_type=Path)
 """The wizard's config file (TOML) a verb reads; click checks only that it is not a folder."""
 
 
+def shell_command(*words: str | Path) -> str:
+    """A command line for a person to paste: every word quoted for the shell (a path with
+    spaces, quotes, ``$`` or ``;`` arrives intact and runs nothing), and a relative path
+    that starts with ``-`` written ``./-...`` so the command does not read it as an option."""
+    shown = []
+    for word in words:
+        text = str(word)
+        if isinstance(word, Path) and text.startswith("-"):
+            text = f"./{text}"
+        shown.append(text)
+    return shlex.join(shown)
+
+
 def fail(message: str) -> None:
     """Bad input: one line on stderr, exit 2."""
     raise WizardError(message)
@@ -68,7 +81,7 @@ def load_checked(file: Path) -> Any:
         count = len(err.problems)
         click.echo(
             f"{file}: {count} error{'s' if count != 1 else ''}; not valid "
-            f"(sm-wizard validate {shlex.quote(str(file))} says the same)",
+            f"({shell_command('sm-wizard', 'validate', file)} says the same)",
             err=True,
         )
         sys.exit(2)

@@ -3,7 +3,8 @@
 A *sink* takes events from an engine's (or a watcher's) threads and shows them:
 
 - ``JsonLinesSink``: one event per line (``to_json``), flushed as it happens, in the order
-  they came: the run-event contract of docs/ARCHITECTURE.md, for scripts.
+  they came: the run-event contract of docs/ARCHITECTURE.md, for scripts. A log line is cut
+  at ``MAX_LINE_CHARS`` like the plain lines, with a marker saying how much was cut.
 - ``PlainLinesSink``: one readable line per status change, metric and log line, for logs,
   pipes and slow links (no cursor movement; the status in colour only on a terminal).
 
@@ -29,9 +30,10 @@ from runners.events import (
     MetricEvent,
     RunEvent,
     StepEvent,
+    capped_log,
     to_json,
 )
-from runners.run_state import RunState, clip_line, format_duration
+from runners.run_state import MAX_LINE_CHARS, RunState, clip_line, format_duration
 
 #: Terminal colours of the statuses in plain lines (click's names; no colour off a terminal).
 STATUS_COLOURS: dict[str, str] = {
@@ -92,7 +94,7 @@ class JsonLinesSink(Sink):
         self.out = out
 
     def write(self, event: RunEvent) -> None:
-        self.out.write(to_json(event) + "\n")
+        self.out.write(to_json(capped_log(event, MAX_LINE_CHARS)) + "\n")
         self.out.flush()
 
 

@@ -8,7 +8,7 @@ one-object-per-line format that ``sm-wizard run|watch --json`` prints (see docs/
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -130,6 +130,16 @@ RunEvent = ExecutionEvent | StepEvent | LogEvent | MetricEvent
 def to_json(event: RunEvent) -> str:
     """One compact JSON line (no trailing newline)."""
     return json.dumps(event.to_dict(), separators=(", ", ": "), ensure_ascii=False)
+
+
+def capped_log(event: RunEvent, limit: int) -> RunEvent:
+    """``event`` with a log line longer than ``limit`` cut, and a marker saying how many
+    characters went: a job that prints 10 MB without a newline must not reach a ``--json``
+    reader as one 10 MB event (the plain lines cut near the same length)."""
+    if not isinstance(event, LogEvent) or len(event.line) <= limit:
+        return event
+    cut = len(event.line) - limit
+    return replace(event, line=f"{event.line[:limit]}… [{cut:,} more characters cut]")
 
 
 def from_dict(data: dict[str, Any]) -> RunEvent:

@@ -25,6 +25,7 @@ import contextlib
 import copy
 import json
 import os
+import shlex
 import shutil
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -110,7 +111,7 @@ class Session:
                 f"The sample data ({uri}) could not be written to {autosave_file().parent} "
                 f"({exc.strerror or exc}). Save the project to a file (ctrl+p, Save to a file…) in a folder you can "
                 "write, then add your data next to it, or start it with: sm-wizard init "
-                f"--template {name} --out FOLDER/wizard.toml"
+                f"--template {shlex.quote(name)} --out FOLDER/wizard.toml"
             )
         return session
 

@@ -100,6 +100,9 @@ def check_data(
     if data_format not in ("csv", "parquet", "json"):
         return report  # images/text: the cross-section rule explains
     has_header = collection.get("has_header", True) is not False
+    if "\x00" in uri:  # os.stat would raise ValueError("embedded null byte")
+        report.error("data_collection.input_uri", "the path contains a NUL byte (\\x00); remove it")
+        return report
     path = resolve_input(uri, Path(base_dir))
     try:
         sample = read_sample(path, data_format, has_header)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .echo import capped_message
+
 
 class WizardError(Exception):
     """A problem the user can fix. ``message`` says what and how; ``title`` is a short heading."""
@@ -9,6 +11,7 @@ class WizardError(Exception):
     exit_code = 2
 
     def __init__(self, message: str, title: str = "Error") -> None:
+        message = capped_message(message)  # a huge echoed value is cut (wizard.echo)
         super().__init__(message)
         self.message = message
         self.title = title

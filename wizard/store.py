@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import tempfile
 import tomllib
 from pathlib import Path
@@ -50,7 +51,8 @@ def read_document(path: str | os.PathLike[str]) -> dict[str, Any]:
         raw = read_config_bytes(path)  # regular files only, size and shape bounded
     except FileNotFoundError:
         raise StoreError(
-            f"{path}: no such file. Create one with: sm-wizard init --template demo --out {path}",
+            f"{path}: no such file. Create one with: sm-wizard init --template demo --out "
+            f"{shlex.quote(str(path))}",
             "File not found",
         ) from None
     except IsADirectoryError:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from .config import SECTION_MODELS, WizardConfig
 from .config.base import FieldError, Section
 from .config.crosscheck import cross_check
+from .echo import capped_message
 from .errors import ConfigError, WizardError
 from .plan import build_plan
 from .regions import (
@@ -36,6 +37,10 @@ class Problem:
     message: str
     severity: Literal["error", "warning"] = "error"
     """Errors stop an export or a run; warnings are worth reading but do not."""
+
+    def __post_init__(self) -> None:
+        # the one cap on what a problem echoes (see wizard.echo)
+        object.__setattr__(self, "message", capped_message(self.message))
 
     def __str__(self) -> str:
         """One line, whatever the user typed: control characters (a carriage return in a

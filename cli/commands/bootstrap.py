@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from cli.options import CONFIG_FILE
+from cli.options import CONFIG_FILE, shell_command
 from wizard.errors import WizardError
 
 OUTPUT_KEYS = {
@@ -154,7 +154,7 @@ def bootstrap(
     recorded = record_outputs(file, outputs)
     for key in recorded:
         click.echo(f"recorded [project] {key} = {outputs[_output_of(key)]}")
-    click.echo(f"next: sm-wizard run {file} --engine sagemaker")
+    click.echo(f"next: {shell_command('sm-wizard', 'run', file, '--engine', 'sagemaker')}")
 
 
 def _output_of(key: str) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from cli.options import CONFIG_FILE, cannot_write, fail, s3_probe_for
+from cli.options import CONFIG_FILE, cannot_write, fail, s3_probe_for, shell_command
 
 
 @click.command()
@@ -47,9 +47,15 @@ def init(template: str, out: Path, force: bool) -> None:
     for path in written:
         click.echo(f"wrote {path} (sample data)")
     if template == "blank":
-        click.echo(f"next: sm-wizard edit {out}   (or fill it in, then sm-wizard validate {out})")
+        click.echo(
+            f"next: {shell_command('sm-wizard', 'edit', out)}   "
+            f"(or fill it in, then {shell_command('sm-wizard', 'validate', out)})"
+        )
     else:
-        click.echo(f"next: sm-wizard plan {out}   then   sm-wizard run {out} --engine local")
+        click.echo(
+            f"next: {shell_command('sm-wizard', 'plan', out)}   then   "
+            f"{shell_command('sm-wizard', 'run', out, '--engine', 'local')}"
+        )
 
 
 def _load(file: Path):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import click
 
-from cli.options import load_checked
+from cli.options import load_checked, shell_command
 
 
 @click.command()
@@ -96,7 +96,10 @@ def export(file: Path, out: Path | None, verify: bool, diff: bool, force: bool) 
         )
         sys.exit(1)
     if not verify:
-        click.echo(f"next: cd {out} && python pipeline.py --help   (or: sm-wizard run {file})")
+        click.echo(
+            f"next: cd {shell_command(out)} && python pipeline.py --help   "
+            f"(or: {shell_command('sm-wizard', 'run', file)})"
+        )
         return
 
     from exporters.verify import verify_project

@@ -23,7 +23,7 @@ from typing import Any
 
 import click
 
-from cli.options import CONFIG_FILE, cannot_write, load_checked
+from cli.options import CONFIG_FILE, cannot_write, load_checked, shell_command
 from cli.terminal import has_terminal
 from wizard.errors import WizardError
 
@@ -270,9 +270,12 @@ def runs(file: Path, run_dir: Path | None, as_json: bool) -> None:
         click.echo(json.dumps({"runs": [r.to_dict() for r in summaries]}, indent=2))
         return
     if not summaries:
-        click.echo(f"no local runs yet; start one with: sm-wizard run {file}")
+        click.echo(f"no local runs yet; start one with: {shell_command('sm-wizard', 'run', file)}")
         return
     for summary in summaries:
         reason = f"  {summary.reason.splitlines()[-1]}" if summary.reason else ""
         click.echo(f"{summary.id}  {summary.status:<11} try {summary.attempt}{reason}")
-    click.echo(f"retry one: sm-wizard run {file} --retry ID    follow one: --attach ID")
+    click.echo(
+        f"retry one: {shell_command('sm-wizard', 'run', file)} --retry ID    "
+        "follow one: --attach ID"
+    )

@@ -9,11 +9,17 @@ command per connection and streams its screen over a websocket), so the app keep
 machine's files and AWS credentials. That is why it listens on 127.0.0.1 unless told
 otherwise: whoever can reach the address can use the app as you. Over SSH, forward the port
 (``ssh -L 8000:127.0.0.1:8000 host``) rather than listening on a public address.
+
+The URL it prints carries a secret token made for this process (as Jupyter's does): the
+page and its websocket need it, the websocket must come from that page (its ``Origin``),
+and each tab gets its own state folder, so tabs never share an autosave (``cli/served.py``).
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+import secrets
 import shlex
 import sys
 
@@ -44,10 +50,21 @@ def url_for(host: str, port: int) -> str:
     return f"http://{shown}:{port}"
 
 
+@functools.cache
+def process_token() -> str:
+    """This process's secret: made once, in the URL ``serve`` prints and nowhere else."""
+    return secrets.token_urlsafe(24)  # 192 bits, URL-safe
+
+
+def page_url(host: str, port: int) -> str:
+    """The URL to open: the page with this process's token."""
+    return f"{url_for(host, port)}/?token={process_token()}"
+
+
 def make_server(host: str, port: int, args: tuple[str, ...]):
     """The textual-serve ``Server`` (not started)."""
     try:
-        from textual_serve.server import Server
+        from cli.served import GuardedServer  # textual-serve and aiohttp load only here
     except ImportError as exc:  # pragma: no cover - a runtime dependency
         raise WizardError(
             "textual-serve is not installed; install sm-wizard with its dependencies "
@@ -55,7 +72,14 @@ def make_server(host: str, port: int, args: tuple[str, ...]):
             "Cannot serve",
         ) from exc
     title = "sm-wizard" + (f" {' '.join(args)}" if args else "")
-    return Server(app_command(args), host=host, port=port, title=title)
+    return GuardedServer(
+        app_command(args),
+        host=host,
+        port=port,
+        title=title,
+        token=process_token(),
+        loopback=is_loopback(host),
+    )
 
 
 @click.command("serve", context_settings={"ignore_unknown_options": True})
@@ -96,7 +120,7 @@ def serve(ctx: click.Context, port: int, host: str, args: tuple[str, ...]) -> No
             "machine's files and AWS credentials. Prefer 127.0.0.1 and an SSH tunnel.",
             err=True,
         )
-    click.echo(f"sm-wizard in a browser: {url_for(host, port)}  (Ctrl+C stops)")
+    click.echo(f"sm-wizard in a browser: {page_url(host, port)}  (Ctrl+C stops)")
     sys.stdout.flush()
     try:
         server.serve()

@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from cli.options import shell_command
 from cli.printer import JsonLinesSink, make_printer
 from cli.terminal import has_terminal, need_terminal
 from runners.base import exit_code_for
@@ -105,7 +106,7 @@ def _follow_headless(
         watcher.detach()
         click.echo(
             "\nDetached. The execution keeps running in AWS; watch it again with:\n"
-            f"  sm-wizard watch {watcher.execution_arn}",
+            f"  {shell_command('sm-wizard', 'watch', str(watcher.execution_arn))}",
             err=True,
         )
         return EXIT_INTERRUPTED
@@ -136,7 +137,7 @@ def _open_monitor(watcher: Any, title: str) -> int | None:
     if watcher.status not in ("Succeeded", "Failed", "Stopped"):
         click.echo(
             "The execution keeps running in AWS. Watch it again with:\n"
-            f"  sm-wizard watch {watcher.execution_arn}",
+            f"  {shell_command('sm-wizard', 'watch', str(watcher.execution_arn))}",
             err=True,
         )
     return int(code)

@@ -8,6 +8,7 @@ engine is made); steps read it, and nothing changes it. What a step may *do* to 
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,8 +111,8 @@ class RunContext:
         if uri.startswith("s3://"):
             raise StepFailed(
                 f"the local engine reads local files, and {uri} is on S3: download it "
-                f"(aws s3 cp {uri} data/) and point data_collection.input_uri (or the "
-                "InputDataUrl parameter) at the copy"
+                f"({shlex.join(['aws', 's3', 'cp', uri, 'data/'])}) and point "
+                "data_collection.input_uri (or the InputDataUrl parameter) at the copy"
             )
         path = Path(uri.removeprefix("file://")).expanduser()
         if not path.is_absolute():

@@ -11,6 +11,7 @@ headless run over SSH), and a failed, stopped or interrupted run can be retried:
 from __future__ import annotations
 
 import json
+import shlex
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -215,7 +216,7 @@ class AttachedRun:
         if status == "Interrupted":
             reason = (
                 "the process running this run ended before it finished; continue it with "
-                f"sm-wizard run FILE --retry {self.run_dir.name}"
+                f"sm-wizard run FILE --retry {shlex.quote(self.run_dir.name)}"
             )
             emit(ExecutionEvent("Failed", engine="local", id=self.run_dir.name, reason=reason))
             return "Failed"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import threading
 from typing import TYPE_CHECKING, Any, Final, Literal, Protocol
 
@@ -275,7 +276,9 @@ def translate(
     import botocore.exceptions as bce
 
     profile = profile or os.environ.get("AWS_PROFILE")
-    login_hint = f"aws sso login --profile {profile}" if profile else "aws sso login"
+    login_hint = (
+        shlex.join(["aws", "sso", "login", "--profile", profile]) if profile else "aws sso login"
+    )
 
     if isinstance(exc, bce.NoRegionError):
         return AwsError(
@@ -291,7 +294,7 @@ def translate(
         return AwsError(
             f"The AWS profile {name!r} does not exist in ~/.aws/config or ~/.aws/credentials."
             f"{known_text} Pass --profile with one of them, or create it with "
-            f"`aws configure --profile {name}`.",
+            f"`{shlex.join(['aws', 'configure', '--profile', str(name)])}`.",
             "Unknown AWS profile",
             kind="profile",
         )

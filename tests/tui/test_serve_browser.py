@@ -68,7 +68,12 @@ def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen]]:
         text=True,
         start_new_session=True,
     )
-    url = f"http://127.0.0.1:{port}"
+    assert proc.stdout is not None
+    printed = ""  # "sm-wizard in a browser: URL/?token=...  (Ctrl+C stops)"
+    while "in a browser: " not in printed:
+        printed = proc.stdout.readline()
+        assert printed or proc.poll() is None, "sm-wizard serve ended before printing its URL"
+    url = printed.split("in a browser: ", 1)[1].split()[0]  # the page needs the process's token
 
     def up() -> bool:
         assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""

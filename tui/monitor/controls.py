@@ -9,6 +9,7 @@ question runs in a ``confirm`` worker that waits for the one yes/no modal
 
 from __future__ import annotations
 
+import shlex
 import threading
 from typing import Any
 
@@ -100,7 +101,7 @@ class RunControls:
             arn = self._snapshot.execution.id or getattr(self.engine, "execution_arn", None)
             detail = "It keeps running on SageMaker: quitting only stops watching."
             if arn:
-                detail += f"\nWatch it again with:\n  sm-wizard watch {arn}"
+                detail += f"\nWatch it again with:\n  sm-wizard watch {shlex.quote(arn)}"
             if await self._confirm("Detach from this execution?", detail, yes="Detach", no="Stay"):
                 self.release_engine()
                 self._close(detached=True)

@@ -8,6 +8,7 @@ and returns Rich ``Text`` or a string, so the words are tested without an app an
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -166,7 +167,9 @@ def summary_line(
         parts.append(f"run folder {run_dir}")
     arn = execution.id or execution_arn
     if remote and not execution.finished and arn:
-        parts.append(f"it keeps running on SageMaker; watch it again: sm-wizard watch {arn}")
+        parts.append(
+            f"it keeps running on SageMaker; watch it again: sm-wizard watch {shlex.quote(arn)}"
+        )
     return " · ".join(parts)
 
 

@@ -16,6 +16,7 @@ from .fields import (
     InstanceCount,
     ProcessingInstance,
     RuntimeSeconds,
+    reject_control,
 )
 
 
@@ -110,7 +111,8 @@ class FeatureEngineeringConfig(StageSection):
     @field_validator("feature_group_name")
     @classmethod
     def _feature_group(cls, value: str) -> str:
-        if value and (len(value) > FEATURE_GROUP_MAX or not FEATURE_GROUP_RE.match(value)):
+        reject_control(value, "the feature group name")
+        if value and (len(value) > FEATURE_GROUP_MAX or not FEATURE_GROUP_RE.fullmatch(value)):
             raise ValueError(
                 "a feature group name has 1-64 letters, digits, '-' or '_', starting and ending "
                 "with a letter or digit"

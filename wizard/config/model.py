@@ -19,6 +19,7 @@ from .fields import (
     TrainingInstance,
     check_column,
     check_safe_text,
+    reject_control,
 )
 
 
@@ -56,7 +57,8 @@ class TrainingConfig(StageSection):
     @classmethod
     def _hp(cls, value: dict[str, Any]) -> dict[str, Any]:
         for name in value:
-            if not HP_NAME_RE.match(name):
+            reject_control(name, "the hyperparameter name")
+            if not HP_NAME_RE.fullmatch(name):
                 raise ValueError(
                     f"hyperparameter name {name!r} may use letters, digits, '_', ':', '.', '-'"
                 )
@@ -113,6 +115,11 @@ class ParameterRange(Section):
         default_factory=list
     )
 
+    @field_validator("name")
+    @classmethod
+    def _name_text(cls, value: str) -> str:
+        return reject_control(value, "the hyperparameter name")
+
     @model_validator(mode="after")
     def _bounds(self) -> ParameterRange:
         if self.type == "categorical":
@@ -166,6 +173,13 @@ class TuningConfig(Section):
     max_parallel_jobs: int = Field(default=2, ge=1, le=100)
     early_stopping: Literal["Off", "Auto"] = "Off"
     ranges: list[ParameterRange] = Field(default_factory=list)
+
+    @field_validator("objective_metric")
+    @classmethod
+    def _metric_text(cls, value: str) -> str:
+        # checked against the algorithm's metrics only while tuning is on: a line break
+        # must not wait until then
+        return reject_control(value, "the objective metric")
 
     @model_validator(mode="after")
     def _budget(self) -> TuningConfig:

@@ -9,7 +9,15 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from .base import Section
-from .fields import S3_KEY_RE, BucketName, ProjectName, Region, RoleArn, SafeText
+from .fields import (
+    S3_KEY_RE,
+    BucketName,
+    ProjectName,
+    Region,
+    RoleArn,
+    SafeText,
+    reject_control,
+)
 
 
 class ProjectConfig(Section):
@@ -30,12 +38,13 @@ class ProjectConfig(Section):
     @field_validator("s3_prefix")
     @classmethod
     def _prefix(cls, value: str) -> str:
+        reject_control(value, "the S3 prefix")
         if " " in value:
             raise ValueError(
                 "the prefix has a space; S3 prefixes here use letters, digits and - _ . / "
                 f"(e.g. {value.strip().replace(' ', '-')!r})"
             )
-        if not S3_KEY_RE.match(value):
+        if not S3_KEY_RE.fullmatch(value):
             raise ValueError(
                 "the prefix has characters S3 keys should not hold; use letters, digits and "
                 "- _ . / (e.g. 'projects/churn')"
