@@ -1,7 +1,7 @@
 # One command to set up and run the wizard, one to set up and run the tests.
 # Both install with uv from the committed uv.lock (scripts/setup.sh says what it does).
 BIN   := .venv/bin
-PATHS := wizard exporters runners tui cli tests bench scripts
+PATHS := wizard exporters runners tui cli devtools tests bench scripts
 
 .PHONY: wizard test test-contract setup setup-test bench screenshots lint lock
 
