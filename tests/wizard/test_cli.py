@@ -136,20 +136,26 @@ def test_the_command_ends_as_the_interpreter_would(tmp_path: Path, args, code, s
     assert done.returncode == code, done.stderr
     assert done.stderr.startswith(stderr)
     lines = done.stdout.splitlines()
-    assert lines[-2:] == ["thread finished", "atexit ran"]
+    # the thread was waited for and the atexit handler ran last; when the thread prints
+    # (before, inside or after the command's output) depends on the machine's load
+    assert lines[-1] == "atexit ran" and lines.count("thread finished") == 1
     if args[0] == "catalog":  # the JSON, longer than the stream's buffer, is whole
         assert len(done.stdout) > 8192
-        assert json.loads("\n".join(lines[:-2]))
+        own = [line for line in lines[:-1] if line != "thread finished"]
+        assert json.loads("\n".join(own))
 
 
 def test_cli_modules_import_neither_tui_nor_textual() -> None:
     """Every ``cli`` module loads without ``tui`` or Textual: the interactive verbs import
-    the screens inside the command, so headless verbs (and ``--help``) never pay for them."""
+    the screens inside the command, so headless verbs (and ``--help``) never pay for them.
+    ``cli.served`` is the ``serve`` verb's web server (textual-serve, which loads rich); only
+    that verb imports it, inside the command."""
     probe = (
         "import pkgutil, importlib, sys, cli, cli.commands\n"
         "for package in (cli, cli.commands):\n"
         "    for info in pkgutil.iter_modules(package.__path__, package.__name__ + '.'):\n"
-        "        importlib.import_module(info.name)\n"
+        "        if info.name != 'cli.served':\n"
+        "            importlib.import_module(info.name)\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('tui', 'textual', 'rich')))\n"
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
