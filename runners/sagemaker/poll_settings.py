@@ -25,8 +25,11 @@ class PollSettings:
     """...and less often while it reports nothing new, down to this."""
     job_describes_per_second: float = 0.1
     """Share of the budget for describing unchanged running jobs, split between them."""
-    log_requests_per_second: float = 0.2
-    """Share of the budget for the log tailer, split between the streams it follows."""
+    log_requests_per_second: float = 0.5
+    """CloudWatch Logs reads a second (a budget of their own: Logs throttles apart from
+    SageMaker), split between the streams the tailer follows."""
+    log_burst: float = 10.0
+    """Log reads that may go out at once (a step selected late, the end of an execution)."""
     max_requests_per_second: float = 0.45
     burst: float = 10.0
     """Requests that may go out at once after a quiet spell (the end of a fan-out)."""

@@ -97,12 +97,16 @@ class Poller:
         )
         self._notice = on_notice or log_notice
         self._rng = rng or random.Random()
+        # Log reads go to CloudWatch Logs (its own throttling quota), so their own bucket: in
+        # SageMaker's, status polls left them nothing and lines came only after the end.
+        self.log_budget = RequestBudget(
+            self.clock, self.settings.log_requests_per_second, self.settings.log_burst
+        )
         self.tailer = LogTailer(
             aws,
             emit,
             clock=self.clock,
-            budget=self.budget,
-            reserve=self.settings.reserve,
+            budget=self.log_budget,
             requests_per_second=self.settings.log_requests_per_second,
             on_denied=lambda err: self._notice(
                 Notice("permission", f"Logs hidden: {err.message}", "warning")
@@ -484,11 +488,13 @@ class Poller:
                 continue
             running = step.status in RUNNING_STEP_STATUSES and not terminal
             wanted = step.ran_while_watched if selection is None else step.name in selection
+            if not wanted and not running and step.name in self.tailer.following:
+                wanted = True  # it just ended: read it to its end (the view moved on)
             if wanted:
-                self.tailer.follow(step.name, group, job.name, running=running)
+                self.tailer.follow(step.name, group, job.name, running=running, key=job.key)
             elif step.name in self.tailer.following:
                 self.tailer.pause(step.name)
         if terminal:
             self.tailer.drain()
         else:
-            self.tailer.poll()
+            self.tailer.poll(ahead=self.settings.min_interval)
