@@ -127,6 +127,7 @@ class LogTailer:
         self.disabled = False
         self.lines_emitted = 0
         self._requests_this_poll = 0
+        self._until: float | None = None
 
     # ----------------------------------------------------------------- what to follow
 
@@ -252,27 +253,53 @@ class LogTailer:
             target.next_due = self._clock.monotonic() + wait
         return emitted
 
-    def drain(self, max_rounds: int = 10_000) -> int:
-        """Read every followed step's streams to their end (at the end of an execution)."""
+    def drain(self, max_rounds: int = 10_000, *, until: float | None = None) -> int:
+        """Read every followed step's streams to their end (at the end of an execution).
+
+        ``until``: a clock time after which no further request goes out (the execution's
+        final event must not wait on slow or throttled log reads); what is left stays in
+        ``following``.
+        """
         for target in self._targets.values():
             if target.running:
                 self.finish(target.step)
         emitted = 0
-        for _ in range(max_rounds):
-            if not self._targets or self.disabled:
-                break
-            emitted += self.poll(force=True)
+        self._until = until
+        try:
+            for _ in range(max_rounds):
+                if not self._targets or self.disabled or self._past_deadline():
+                    break
+                emitted += self.poll(force=True)
+        finally:
+            self._until = None
         return emitted
 
+    def _past_deadline(self) -> bool:
+        return self._until is not None and self._clock.monotonic() >= self._until
+
     def _call(self, operation: str, **params: object) -> dict:
+        if self._past_deadline():
+            raise _OutOfBudget
         if self._budget is not None:
-            if self._forced:
+            if self._forced and self._until is None:
                 self._budget.take()
+            elif self._forced:  # a wait for a token may not pass the deadline
+                if not self._budget.try_take() and not self._wait_for_token():
+                    raise _OutOfBudget
             elif not self._budget.try_take(self._reserve):
                 raise _OutOfBudget
 
         self._requests_this_poll += 1
         return self._aws.call("logs", operation, **params)
+
+    def _wait_for_token(self) -> bool:
+        """Wait (on the clock, not past the deadline) for a token of the log budget."""
+        assert self._budget is not None and self._until is not None
+        while self._clock.monotonic() < self._until:
+            self._clock.sleep(min(1.0 / self._budget.rate, self._until - self._clock.monotonic()))
+            if self._budget.try_take():
+                return True
+        return False
 
     def _scan(self, target: _Target) -> None:
         params: dict[str, object] = {

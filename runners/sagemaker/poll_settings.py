@@ -15,8 +15,9 @@ class PollSettings:
 
     min_interval: float = 2.0
     """Seconds between polls right after something changed."""
-    max_interval: float = 15.0
-    """Longest pause between polls while nothing changes."""
+    max_interval: float = 6.0
+    """Longest pause between polls while nothing changes: with ``final_logs_within`` it
+    bounds how late the end is reported (two requests a poll, 0.33 req/s at most)."""
     growth: float = 1.5
     """Each quiet poll multiplies the pause by this much."""
     job_min_interval: float = 10.0
@@ -35,10 +36,14 @@ class PollSettings:
     """Requests that may go out at once after a quiet spell (the end of a fan-out)."""
     reserve: float = 4.0
     """Optional requests (logs, unchanged running jobs) leave this many tokens for status."""
+    final_logs_within: float = 3.0
+    """Once the execution ended, its last log lines get this long before the final event."""
     backoff_base: float = 4.0
     backoff_max: float = 120.0
     reconnect_max: float = 60.0
     expired_retry: float = 30.0
+    """Longest pause between retries while the credentials are expired (from ``min_interval``
+    up, doubling: new credentials are picked up at the next successful poll)."""
     give_up_after: float | None = 1800.0
     """Give up (raise) after this long of continuous failure; ``None`` keeps trying forever."""
     page_size: int = 100

@@ -186,6 +186,8 @@ class Poller:
                     backoff = min(backoff * 2, s.backoff_max)
                 elif err.kind == "connection":
                     reconnect = min(reconnect * 2, s.reconnect_max)
+                elif err.kind in ("expired", "credentials"):  # refreshed any time: retry soon
+                    reconnect = min(reconnect * 2, s.expired_retry)
                 failure_kind = err.kind
                 if s.give_up_after is not None and now - failing_since >= s.give_up_after:
                     raise
@@ -230,13 +232,14 @@ class Poller:
                 self._notice(
                     Notice(
                         "session-expired",
-                        f"{err.message} Watching pauses and retries every "
-                        f"{self.settings.expired_retry:.0f} s; the execution keeps running.",
+                        f"{err.message} Watching pauses and retries (every "
+                        f"{self.settings.expired_retry:.0f} s at most); the execution keeps "
+                        "running.",
                         "error",
                     )
                 )
             self.aws.refresh()
-            return self.settings.expired_retry
+            return min(reconnect, self.settings.expired_retry)
         raise err
 
     def _send_stop(self) -> bool:
@@ -424,17 +427,20 @@ class Poller:
         """Tail logs, but never let a log read hold up step status or the final event.
 
         Throttled, dropped or expired log reads pause the tailer alone, with its own
-        back-off; at the end of an execution the last lines get a few more tries, then the
-        final event goes out regardless (with a notice saying what could not be read).
+        back-off; at the end of an execution the last lines get ``final_logs_within`` seconds
+        (retries included), then the final event goes out regardless (with a notice saying
+        what could not be read).
         """
         s = self.settings
-        attempts = 4 if terminal else 1
-        for attempt in range(attempts):
+        end_by = self.clock.monotonic() + s.final_logs_within if terminal else None
+        while True:
             now = self.clock.monotonic()
             if not terminal and now < self._logs_resume_at:
                 return
+            if end_by is not None and now >= end_by:
+                break
             try:
-                self._tail(terminal)
+                self._tail(end_by)
             except AwsError as err:
                 if not (err.retryable or err.kind in ("expired", "credentials")):
                     self.tailer.disabled = True
@@ -453,26 +459,26 @@ class Poller:
                             "warning",
                         )
                     )
-                if attempt + 1 < attempts:
-                    self.clock.sleep(self._logs_backoff * self._rng.uniform(0.8, 1.2))
+                if end_by is not None:
+                    wait = self._logs_backoff * self._rng.uniform(0.8, 1.2)
+                    self.clock.sleep(min(wait, max(0.0, end_by - self.clock.monotonic())))
                     continue
-                if terminal:
-                    self._notice(
-                        Notice(
-                            "info",
-                            "The execution ended before all its log lines could be read; "
-                            "they stay in CloudWatch Logs.",
-                            "warning",
-                        )
-                    )
-                return
             else:
                 if self._logs_backoff:
                     self._logs_backoff = 0.0
                     self._notice(Notice("reconnected", "Log reads work again.", "info"))
-                return
+            break
+        if terminal and self.tailer.following and not self.tailer.disabled:
+            self._notice(
+                Notice(
+                    "info",
+                    "The execution ended before all its log lines could be read; "
+                    "they stay in CloudWatch Logs.",
+                    "warning",
+                )
+            )
 
-    def _tail(self, terminal: bool) -> None:
+    def _tail(self, end_by: float | None) -> None:
         """Keep the tailer following the right steps, then let it read what is due.
 
         With no selection (headless) every step that ran while we watched is tailed; steps
@@ -480,6 +486,7 @@ class Poller:
         """
         if not self.tail_logs:
             return
+        terminal = end_by is not None
         selection = self._selection
         for step in self._steps.values():
             job = step.job
@@ -494,7 +501,7 @@ class Poller:
                 self.tailer.follow(step.name, group, job.name, running=running, key=job.key)
             elif step.name in self.tailer.following:
                 self.tailer.pause(step.name)
-        if terminal:
-            self.tailer.drain()
+        if end_by is not None:
+            self.tailer.drain(until=end_by)
         else:
             self.tailer.poll(ahead=self.settings.min_interval)
