@@ -97,3 +97,25 @@ async def test_a_running_steps_lines_are_on_screen_when_json_prints_them(aws, fa
     lag = max(seen[line] - written[line] for line in seen)
     print(f"{kind}: {len(seen)} lines on screen while selected, worst lag {lag:.1f} s")
     assert lag <= LAG, f"a line reached the screen {lag:.1f} s after it was written"
+
+
+async def test_a_step_selected_after_the_execution_ended_shows_its_lines(aws, fake, clock):
+    steps = five("Training")
+    create_pipeline(aws, "five", steps)
+    lines = tuple(f"epoch {i}" for i in range(LINES))
+    script = sequential_steps(steps, overrides={"Work": {"logs": lines}})
+    fake.script_next_execution("five", script)
+    arn = start(aws, "five")
+    clock.advance(fake.script(arn).finished_at() + 60)  # attached when it was long over
+    watcher = SageMakerWatcher(arn, aws=aws, clock=clock, on_notice=lambda n: None)
+    app = MonitorApp(watcher, None, "five")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.monitor
+        assert screen is not None
+        await until(pilot, lambda: screen._snapshot.execution.finished and not screen.busy)
+        assert fake.requests.count("GetLogEvents") == 0  # nothing was tailed while it ran
+        screen._follow = False
+        screen._select_row("Work")
+        log = screen.query_one("#log", LogPane)
+        await until(pilot, lambda: [x for x in log.lines if x.startswith("epoch")] == list(lines))
+        await app.workers.wait_for_complete()
