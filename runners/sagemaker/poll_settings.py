@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class PollSettings:
-    """Knobs of the polite poller. The defaults keep a 20-step pipeline under 0.5 req/s, list views included."""
+    """Knobs of the polite poller. The defaults keep a 20-step pipeline under 0.5 SageMaker
+    requests a second, list views included (log reads have a budget of their own)."""
 
     min_interval: float = 2.0
     """Seconds between polls right after something changed."""

@@ -119,3 +119,16 @@ async def test_a_step_selected_after_the_execution_ended_shows_its_lines(aws, fa
         log = screen.query_one("#log", LogPane)
         await until(pilot, lambda: [x for x in log.lines if x.startswith("epoch")] == list(lines))
         await app.workers.wait_for_complete()
+
+
+def test_the_fast_clock_used_to_measure_runs_real_time_faster():
+    import time
+
+    from devtools.clock import FastClock
+
+    clock = FastClock(speed=100)
+    began, start = time.monotonic(), clock.monotonic()
+    clock.sleep(2.0)
+    assert clock.monotonic() - start >= 2.0
+    assert time.monotonic() - began < 1.0
+    assert clock.sleep(60.0, wake=lambda: True) is None and clock.monotonic() - start < 10
