@@ -43,3 +43,36 @@ class SimulatedClock:
     def advance(self, seconds: float) -> None:
         with self._lock:
             self._now += max(0.0, seconds)
+
+
+class FastClock:
+    """Real time sped up ``speed`` times: threads really wait on it (so a UI and a poller
+    interleave as they would live), but a minute of script takes ``60 / speed`` seconds.
+
+    Used to measure latencies on the watch screen: every number it gives is in script
+    seconds (divide by ``speed`` for the wall-clock seconds the test took).
+    """
+
+    def __init__(self, speed: float = 10.0, start: datetime | None = None) -> None:
+        import time
+
+        self._time = time
+        self.speed = speed
+        self._start = start or datetime(2026, 1, 1, tzinfo=UTC)
+        self._origin = time.monotonic()
+
+    def monotonic(self) -> float:
+        return (self._time.monotonic() - self._origin) * self.speed
+
+    def wall(self) -> datetime:
+        return self._start + timedelta(seconds=self.monotonic())
+
+    def sleep(self, seconds: float, wake: Wake | None = None) -> None:
+        deadline = self.monotonic() + max(0.0, seconds)
+        while True:
+            if wake is not None and wake():
+                return
+            remaining = deadline - self.monotonic()
+            if remaining <= 0:
+                return
+            self._time.sleep(min(0.02, remaining / self.speed))

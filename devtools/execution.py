@@ -272,7 +272,9 @@ class ScriptedExecution:
             if group is None:
                 continue
             host = "i-0123456789abcdef0" if key == "TransformJob" else "algo-1-1700000000"
-            yield group, f"{job}/{host}", attempt
+            # a tuning job's lines: its first trial's (a training job named after it)
+            name = f"{job}-001" if key == "TuningJob" else job
+            yield group, f"{name}/{host}", attempt
 
     def log_events(self, attempt: Attempt, t: float) -> list[dict[str, Any]]:
         """CloudWatch events (``timestamp`` in ms, ``message``) written by ``t``."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -77,23 +78,36 @@ def _choose_execution(pipeline_name: str, aws: Any, *, interactive: bool) -> str
 
 
 def _follow_headless(
-    watcher: Any, emit: Callable[[RunEvent], None], *, action: str | None = None
+    watcher: Any,
+    emit: Callable[[RunEvent], None],
+    *,
+    action: str | None = None,
+    end_on_interrupt: bool = False,
 ) -> int:
     """Run the watcher in a thread so Ctrl+C can detach at once, then map the exit code.
 
     ``action``: ``"stop"`` asks SageMaker to stop the execution first (StopPipelineExecution),
-    ``"retry"`` re-runs its failed steps (RetryPipelineExecution); both then follow it."""
+    ``"retry"`` re-runs its failed steps (RetryPipelineExecution); both then follow it.
+    ``end_on_interrupt`` (``--json``): Ctrl+C still ends the stream on an execution event
+    (``Watching stopped: ...``), and nothing the watcher's thread says comes after it."""
     outcome: dict[str, Any] = {}
     stop = threading.Event()
     if action == "stop":
         stop.set()
+    lock = threading.Lock()
+    closed = False
+
+    def guarded(event: RunEvent) -> None:
+        with lock:
+            if not closed:
+                emit(event)
 
     def work() -> None:
         try:
             if action == "retry":
-                outcome["status"] = watcher.retry(emit, stop)
+                outcome["status"] = watcher.retry(guarded, stop)
             else:
-                outcome["status"] = watcher.run(emit, stop)
+                outcome["status"] = watcher.run(guarded, stop)
         except BaseException as exc:  # handed to the main thread
             outcome["error"] = exc
 
@@ -104,6 +118,11 @@ def _follow_headless(
             thread.join(0.2)
     except KeyboardInterrupt:
         watcher.detach()
+        if end_on_interrupt:
+            _let_finish(thread, 2.0)  # a poll under way may still emit what it read
+            with lock:
+                closed = True
+                emit(interrupted_event(str(watcher.execution_arn), watcher.status))
         click.echo(
             "\nDetached. The execution keeps running in AWS; watch it again with:\n"
             f"  {shell_command('sm-wizard', 'watch', str(watcher.execution_arn))}",
@@ -113,6 +132,14 @@ def _follow_headless(
     if "error" in outcome:
         raise outcome["error"]
     return exit_code_for(outcome["status"])
+
+
+def _let_finish(thread: threading.Thread, seconds: float) -> None:
+    """Give ``thread`` up to ``seconds`` to end; a second Ctrl+C cuts the wait short."""
+    deadline = time.monotonic() + seconds
+    with contextlib.suppress(KeyboardInterrupt):
+        while thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
 
 
 def _open_monitor(watcher: Any, title: str) -> int | None:
@@ -155,6 +182,18 @@ def final_error_event(err: WizardError, arn: str | None, last_status: str | None
 
     status = last_status if last_status in TERMINAL_EXECUTION_STATUSES else "Failed"
     reason = f"Watching stopped: {headline(err)}"
+    if last_status not in TERMINAL_EXECUTION_STATUSES and arn:
+        reason += " The execution itself may still be running in AWS."
+    return ExecutionEvent(status=status, engine="sagemaker", id=arn, reason=reason)  # type: ignore[arg-type]
+
+
+def interrupted_event(arn: str | None, last_status: str | None) -> RunEvent:
+    """The ``execution`` event a ``--json`` stream ends with on Ctrl+C: watching stopped,
+    said the way a failed watch says it (the execution goes on in AWS unless it had ended)."""
+    from runners.events import TERMINAL_EXECUTION_STATUSES, ExecutionEvent
+
+    status = last_status if last_status in TERMINAL_EXECUTION_STATUSES else "Failed"
+    reason = "Watching stopped: interrupted (Ctrl+C)."
     if last_status not in TERMINAL_EXECUTION_STATUSES and arn:
         reason += " The execution itself may still be running in AWS."
     return ExecutionEvent(status=status, engine="sagemaker", id=arn, reason=reason)  # type: ignore[arg-type]
@@ -255,7 +294,7 @@ def watch_main(
             err=True,
         )
     printer = make_printer(json_lines=as_json, out=sys.stdout, show_logs=show_logs)
-    return _follow_headless(watcher, printer.emit, action=action)
+    return _follow_headless(watcher, printer.emit, action=action, end_on_interrupt=as_json)
 
 
 @click.command("watch")
@@ -337,6 +376,10 @@ def watch(
         click.echo(headline(err), err=True)
         ctx.exit(err.exit_code)
     except KeyboardInterrupt:
+        if as_json:  # interrupted before following began: the stream still ends properly
+            watcher = context.get("watcher")
+            last = watcher.status if watcher is not None else None
+            JsonLinesSink(sys.stdout).emit(interrupted_event(context.get("arn"), last))
         click.echo("\nInterrupted.", err=True)
         ctx.exit(EXIT_INTERRUPTED)
     ctx.exit(code)

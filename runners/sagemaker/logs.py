@@ -33,8 +33,16 @@ LOG_GROUPS: Final = {
     "TrainingJob": "/aws/sagemaker/TrainingJobs",
     "ProcessingJob": "/aws/sagemaker/ProcessingJobs",
     "TransformJob": "/aws/sagemaker/TransformJobs",
+    "TuningJob": "/aws/sagemaker/TrainingJobs",
 }
-"""Metadata key of a pipeline step's job → the log group its job writes to."""
+"""Metadata key of a pipeline step's job → the log group its job writes to (a tuning job's
+trials are training jobs)."""
+
+
+def stream_prefix(key: str, job: str) -> str:
+    """The start of the names of ``job``'s log streams: ``<job>/<host>``, and for a tuning
+    job its trials' streams, ``<job>-<trial>-<id>/<host>``."""
+    return f"{job}-" if key == "TuningJob" else f"{job}/"
 
 
 @lru_cache(maxsize=256)
@@ -62,6 +70,10 @@ class _Target:
     group: str
     job: str
     running: bool
+    prefix: str = ""
+    """Stream names start with this (``stream_prefix``)."""
+    trials: bool = False
+    """A tuning job: streams come with each trial, so look for new ones every read."""
     streams: dict[str, _Stream] = field(default_factory=dict)
     next_due: float = 0.0
     interval: float = 0.0
@@ -115,11 +127,15 @@ class LogTailer:
         self.disabled = False
         self.lines_emitted = 0
         self._requests_this_poll = 0
+        self._until: float | None = None
 
     # ----------------------------------------------------------------- what to follow
 
-    def follow(self, step: str, group: str, job: str, *, running: bool = True) -> None:
+    def follow(
+        self, step: str, group: str, job: str, *, running: bool = True, key: str = ""
+    ) -> None:
         """Tail ``job``'s streams in ``group`` for ``step``; a finished job is read to its end.
+        ``key``: the job's metadata key (``TuningJob`` follows its trials' streams).
 
         Following a step again after ``pause`` resumes where it stopped; a job already read
         to its end is not read again.
@@ -133,7 +149,15 @@ class LogTailer:
                 target = paused
                 target.next_due = self._clock.monotonic()
             else:
-                target = _Target(step, group, job, running, interval=self._active_interval)
+                target = _Target(
+                    step,
+                    group,
+                    job,
+                    running,
+                    interval=self._active_interval,
+                    prefix=stream_prefix(key, job),
+                    trials=key == "TuningJob",
+                )
             self._targets[step] = target
         if target.running and not running:
             self.finish(step)
@@ -172,8 +196,11 @@ class LogTailer:
 
     # ----------------------------------------------------------------- reading
 
-    def poll(self, *, force: bool = False) -> int:
+    def poll(self, *, force: bool = False, ahead: float = 0.0) -> int:
         """Read whatever is due (``force``: everything); returns how many lines were emitted.
+
+        ``ahead``: also read what falls due within that many seconds (the time to the next
+        call), so a target is never left waiting a whole poll interval for a few seconds.
 
         At most ``max_requests_per_poll`` requests go out per call unless forced, the most
         overdue targets first, so logs never crowd out the status polls.
@@ -185,7 +212,7 @@ class LogTailer:
         self._forced = force
         now = self._clock.monotonic()
         due = sorted(
-            (t for t in self._targets.values() if force or t.next_due <= now),
+            (t for t in self._targets.values() if force or t.next_due <= now + ahead),
             key=lambda t: t.next_due,
         )
         for target in due:
@@ -226,32 +253,58 @@ class LogTailer:
             target.next_due = self._clock.monotonic() + wait
         return emitted
 
-    def drain(self, max_rounds: int = 10_000) -> int:
-        """Read every followed step's streams to their end (at the end of an execution)."""
+    def drain(self, max_rounds: int = 10_000, *, until: float | None = None) -> int:
+        """Read every followed step's streams to their end (at the end of an execution).
+
+        ``until``: a clock time after which no further request goes out (the execution's
+        final event must not wait on slow or throttled log reads); what is left stays in
+        ``following``.
+        """
         for target in self._targets.values():
             if target.running:
                 self.finish(target.step)
         emitted = 0
-        for _ in range(max_rounds):
-            if not self._targets or self.disabled:
-                break
-            emitted += self.poll(force=True)
+        self._until = until
+        try:
+            for _ in range(max_rounds):
+                if not self._targets or self.disabled or self._past_deadline():
+                    break
+                emitted += self.poll(force=True)
+        finally:
+            self._until = None
         return emitted
 
+    def _past_deadline(self) -> bool:
+        return self._until is not None and self._clock.monotonic() >= self._until
+
     def _call(self, operation: str, **params: object) -> dict:
+        if self._past_deadline():
+            raise _OutOfBudget
         if self._budget is not None:
-            if self._forced:
+            if self._forced and self._until is None:
                 self._budget.take()
+            elif self._forced:  # a wait for a token may not pass the deadline
+                if not self._budget.try_take() and not self._wait_for_token():
+                    raise _OutOfBudget
             elif not self._budget.try_take(self._reserve):
                 raise _OutOfBudget
 
         self._requests_this_poll += 1
         return self._aws.call("logs", operation, **params)
 
+    def _wait_for_token(self) -> bool:
+        """Wait (on the clock, not past the deadline) for a token of the log budget."""
+        assert self._budget is not None and self._until is not None
+        while self._clock.monotonic() < self._until:
+            self._clock.sleep(min(1.0 / self._budget.rate, self._until - self._clock.monotonic()))
+            if self._budget.try_take():
+                return True
+        return False
+
     def _scan(self, target: _Target) -> None:
         params: dict[str, object] = {
             "logGroupName": target.group,
-            "logStreamNamePrefix": f"{target.job}/",
+            "logStreamNamePrefix": target.prefix or f"{target.job}/",
         }
         while True:
             try:
@@ -277,6 +330,7 @@ class LogTailer:
             target.last_scan is None
             or not target.streams
             or (target.running and now - target.last_scan >= self._rescan_interval)
+            or target.trials
         ):
             self._scan(target)
         emitted = 0

@@ -10,10 +10,11 @@ being tailed.
 
 Politeness:
 - the interval between polls is short while things change and grows while nothing does;
-- every request goes through a ``RequestBudget`` (1 request/s on average by default);
+- every request goes through a ``RequestBudget`` (SageMaker's and, apart, CloudWatch Logs');
 - ``ThrottlingException`` (after botocore's own retries) backs off exponentially;
 - a dropped connection says "reconnecting" and resumes when the network returns;
-- an expired session says so, re-reads credentials and keeps trying, keeping the screen.
+- an expired session says so, re-reads credentials and keeps trying soon, keeping the screen;
+- the end is reported at most ``max_interval`` + ``final_logs_within`` seconds late.
 
 All waiting goes through an injected ``Clock``, so tests and the benchmark run on simulated
 time. A ``Notice`` reports what is not a run event (reconnecting, throttled, stop sent).
@@ -32,18 +33,13 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ..base import Emit
-from ..events import (
-    TERMINAL_EXECUTION_STATUSES,
-    ExecutionEvent,
-    LogEvent,
-    MetricEvent,
-    StepEvent,
-)
+from ..events import TERMINAL_EXECUTION_STATUSES, ExecutionEvent, LogEvent, MetricEvent, StepEvent
 from .aws import AwsCaller, AwsError
 from .clock import Clock, RequestBudget, SystemClock
 from .definition import DefinedStep, kind_from_metadata, parse_definition
 from .jobs import RUNNING_STEP_STATUSES, JobNews, JobReader, TrackedJob, job_of, worth_describing
-from .logs import LOG_GROUPS, LogTailer
+from .log_reads import LogReads
+from .logs import LogTailer
 from .notices import Notice, NoticeHandler, log_notice
 from .poll_settings import PollSettings
 from .unstarted import UnstartedSteps
@@ -53,6 +49,8 @@ ENGINE_NAME: Final = "sagemaker"
 
 @dataclass
 class _Step:
+    """What the poller knows of one step (``log_reads.StepView`` reads it)."""
+
     name: str
     kind: str
     ran_while_watched: bool = False
@@ -97,12 +95,15 @@ class Poller:
         )
         self._notice = on_notice or log_notice
         self._rng = rng or random.Random()
+        # CloudWatch Logs throttles apart: in SageMaker's budget, status polls starved log reads
+        self.log_budget = RequestBudget(
+            self.clock, self.settings.log_requests_per_second, self.settings.log_burst
+        )
         self.tailer = LogTailer(
             aws,
             emit,
             clock=self.clock,
-            budget=self.budget,
-            reserve=self.settings.reserve,
+            budget=self.log_budget,
             requests_per_second=self.settings.log_requests_per_second,
             on_denied=lambda err: self._notice(
                 Notice("permission", f"Logs hidden: {err.message}", "warning")
@@ -116,6 +117,7 @@ class Poller:
             on_notice=self._notice,
         )
         self.tail_logs = tail_logs
+        self.log_reads = LogReads(self.tailer, self.settings, self.clock, self._notice, self._rng)
         self._selection: frozenset[str] | None = None
         self._selection_changed = threading.Event()
         self._steps: dict[str, _Step] = {}
@@ -123,8 +125,6 @@ class Poller:
         self.definition: list[DefinedStep] = []
         """Every step of the execution's definition (empty until read, or if unreadable)."""
         self._unstarted = UnstartedSteps(emit, self._now_iso)
-        self._logs_resume_at = 0.0
-        self._logs_backoff = 0.0
         self._running_jobs = 0
         self.status: str | None = None
         self.reason: str | None = None
@@ -138,6 +138,10 @@ class Poller:
         """Tail only these steps' logs (the TUI's selected step); ``None``: every running step."""
         self._selection = None if steps is None else frozenset(steps)
         self._selection_changed.set()
+
+    def read_ended(self, steps: Collection[str]) -> None:
+        """After the end (``follow`` returned): read these steps' logs to their end."""
+        self.log_reads.read_ended(self._steps.values(), steps)
 
     def follow(
         self,
@@ -182,6 +186,8 @@ class Poller:
                     backoff = min(backoff * 2, s.backoff_max)
                 elif err.kind == "connection":
                     reconnect = min(reconnect * 2, s.reconnect_max)
+                elif err.kind in ("expired", "credentials"):  # refreshed any time: retry soon
+                    reconnect = min(reconnect * 2, s.expired_retry)
                 failure_kind = err.kind
                 if s.give_up_after is not None and now - failing_since >= s.give_up_after:
                     raise
@@ -226,13 +232,14 @@ class Poller:
                 self._notice(
                     Notice(
                         "session-expired",
-                        f"{err.message} Watching pauses and retries every "
-                        f"{self.settings.expired_retry:.0f} s; the execution keeps running.",
+                        f"{err.message} Watching pauses and retries (every "
+                        f"{self.settings.expired_retry:.0f} s at most); the execution keeps "
+                        "running.",
                         "error",
                     )
                 )
             self.aws.refresh()
-            return self.settings.expired_retry
+            return min(reconnect, self.settings.expired_retry)
         raise err
 
     def _send_stop(self) -> bool:
@@ -287,7 +294,8 @@ class Poller:
             changed = self._update_step(raw) or changed
         changed = self._unstarted.report(self.definition, raw_steps, status) or changed
         # log lines never delay status: a failed log read backs the tailer off, not the poll
-        self._tail_safely(terminal)
+        if self.tail_logs:
+            self.log_reads.tail_safely(self._steps.values(), self._selection, terminal)
         if execution_changed and terminal:
             self._report_execution()  # the last event of a run: after every step and log line
         return changed
@@ -413,82 +421,3 @@ class Poller:
         for metric, value in news.metrics:
             self._emit(MetricEvent(step=step.name, name=metric, value=value, time=now))
         return step_changed or news.changed
-
-    # ----------------------------------------------------------------- logs
-
-    def _tail_safely(self, terminal: bool) -> None:
-        """Tail logs, but never let a log read hold up step status or the final event.
-
-        Throttled, dropped or expired log reads pause the tailer alone, with its own
-        back-off; at the end of an execution the last lines get a few more tries, then the
-        final event goes out regardless (with a notice saying what could not be read).
-        """
-        s = self.settings
-        attempts = 4 if terminal else 1
-        for attempt in range(attempts):
-            now = self.clock.monotonic()
-            if not terminal and now < self._logs_resume_at:
-                return
-            try:
-                self._tail(terminal)
-            except AwsError as err:
-                if not (err.retryable or err.kind in ("expired", "credentials")):
-                    self.tailer.disabled = True
-                    self._notice(Notice("permission", f"Logs stop here: {err.message}", "warning"))
-                    return
-                first = self._logs_backoff == 0.0
-                self._logs_backoff = min(max(self._logs_backoff * 2, s.backoff_base), s.backoff_max)
-                self._logs_resume_at = now + self._logs_backoff
-                if first:
-                    self._notice(
-                        Notice(
-                            "throttled" if err.kind == "throttled" else "reconnecting",
-                            "Log reads are failing for now "
-                            f"({err.title.lower()}); step status keeps coming and the "
-                            "logs catch up when they can.",
-                            "warning",
-                        )
-                    )
-                if attempt + 1 < attempts:
-                    self.clock.sleep(self._logs_backoff * self._rng.uniform(0.8, 1.2))
-                    continue
-                if terminal:
-                    self._notice(
-                        Notice(
-                            "info",
-                            "The execution ended before all its log lines could be read; "
-                            "they stay in CloudWatch Logs.",
-                            "warning",
-                        )
-                    )
-                return
-            else:
-                if self._logs_backoff:
-                    self._logs_backoff = 0.0
-                    self._notice(Notice("reconnected", "Log reads work again.", "info"))
-                return
-
-    def _tail(self, terminal: bool) -> None:
-        """Keep the tailer following the right steps, then let it read what is due.
-
-        With no selection (headless) every step that ran while we watched is tailed; steps
-        already finished when we attached are not (select them to read their logs).
-        """
-        if not self.tail_logs:
-            return
-        selection = self._selection
-        for step in self._steps.values():
-            job = step.job
-            group = LOG_GROUPS.get(job.key) if job else None
-            if job is None or group is None or job.described_at is None:
-                continue
-            running = step.status in RUNNING_STEP_STATUSES and not terminal
-            wanted = step.ran_while_watched if selection is None else step.name in selection
-            if wanted:
-                self.tailer.follow(step.name, group, job.name, running=running)
-            elif step.name in self.tailer.following:
-                self.tailer.pause(step.name)
-        if terminal:
-            self.tailer.drain()
-        else:
-            self.tailer.poll()

@@ -4,7 +4,8 @@
 names them all, so the poller reports the rest from the first poll: ``Pending`` once, and
 ``Skipped`` once it is clear they will not run — they sit on the branch a Condition did not
 take, depend (directly or through others) on such a step, or the execution succeeded without
-them. Dependencies are walked in order with ``graphlib``.
+them; the event's reason says which of these, so a step off any branch is never called a
+"branch not taken". Dependencies are walked in order with ``graphlib``.
 """
 
 from __future__ import annotations
@@ -42,15 +43,22 @@ def dependency_order(definition: list[DefinedStep]) -> list[DefinedStep]:
     return [by_name[name] for name in order if name in by_name]
 
 
-def will_not_run(definition: list[DefinedStep], not_taken: set[tuple[str, str]]) -> set[str]:
-    """Steps on a branch not taken, or after a step that will not run."""
-    skipped: set[str] = set()
+def will_not_run(definition: list[DefinedStep], not_taken: set[tuple[str, str]]) -> dict[str, str]:
+    """Steps on a branch not taken, or after a step that will not run → why, in words."""
+    skipped: dict[str, str] = {}
     for step in dependency_order(definition):
-        if (step.condition, step.branch) in not_taken or any(
-            dep in skipped for dep in step.depends_on
-        ):
-            skipped.add(step.name)
+        if (step.condition, step.branch) in not_taken:
+            outcome = "True" if step.branch == "else" else "False"
+            skipped[step.name] = f"branch not taken: {step.condition} was {outcome}"
+            continue
+        after = next((dep for dep in step.depends_on if dep in skipped), None)
+        if after is not None:
+            skipped[step.name] = f"after {after}, which did not run"
     return skipped
+
+
+SUCCEEDED_WITHOUT = "not run: the execution succeeded without it"
+"""Why a step a succeeded execution never ran is Skipped when no condition explains it."""
 
 
 class UnstartedSteps:
@@ -80,8 +88,10 @@ class UnstartedSteps:
         for step in definition:  # events in definition order, as the pipeline lists them
             if step.name in started:
                 continue
-            skipped = step.name in skipped_names or status == "Succeeded"
-            word = "Skipped" if skipped else "Pending"
+            why = skipped_names.get(step.name)
+            if why is None and status == "Succeeded":
+                why = SUCCEEDED_WITHOUT
+            word = "Skipped" if why else "Pending"
             if self.reported.get(step.name) == word or (
                 word == "Pending" and step.name in self.reported
             ):
@@ -93,7 +103,7 @@ class UnstartedSteps:
                     step=step.name,
                     kind=step.kind,
                     status=word,  # type: ignore[arg-type]
-                    reason="branch not taken" if skipped else None,
+                    reason=why,
                     time=self._now(),
                 )
             )

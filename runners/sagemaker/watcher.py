@@ -20,7 +20,7 @@ from typing import Any, Final, NamedTuple
 from wizard.errors import WizardError
 
 from ..base import Capabilities, Emit
-from ..events import ExecutionEvent
+from ..events import TERMINAL_EXECUTION_STATUSES, ExecutionEvent
 from .aws import AwsError, AwsSession
 from .clock import Clock, RequestBudget
 from .notices import Notice, NoticeHandler, log_notice
@@ -177,6 +177,8 @@ class SageMakerWatcher:
             tail_logs=tail_logs,
         )
         self._emit: Emit | None = None
+        self._following = threading.Lock()
+        """Held while ``run``/``retry`` follows the execution (the poller reads the logs)."""
 
     # ----------------------------------------------------------------- Engine
 
@@ -184,7 +186,8 @@ class SageMakerWatcher:
         """Follow the execution to its end; returns its final status (or the last seen if
         ``detach()`` was called)."""
         self._emit = emit
-        return self.poller.follow(stop=stop, detach=self._detach)
+        with self._following:
+            return self.poller.follow(stop=stop, detach=self._detach)
 
     def retry(self, emit: Emit, stop: threading.Event) -> str:
         """``RetryPipelineExecution``, then follow it again."""
@@ -212,7 +215,8 @@ class SageMakerWatcher:
             raise
         self._notice(Notice("info", "Retrying the failed steps.", "info"))
         self._detach.clear()
-        return self.poller.follow(stop=stop, detach=self._detach)
+        with self._following:
+            return self.poller.follow(stop=stop, detach=self._detach)
 
     # ----------------------------------------------------------------- extras
 
@@ -221,8 +225,22 @@ class SageMakerWatcher:
         self._detach.set()
 
     def select_logs(self, steps: Collection[str] | None) -> None:
-        """Tail only these steps' logs (``None``: every running step)."""
+        """Tail only these steps' logs (``None``: every running step). After the execution
+        ended, a step selected now has its logs read in the background (it may never have
+        been tailed: only the selected step is)."""
         self.poller.select_logs(steps)
+        if steps and self.poller.status in TERMINAL_EXECUTION_STATUSES and self._emit:
+            wanted = list(steps)
+            threading.Thread(
+                target=self._read_ended, args=(wanted,), name="sm-logs-after-end", daemon=True
+            ).start()
+
+    def _read_ended(self, steps: list[str]) -> None:
+        with self._following:  # one reader at a time, and never while a poll runs
+            try:
+                self.poller.read_ended(steps)
+            except AwsError as err:
+                self._notice(Notice("info", f"Logs not read: {err.message}", "warning"))
 
     def recent_lines(self, step: str) -> list[str]:
         """The last log lines read for ``step`` (bounded), for a view that selects it late."""

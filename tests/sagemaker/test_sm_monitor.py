@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
+from monitor_helpers import HeldClock, until
 from sm_helpers import create_pipeline, start
 
-from devtools.clock import SimulatedClock
 from devtools.scripted import sequential_steps
 from runners.sagemaker.watcher import SageMakerWatcher
 from tui.monitor.app import MonitorApp
@@ -29,37 +26,6 @@ FIVE = [
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-class HeldClock(SimulatedClock):
-    """Simulated time that only moves when the test lets it: every sleep waits for a
-    ``release`` (or for the poller's own wake-up: detach, stop)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._go = threading.Semaphore(0)
-        self.waiting = threading.Event()
-
-    def sleep(self, seconds: float, wake=None) -> None:
-        self.waiting.set()
-        while not self._go.acquire(timeout=0.01):
-            if wake is not None and wake():
-                return
-        self.waiting.clear()
-        super().sleep(seconds)
-
-    def release(self, sleeps: int = 1) -> None:
-        for _ in range(sleeps):
-            self._go.release()
-
-
-async def until(pilot, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached"
-        await pilot.pause(0.02)
 
 
 def rows(screen: MonitorScreen) -> dict[str, str]:

@@ -28,8 +28,8 @@ def test_a_step_after_a_skipped_one_is_skipped_whatever_the_listing_order() -> N
     names = [step.name for step in dependency_order(definition)]
     assert names.index("Fallback") < names.index("Report")
     assert will_not_run(definition, branches_not_taken([CONDITION_TRUE])) == {
-        "Fallback",
-        "Report",
+        "Fallback": "branch not taken: Check was True",
+        "Report": "after Fallback, which did not run",
     }
 
 
@@ -51,5 +51,18 @@ def test_each_word_is_reported_once_pending_then_skipped() -> None:
     assert [(e.step, e.status, e.reason) for e in events] == [
         ("Check", "Pending", None),
         ("Fallback", "Pending", None),
-        ("Fallback", "Skipped", "branch not taken"),
+        ("Fallback", "Skipped", "branch not taken: Check was True"),
+    ]
+
+
+def test_a_step_a_succeeded_execution_never_ran_is_not_called_a_branch_not_taken() -> None:
+    events = []
+    unstarted = UnstartedSteps(events.append, lambda: "2026-01-01T00:00:00Z")
+    definition = [DefinedStep("Train", "Training"), DefinedStep("Extra", "Processing")]
+    started = [{"StepName": "Train", "StepStatus": "Succeeded"}]
+    unstarted.report(definition, started, "Executing")
+    unstarted.report(definition, started, "Succeeded")
+    assert [(e.step, e.status, e.reason) for e in events] == [
+        ("Extra", "Pending", None),
+        ("Extra", "Skipped", "not run: the execution succeeded without it"),
     ]

@@ -240,3 +240,21 @@ def test_headline_does_not_repeat_the_title():
 
     assert headline(AwsError("Access denied: x", "Access denied")) == "Access denied: x"
     assert headline(AwsError("x", "Access denied")) == "Access denied: x"
+
+
+def test_ctrl_c_on_json_ends_with_a_watching_stopped_execution_event(aws, fake, cli, monkeypatch):
+    arn = _execution(aws, fake)
+
+    def interrupted(self, timeout=None):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("threading.Thread.join", interrupted)
+    result = cli.invoke(watch, [arn, "--json"])
+    assert result.exit_code == 130
+    events = [from_dict(json.loads(line)) for line in result.stdout.splitlines()]
+    last = events[-1]
+    assert last.type == "execution" and last.id == arn
+    assert last.status == "Failed"  # not final in AWS: said as a failed watch says it
+    assert last.reason.startswith("Watching stopped: interrupted (Ctrl+C).")
+    assert "may still be running in AWS" in last.reason
+    assert [e for e in events if e.type == "execution"][-1] is last
