@@ -77,10 +77,17 @@ class RequestReport:
     max_lag: float = 0.0
     mean_lag: float = 0.0
     final_lag: float = 0.0
+    sagemaker_requests: int = 0
+    """Of ``requests``, those to the SageMaker API (its account-wide rate is what a watcher
+    must spare; CloudWatch Logs and metrics are throttled separately)."""
 
     @property
     def per_second(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def sagemaker_per_second(self) -> float:
+        return self.sagemaker_requests / self.seconds
 
 
 def _transition_times(script: ScriptedExecution) -> dict[tuple[str, str], float]:
@@ -145,6 +152,7 @@ def polite(parallel: bool = False, list_views: bool = True) -> RequestReport:
         max(lags),
         sum(lags) / len(lags),
         clock.monotonic() - script.finished_at(),
+        sagemaker_requests=aws.sagemaker_requests,
     )
 
 
@@ -204,7 +212,13 @@ def naive(parallel: bool = False) -> RequestReport:
         if status in ("Succeeded", "Failed", "Stopped"):
             break
         clock.sleep(NAIVE_INTERVAL)
-    return RequestReport(aws.total_requests, clock.monotonic(), step_events, log_lines)
+    return RequestReport(
+        aws.total_requests,
+        clock.monotonic(),
+        step_events,
+        log_lines,
+        sagemaker_requests=aws.sagemaker_requests,
+    )
 
 
 # --------------------------------------------------------------------------- memory
@@ -291,7 +305,8 @@ def report_lines(
     yield (
         f"  polite poller (executions list open too): {polite_report.requests:6d} requests over "
         f"{polite_report.seconds:6.0f} s = {polite_report.per_second:.3f} req/s "
-        f"({polite_report.step_events} step events, {polite_report.log_lines} log lines)"
+        f"({polite_report.step_events} step events, {polite_report.log_lines} log lines); "
+        f"SageMaker API {polite_report.sagemaker_per_second:.3f} req/s"
     )
     yield (
         f"  naive 2 s poll: {naive_report.requests:6d} requests over "

@@ -30,6 +30,7 @@ class SimulatedAws:
     clock: Clock
     executions: dict[str, tuple[ScriptedExecution, float]] = field(default_factory=dict)
     requests: Counter[str] = field(default_factory=Counter)
+    by_service: Counter[str] = field(default_factory=Counter)
 
     def add(self, execution: ScriptedExecution) -> str:
         """Start ``execution`` now; returns its ARN."""
@@ -43,6 +44,12 @@ class SimulatedAws:
     def total_requests(self) -> int:
         return sum(self.requests.values())
 
+    @property
+    def sagemaker_requests(self) -> int:
+        """Calls to the SageMaker API only: the account-wide rate the poller must spare
+        (CloudWatch Logs and metrics are throttled separately)."""
+        return self.by_service["sagemaker"]
+
     def _find(self, arn: str) -> tuple[ScriptedExecution, float]:
         if arn not in self.executions:
             raise AwsError(f"Not found: {arn}", kind="not-found", code="ValidationException")
@@ -51,6 +58,7 @@ class SimulatedAws:
 
     def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
         self.requests[operation] += 1
+        self.by_service[service] += 1
         handler = getattr(self, f"_{operation}", None)
         if handler is None:
             raise NotImplementedError(f"SimulatedAws does not serve {service}.{operation}")
