@@ -336,6 +336,12 @@ def test_deploy_then_monitoring_twice_then_a_multi_model_endpoint(
 
     # a multi-model endpoint: Model Monitor cannot watch it; the script says so and what to do
     _twice(project, env, "deploy.py", "--kind", "multi-model-endpoints")
+    # and it captures no data either (issue 28): Model Monitor, its only reader, watches
+    # single-model endpoints only, as the catalog and the validation say
+    config = sm.describe_endpoint_config(
+        EndpointConfigName=sm.describe_endpoint(EndpointName=endpoint)["EndpointConfigName"]
+    )
+    assert not config.get("DataCaptureConfig"), config["DataCaptureConfig"]  # moto: {}
     refused = _run(project, env, "monitoring.py")
     assert refused.returncode == 2, refused.stderr[-2000:]
     assert "multi-model" in refused.stderr and "--alarms-only" in refused.stderr

@@ -43,7 +43,8 @@ KINDS = [
 # Real-time and multi-model endpoints: always-on instances.
 INSTANCE_TYPE = "ml.m5.xlarge"
 INSTANCE_COUNT = 2
-# Share of requests and responses saved to S3 for Model Monitor (see monitoring.py).
+# Share of requests and responses of the real-time endpoint saved to S3 for Model Monitor
+# (see monitoring.py); serverless and multi-model endpoints capture nothing.
 DATA_CAPTURE_PERCENT = 100
 FUNCTION_NAME = f"{PIPELINE_NAME}-predict"
 HANDLER_FILE = Path(__file__).resolve().parent / "lambda" / "handler.py"
@@ -102,7 +103,10 @@ def create_endpoint_config(sagemaker, model_name: str, kind: str, args) -> str:
     variant["InstanceType"] = INSTANCE_TYPE
     variant["InitialInstanceCount"] = INSTANCE_COUNT
     config: dict = {"EndpointConfigName": model_name, "ProductionVariants": [variant]}
-    if kind != "serverless-inference":  # serverless endpoints cannot capture data
+    # Only a single-model real-time endpoint: Model Monitor, the one reader of the capture,
+    # watches no serverless or multi-model endpoint (AWS's Model Monitor and serverless
+    # inference guides), so a capture there would only fill S3.
+    if kind == "endpoints":
         bucket = required(args.bucket, "--bucket", "SAGEMAKER_BUCKET")
         config["DataCaptureConfig"] = {
             "EnableCapture": True,
