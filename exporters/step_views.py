@@ -251,6 +251,7 @@ def _check_view(plan: Plan, step: PlanStep, config: WizardConfig, view: dict[str
         view["facet"] = settings["facet"]
         view["methods"] = list(settings["methods"])
         view["label_values"] = list(settings.get("label_values", [1]))
+        view["facet_threshold"] = settings.get("facet_threshold")
         view["problem_type"] = plan.problem_type
     return set()
 

@@ -66,6 +66,8 @@ _OFFLINE_ENVIRONMENT = {
     "SAGEMAKER_VALIDATE_ROLE": "false",
     "AWS_MAX_ATTEMPTS": "1",
     "PYTHONDONTWRITEBYTECODE": "1",
+    # botocore then ignores endpoint URLs from the environment and the config file
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true",
 }
 # Credentials and profiles of the person running sm-wizard never reach an offline build.
 _HIDDEN_VARIABLES = (
@@ -229,7 +231,14 @@ def definition_json(
 
 
 def _offline_environment() -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if k not in _HIDDEN_VARIABLES}
+    """The person's environment without their AWS identity or endpoints: an
+    ``AWS_ENDPOINT_URL`` (LocalStack, a proxy) would send the build past moto, which only
+    answers AWS's own endpoints."""
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in _HIDDEN_VARIABLES and not k.startswith("AWS_ENDPOINT_URL")
+    }
     return environment | _OFFLINE_ENVIRONMENT
 
 

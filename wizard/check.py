@@ -83,8 +83,9 @@ def resolve_from_data(config: WizardConfig, profile: Any) -> tuple[WizardConfig,
         config = config.model_copy(
             update={"training": training.model_copy(update={"hyperparameters": hps})}
         )
-    if config.profile.problem_type != "multiclass_classification":
-        return config, []
+    config, bias_problems = _bias_thresholds(config, profile)
+    if bias_problems or config.profile.problem_type != "multiclass_classification":
+        return config, bias_problems
     if config.data_collection.num_classes is not None:
         return config, []
     classes = getattr(profile, "classes", None) or {}
@@ -111,3 +112,35 @@ def checked_config(doc: Any, base_dir: Any, *, s3_probe: Any = None) -> WizardCo
     if report.config is None:
         raise ConfigError(report.errors)
     return report.config
+
+
+def _bias_thresholds(config: WizardConfig, profile: Any) -> tuple[WizardConfig, list[Problem]]:
+    """Clarify's thresholds from the data where the person gave none: a numeric facet with
+    many values is cut at its median (the SDK's BiasConfig needs a threshold for it), and a
+    regression label counts as favourable above the training labels' median."""
+    evaluation = config.evaluation
+    if "clarify" not in evaluation.services:
+        return config, []
+    medians = getattr(profile, "medians", None) or {}
+    update: dict[str, float] = {}
+    if evaluation.bias_facet_threshold is None and evaluation.bias_facet in medians:
+        update["bias_facet_threshold"] = medians[evaluation.bias_facet]
+    regression = config.profile.problem_type == "regression"
+    if regression and evaluation.bias_label_threshold is None:
+        target = config.data_collection.target_column
+        if target in medians:
+            update["bias_label_threshold"] = medians[target]
+        elif profile is None:
+            return config, [
+                Problem(
+                    "evaluation.bias_label_threshold",
+                    "the data could not be read here, so the labels' median is unknown; the "
+                    "bias check needs the value above which a label counts as favourable: "
+                    "set evaluation.bias_label_threshold (e.g. the median price)",
+                )
+            ]
+    if not update:
+        return config, []
+    section = evaluation.model_copy(update=update)
+    section.model_fields_set.difference_update(update)  # still the data's answers
+    return config.model_copy(update={"evaluation": section}), []

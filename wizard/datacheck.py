@@ -14,6 +14,8 @@ boto3); with no probe, or no credentials, the check says so as a warning.
 from __future__ import annotations
 
 import difflib
+import math
+import statistics
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -68,6 +70,24 @@ def _close(name: str, columns: tuple[str, ...]) -> str:
     shown = ", ".join(repr(c) for c in columns[:8])
     more = f" and {len(columns) - 8} more" if len(columns) > 8 else ""
     return f"; the columns are {shown}{more}"
+
+
+FACET_GROUPS_MAX = 10
+"""A numeric bias facet with at most this many values is compared value by value (as
+Clarify does with no threshold); one with more needs a threshold (default: its median)."""
+
+
+def numeric_median(values: list[str | None], *, more_than: int = 0) -> float | None:
+    """The median of a column of numbers with more than ``more_than`` distinct values, or
+    None when a present value is not a number."""
+    present = [v for v in values if not is_missing(v)]
+    try:
+        numbers = sorted(float(v) for v in present if v is not None)
+    except ValueError:
+        return None
+    if not numbers or len(set(numbers)) <= more_than or not all(map(math.isfinite, numbers)):
+        return None
+    return float(statistics.median(numbers))
 
 
 def check_data(
@@ -177,6 +197,18 @@ def _check_columns(
             labels = [v if is_missing(v) else v.strip().casefold() for v in labels]
         if problem_type != "regression":
             classes = class_counts(labels)
+    evaluation = doc.get("evaluation")
+    facet = evaluation.get("bias_facet") if isinstance(evaluation, dict) else None
+    facet = facet.strip() if isinstance(facet, str) else ""
+    medians = {}
+    if facet in columns and facet != found_target:
+        median = numeric_median(sample.column(facet), more_than=FACET_GROUPS_MAX)
+        if median is not None:
+            medians[facet] = median
+    if found_target is not None and problem_type == "regression":
+        median = numeric_median(labels)
+        if median is not None:
+            medians[found_target] = median
     report.profile = DataProfile(
         file=sample.path,
         file_bytes=sample.file_bytes,
@@ -188,11 +220,9 @@ def _check_columns(
         target=found_target,
         classes=classes,
         files=sample.files,
+        medians=medians,
     )
-    evaluation = doc.get("evaluation")
-    facet = evaluation.get("bias_facet") if isinstance(evaluation, dict) else None
-    if isinstance(facet, str) and facet.strip():
-        facet = facet.strip()
+    if facet:
         if facet not in columns and has_header:
             report.error(
                 "evaluation.bias_facet",

@@ -27,6 +27,9 @@ class DataProfile:
     classes: dict[str, int] = field(default_factory=dict)
     """Rows per target value, for classification (in the sample)."""
     files: int = 1
+    medians: dict[str, float] = field(default_factory=dict)
+    """Medians in the sample, for the bias check's defaults: the bias facet's (when it is
+    numeric with more than ``datacheck.FACET_GROUPS_MAX`` values) and a regression target's."""
 
     @property
     def column_names(self) -> tuple[str, ...]:

@@ -216,6 +216,11 @@ def clarify_check(run: StepRun) -> None:
         "--output",
         str(analysis),
     ]
+    # the same thresholds the exported ClarifyCheck step gives BiasConfig
+    if settings.get("facet_threshold") is not None:
+        command += ["--facet-threshold", str(settings["facet_threshold"])]
+    if context.plan.problem_type == "regression":
+        command += ["--label-threshold", str(settings["label_values"][0])]
     run.check_stop()
     result = run.run_job(command, env=BASE_ENV, cwd=run.dir)
     run.check_job(result, "the Clarify bias job")

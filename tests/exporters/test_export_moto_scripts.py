@@ -336,6 +336,12 @@ def test_deploy_then_monitoring_twice_then_a_multi_model_endpoint(
 
     # a multi-model endpoint: Model Monitor cannot watch it; the script says so and what to do
     _twice(project, env, "deploy.py", "--kind", "multi-model-endpoints")
+    # and it captures no data either (issue 28): Model Monitor, its only reader, watches
+    # single-model endpoints only, as the catalog and the validation say
+    config = sm.describe_endpoint_config(
+        EndpointConfigName=sm.describe_endpoint(EndpointName=endpoint)["EndpointConfigName"]
+    )
+    assert not config.get("DataCaptureConfig"), config["DataCaptureConfig"]  # moto: {}
     refused = _run(project, env, "monitoring.py")
     assert refused.returncode == 2, refused.stderr[-2000:]
     assert "multi-model" in refused.stderr and "--alarms-only" in refused.stderr
@@ -374,6 +380,12 @@ def test_deploy_with_its_front_then_delete_twice(moto_url: str, project: Path) -
         if a["Name"] == f"{NAME}-api"
     ]
     assert len(apis) == 1
+    # Issue 28: the front is not public: its route takes only SigV4-signed calls (IAM auth),
+    # as infra/services.json's does, and the script says how to call it
+    routes = _client("apigatewayv2", moto_url).get_routes(ApiId=apis[0]["ApiId"])["Items"]
+    assert [r["RouteKey"] for r in routes] == ["POST /predict"]
+    assert all(r.get("AuthorizationType") == "AWS_IAM" for r in routes), routes
+    assert all("awscurl --service execute-api" in out for out in fronted)
     deleted = _twice(project, env, "deploy.py", "--delete")
     assert "deleted endpoint" in deleted[0] and "there is no endpoint" in deleted[1]
 

@@ -301,3 +301,18 @@ def test_explain_failure_names_step_and_field(tmp_path: Path) -> None:
         pipeline,
     )
     assert problems[0].field == "foo" and "SDK v3" in problems[0].message
+
+
+@preloaded.SHARED_SERVER
+def test_verify_ignores_a_configured_endpoint_url(
+    cases: dict[str, Case], verified: dict[str, VerifyResult], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 28: an ``AWS_ENDPOINT_URL`` (or a service's ``AWS_ENDPOINT_URL_*``) in the
+    person's environment, say for LocalStack, must not send the offline build anywhere:
+    moto only answers AWS's own endpoints, so the build used to fail."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SAGEMAKER", "http://127.0.0.1:9")
+    case = cases["small_batch"]
+    result = verify_project(case.project, plan=case.plan)
+    assert result.ok, result.explain()

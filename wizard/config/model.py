@@ -225,6 +225,13 @@ class EvaluationConfig(StageSection):
     knows only how the labels are spread (the baseline the Evaluate step reports)."""
     instance_type: ProcessingInstance = "ml.m5.large"
     bias_facet: str = ""
+    bias_facet_threshold: float | None = None
+    """For a numeric facet (age, income): Clarify compares the rows above this value with the
+    rest (BiasConfig's ``facet_values_or_threshold``). Unset, the data's median when the facet
+    is numeric with more than 10 values; a facet with fewer is compared value by value."""
+    bias_label_threshold: float | None = None
+    """For regression: labels above this value count as the favourable outcome in the bias
+    check (``label_values_or_threshold``). Unset, the training labels' median."""
 
     @field_validator("bias_facet")
     @classmethod
@@ -247,6 +254,10 @@ class EvaluationConfig(StageSection):
                 raise FieldError("threshold", "r2 is at most 1; give a threshold such as 0.6")
         elif not 0 <= self.threshold <= 1:
             raise FieldError("threshold", f"{self.metric} lies between 0 and 1; give e.g. 0.8")
+        for name in ("bias_facet_threshold", "bias_label_threshold"):
+            value = getattr(self, name)
+            if value is not None and not math.isfinite(value):
+                raise FieldError(name, f"{name} must be a number")
         if "clarify" in self.services and not self.bias_facet:
             raise FieldError(
                 "bias_facet",

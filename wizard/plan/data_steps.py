@@ -128,10 +128,24 @@ def bias_step(config: WizardConfig) -> PlanStep:
                 "facet": evaluation.bias_facet,
                 "label": config.data_collection.target_column,
                 "methods": ["CI", "DPL"],
+                # None: the facet's values are its groups (a category, or few numbers)
+                "facet_threshold": evaluation.bias_facet_threshold,
+                "label_values": _favourable_labels(config),
             }
         ),
         cacheable=True,
     )
+
+
+def _favourable_labels(config: WizardConfig) -> list[float | int]:
+    """Clarify's ``label_values_or_threshold``: the positive class (1, as prepare.py encodes
+    it) for classification; for regression a threshold, the labels above it counting as
+    favourable: ``bias_label_threshold``, which ``wizard.check`` fills in from the training
+    labels' median (a config whose data was never read keeps 1)."""
+    threshold = config.evaluation.bias_label_threshold
+    if config.profile.problem_type == "regression" and threshold is not None:
+        return [threshold]
+    return [1]
 
 
 def _prepare_arguments(config: WizardConfig) -> tuple[str, ...]:

@@ -17,10 +17,13 @@ Two metrics, with ``d`` the facet group and ``a`` everyone else:
   * DPL, difference in positive proportions in labels: q_a - q_d, where q is the share of
     rows with the positive label. 0 means both groups get positive labels equally often.
 
-Groups: a facet column with at most 10 distinct values gives one group per value; a column
-with more is cut at its median (``d`` = above the median). A facet that one-hot encoding
-split into ``<facet>_<value>`` columns gives one group per such column. The positive label
-is 1 for classification (or the largest label), above the median for regression.
+Groups: with ``--facet-threshold`` (the config's ``evaluation.bias_facet_threshold``, as
+BiasConfig's ``facet_values_or_threshold``) the group is the rows above it; without, a facet
+column with at most 10 distinct values gives one group per value and a column with more is
+cut at its median (``d`` = above the median). A facet that one-hot encoding split into
+``<facet>_<value>`` columns gives one group per such column. The positive label is 1 for
+classification (or the largest label); for regression, above ``--label-threshold`` (the
+config's ``evaluation.bias_label_threshold``), or above the median without it.
 
 This file imports nothing from sm_wizard: it stands for a separate container.
 """
@@ -59,12 +62,14 @@ def bias_metrics(in_group, positive) -> list[dict]:
     ]
 
 
-def facet_groups(data, facet: str) -> list[tuple[str, object]]:
+def facet_groups(data, facet: str, threshold: float | None = None) -> list[tuple[str, object]]:
     """[(value_or_threshold, boolean mask of the group)] for the facet."""
     import numpy as np
 
     if facet in data.columns:
         column = data[facet]
+        if threshold is not None:
+            return [(f"{threshold:g}", (column.astype(float) > threshold).to_numpy())]
         distinct = sorted(column.dropna().unique().tolist(), key=str)
         if len(distinct) <= MAX_GROUPS:
             return [(str(v), (column == v).to_numpy()) for v in distinct]
@@ -79,12 +84,15 @@ def facet_groups(data, facet: str) -> list[tuple[str, object]]:
     )
 
 
-def positive_labels(labels, problem_type: str) -> tuple[object, str]:
+def positive_labels(
+    labels, problem_type: str, threshold: float | None = None
+) -> tuple[object, str]:
     import numpy as np
 
     values = labels.to_numpy()
     if problem_type == "regression":
-        threshold = float(np.median(values))
+        if threshold is None:
+            threshold = float(np.median(values))
         return values > threshold, f"{threshold:g}"
     positive = 1 if 1 in set(values.tolist()) else max(values.tolist())
     return values == positive, str(positive)
@@ -98,6 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", required=True)
     parser.add_argument("--facet", required=True)
     parser.add_argument("--problem-type", default="binary_classification")
+    parser.add_argument("--facet-threshold", type=float, help="group: facet values above it")
+    parser.add_argument(
+        "--label-threshold", type=float, help="regression: labels above it are favourable"
+    )
     parser.add_argument("--output", type=Path, required=True, help="analysis.json path")
     args = parser.parse_args(argv)
 
@@ -107,8 +119,10 @@ def main(argv: list[str] | None = None) -> int:
     data = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
     if args.label not in data.columns:
         raise SystemExit(f"label {args.label!r} is not a column of the dataset")
-    positive, label_value = positive_labels(data[args.label], args.problem_type)
-    groups = facet_groups(data, args.facet)
+    positive, label_value = positive_labels(
+        data[args.label], args.problem_type, args.label_threshold
+    )
+    groups = facet_groups(data, args.facet, args.facet_threshold)
     report = {
         "version": "1.0",
         "pre_training_bias_metrics": {

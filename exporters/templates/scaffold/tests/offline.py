@@ -52,6 +52,9 @@ OFFLINE_ENVIRONMENT = {
     "SAGEMAKER_VALIDATE_ROLE": "false",
     "AWS_MAX_ATTEMPTS": "1",
     "AWS_RETRY_MODE": "standard",
+    # botocore ignores endpoint URLs from the environment and the config file: moto only
+    # answers AWS's own endpoints, so an AWS_ENDPOINT_URL (LocalStack, a proxy) would fail
+    "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true",
 }
 
 
@@ -175,6 +178,8 @@ def build_definition(
     region = region or project_region(project_dir)
     attempts = network_attempts if network_attempts is not None else []
     if offline:
+        for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
+            del os.environ[name]
         os.environ.update(OFFLINE_ENVIRONMENT)
         os.environ["AWS_DEFAULT_REGION"] = region
         os.environ["AWS_REGION"] = region

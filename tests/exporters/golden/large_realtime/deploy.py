@@ -43,7 +43,8 @@ KINDS = [
 # Real-time and multi-model endpoints: always-on instances.
 INSTANCE_TYPE = "ml.m5.xlarge"
 INSTANCE_COUNT = 2
-# Share of requests and responses saved to S3 for Model Monitor (see monitoring.py).
+# Share of requests and responses of the real-time endpoint saved to S3 for Model Monitor
+# (see monitoring.py); serverless and multi-model endpoints capture nothing.
 DATA_CAPTURE_PERCENT = 100
 FUNCTION_NAME = f"{PIPELINE_NAME}-predict"
 HANDLER_FILE = Path(__file__).resolve().parent / "lambda" / "handler.py"
@@ -102,7 +103,10 @@ def create_endpoint_config(sagemaker, model_name: str, kind: str, args) -> str:
     variant["InstanceType"] = INSTANCE_TYPE
     variant["InitialInstanceCount"] = INSTANCE_COUNT
     config: dict = {"EndpointConfigName": model_name, "ProductionVariants": [variant]}
-    if kind != "serverless-inference":  # serverless endpoints cannot capture data
+    # Only a single-model real-time endpoint: Model Monitor, the one reader of the capture,
+    # watches no serverless or multi-model endpoint (AWS's Model Monitor and serverless
+    # inference guides), so a capture there would only fill S3.
+    if kind == "endpoints":
         bucket = required(args.bucket, "--bucket", "SAGEMAKER_BUCKET")
         config["DataCaptureConfig"] = {
             "EnableCapture": True,
@@ -172,13 +176,22 @@ def create_front(session: boto3.Session, args: argparse.Namespace) -> None:
     apis = session.client("apigatewayv2")
     api = next((a for a in apis.get_apis()["Items"] if a["Name"] == API_NAME), None)
     if api is None:
-        # Quick create: an HTTP API whose POST /predict route invokes the function.
-        api = apis.create_api(
-            Name=API_NAME,
-            ProtocolType="HTTP",
-            RouteKey="POST /predict",
-            Target=function["FunctionArn"],
+        # The same front as infra/services.json: an HTTP API whose POST /predict route
+        # (IAM authorization) invokes the function, on a $default stage that deploys itself.
+        api = apis.create_api(Name=API_NAME, ProtocolType="HTTP")
+        integration = apis.create_integration(
+            ApiId=api["ApiId"],
+            IntegrationType="AWS_PROXY",
+            IntegrationUri=function["FunctionArn"],
+            PayloadFormatVersion="2.0",
         )
+        apis.create_route(
+            ApiId=api["ApiId"],
+            RouteKey="POST /predict",
+            AuthorizationType="AWS_IAM",
+            Target=f"integrations/{integration['IntegrationId']}",
+        )
+        apis.create_stage(ApiId=api["ApiId"], StageName="$default", AutoDeploy=True)
         account = session.client("sts").get_caller_identity()["Account"]
         # aws, aws-cn or aws-us-gov: from botocore's own partition data for the region
         partition = session.get_partition_for_region(args.region)
@@ -189,7 +202,19 @@ def create_front(session: boto3.Session, args: argparse.Namespace) -> None:
             Principal="apigateway.amazonaws.com",
             SourceArn=f"arn:{partition}:execute-api:{args.region}:{account}:{api['ApiId']}/*",
         )
-    print(f"POST CSV lines to {api['ApiEndpoint']}/predict (add an authorizer before sharing it)")
+    # Only signed (SigV4) requests from identities allowed execute-api:Invoke on the route
+    # get through. Checked on every run, so an API an older deploy.py created open (with no
+    # authorization) is closed too.
+    for route in apis.get_routes(ApiId=api["ApiId"])["Items"]:
+        if route.get("AuthorizationType") != "AWS_IAM":
+            apis.update_route(
+                ApiId=api["ApiId"], RouteId=route["RouteId"], AuthorizationType="AWS_IAM"
+            )
+    print(
+        f"POST CSV lines to {api['ApiEndpoint']}/predict, signed with SigV4 (IAM auth), e.g.\n"
+        f"  awscurl --service execute-api --region {args.region} -X POST "
+        f"-H 'Content-Type: text/csv' -d @rows.csv {api['ApiEndpoint']}/predict"
+    )
 
 
 def delete(args: argparse.Namespace) -> int:
