@@ -156,3 +156,132 @@ def test_a_failed_rename_leaves_a_record_that_matches_the_disk(
     again = _export(config, out)  # the next export finishes the job without conflicts
     assert again.exit_code == 0, again.output
     assert "conflict" not in again.output
+
+
+# ---------------------------------------------------------------------- the local engine
+
+
+class FullFile:
+    """A file whose writes fail with ENOSPC after ``limit`` of them (the disk filled up)."""
+
+    def __init__(self, real, limit: int) -> None:
+        self.real, self.limit, self.writes = real, limit, 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        if self.writes > self.limit:
+            raise _enospc()
+        return self.real.write(text)
+
+    def flush(self) -> None:
+        self.real.flush()
+
+    def close(self) -> None:
+        self.real.close()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Path:
+    return _demo_config(tmp_path)
+
+
+def _run(config: Path, tmp_path: Path, **kwargs):
+    """Run the demo with the local engine; (status, events, engine)."""
+    import threading
+
+    from runners.local import local_engine_for
+
+    events: list = []
+    lock = threading.Lock()
+
+    def emit(event) -> None:
+        with lock:
+            events.append(event)
+
+    engine = local_engine_for(
+        config,
+        run_root=tmp_path / "runs",
+        registry_dir=tmp_path / "registry",
+        max_workers=2,
+        **kwargs,
+    )
+    status = engine.run(emit, threading.Event())
+    return status, events, engine
+
+
+def _check_failed_in_words(status, events, engine, capfd, words: str) -> None:
+    from runners.events import ExecutionEvent, StepEvent
+
+    assert status == "Failed"
+    final = [e for e in events if isinstance(e, ExecutionEvent)][-1]
+    assert final.status == "Failed" and words in (final.reason or ""), final.reason
+    steps = [e for e in events if isinstance(e, StepEvent)]
+    failed = [e for e in steps if e.status == "Failed"]
+    assert (failed or not steps) and all(words in (e.reason or "") for e in failed), failed
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "internal error" not in (final.reason or ""), err
+    info = json.loads(engine.layout.run_json.read_text())
+    assert info["status"] == "Failed" and words in info["reason"]
+
+
+@pytest.mark.parametrize("limit", [1, 4])
+def test_a_full_run_folder_fails_the_step_with_the_reason(
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd, limit: int
+) -> None:
+    """step.json and run.json cannot be written atomically (no room for the copy)."""
+    import runners.local.recorder as recorder
+
+    monkeypatch.setattr(recorder, "atomic_write_text", FullAfter(recorder.atomic_write_text, limit))
+    status, events, engine = _run(workspace, tmp_path)
+    _check_failed_in_words(status, events, engine, capfd, "the disk is full")
+    for path in engine.layout.steps.glob("*/step.json"):  # whole records, none left running
+        assert json.loads(path.read_text())["status"] in ("Failed", "Succeeded", "Skipped")
+
+
+def test_a_full_events_file_fails_the_run_with_the_reason(
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd
+) -> None:
+    from runners.local.recorder import RunRecorder
+
+    real_open = RunRecorder.open_events
+
+    def open_events(self: RunRecorder) -> None:
+        real_open(self)
+        self._events_file = FullFile(self._events_file, 5)
+
+    monkeypatch.setattr(RunRecorder, "open_events", open_events)
+    status, events, engine = _run(workspace, tmp_path)
+    _check_failed_in_words(status, events, engine, capfd, "the disk is full: cannot write")
+    assert "events.jsonl" in json.loads(engine.layout.run_json.read_text())["reason"]
+
+
+def test_a_full_step_log_stops_the_job_and_fails_the_step(
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd
+) -> None:
+    from runners.local.steprun import StepRun
+
+    real_init = StepRun.__init__
+
+    def init(self: StepRun, *args, **kwargs) -> None:
+        real_init(self, *args, **kwargs)
+        self._log_file = FullFile(self._log_file, 2)
+
+    monkeypatch.setattr(StepRun, "__init__", init)
+    status, events, engine = _run(workspace, tmp_path)
+    _check_failed_in_words(status, events, engine, capfd, "the disk is full: cannot write")
+
+
+def test_a_full_registry_fails_the_register_step_and_leaves_no_half_version(
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd
+) -> None:
+    import runners.local.registry as registry
+
+    def full(source, target, *args, **kwargs):
+        raise _enospc(target)
+
+    monkeypatch.setattr(registry.shutil, "copy2", full)
+    status, events, engine = _run(workspace, tmp_path, parameters={"MetricThreshold": 0.0})
+    _check_failed_in_words(
+        status, events, engine, capfd, "the disk is full: cannot write the model registry"
+    )
+    assert not list((tmp_path / "registry").glob("*/0*"))
