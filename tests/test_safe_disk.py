@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -126,6 +127,7 @@ def test_a_re_export_onto_a_full_disk_changes_nothing(
     result = _export(config, out)
     assert result.exit_code == 2, result.output
     assert "the disk is full" in result.output and "nothing was changed" in result.output
+    assert re.search(r"cannot write \S+ in ", result.output)  # names the file
     assert "Traceback" not in result.output
     assert _tree(out) == before  # every file old, the record as it was, no temporary files
 
@@ -285,3 +287,24 @@ def test_a_full_registry_fails_the_register_step_and_leaves_no_half_version(
         status, events, engine, capfd, "the disk is full: cannot write the model registry"
     )
     assert not list((tmp_path / "registry").glob("*/0*"))
+
+
+def test_a_run_folder_with_no_room_at_all_still_ends_failed_without_a_traceback(
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd
+) -> None:
+    """Neither the atomic copy nor the in-place rewrite of a record fits: the run still
+    ends Failed (its events say why), with no traceback on stderr."""
+    import runners.local.recorder as recorder
+    from runners.events import ExecutionEvent
+
+    monkeypatch.setattr(recorder, "atomic_write_text", FullAfter(recorder.atomic_write_text, 3))
+
+    def no_room(*args, **kwargs):
+        raise _enospc()
+
+    monkeypatch.setattr(recorder, "open", no_room, raising=False)
+    status, events, _ = _run(workspace, tmp_path)
+    assert status == "Failed"
+    final = [e for e in events if isinstance(e, ExecutionEvent)][-1]
+    assert final.status == "Failed" and "the disk is full" in (final.reason or "")
+    assert "Traceback" not in capfd.readouterr().err
