@@ -10,8 +10,10 @@ changed file, and writes nothing.
 
 Every path is checked to stay inside the folder: symbolic links inside it are refused, never
 written through. Local data is copied only into the project's ``data/`` folder and never over
-a generated file. Files are written 0644 (0755 for scripts with a ``#!`` line), each by a
-rename over the old one; each folder is fsynced once after its files are in place.
+a generated file. Files are written 0644 (0755 for scripts with a ``#!`` line), all or
+nothing (``staging.py``): a new project is built in a temporary folder renamed into place; in
+an existing one every file is written beside its target first and renamed over it only when
+all are written, so a full disk leaves the old project and its record as they were.
 """
 
 from __future__ import annotations
@@ -19,15 +21,12 @@ from __future__ import annotations
 import contextlib
 import difflib
 import os
-import shutil
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from wizard.errors import WizardError
-from wizard.store import atomic_write_text
 
 from .merge import (
     RECORD_PATH,
@@ -37,10 +36,10 @@ from .merge import (
     merge_three,
     sha256,
 )
+from .staging import FILE_MODE, write_files, write_fresh
 
 DATA_FOLDER = "data"
 """Local input data is copied into this folder of the project, nowhere else."""
-FILE_MODE = 0o644
 SCRIPT_MODE = 0o755
 CONFLICT_START = f"<<<<<<< {YOURS_LABEL}\n".encode()
 
@@ -255,7 +254,6 @@ def write_project(
             }
         )
     else:
-        _write_all(root, todo)
         texts: dict[str, str | None] = {
             **dict(files),
             **dict.fromkeys(h for h in hashes if h not in files),
@@ -263,7 +261,8 @@ def write_project(
         for old in stale:  # still yours to delete; keep its base in case it comes back
             texts[old] = record.texts.get(old)
             hashes[old] = record.hashes[old]
-        _write_record(root, GenerationRecord(texts, hashes, dict(answers or record.answers)))
+        new = GenerationRecord(texts, hashes, dict(answers or record.answers))
+        _write_all(root, todo, new, record)
     return WriteReport(
         root,
         **{k: tuple(sorted(v)) for k, v in lists.items() if k != "refused"},
@@ -394,72 +393,36 @@ def _mode_for(text: str | None, target: Path) -> int:
     return FILE_MODE
 
 
-def _write_all(root: Path, todo: _Plan) -> None:
-    """Write each file beside its target, rename it over the target, then fsync each
-    touched folder once (the renames and the files' data reach the disk together)."""
-    folders: set[Path] = set()
-    try:
-        for relative, text in todo.texts.items():
-            target = root / relative
-            _replace(target, text.encode("utf-8"), _mode_for(text, target))
-            folders.add(target.parent)
-        for relative, source in todo.copies.items():
-            target = root / relative
-            _replace(target, source, FILE_MODE)
-            folders.add(target.parent)
-    except PermissionError as exc:
-        raise WizardError(
-            f"cannot write into {exc.filename or root}: permission denied. Choose a folder you "
-            "can write to (--out), or fix its permissions",
-            "Folder not writable",
-        ) from None
-    except OSError as exc:
-        raise WizardError(
-            f"cannot write into {exc.filename or root} ({exc.strerror}). Choose a folder you "
-            "can write to (--out)",
-            "Export failed",
-        ) from None
-    for folder in sorted(folders):
-        _fsync_dir(folder)
+def _write_all(
+    root: Path, todo: _Plan, record: GenerationRecord, previous: GenerationRecord
+) -> None:
+    """Write the planned files and ``record`` all or nothing (``staging.py``): into a
+    temporary folder renamed into place when the project is new, else each file beside its
+    target, renamed over it once every one is written."""
+    contents: dict[str, tuple[bytes | Path, int]] = {
+        relative: (text.encode("utf-8"), _mode_for(text, root / relative))
+        for relative, text in todo.texts.items()
+    }
+    contents.update({relative: (source, FILE_MODE) for relative, source in todo.copies.items()})
 
+    def record_for(done: Set[str]) -> str:
+        """The record of the files in ``done`` written anew and the others as they were."""
+        texts, hashes = dict(record.texts), dict(record.hashes)
+        for relative in set(contents) - set(done):
+            if relative in previous.hashes:
+                texts[relative] = previous.texts.get(relative)
+                hashes[relative] = previous.hashes[relative]
+            else:
+                texts.pop(relative, None)
+                hashes.pop(relative, None)
+        return GenerationRecord(texts, hashes, record.answers).to_json()
 
-def _replace(target: Path, content: bytes | Path, mode: int) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        if isinstance(content, Path):
-            os.close(fd)
-            shutil.copyfile(content, tmp)
-        else:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _fsync_dir(folder: Path) -> None:
-    """One fsync of the folder makes its renamed entries durable. The files' data is not
-    fsynced one by one (ext4 and xfs flush a file renamed over another on their own); the
-    generation record, written last, is fsynced itself, so a crash can at worst leave a file
-    that looks edited (and is then merged), never a lost merge base."""
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
-
-def _write_record(root: Path, record: GenerationRecord) -> None:
-    try:
-        atomic_write_text(root / RECORD_PATH, record.to_json())
-    except OSError as exc:
-        raise WizardError(
-            f"the project was written but its record {root / RECORD_PATH} could not be "
-            f"({exc.strerror}); the next export will not be able to merge your edits",
-            "Record not written",
-        ) from None
+    if root.exists():
+        write_files(root, contents, RECORD_PATH, record_for)
+    else:
+        write_fresh(
+            root,
+            lambda folder: write_files(
+                folder, contents, RECORD_PATH, record_for, fresh=True, shown=root
+            ),
+        )

@@ -42,7 +42,7 @@ from .context import RunContext, resolve_parameters
 from .forkclient import fork_jobs_by_default, script_imports, shared_server
 from .jobs import BASE_ENV, JobRunner, end_orphan, pid_alive
 from .layout import CACHE_DIR_NAME, RunLayout
-from .recorder import RunRecorder
+from .recorder import RunRecorder, rewrite_record
 from .registry import LocalModelRegistry
 from .stepexec import StepExecutor
 from .steps import StepState
@@ -234,10 +234,13 @@ class LocalEngine:
         self._executor = StepExecutor(context, self._recorder, self.cache)
         started = time.time()
         try:
-            self.layout.steps.mkdir(parents=True, exist_ok=True)
-            self._write_run_files()
-            self._recorder.open_events()
-            self._write_run_json("Executing", None, started=started)
+            try:
+                self.layout.steps.mkdir(parents=True, exist_ok=True)
+                self._write_run_files()
+                self._recorder.open_events()
+                self._write_run_json("Executing", None, started=started)
+            except OSError as exc:  # no room for the run's own files: it fails at once
+                self._recorder.write_failed(exc, exc.filename or self.run_dir)
             self._recorder.emit(ExecutionEvent("Executing", engine=self.name, id=self.run_id))
             if retry:
                 for step in self.plan.steps:
@@ -255,13 +258,19 @@ class LocalEngine:
             status: ExecutionStatus
             try:
                 status, reason = self._schedule()
+            except OSError as exc:  # a write the steps did not catch: a full disk, in words
+                self._recorder.write_failed(exc, exc.filename or self.run_dir)
+                status, reason = "Failed", self._recorder.write_error
             except Exception as exc:  # the contract: the last event is a final status
                 log.exception("the local engine failed")
                 status, reason = "Failed", f"internal error in the local engine: {exc!r}"
             self._recorder.emit(
                 ExecutionEvent(status, engine=self.name, id=self.run_id, reason=reason)
             )
-            self._write_run_json(status, reason, started=started, ended=time.time())
+            try:
+                self._write_run_json(status, reason, started=started, ended=time.time())
+            except OSError as exc:
+                log.warning("could not record the run's end in %s: %s", self.layout.run_json, exc)
             return status
         finally:
             self._recorder.close_events()
@@ -276,7 +285,7 @@ class LocalEngine:
             if self._stop.is_set() and not stopping:
                 stopping = True
                 self._recorder.emit(ExecutionEvent("Stopping", engine=self.name, id=self.run_id))
-            if not stopping and failure is None:
+            if not stopping and failure is None and self._recorder.write_error is None:
                 self._skip_unreachable()
                 for step in self._ready(running):
                     thread = threading.Thread(
@@ -299,6 +308,8 @@ class LocalEngine:
         if failure is not None:
             name, reason = failure
             return "Failed", f"Step {name} failed: {reason}"
+        if self._recorder.write_error is not None:  # nothing failed but nothing can go on
+            return "Failed", self._recorder.write_error
         if stopping and not statuses <= {"Succeeded", "Skipped"}:
             return "Stopped", self.stop_reason or "stopped on request"
         if not statuses <= {"Succeeded", "Skipped"}:  # should not happen: report it plainly
@@ -383,4 +394,6 @@ class LocalEngine:
             "parameters": self.parameters,
             "steps": list(self.plan.names),
         }
-        atomic_write_text(self.layout.run_json, json.dumps(info, indent=2) + "\n")
+        error = rewrite_record(self.layout.run_json, json.dumps(info, indent=2) + "\n")
+        if error is not None:  # written in place: note the full disk all the same
+            self._recorder.write_failed(error, self.layout.run_json)

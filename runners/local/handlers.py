@@ -311,7 +311,10 @@ def tuning(run: StepRun) -> None:
                 record.reason = failure_reason(
                     result, "training job", ml_root / "output" / "failure"
                 )
-        except (StepFailed, StepStopped, OSError) as exc:
+        except OSError as exc:  # a full disk: the trial fails, and the step with it
+            record.status = "Failed"
+            record.reason = run.recorder.write_failed(exc, exc.filename or run.dir)
+        except (StepFailed, StepStopped) as exc:
             record.status = "Stopped" if isinstance(exc, StepStopped) else "Failed"
             record.reason = getattr(exc, "reason", None) or str(exc) or record.status
         finally:

@@ -37,6 +37,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from .forkclient import ForkedJob, ForkServer
 
@@ -45,6 +46,12 @@ BASE_ENV = {"PYTHONUNBUFFERED": "1", "PYTHONDONTWRITEBYTECODE": "1"}
 STDERR_TAIL = 5
 """How many of the last stderr lines a failure reason quotes."""
 JOBWATCH = Path(__file__).with_name("jobwatch.py")
+
+
+class Cancel(Protocol):
+    """What ``JobRunner.run`` polls to cancel a job: a ``threading.Event`` or the like."""
+
+    def is_set(self) -> bool: ...
 
 
 @dataclass(slots=True)
@@ -95,7 +102,7 @@ class JobRunner:
         on_line: Callable[[str, str], None],
         on_start: Callable[[int], None] | None = None,
         on_stopping: Callable[[], None] | None = None,
-        cancel: threading.Event | None = None,
+        cancel: Cancel | None = None,
         max_runtime: float | None = None,
         watch_log: str | None = None,
     ) -> JobResult:
@@ -205,13 +212,20 @@ class JobRunner:
         if on_start:
             on_start(process.pid)
         tail: deque[str] = deque(maxlen=STDERR_TAIL)
+        errors: list[Exception] = []
 
         def pump(stream, name: str) -> None:
+            # Keep reading whatever ``on_line`` does: a job whose output is not read blocks.
+            # Its first error is raised in the step's thread once the job has ended.
             for raw in stream:
                 line = raw.rstrip("\r\n")
                 if name == "stderr" and line.strip():
                     tail.append(line)
-                on_line(name, line)
+                if not errors:
+                    try:
+                        on_line(name, line)
+                    except Exception as exc:
+                        errors.append(exc)
             stream.close()
 
         readers = [
@@ -241,6 +255,8 @@ class JobRunner:
                 break
         for reader in readers:
             reader.join()
+        if errors:
+            raise errors[0]
         return JobResult(
             process.returncode,
             stopped=stopped,

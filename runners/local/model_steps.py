@@ -18,6 +18,7 @@ from .cache import digest_json, digest_path
 from .containers import container_script
 from .context import RunContext
 from .jobs import BASE_ENV, unpack_model
+from .recorder import write_failure_reason
 from .registry import RegistryError
 from .steprun import StepRun
 from .steps import StepFailed
@@ -77,6 +78,9 @@ def register_model(run: StepRun) -> None:
         )
     except RegistryError as exc:
         raise StepFailed(exc.message) from None
+    except OSError as exc:  # a full registry: the step fails with the reason, in words
+        where = f"cannot write the model registry {context.registry.root}"
+        raise StepFailed(write_failure_reason(exc, where)) from None
     out = run.output_dir("model_package")
     out.mkdir(parents=True, exist_ok=True)
     (out / "model_package.json").write_text(json.dumps(package.to_dict(), indent=2) + "\n")

@@ -125,25 +125,29 @@ class LocalModelRegistry:
             raise RegistryError(f"the model artifact {model_data} does not exist")
         self.create_group(group, description)
         folder, version = self._new_version_folder(group)
-        stored = folder / "model.tar.gz"
-        shutil.copy2(model_data, stored)
-        if evaluation is not None and Path(evaluation).is_file():
-            shutil.copy2(evaluation, folder / "evaluation.json")
-        package = ModelPackage(
-            group=group,
-            version=version,
-            arn=f"{ARN_PREFIX}/{group}/{version}",
-            approval_status=approval_status,
-            created=utc_now(),
-            model_data=str(stored),
-            metrics=dict(metrics or {}),
-            content_types=list(content_types or []),
-            inference_instances=list(inference_instances or []),
-            transform_instances=list(transform_instances or []),
-            framework=framework,
-            source=dict(source or {}),
-        )
-        self._write(folder, package)
+        try:
+            stored = folder / "model.tar.gz"
+            shutil.copy2(model_data, stored)
+            if evaluation is not None and Path(evaluation).is_file():
+                shutil.copy2(evaluation, folder / "evaluation.json")
+            package = ModelPackage(
+                group=group,
+                version=version,
+                arn=f"{ARN_PREFIX}/{group}/{version}",
+                approval_status=approval_status,
+                created=utc_now(),
+                model_data=str(stored),
+                metrics=dict(metrics or {}),
+                content_types=list(content_types or []),
+                inference_instances=list(inference_instances or []),
+                transform_instances=list(transform_instances or []),
+                framework=framework,
+                source=dict(source or {}),
+            )
+            self._write(folder, package)
+        except BaseException:  # a full disk: leave no half-written version behind
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         return package
 
     def update_approval(self, group: str, version: int, status: str) -> ModelPackage:

@@ -74,6 +74,9 @@ class StepExecutor:
             self.finish(run, "Stopped")
         except StepFailed as failed:
             self.finish(run, "Failed", failed.reason)
+        except OSError as exc:  # the engine could not write (a full disk): say so in words
+            path = exc.filename or self.context.layout.step_dir(step.name)
+            self.finish(run, "Failed", recorder.write_failed(exc, path))
         except Exception as exc:  # a bug here must still end the step, with a reason
             for line in traceback.format_exc().splitlines():
                 run.log(line)
@@ -82,24 +85,39 @@ class StepExecutor:
             run.close()
 
     def finish(self, run: StepRun, status: str, reason: str | None = None) -> None:
-        """Record the step's end (and, when it succeeded, its outputs and cache entry)."""
+        """Record the step's end (and, when it succeeded, its outputs and cache entry).
+
+        Once the engine could not write (``recorder.write_error``: a full disk), a step
+        that ends otherwise than stopped on request fails with that reason: its log or
+        records are incomplete, and the run must not go on."""
         step, state, layout = run.step, run.state, self.context.layout
-        if status == "Succeeded":
+        recorder = self.recorder
+        if status == "Succeeded" and recorder.write_error is None:
             for output in step.outputs:
                 path = layout.output_dir(step, output.name)
                 state.outputs[output.name] = layout.relative(path)
                 if output.name not in state.output_digests:  # a handler may name the content
                     state.output_digests[output.name] = digest_path(path)
             if state.cache_key and not state.cache_hit:
-                self.cache.store(
-                    step.name, state.cache_key, self.context.run_dir, self.context.run_id
-                )
-        with self.recorder.lock:
+                try:
+                    self.cache.store(
+                        step.name, state.cache_key, self.context.run_dir, self.context.run_id
+                    )
+                except OSError as exc:
+                    recorder.write_failed(exc, exc.filename or self.cache.root)
+        if recorder.write_error is not None and not (status == "Stopped" and run.run_stopping()):
+            status, reason = "Failed", recorder.write_error
+        with recorder.lock:
             state.status = status
             state.reason = reason
             state.ended_at = time.time()
-        self.recorder.write_step_json(state)
-        self.recorder.emit_step(step.name, status, reason=reason, cache_hit=state.cache_hit or None)
+        recorder.write_step_json(state)
+        if recorder.write_error is not None and status == "Succeeded":  # its own record
+            with recorder.lock:
+                status, reason = "Failed", recorder.write_error
+                state.status, state.reason = status, reason
+            recorder.write_step_json(state)
+        recorder.emit_step(step.name, status, reason=reason, cache_hit=state.cache_hit or None)
 
     # ------------------------------------------------------------------ caching
 

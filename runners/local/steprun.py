@@ -8,6 +8,7 @@ say it is executing, run a job and judge its end, check whether the run is stopp
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections.abc import Callable, Mapping
@@ -20,6 +21,16 @@ from .context import RunContext
 from .jobs import JobResult
 from .recorder import RunRecorder
 from .steps import StepFailed, StepState, StepStopped, failure_reason, job_name
+
+
+class AnyEvent:
+    """Set when any of its events is (what ``JobRunner.run`` polls as ``cancel``)."""
+
+    def __init__(self, *events: threading.Event | None) -> None:
+        self.events = [e for e in events if e is not None]
+
+    def is_set(self) -> bool:
+        return any(e.is_set() for e in self.events)
 
 
 class StepRun:
@@ -37,15 +48,26 @@ class StepRun:
         self.dir.mkdir(parents=True, exist_ok=True)
         self._log_lock = threading.Lock()
         self._log_file = context.layout.step_log(step.name).open("a", encoding="utf-8")
+        self._log_failed = False
         self._executing = False
         self._stopping = False
 
     # reporting
 
     def log(self, line: str) -> None:
+        """Write ``line`` to the step's log and emit it. A full disk is noted (the step then
+        fails with that reason), never raised: this runs in the threads reading a job's
+        output, which must keep reading it."""
+        failed: OSError | None = None
         with self._log_lock:
-            self._log_file.write(line + "\n")
-            self._log_file.flush()
+            if not self._log_failed:
+                try:
+                    self._log_file.write(line + "\n")
+                    self._log_file.flush()
+                except OSError as exc:
+                    self._log_failed, failed = True, exc
+        if failed is not None:
+            self.recorder.write_failed(failed, self.layout.step_log(self.step.name))
         self.recorder.emit(LogEvent(self.step.name, line))
 
     def metric(self, name: str, value: float) -> None:
@@ -93,8 +115,13 @@ class StepRun:
         if self.run_stopping():
             raise StepStopped
 
+    def check_writes(self) -> None:
+        """Raise StepFailed once the engine could not write (a full disk)."""
+        if self.recorder.write_error is not None:
+            raise StepFailed(self.recorder.write_error)
+
     def close(self) -> None:
-        with self._log_lock:
+        with self._log_lock, contextlib.suppress(OSError):
             self._log_file.close()
 
     # paths
@@ -133,6 +160,7 @@ class StepRun:
                 on_line(text)
 
         assert self.recorder.jobs is not None
+        either = AnyEvent(cancel, self.recorder.write_failure)  # a full disk ends the job too
         return self.recorder.jobs.run(
             command,
             env={**os.environ, **env},
@@ -140,13 +168,14 @@ class StepRun:
             on_line=line,
             on_start=lambda pid: self._started(pid, job or self.job_name()),
             on_stopping=self._on_job_stopping,
-            cancel=cancel,
+            cancel=either,
             max_runtime=max_runtime,
             watch_log=str(self.layout.step_log(self.step.name)),
         )
 
     def check_job(self, result: JobResult, what: str, failure_file: Path | None = None) -> None:
         """Raise StepStopped/StepFailed unless the job succeeded."""
+        self.check_writes()
         if result.stopped:
             raise StepStopped
         if result.ok:

@@ -176,5 +176,6 @@ def test_one_fsync_per_folder_not_per_file(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setattr(os, "fsync", lambda fd: (calls.append(fd), real_fsync(fd))[1])
     files = {f"code/s{i}.py": "x\n" for i in range(10)} | {f"t{i}.md": "y\n" for i in range(10)}
     write_project(tmp_path / "out", files)
-    # code/ and the top folder once each, plus the record (its file and its folder)
-    assert len(calls) == 4
+    # code/ and the top folder once each, plus the record (its file and its folder), plus the
+    # folder the new project is renamed into
+    assert len(calls) == 5
