@@ -169,7 +169,9 @@ async def test_an_outside_change_is_merged_and_shown(tmp_path: Path, delay: floa
     app = WizardApp(path, session=session, autosave_delay=delay, cursor_blink=False)
     async with app.run_test(size=SIZE) as pilot:
         await form_ready(pilot)
-        outside_edit(path, "project", "description", "written elsewhere")
+        other = Session.open_file(path)  # a second wizard on the same file
+        other.set_value("project", "description", "written elsewhere")
+        other.write()
         await type_into(pilot, "project.name", "-2")
         await wait_until(pilot, lambda: toml_at(path)["project"]["name"].endswith("-2"))
         on_disk = toml_at(path)
@@ -220,6 +222,24 @@ async def test_take_theirs_reloads_their_value(tmp_path: Path) -> None:
         assert row_value(app, "project.name") == "theirs"
         assert toml_at(path)["project"]["name"] == "theirs"
         assert "NOT SAVED" not in app.sub_title
+
+
+async def test_decide_later_keeps_refusing_and_asks_again(tmp_path: Path) -> None:
+    path = project_file(tmp_path)
+    session = Session.open_file(path)
+    session.screen = "profile"
+    app = wizard_app(session, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await form_ready(pilot)
+        outside_edit(path, "project", "name", "theirs")
+        await type_into(pilot, "project.name", "-")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConflictModal))
+        await pilot.press("escape")  # decide later
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConflictModal))
+        assert "NOT SAVED" in app.sub_title
+        await pilot.press("z")  # the next change is not written either, and asks again
+        await wait_until(pilot, lambda: isinstance(app.screen, ConflictModal))
+        assert toml_at(path)["project"]["name"] == "theirs"
 
 
 def test_a_new_draft_may_replace_the_autosave(tmp_path: Path) -> None:
