@@ -27,6 +27,10 @@ from textual.widgets import Button, Static
 
 from tui.autosave import AutosaveWriter, write_now
 
+DISK_CHECK_SECONDS = 1.0
+"""How often an idle wizard looks whether another writer changed its file (a ``stat``; the
+file is read only when that changed), so their change shows before the person types."""
+
 
 class ConflictModal(ModalScreen[str]):
     """Another writer changed keys this session changed too: ``mine``, ``theirs`` or
@@ -62,6 +66,12 @@ class Autosaving:
     screen switching used to show values another writer saved."""
 
     _asking_conflict: bool = False
+    _disk_stat: tuple[int, int] | None = None
+    disk_check_seconds: float = DISK_CHECK_SECONDS
+
+    def _on_mount(self) -> None:
+        # Textual calls the Mount handler of every class in the MRO: the app's runs as well
+        self.set_interval(self.disk_check_seconds, self._check_disk)  # type: ignore[attr-defined]
 
     _session: Any
     _writer: AutosaveWriter | None
@@ -193,6 +203,36 @@ class Autosaving:
         self._update_title()
 
     # ------------------------------------------------------------------ other writers
+
+    def _check_disk(self) -> None:
+        """Between changes: take what another writer saved (``Session.check_disk``) and show
+        it. Nothing to do while a write or a choice is pending (the next write checks)."""
+        session = self._session
+        if (
+            session is None
+            or session.pending_write
+            or session.conflict
+            or session.disk_hash is None
+        ):
+            return
+        try:
+            stat = session.save_target.stat()
+        except OSError:
+            return
+        key = (stat.st_mtime_ns, stat.st_size)
+        if key == self._disk_stat:
+            return
+        self._disk_stat = key
+        from tui.session_saving import SaveConflict  # loaded with the session already
+
+        try:
+            session.check_disk()
+        except SaveConflict as exc:
+            self._save_conflict(exc)
+        except Exception:
+            return  # unreadable now: the next write says so
+        else:
+            self._show_taken()
 
     def _show_taken(self) -> None:
         """The last write took another writer's values: say which, and show them."""

@@ -113,6 +113,15 @@ class SessionSaving:
         ``settle``). A file that is not valid TOML is never replaced unless it is the
         autosave. About a millisecond: the UI thread calls it for every change."""
         target = self.save_target
+        existing = self.check_disk()
+        self.conflict = None
+        return target, render_over(existing, self.doc, target)
+
+    def check_disk(self) -> bytes | None:
+        """Read the save target; if another writer changed it, take their values where this
+        session has not changed the same keys (``taken``), or raise ``SaveConflict``.
+        Returns the bytes read (None: no file)."""
+        target = self.save_target
         existing = read_disk(target)
         now = content_hash(existing)
         if existing is not None and now != self.disk_hash:
@@ -131,8 +140,9 @@ class SessionSaving:
                     raise SaveConflict(target, merge.conflicts)
                 self._rebase(theirs, now, merge.doc)
                 self.taken = merge.taken
-        self.conflict = None
-        return target, render_over(existing, self.doc, target)
+                if self.doc == theirs:
+                    self.pending_write = False  # nothing of ours to add: no write needed
+        return existing
 
     def _rebase(self, theirs: dict[str, Any], disk_hash: str, doc: dict[str, Any]) -> None:
         """The draft becomes ``doc`` (merged with ``theirs``, now the base): undo steps take

@@ -167,6 +167,7 @@ async def test_an_outside_change_is_merged_and_shown(tmp_path: Path, delay: floa
     session = Session.open_file(path)
     session.screen = "profile"
     app = WizardApp(path, session=session, autosave_delay=delay, cursor_blink=False)
+    app.disk_check_seconds = 3600  # the change is found by the write, not while idle
     async with app.run_test(size=SIZE) as pilot:
         await form_ready(pilot)
         other = Session.open_file(path)  # a second wizard on the same file
@@ -185,11 +186,32 @@ async def test_an_outside_change_is_merged_and_shown(tmp_path: Path, delay: floa
         assert toml_at(path)["project"]["description"] == "written elsewhere"
 
 
+async def test_an_idle_wizard_shows_the_other_writers_change(tmp_path: Path) -> None:
+    path = project_file(tmp_path)
+    session = Session.open_file(path)
+    session.screen = "profile"
+    app = wizard_app(session, path)
+    async with app.run_test(size=SIZE) as pilot:
+        await form_ready(pilot)
+        other = Session.open_file(path)
+        other.set_value("project", "name", "renamed-elsewhere")
+        other.write()
+        await wait_until(pilot, lambda: app.session.project_name == "renamed-elsewhere")
+        await wait_until(pilot, lambda: bool(app.screen.query(FieldRow)))
+        await form_ready(pilot)
+        assert row_value(app, "project.name") == "renamed-elsewhere"
+        assert "renamed-elsewhere" in app.sub_title and "NOT SAVED" not in app.sub_title
+        await type_into(pilot, "project.description", "!")  # and B's next key keeps it
+        await wait_until(pilot, lambda: toml_at(path)["project"]["description"].endswith("!"))
+        assert toml_at(path)["project"]["name"] == "renamed-elsewhere"
+
+
 async def test_a_conflicting_outside_change_is_kept_until_keep_mine(tmp_path: Path) -> None:
     path = project_file(tmp_path)
     session = Session.open_file(path)
     session.screen = "profile"
     app = wizard_app(session, path)
+    app.disk_check_seconds = 3600  # the change is found by the write, not while idle
     async with app.run_test(size=SIZE) as pilot:
         await form_ready(pilot)
         outside_edit(path, "project", "name", "theirs")
@@ -210,6 +232,7 @@ async def test_take_theirs_reloads_their_value(tmp_path: Path) -> None:
     session = Session.open_file(path)
     session.screen = "profile"
     app = wizard_app(session, path)
+    app.disk_check_seconds = 3600  # the change is found by the write, not while idle
     async with app.run_test(size=SIZE) as pilot:
         await form_ready(pilot)
         outside_edit(path, "project", "name", "theirs")
@@ -229,6 +252,7 @@ async def test_decide_later_keeps_refusing_and_asks_again(tmp_path: Path) -> Non
     session = Session.open_file(path)
     session.screen = "profile"
     app = wizard_app(session, path)
+    app.disk_check_seconds = 3600  # the change is found by the write, not while idle
     async with app.run_test(size=SIZE) as pilot:
         await form_ready(pilot)
         outside_edit(path, "project", "name", "theirs")
