@@ -69,16 +69,16 @@ class Autosaving:
     _disk_stat: tuple[int, int] | None = None
     disk_check_seconds: float = DISK_CHECK_SECONDS
 
-    def _on_mount(self) -> None:
-        # Textual calls the Mount handler of every class in the MRO: the app's runs as well
-        self.set_interval(self.disk_check_seconds, self._check_disk)  # type: ignore[attr-defined]
-
     _session: Any
     _writer: AutosaveWriter | None
     _writing: dict[Path, int]
     autosave_delay: float
     save_error: str | None
     saved_revision: int
+
+    def _on_mount(self) -> None:
+        # Textual calls the Mount handler of every class in the MRO: the app's runs as well
+        self.set_interval(self.disk_check_seconds, self._check_disk)  # type: ignore[attr-defined]
 
     def session_changed(self) -> None:
         """A screen changed the session: it is written now (handed to the OS, no fsync);
