@@ -13,7 +13,8 @@ has no file yet, to the autosave in the state folder (``tui/session_files.py``).
 the writing off the UI thread (``tui/autosave.py``) from the snapshots this class hands out
 (``document_text``, ``meta_text``); ``write`` does it in place, for scripts and tests. A small
 ``session.json`` next to the autosave remembers which file (if any), the screen the person was
-on and the stages they had visited, so the next start offers to resume.
+on and the stages they had visited, so the next start offers to resume. The saving half, and
+what happens when another writer changed the file meanwhile, is ``tui/session_saving.py``.
 
 This module loads the domain (pydantic): the app imports it only after the welcome screen has
 painted (the welcome screen's look-up worker is its first importer).
@@ -21,26 +22,25 @@ painted (the welcome screen's look-up worker is its first importer).
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import os
 import shlex
-import shutil
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from tui.navigation import PROFILE, REVIEW, screen_order, sections_of
-from tui.session_files import SessionInfo, autosave_file, meta_file
+from tui.session_files import SessionInfo, autosave_file, content_hash, meta_file, read_disk
+from tui.session_saving import Conflict, SessionSaving
 from wizard.algorithms import ALGORITHMS
 from wizard.config import SECTION_MODELS, WizardConfig
 from wizard.config.base import Section
 from wizard.config.project import Profile
 from wizard.recommend import recommend
 from wizard.recommend.picks import StageRecommendation
-from wizard.store import atomic_write_text, read_document, write_document
+from wizard.store import read_document
 from wizard.templates import template_document, write_template_data
 from wizard.validation import Problem, validate_document, validate_section
 
@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 StageState = Literal["unvisited", "complete", "problems"]
 
 
-class Session:
+class Session(SessionSaving):
     """The config draft being edited, its derived models and problems, and its saving."""
 
     def __init__(
@@ -90,6 +90,15 @@ class Session:
         self.data_report: DataReport | None = None
         """The last data check's report (``check_data``, run in a worker), if any."""
         self._data_report_revision = -1
+        self.base: dict[str, Any] = copy.deepcopy(doc)
+        """The document as this session last read or wrote it (the merge's common base)."""
+        self.disk_hash: str | None = None
+        """``content_hash`` of the save target as last read or written; None: not known
+        (a new draft may replace whatever is there)."""
+        self.conflict: Conflict | None = None
+        """Keys both this session and another writer changed, until ``settle``."""
+        self.taken: list[str] = []
+        """Keys the last write took from another writer (the app shows them and clears)."""
         self.revalidate()
 
     # ------------------------------------------------------------------ constructors
@@ -120,12 +129,14 @@ class Session:
         """Edit a config file; a missing file starts from the blank template (and is created
         on the first change). Sections already in the file count as visited."""
         path = Path(path)
+        disk_hash = content_hash(read_disk(path)) if path.exists() else content_hash(None)
         if path.exists():
             doc = read_document(path)
             visited = [s for s in screen_order() if any(t in doc for t in sections_of(s))]
         else:
             doc, visited = template_document("blank"), []
         session = cls(doc, path, visited=visited)
+        session.disk_hash = disk_hash
         session.screen = session.first_screen_needing_work()
         return session
 
@@ -137,11 +148,13 @@ class Session:
             meta = {}
         visited = meta.get("visited", []) if isinstance(meta, dict) else []
         source = info.file if info.file is not None else autosave_file()
+        disk_hash = content_hash(read_disk(source))
         doc = read_document(source)
         order = screen_order()
         screen = info.screen if info.screen in order else PROFILE
         session = cls(doc, info.file, visited=[v for v in visited if v in order], screen=screen)
         session.unsaved_to_file = info.file is None
+        session.disk_hash = disk_hash
         return session
 
     # ------------------------------------------------------------------ reading
@@ -351,81 +364,6 @@ class Session:
             config, problems = validate_document(self.doc)
             self._config = config
             self._cross = problems
-
-    # ------------------------------------------------------------------ saving
-
-    @property
-    def save_target(self) -> Path:
-        return self.path if self.path is not None else autosave_file()
-
-    def document_text(self) -> tuple[int, Any]:
-        """(revision, a snapshot of the draft) to write elsewhere: the snapshot is a copy,
-        safe to serialise on another thread with ``render_document``."""
-        return self.revision, copy.deepcopy(self.doc)
-
-    def meta_text(self) -> str:
-        meta = {
-            "file": str(self.path.resolve()) if self.path is not None else None,
-            "screen": self.screen,
-            "visited": sorted(self.visited),
-            "saved_at": self._clock(),
-        }
-        return json.dumps(meta, indent=1) + "\n"
-
-    def write(self) -> None:
-        """Write the draft (atomically) where this session saves, and the resume note."""
-        target = self.save_target
-        write_document(target, self.doc, replace_unreadable=self.path is None)
-        self.pending_write = False
-        self.last_error = None
-        self.write_meta()
-
-    def write_meta(self) -> None:
-        atomic_write_text(meta_file(), self.meta_text())
-
-    def save_as(self, path: Path) -> Path | None:
-        """Write the draft to ``path`` and keep editing it there from now on. Local input data
-        given by a relative path is copied along, so the path still points at it; returns the
-        copy made, if any."""
-        path = Path(path).expanduser()
-        bases = [self.base_dir] + ([self.data_dir] if self.data_dir is not None else [])
-        write_document(path, self.doc)
-        copied = None
-        uri = self.doc.get("data_collection", {}).get("input_uri", "")
-        if isinstance(uri, str) and uri and "://" not in uri and not os.path.isabs(uri):
-            found = [b / uri for b in bases if (b / uri).is_file()]
-            source, target = (found[0] if found else None), path.parent / uri
-            if ".." not in Path(uri).parts and source is not None and not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(source, target)
-                copied = target
-        self.path = path
-        self.unsaved_to_file = False
-        self.pending_write = False
-        self.data_dir = None
-        with contextlib.suppress(OSError):  # the resume note is a convenience
-            self.write_meta()
-        return copied
-
-    def adopt_file(self, path: Path) -> None:
-        """Edit ``path`` from now on (the exported ``wizard.toml``): its content becomes the
-        draft, so the file and the wizard never disagree."""
-        path = Path(path)
-        self.doc = read_document(path)
-        self._before = copy.deepcopy(self.doc)
-        self.path = path
-        self.data_dir = None
-        self.unsaved_to_file = False
-        self.pending_write = False
-        self.last_error = None
-        self.revision += 1
-        self.revalidate()
-
-    def discard_autosave(self) -> None:
-        """Forget the autosaved session (after it was saved to a file or abandoned)."""
-        for leftover in (autosave_file(), meta_file()):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
 
 
 _MISSING = object()
