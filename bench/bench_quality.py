@@ -83,18 +83,20 @@ from sklearn.model_selection import ParameterSampler
 from threadpoolctl import threadpool_limits
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from wizard.defaults import DEFAULT_METRIC  # noqa: E402
+from wizard.plan.evaluation_steps import metric_group  # noqa: E402
+
 #: The bench's own copy of the prepare script, for datasets whose run wrote no splits.
 TEMPLATE_PREPARE = REPO / "exporters" / "templates" / "code" / "prepare.py"
 SEARCH_DRAWS = 12
 BOOTSTRAP_DRAWS = 1000
 SEED = 0
 
-#: What each problem type is measured by, and where evaluation.json keeps it.
-METRICS = {
-    "binary_classification": ("auc", "binary_classification_metrics"),
-    "multiclass_classification": ("accuracy", "multiclass_classification_metrics"),
-    "regression": ("rmse", "regression_metrics"),
-}
+#: What each problem type is measured by (the pipeline's own default metric), and where
+#: evaluation.json keeps it.
+METRICS = {problem: (metric, metric_group(problem)) for problem, metric in DEFAULT_METRIC.items()}
 KINDS = {
     "binary_classification": "binary",
     "multiclass_classification": "multiclass",

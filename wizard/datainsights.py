@@ -34,8 +34,16 @@ FIX_FIELDS = {
 to the file itself, so they point at ``data_collection.input_uri``."""
 
 APPLICABLE = frozenset(
-    {"drop_column", "parse_number", "parse_date", "normalise_labels", "drop_duplicates"}
-) | {"weight_classes", "set_problem_type"}
+    {
+        "drop_column",
+        "parse_number",
+        "parse_date",
+        "normalise_labels",
+        "drop_duplicates",
+        "weight_classes",
+        "set_problem_type",
+    }
+)
 """Fixes ``apply_fix`` can make to the config (the rest need the file changed)."""
 
 

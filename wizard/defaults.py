@@ -10,27 +10,20 @@ from __future__ import annotations
 
 from .algorithms import ALGORITHMS, training_metrics
 
-DEFAULT_METRIC = {
-    "binary_classification": "auc",
-    "multiclass_classification": "accuracy",
-    "regression": "rmse",
+EVALUATION_METRICS = {
+    "binary_classification": ("auc", "accuracy", "f1", "precision", "recall"),
+    "multiclass_classification": ("accuracy", "f1", "precision", "recall"),
+    "regression": ("rmse", "mae", "r2"),
 }
-"""The test metric the quality gate reads, per problem type: AUC ranks binary classifiers
-independently of the decision threshold, accuracy is the plain reading for several classes,
-and RMSE is in the target's own units."""
+"""The test metrics that measure each problem type, the default first: AUC ranks binary
+classifiers independently of the decision threshold, accuracy is the plain reading for
+several classes, and RMSE is in the target's own units. The config's cross-section check
+refuses the others; the evaluation form offers only these."""
+
+DEFAULT_METRIC = {problem: metrics[0] for problem, metrics in EVALUATION_METRICS.items()}
 
 LOWER_IS_BETTER = frozenset({"rmse", "mae"})
-
-METRIC_SCALE = {
-    "auc": "0.5 is a guess, 1 is perfect",
-    "accuracy": "the share of rows classified right, 0 to 1",
-    "f1": "0 to 1, higher is better",
-    "precision": "0 to 1, higher is better",
-    "recall": "0 to 1, higher is better",
-    "rmse": "in the target's own units, lower is better",
-    "mae": "in the target's own units, lower is better",
-    "r2": "0 is no better than the mean, 1 is perfect",
-}
+"""Evaluation metrics that measure an error: the gate wants them small."""
 
 
 def default_metric(problem_type: str) -> str:

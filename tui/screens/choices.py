@@ -11,16 +11,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from wizard.algorithms import ALGORITHMS, training_metrics
-from wizard.defaults import default_metric, default_objective
+from wizard.defaults import EVALUATION_METRICS, default_metric, default_objective
 from wizard.instances import load_price_table
-
-EVALUATION_METRICS = {
-    "binary_classification": ("auc", "accuracy", "f1", "precision", "recall"),
-    "multiclass_classification": ("accuracy", "f1", "precision", "recall"),
-    "regression": ("rmse", "mae", "r2"),
-}
-"""The quality metrics that measure each problem type (the others are refused by validate:
-``wizard/config/crosscheck.py``), the default first."""
 
 MARKED_BY = {
     "data_preparation.drop_columns": "drop_column",

@@ -8,10 +8,11 @@ Model Monitor against the hosting choice, a schedule for scheduled retraining) l
 from __future__ import annotations
 
 from ..algorithms import ALGORITHMS, training_metrics
+from ..defaults import EVALUATION_METRICS
 from . import WizardConfig
 
-_CLASSIFICATION_METRICS = {"accuracy", "f1", "auc", "precision", "recall"}
-_REGRESSION_METRICS = {"rmse", "mae", "r2"}
+_CLASSIFICATION_METRICS = set(EVALUATION_METRICS["binary_classification"])
+_REGRESSION_METRICS = set(EVALUATION_METRICS["regression"])
 
 
 class CrossCheck(ValueError):

@@ -9,6 +9,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import AfterValidator, Field, PlainValidator, field_validator, model_validator
 
 from ..algorithms import ALGORITHMS
+from ..defaults import LOWER_IS_BETTER
 from .base import FieldError, Section, StageSection
 from .fields import (
     HP_NAME_RE,
@@ -244,7 +245,7 @@ class EvaluationConfig(StageSection):
             pass
         elif not math.isfinite(self.threshold):
             raise FieldError("threshold", "the threshold must be a number")
-        elif self.metric in ("rmse", "mae"):
+        elif self.metric in LOWER_IS_BETTER:
             if self.threshold <= 0:
                 raise FieldError(
                     "threshold", f"{self.metric} is an error size; give a threshold above 0"

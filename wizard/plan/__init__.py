@@ -14,6 +14,7 @@ from __future__ import annotations
 from types import MappingProxyType
 
 from ..config import WizardConfig, selected_services
+from ..defaults import LOWER_IS_BETTER
 from .check import check_plan
 from .dag import PipelineParameter, Plan, PlanStep, frozen
 from .data_steps import bias_step, features_step, prepare_step, quality_step
@@ -49,7 +50,7 @@ def pipeline_parameters(config: WizardConfig) -> tuple[PipelineParameter, ...]:
                 "MetricThreshold",
                 "Float",
                 evaluation.threshold,
-                f"{'highest' if evaluation.metric in ('rmse', 'mae') else 'lowest'} test "
+                f"{'highest' if evaluation.metric in LOWER_IS_BETTER else 'lowest'} test "
                 f"{evaluation.metric} at which the model is registered",
             )
         )

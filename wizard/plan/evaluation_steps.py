@@ -55,7 +55,7 @@ def metric_condition(config: WizardConfig) -> dict[str, Any]:
     step's settings, also ``Plan.condition``)."""
     evaluation = config.evaluation
     lower_is_better = evaluation.metric in LOWER_IS_BETTER
-    json_path = f"{_metric_group(config.profile.problem_type)}.{evaluation.metric}.value"
+    json_path = f"{metric_group(config.profile.problem_type)}.{evaluation.metric}.value"
     relative = evaluation.threshold is None
     if relative:
         operator, symbol = ("LessThan", "<") if lower_is_better else ("GreaterThan", ">")
@@ -113,7 +113,7 @@ def fail_step(config: WizardConfig, condition: dict[str, Any]) -> PlanStep:
     )
 
 
-def _metric_group(problem_type: str) -> str:
+def metric_group(problem_type: str) -> str:
     """The top-level key of evaluation.json, as SageMaker's model-quality reports use."""
     return {
         "binary_classification": "binary_classification_metrics",
