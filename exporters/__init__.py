@@ -48,14 +48,14 @@ def export_project(
     """Render the project for ``config`` and write it to ``out_dir``.
 
     ``config_dir`` is the folder the config's relative paths start from (the folder of its
-    file); local input data found there is copied into the project at the same relative
-    path, so the project's own ``wizard.toml`` finds it. Files you edited since the last
+    file); local input data found there is copied into the project's ``data/`` folder and
+    the project's own ``wizard.toml`` points there (``with_data_in_project``). Files you edited since the last
     export are merged with the new rendering (see ``writer``); ``dry_run`` writes nothing and
     returns the diffs. ``config_file`` is the file the config was read from: when it is the
     project's own ``wizard.toml`` (exporting a project in place), that file is the answers
     and is left exactly as it is, comments included.
     """
-    original = config
+    source_uri = config.data_collection.input_uri  # where the data is now
     if config_file is not None and config_dir is None:
         config_dir = Path(config_file).parent
     in_place = (
@@ -63,7 +63,6 @@ def export_project(
     )
     if config_dir is not None and not in_place:
         config = with_data_in_project(config)
-    source_uri = original.data_collection.input_uri
     files = render_project(build_plan(config), config)
     copies = (
         data_files(config, Path(config_dir), source_uri=source_uri)
