@@ -310,7 +310,7 @@ class LocalEngine:
             return "Failed", f"Step {name} failed: {reason}"
         if self._recorder.write_error is not None:  # nothing failed but nothing can go on
             return "Failed", self._recorder.write_error
-        if stopping and not statuses <= {"Succeeded", "Skipped"}:
+        if stopping:  # even when the last job finished before it could be stopped
             return "Stopped", self.stop_reason or "stopped on request"
         if not statuses <= {"Succeeded", "Skipped"}:  # should not happen: report it plainly
             waiting = [n for n, s in self._states.items() if s.status == "Pending"]

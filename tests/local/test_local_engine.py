@@ -257,6 +257,28 @@ def test_stop_ends_the_run_stopped_and_keeps_outputs(tmp_path) -> None:
     assert json.loads(layout.run_json.read_text())["status"] == "Stopped"
 
 
+def test_stop_during_the_last_job_still_ends_the_run_stopped(tmp_path) -> None:
+    """Ctrl+C while the last job runs: even when the job ends well before it can be
+    stopped, the run the person asked to stop ends Stopped (exit 130), not Succeeded."""
+    workspace = make_workspace(tmp_path)
+    engine = workspace.engine(caching=False)
+    recorder = Recorder()
+    stop = threading.Event()
+    last = DEMO_STEPS[-1]
+
+    def emit(event) -> None:
+        recorder(event)
+        if isinstance(event, StepEvent) and event.step == last and event.status == "Succeeded":
+            stop.set()  # the stop lands as the last job finishes, before the run's end
+
+    status = engine.run(emit, stop)
+    assert status == "Stopped" and exit_code_for(status) == 130
+    assert recorder.steps(last) == ["Starting", "Executing", "Succeeded"]  # its outputs stand
+    executions = [e.status for e in recorder.events if isinstance(e, ExecutionEvent)]
+    assert executions == ["Executing", "Stopping", "Stopped"]
+    assert json.loads(RunLayout(engine.run_dir).run_json.read_text())["status"] == "Stopped"
+
+
 def test_a_run_folder_runs_once(demo_run: Finished) -> None:
     with pytest.raises(WizardError, match="already holds a run"):
         demo_run.engine.run(Recorder(), threading.Event())
