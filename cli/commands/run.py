@@ -153,7 +153,8 @@ def run(
 ) -> None:
     """Run FILE's pipeline and stream every step's status.
 
-    Opens the monitor screen (Enter: step details, l: logs, s: stop, r: retry, q: quit),
+    Opens the monitor screen (Enter: step details, l: logs, s: stop, r: retry, R: run again
+    from the selected step, q: quit),
     or with --headless prints live progress, or with --json one event per line.
     Exit code: 0 succeeded, 1 failed, 2 bad input, 130 interrupted.
     """

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from local_helpers import Finished, Recorder, Workspace, make_workspace, run_eng
 
 from cli.main import main
 from runners.events import StepEvent
-from runners.local import open_run
+from runners.local import open_run, read_events
 from runners.local.resume import needed, selection
 from wizard.errors import WizardError
 from wizard.plan import build_plan
@@ -203,3 +204,53 @@ def test_cli_from_prints_reused_steps(runs):
     started = {e["step"] for e in events if e["type"] == "step" and e["status"] == "Starting"}
     assert "CheckMetric" in started and "Evaluate" not in started
     assert events[-1]["type"] == "execution" and events[-1]["status"] == "Succeeded"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def until(pilot, predicate, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached"
+        await pilot.pause(0.05)
+
+
+@pytest.mark.anyio
+async def test_run_from_here_in_the_monitor(runs):
+    """``R`` on a step of an ended local run, confirmed: a new run reuses this run's outputs
+    for the other steps and the monitor follows it."""
+    from tui.monitor.app import MonitorApp
+    from tui.screens.modals import ConfirmModal
+
+    workspace, _, _ = runs
+    engine = workspace.engine(from_step="CheckMetric")  # a short run to start from
+    assert engine.capabilities.can_run_from
+    app = MonitorApp(engine, engine.plan, engine.plan.pipeline_name)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.monitor
+        assert screen is not None
+        await until(pilot, lambda: screen._snapshot.execution.finished and not screen.busy, 90)
+        assert screen._snapshot.execution.status == "Succeeded"
+        screen._follow = False
+        screen._select_row("Evaluate")
+        await pilot.pause()
+        assert screen.check_action("run_from", ()) is True
+        await pilot.press("R")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal), 10)
+        assert "Run again from Evaluate?" in str(app.screen.query_one("#confirm-question").render())
+        await pilot.press("y")
+        await until(pilot, lambda: screen.engine is not engine, 10)
+        new = screen.engine
+        await until(pilot, lambda: screen._snapshot.execution.finished and not screen.busy, 90)
+        assert screen._snapshot.execution.status == "Succeeded"
+        assert new.run_dir is not None and new.run_dir != engine.run_dir
+        train = screen._snapshot_step("Train")
+        assert train.status == "Succeeded" and train.reason == f"reused from run {engine.run_id}"
+        assert screen._snapshot.execution.id == new.run_dir.name
+        await app.workers.wait_for_complete()
+    events = list(read_events(new.run_dir))
+    started = {e.step for e in events if isinstance(e, StepEvent) and e.status == "Starting"}
+    assert "Evaluate" in started and "Train" not in started and "PrepareData" not in started

@@ -239,3 +239,58 @@ def test_demo_runs_from_a_step_on_the_fake_sagemaker(moto_server, tmp_path: Path
     )
     reused = {e.step for e in recorder.of("step") if e.reused_from == first.execution_arn}
     assert reused == set(plan.names) - set(selected)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_run_from_here_on_the_watch_screen(aws, clock, fake):
+    """``R`` on a step of an ended execution in the watch screen, confirmed: a selective
+    execution from it starts and the screen follows it."""
+    from monitor_helpers import until
+
+    from tui.monitor.app import MonitorApp
+    from tui.screens.modals import ConfirmModal
+
+    aws.client("sagemaker").create_pipeline(  # Train reads Preprocess; Evaluate follows Train
+        PipelineName="churn", PipelineDefinition=definition("c", "d"), RoleArn=ROLE
+    )
+    fake.script_next_execution(
+        "churn", sequential_steps(SPECS, overrides={"Evaluate": {"fail_reason": "metric"}})
+    )
+    arn = start(aws, "churn")
+    watcher = SageMakerWatcher(arn, aws=aws, clock=clock, on_notice=lambda n: None)
+    app = MonitorApp(watcher, None, "churn")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.monitor
+        assert screen is not None
+        await until(pilot, lambda: screen._snapshot.execution.finished and not screen.busy)
+        assert screen._snapshot.execution.status == "Failed"
+        screen._follow = False
+        screen._select_row("Train")
+        await pilot.pause()
+        await pilot.press("R")
+        await until(pilot, lambda: isinstance(app.screen, ConfirmModal))
+        question = str(app.screen.query_one("#confirm-question").render())
+        assert "selective execution from Train" in question
+        assert "Train and Evaluate" in str(app.screen.query_one("#confirm-detail").render())
+        await pilot.press("y")
+        await until(pilot, lambda: screen.engine is not watcher)
+        await until(pilot, lambda: screen._snapshot.execution.finished and not screen.busy)
+        new_arn = screen.engine.execution_arn
+        assert new_arn and new_arn != arn
+        assert screen._snapshot.execution.status == "Succeeded"
+        assert screen._snapshot.execution.id == new_arn
+        preprocess = screen._snapshot_step("Preprocess")
+        assert preprocess.reason == f"reused from execution {arn.rsplit('/', 1)[-1]}"
+        assert screen._snapshot_step("Evaluate").status == "Succeeded"
+        config = aws.client("sagemaker").describe_pipeline_execution(PipelineExecutionArn=new_arn)[
+            "SelectiveExecutionConfig"
+        ]
+        assert config["SourcePipelineExecutionArn"] == arn
+        assert [s["StepName"] for s in config["SelectedSteps"]] == ["Train", "Evaluate"]
+        screen.release_engine()
+        await app.workers.wait_for_complete()

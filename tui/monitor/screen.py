@@ -5,7 +5,8 @@ thread worker and shows what it reports: the pipeline's levels with live status 
 table (status, duration, cache hit, attempts), the selected step's details and metrics chart,
 and a log pane that follows the selected step. Keys follow k9s: Enter drills into a step, ``l``
 shows its logs full height, Esc goes back, ``/`` filters the steps. ``s`` stops the run (after
-a confirmation), ``r`` retries a failed one when the engine can, ``q`` quits or detaches.
+a confirmation), ``r`` retries a failed one when the engine can, ``R`` runs an ended one again
+from the selected step when the engine can (``controls.py``), ``q`` quits or detaches.
 
 What an engine can do beyond ``run`` is read from ``engine.capabilities`` (``runners.base``):
 ``remote`` (quitting only detaches), ``can_retry``, ``can_detach`` and ``can_select_logs``
@@ -83,6 +84,7 @@ class MonitorScreen(MonitorViews, RunControls, Screen[str]):
         Binding("w", "wrap", "Wrap", id="monitor.wrap", show=False),
         Binding("s", "stop", "Stop", id="monitor.stop"),
         Binding("r", "retry", "Retry", id="monitor.retry"),
+        Binding("R", "run_from", "Run from here", id="monitor.run_from"),
         Binding("q", "quit_monitor", "Quit", id="monitor.quit"),
         # the app's own ctrl+q still does the quitting; this only keeps the footer from
         # listing "Quit" twice (a screen binding shadows the app's in the footer)
@@ -484,6 +486,8 @@ class MonitorScreen(MonitorViews, RunControls, Screen[str]):
             return True if self._can_stop() else None
         if action == "retry":
             return True if self._can_retry() else None
+        if action == "run_from":
+            return self._can_run_from()
         if action == "back":
             filtering = self.query_one("#filter", Input).has_class("-shown")
             return self.view != "overview" or filtering
