@@ -126,6 +126,22 @@ def test_unknown_step_lists_the_steps(runs):
     assert "PrepareData, EngineerFeatures" in raised.value.message
     result = invoke("run", str(workspace.config), "--json", "--from", "Nope")
     assert result.exit_code == 2 and "has no step 'Nope'" in result.output
+    on_aws = invoke(
+        "run",
+        str(workspace.config),
+        "--json",
+        "--engine",
+        "sagemaker",
+        "--from",
+        "Nope",
+        "--role-arn",
+        "arn:aws:iam::123456789012:role/R",
+        "--bucket",
+        "b-1",
+    )  # refused before any AWS call
+    assert on_aws.exit_code == 2 and "has no step 'Nope'" in on_aws.output
+    both = invoke("run", str(workspace.config), "--from", "Train", "--retry", "latest")
+    assert both.exit_code == 2 and "does not go with --retry" in both.output
 
 
 def test_no_earlier_run_is_explained(tmp_path: Path):
