@@ -316,7 +316,14 @@ def runs(file: Path, run_dir: Path | None, as_json: bool) -> None:
         return
     for summary in summaries:
         reason = f"  {summary.reason.splitlines()[-1]}" if summary.reason else ""
-        click.echo(f"{summary.id}  {summary.status:<11} try {summary.attempt}{reason}")
+        origin = (
+            f"  from {summary.from_step} (reusing {summary.reused_from})"
+            if summary.from_step and summary.reused_from
+            else f"  from {summary.from_step}"
+            if summary.from_step
+            else ""
+        )
+        click.echo(f"{summary.id}  {summary.status:<11} try {summary.attempt}{origin}{reason}")
     click.echo(
         f"retry one: {shell_command('sm-wizard', 'run', file)} --retry ID    "
         "follow one: --attach ID"

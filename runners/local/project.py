@@ -33,7 +33,7 @@ from ..base import Capabilities, Emit, Engine
 from .context import resolve_parameters
 from .engine import LocalEngine
 from .layout import CACHE_DIR_NAME, RunLayout, default_run_root, new_run_dir
-from .resume import Reuse, check_unchanged, find_source, plan_reuse, selection
+from .resume import choose_reuse, find_sources, selection
 
 log = logging.getLogger(__name__)
 
@@ -119,11 +119,14 @@ def local_engine_for(
     resolve_parameters(plan, parameters)  # a bad parameter fails before any folder exists
     base_dir = config_path.parent
     run_root = Path(run_root) if run_root else default_run_root(base_dir)
-    reuse: Reuse | None = None
-    if from_step is not None:
+    selected: frozenset[str] = frozenset()
+    sources: list[Path] = []
+    if from_step is not None:  # refused before any folder exists when nothing can be reused
         selected = selection(plan, from_step)
-        source = source_run or find_source(run_root, plan, selected, from_step)
-        reuse = plan_reuse(plan, from_step, selected, Path(source) if source else None)
+        if source_run is not None:
+            sources = [Path(source_run)]
+        else:
+            sources = find_sources(run_root, plan, selected, from_step)
     run_dir = new_run_dir(run_root)
     options = {
         "run_root": run_root,
@@ -153,13 +156,12 @@ def local_engine_for(
             registry_dir=registry_dir,
             caching=caching,
             config_path=config_path,
-            reuse=reuse,
             run_from=run_from,
         )
-        if reuse is not None:
-            check_unchanged(engine.context(), reuse)
+        if from_step is not None:  # the newest earlier run whose outputs still fit
+            engine.reuse = choose_reuse(engine.context(), from_step, selected, sources)
     except BaseException:
-        if reuse is not None:  # a refused --from leaves no empty run folder behind
+        if from_step is not None:  # a refused --from leaves no empty run folder behind
             shutil.rmtree(run_dir, ignore_errors=True)
         raise
     return engine

@@ -6,12 +6,13 @@ step takes its result from an earlier run (SageMaker's selective execution; Meta
 
 * ``selection(plan, step)``: STEP and its downstream steps (what runs again), or a
   ``WizardError`` listing the pipeline's steps when STEP is not one of them;
-* ``find_source(run_root, plan, selected)``: the newest earlier run in which every step the
-  selection reads from succeeded (a succeeded run always qualifies), or a ``WizardError``
-  saying why each recent run does not;
+* ``find_sources(run_root, plan, selected)``: the earlier runs in which every step the
+  selection reads from succeeded (a succeeded run always qualifies), newest first, or a
+  ``WizardError`` saying why each recent run does not;
 * ``check_unchanged(...)``: refuses when a step that would be reused is no longer what
   produced its outputs (its code, settings, parameters or data changed), naming the step
-  and what changed;
+  and what changed; ``choose_reuse`` takes the newest candidate that passes (else the
+  newest one's refusal);
 * ``apply_reuse(...)``: the engine's first act in such a run: the reused steps' outputs are
   linked into the new run, their records copied, and each is reported ``Succeeded`` with
   ``reused_from`` (the steps neither run nor reused are reported ``Skipped``, with why).
@@ -38,6 +39,8 @@ from .recorder import RunRecorder
 from .steps import StepFailed, StepState
 
 LIVE_STATUSES = frozenset({"Executing", "Stopping"})
+MAX_SOURCES = 10
+"""How many earlier runs ``--from`` tries, newest first, for one whose outputs still fit."""
 
 
 @dataclass(frozen=True)
@@ -121,13 +124,15 @@ def _run_info(run_dir: Path) -> dict[str, object] | None:
     return info if isinstance(info, dict) else None
 
 
-def find_source(run_root: Path, plan: Plan, selected: frozenset[str], step: str) -> Path | None:
-    """The newest run under ``run_root`` of this pipeline in which every step the selection
-    reads from succeeded; ``None`` when the selection reads from no step. A ``WizardError``
-    saying why each recent run does not qualify when none does."""
+def find_sources(
+    run_root: Path, plan: Plan, selected: frozenset[str], step: str, limit: int = MAX_SOURCES
+) -> list[Path]:
+    """The runs under ``run_root`` of this pipeline in which every step the selection reads
+    from succeeded, newest first (at most ``limit``); ``[]`` when the selection reads from no
+    step. A ``WizardError`` saying why each recent run does not qualify when none does."""
     wanted = needed(plan, selected)
     if not wanted:
-        return None
+        return []
     root = Path(run_root)
     runs = (
         sorted(
@@ -139,6 +144,7 @@ def find_source(run_root: Path, plan: Plan, selected: frozenset[str], step: str)
         else []
     )
     refused: list[str] = []
+    found: list[Path] = []
     for run_dir in runs:
         info = _run_info(run_dir)
         if info is None or info.get("pipeline") != plan.pipeline_name:
@@ -148,8 +154,13 @@ def find_source(run_root: Path, plan: Plan, selected: frozenset[str], step: str)
             continue
         reason = why_not(run_dir, plan, wanted)
         if reason is None:
-            return run_dir
-        refused.append(f"{run_dir.name}: {reason}")
+            found.append(run_dir)
+            if len(found) == limit:
+                break
+        else:
+            refused.append(f"{run_dir.name}: {reason}")
+    if found:
+        return found
     listed = ", ".join(sorted(wanted, key=plan.names.index))
     if not refused:
         raise WizardError(
@@ -219,14 +230,43 @@ def _check_branch(plan: Plan, step: PlanStep, reused: Mapping[str, StepState], r
             )
 
 
-def check_unchanged(context: RunContext, reuse: Reuse) -> None:
+def choose_reuse(
+    context: RunContext, step: str, selected: frozenset[str], sources: list[Path]
+) -> Reuse:
+    """The reuse from the newest of ``sources`` whose outputs still fit (its condition took
+    ``step``'s branch, and no reused step changed since); with no sources, a run that reuses
+    nothing. Raises the newest source's refusal when none fits."""
+    if not sources:
+        return plan_reuse(context.plan, step, selected, None)
+    first: WizardError | None = None
+    external: dict[str, str] = {}
+    for source in sources:
+        try:
+            reuse = plan_reuse(context.plan, step, selected, source)
+            check_unchanged(context, reuse, external)
+        except WizardError as err:
+            first = first or err
+            continue
+        return reuse
+    assert first is not None
+    raise first
+
+
+def check_unchanged(
+    context: RunContext, reuse: Reuse, external: dict[str, str] | None = None
+) -> None:
     """A ``WizardError`` naming the first reused step whose code, settings, parameters or
     data are no longer what produced its outputs (and what changed)."""
     digests = {name: dict(state.output_digests) for name, state in reuse.reused.items()}
 
+    known = {} if external is None else external  # external inputs' digests, by path
+
     def input_digest(item: StepInput) -> str:
         if item.step is None:
-            return digest_path(context.external_source(item))
+            path = context.external_source(item)
+            if str(path) not in known:
+                known[str(path)] = digest_path(path)
+            return known[str(path)]
         return digests.get(item.step, {}).get(item.output or "", "missing")
 
     for step in context.plan.steps:

@@ -98,13 +98,15 @@ def test_steps_before_the_step_are_reused_not_run(runs):
 def test_run_from_a_later_step_matches_the_full_result(runs):
     """--from Evaluate after a succeeded run: only Evaluate and what follows run, with the
     earlier run's model, and the evaluation comes out the same."""
-    workspace, _, resumed = runs
+    workspace, _, _ = runs
     again = run_engine(workspace.engine(from_step="Evaluate"))
     assert again.status == "Succeeded"
     assert "Train" not in ran(again) and "Evaluate" in ran(again)
     (train,) = step_events(again, "Train")
-    assert train.reused_from == resumed.engine.run_id  # the newest run that has the outputs
-    before = record(resumed.engine.run_dir, "Evaluate")["metrics"]
+    assert train.reused_from is not None and train.reused_from != again.engine.run_id
+    source = workspace.run_root / train.reused_from  # the newest run that has the outputs
+    assert record(source, "Train")["status"] == "Succeeded"
+    before = record(source, "Evaluate")["metrics"]
     after = record(again.engine.run_dir, "Evaluate")["metrics"]
     assert before and after == pytest.approx(before, rel=1e-9)
 
@@ -194,6 +196,24 @@ def test_a_changed_step_is_named_and_nothing_runs(runs):
         data.write_bytes(original)
 
 
+def test_an_older_run_serves_when_the_newest_no_longer_fits(runs):
+    """A run made with other settings is newer, but its Train no longer fits the config as it
+    is again: --from Evaluate reuses the older run whose Train does."""
+    workspace, _, _ = runs
+    text = workspace.config.read_text()
+    head, tail = text.split("[training]", 1)
+    tail = tail.replace("max_runtime_seconds = 3600", "max_runtime_seconds = 7200", 1)
+    workspace.config.write_text(head + "[training]" + tail)
+    try:
+        other = run_engine(workspace.engine(from_step="Train"))
+        assert other.status == "Succeeded"
+    finally:
+        workspace.config.write_text(text)
+    engine = workspace.engine(from_step="Evaluate")
+    assert engine.reuse is not None and engine.reuse.source_id not in (None, other.engine.run_id)
+    assert record(engine.reuse.source_dir, "Train")["status"] == "Succeeded"
+
+
 def test_selection_and_what_it_reads(runs):
     workspace, _, _ = runs
     plan = build_plan(load_config(workspace.config))
@@ -220,6 +240,8 @@ def test_cli_from_prints_reused_steps(runs):
     started = {e["step"] for e in events if e["type"] == "step" and e["status"] == "Starting"}
     assert "CheckMetric" in started and "Evaluate" not in started
     assert events[-1]["type"] == "execution" and events[-1]["status"] == "Succeeded"
+    listing = invoke("runs", str(workspace.config), "--run-dir", str(workspace.run_root))
+    assert "from CheckMetric (reusing " in listing.output.splitlines()[0]
 
 
 @pytest.fixture
