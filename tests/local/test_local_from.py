@@ -292,3 +292,30 @@ async def test_run_from_here_in_the_monitor(runs):
     events = list(read_events(new.run_dir))
     started = {e.step for e in events if isinstance(e, StepEvent) and e.status == "Starting"}
     assert "Evaluate" in started and "Train" not in started and "PrepareData" not in started
+
+
+def test_a_branch_the_earlier_run_did_not_take_is_refused(tmp_path: Path):
+    """--from RegisterModel when the reused CheckMetric chose its else branch: RegisterModel
+    would never run, so the refusal says to run from the condition instead."""
+    from runners.local.layout import RunLayout
+    from runners.local.resume import plan_reuse
+    from runners.local.steps import StepState
+
+    workspace = make_workspace(tmp_path, "regression-demo")
+    plan = build_plan(load_config(workspace.config))
+    layout = RunLayout(workspace.run_root / "20260101-000000-beef")
+    for step in plan.steps:
+        state = StepState(step.name, step.kind, status="Succeeded", fingerprint={"kind": "x"})
+        if step.kind == "Condition":
+            state.outcome = False
+        if step.branch == "if":
+            state.status = "Skipped"
+        layout.step_json(step.name).parent.mkdir(parents=True)
+        layout.step_json(step.name).write_text(json.dumps(state.to_dict()))
+        for output in step.outputs:
+            layout.output_dir(step, output.name).mkdir(parents=True, exist_ok=True)
+    with pytest.raises(WizardError, match="which run 20260101-000000-beef did not take") as raised:
+        plan_reuse(plan, "RegisterModel", selection(plan, "RegisterModel"), layout.root)
+    assert "--from CheckMetric" in raised.value.message
+    reuse = plan_reuse(plan, "CheckMetric", selection(plan, "CheckMetric"), layout.root)
+    assert "Train" in reuse.reused and "CheckMetric" not in reuse.reused
