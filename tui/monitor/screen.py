@@ -5,8 +5,7 @@ thread worker and shows what it reports: the pipeline's levels with live status 
 table (status, duration, cache hit, attempts), the selected step's details and metrics chart,
 and a log pane that follows the selected step. Keys follow k9s: Enter drills into a step, ``l``
 shows its logs full height, Esc goes back, ``/`` filters the steps. ``s`` stops the run (after
-a confirmation), ``r`` retries a failed one when the engine can, ``R`` runs an ended one again
-from the selected step when the engine can (``controls.py``), ``q`` quits or detaches.
+a confirmation), ``r`` retries a failed one when the engine can, ``q`` quits or detaches.
 
 What an engine can do beyond ``run`` is read from ``engine.capabilities`` (``runners.base``):
 ``remote`` (quitting only detaches), ``can_retry``, ``can_detach`` and ``can_select_logs``
