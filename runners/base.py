@@ -24,7 +24,8 @@ class Capabilities:
     """What an engine can do beyond ``run``, so screens ask instead of testing its name.
 
     Each ``can_*`` flag promises the method of the same name: ``can_retry`` -> ``retry``,
-    ``can_detach`` -> ``detach``, ``can_select_logs`` -> ``select_logs``.
+    ``can_detach`` -> ``detach``, ``can_select_logs`` -> ``select_logs``,
+    ``can_run_from`` -> ``from_step``.
     """
 
     remote: bool = False
@@ -37,6 +38,10 @@ class Capabilities:
     """``detach()`` stops following without stopping the execution."""
     can_select_logs: bool = False
     """``select_logs(steps)`` narrows which steps' logs are read (remote log tailing)."""
+    can_run_from: bool = False
+    """``from_step(step)`` returns an Engine for a new execution that runs ``step`` and the
+    steps downstream of it, reusing this execution's results for the others (SageMaker's
+    selective execution; a local run from a step). Its ``run`` starts it."""
 
 
 @runtime_checkable
@@ -52,6 +57,13 @@ class Engine(Protocol):
         Setting ``stop`` asks the engine to stop the execution (Stopping, then Stopped).
         The last event emitted is always an ``ExecutionEvent`` with a terminal status.
         """
+        ...
+
+
+@runtime_checkable
+class RunsFrom(Protocol):
+    def from_step(self, step: str) -> Engine:
+        """An engine for a new execution from ``step`` (nothing starts until its ``run``)."""
         ...
 
 

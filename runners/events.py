@@ -72,6 +72,9 @@ class StepEvent:
     cache_hit: bool | None = None
     attempt: int | None = None
     job: str | None = None
+    reused_from: str | None = None
+    """The run (local run id or execution ARN) whose result this step took without running:
+    ``--from STEP`` and SageMaker's selective execution."""
     time: str = field(default_factory=utc_now)
     type: Literal["step"] = "step"
 
@@ -86,6 +89,7 @@ class StepEvent:
                 "cache_hit": self.cache_hit,
                 "attempt": self.attempt,
                 "job": self.job,
+                "reused_from": self.reused_from,
                 "time": self.time,
             }
         )

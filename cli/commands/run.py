@@ -4,6 +4,7 @@
     sm-wizard run wizard.toml --headless              # live progress lines, no TUI
     sm-wizard run wizard.toml --json                  # one run event per line (docs/ARCHITECTURE.md)
     sm-wizard run wizard.toml --engine sagemaker --role-arn ARN --bucket B
+    sm-wizard run wizard.toml --from Train            # Train and what follows it run again
 
 Exit codes: 0 the run succeeded, 1 it failed, 2 bad input (a message names the problem),
 130 interrupted (Ctrl+C, or Stop in the monitor).
@@ -17,7 +18,7 @@ import functools
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +37,15 @@ def _missing_engine(name: str, exc: ImportError) -> WizardError:
     )
 
 
-def local_engine(file: Path, run_dir: Path | None) -> Any:
-    """The embedded engine, on this machine (``runners.local``)."""
+def local_engine(file: Path, run_dir: Path | None, from_step: str | None = None) -> Any:
+    """The embedded engine, on this machine (``runners.local``); with ``from_step``, a run
+    from that step reusing an earlier run's outputs for the others."""
     try:
         from runners.local import local_engine_for
     except ImportError as exc:
         raise _missing_engine("local", exc) from exc
     try:
-        return local_engine_for(file, run_root=run_dir)
+        return local_engine_for(file, run_root=run_dir, from_step=from_step)
     except OSError as exc:  # the run folder cannot be made (read-only folder, disk full...)
         where = run_dir or Path(file).resolve().parent / ".sm-wizard" / "runs"
         raise cannot_write(where, exc, "--run-dir") from None
@@ -85,13 +87,16 @@ def sagemaker_settings(config: Any, role_arn: str | None, bucket: str | None) ->
     return role, where
 
 
-def sagemaker_engine(file: Path, config: Any, role_arn: str, bucket: str) -> Any:
-    """The SageMaker engine for this config (``runners.sagemaker``)."""
+def sagemaker_engine(
+    file: Path, config: Any, role_arn: str, bucket: str, from_step: str | None = None
+) -> Any:
+    """The SageMaker engine for this config (``runners.sagemaker``); with ``from_step``, it
+    starts a selective execution from that step."""
     try:
         from runners.sagemaker.factory import sagemaker_engine_for
     except ImportError as exc:
         raise _missing_engine("sagemaker", exc) from exc
-    return sagemaker_engine_for(file, config, role_arn=role_arn, bucket=bucket)
+    return sagemaker_engine_for(file, config, role_arn=role_arn, bucket=bucket, from_step=from_step)
 
 
 @click.command()
@@ -126,6 +131,14 @@ def sagemaker_engine(file: Path, config: Any, role_arn: str, bucket: str) -> Any
     metavar="RUN",
     help="Local: follow a run another sm-wizard process is executing (an id or 'latest').",
 )
+@click.option(
+    "--from",
+    "from_step",
+    metavar="STEP",
+    help="Run STEP and the steps downstream of it; the other steps' results are reused from "
+    "an earlier run (local: the newest run that has them, checked unchanged; sagemaker: a "
+    "selective execution from the latest succeeded execution).",
+)
 def run(
     file: Path,
     engine_name: str,
@@ -136,10 +149,12 @@ def run(
     run_dir: Path | None,
     retry_ref: str | None,
     attach_ref: str | None,
+    from_step: str | None,
 ) -> None:
     """Run FILE's pipeline and stream every step's status.
 
-    Opens the monitor screen (Enter: step details, l: logs, s: stop, r: retry, q: quit),
+    Opens the monitor screen (Enter: step details, l: logs, s: stop, r: retry, R: run again
+    from the selected step, q: quit),
     or with --headless prints live progress, or with --json one event per line.
     Exit code: 0 succeeded, 1 failed, 2 bad input, 130 interrupted.
     """
@@ -149,10 +164,22 @@ def run(
     plan = build_plan(config)
     if retry_ref and attach_ref:
         raise WizardError("choose one of --retry and --attach")
+    if from_step is not None:
+        from_step = from_step.strip()
+        if retry_ref or attach_ref:
+            raise WizardError(
+                "--from starts a new run from a step; it does not go with --retry or --attach"
+            )
+        if not plan.has(from_step):
+            from runners.local.resume import selection
+
+            selection(plan, from_step)  # the message names the pipeline's steps
     if engine_name == "local" and (retry_ref or attach_ref):
         engine = earlier_run(file, run_dir, retry_ref=retry_ref, attach_ref=attach_ref)
     elif engine_name == "local":
-        engine = local_engine(file, run_dir)
+        engine = (
+            local_engine(file, run_dir, from_step) if from_step else local_engine(file, run_dir)
+        )
     else:
         if run_dir is not None or retry_ref or attach_ref:
             raise WizardError(
@@ -160,7 +187,11 @@ def run(
                 "sm-wizard watch EXECUTION_ARN (r retries a failed execution)"
             )
         role, where = sagemaker_settings(config, role_arn, bucket)
-        engine = sagemaker_engine(file, config, role, where)
+        engine = (
+            sagemaker_engine(file, config, role, where, from_step)
+            if from_step
+            else sagemaker_engine(file, config, role, where)
+        )
 
     if not (headless or json_lines) and not has_terminal():
         headless = True  # a screen cannot run here: what --headless prints instead
@@ -171,11 +202,19 @@ def run(
         )
     local = _local_engine(engine)
     received: list[str] = []  # the signals that stopped the run
+    app: Any = None
+
+    def current() -> Any:
+        """The local run going on now: "run from here" in the monitor starts a new one."""
+        monitor = getattr(app, "monitor", None)
+        later = _local_engine(monitor.engine) if monitor is not None else None
+        return later or local
+
     try:
         if headless or json_lines:
             from cli.headless import run_headless
 
-            with _stop_on_signals(local, None, received):
+            with _stop_on_signals(current, None, received):
                 code = run_headless(
                     engine,
                     json_lines=json_lines,
@@ -186,7 +225,7 @@ def run(
             from tui.monitor.app import MonitorApp
 
             app = MonitorApp(engine, plan, plan.pipeline_name)
-            with _stop_on_signals(local, app, received):
+            with _stop_on_signals(current, app, received):
                 result = app.run()
             if app.monitor is not None and not received:
                 print(app.monitor.summary(), flush=True)
@@ -195,8 +234,10 @@ def run(
         # Nothing outlives the command: a run still going (left with a second Ctrl+C, a
         # signal, or an error in the view) is stopped and its final event written; jobs that
         # do not stop in time are killed.
-        if local is not None and not local.shutdown("stopped: sm-wizard run ended"):
-            click.echo("error: some of the run's jobs did not stop; they were killed", err=True)
+        for owned in {id(e): e for e in (local, current()) if e is not None}.values():
+            if not owned.shutdown("stopped: sm-wizard run ended"):
+                click.echo("error: some of the run's jobs did not stop; they were killed", err=True)
+    local = current()
     if received and local is not None and not (headless or json_lines):
         print(f"{plan.pipeline_name}: Stopped ({local.stop_reason}) · run folder {local.run_dir}")
     sys.exit(code)
@@ -213,7 +254,7 @@ def _local_engine(engine: Any) -> Any:
 
 
 @contextlib.contextmanager
-def _stop_on_signals(local: Any, app: Any, received: list[str]) -> Iterator[None]:
+def _stop_on_signals(current: Callable[[], Any], app: Any, received: list[str]) -> Iterator[None]:
     """SIGTERM and SIGHUP (the terminal closed) stop the run as Ctrl+C does: Stopping, the
     jobs stopped, a final Stopped event whose reason names the signal (``stopped: SIGTERM``).
 
@@ -227,6 +268,7 @@ def _stop_on_signals(local: Any, app: Any, received: list[str]) -> Iterator[None
         received.append(name)
         if signum == getattr(signal, "SIGHUP", None):
             _detach_from_terminal()
+        local = current()
         if local is not None:
             local.request_stop(f"stopped: {name}")
         if app is None:
@@ -274,7 +316,14 @@ def runs(file: Path, run_dir: Path | None, as_json: bool) -> None:
         return
     for summary in summaries:
         reason = f"  {summary.reason.splitlines()[-1]}" if summary.reason else ""
-        click.echo(f"{summary.id}  {summary.status:<11} try {summary.attempt}{reason}")
+        origin = (
+            f"  from {summary.from_step} (reusing {summary.reused_from})"
+            if summary.from_step and summary.reused_from
+            else f"  from {summary.from_step}"
+            if summary.from_step
+            else ""
+        )
+        click.echo(f"{summary.id}  {summary.status:<11} try {summary.attempt}{origin}{reason}")
     click.echo(
         f"retry one: {shell_command('sm-wizard', 'run', file)} --retry ID    "
         "follow one: --attach ID"

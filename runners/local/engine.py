@@ -25,7 +25,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from wizard.errors import WizardError
 from wizard.plan.dag import Plan, PlanStep
 from wizard.store import atomic_write_text, config_to_document, dumps
 
-from ..base import Capabilities, Emit
+from ..base import Capabilities, Emit, Engine
 from ..events import ExecutionEvent, ExecutionStatus, StepEvent, utc_now
 from .cache import StepCache, parse_iso_duration
 from .context import RunContext, resolve_parameters
@@ -44,6 +44,7 @@ from .jobs import BASE_ENV, JobRunner, end_orphan, pid_alive
 from .layout import CACHE_DIR_NAME, RunLayout
 from .recorder import RunRecorder, rewrite_record
 from .registry import LocalModelRegistry
+from .resume import Reuse, apply_reuse
 from .stepexec import StepExecutor
 from .steps import StepState
 
@@ -60,10 +61,13 @@ class LocalEngine:
     ``orchestration.cache_steps``. ``fork_jobs``: start each ``python SCRIPT`` job by forking
     a warm interpreter (``forkserver.py``, shared by the process's runs: see
     ``forkclient.shared_server``; default: ``forkclient.fork_jobs_by_default``).
+    ``reuse``: this run runs from a step, taking the other steps' outputs from an earlier
+    run (``resume.py``; ``project.local_engine_for(..., from_step=)`` makes it).
+    ``run_from``: makes the engine of a new run from a step, reusing this run's outputs
+    (``from_step``; given by ``local_engine_for``).
     """
 
     name = "local"
-    capabilities = Capabilities(can_retry=True)
 
     def __init__(
         self,
@@ -83,7 +87,12 @@ class LocalEngine:
         tuning_seed: int = 0,
         python: str | None = None,
         fork_jobs: bool | None = None,
+        reuse: Reuse | None = None,
+        run_from: Callable[[str], Engine] | None = None,
     ) -> None:
+        self.capabilities = Capabilities(can_retry=True, can_run_from=run_from is not None)
+        self.reuse = reuse
+        self._run_from = run_from
         self.plan = plan
         self.config = config
         self.project_dir = Path(project_dir).resolve()
@@ -161,6 +170,13 @@ class LocalEngine:
             )
         return self._execute(emit, stop, retry=False)
 
+    def from_step(self, step: str) -> Engine:
+        """An engine for a new run from ``step`` that reuses this run's outputs for the
+        other steps (nothing happens until its ``run``)."""
+        if self._run_from is None:
+            raise WizardError("this run cannot be run again from a step", "Cannot run from")
+        return self._run_from(step)
+
     def request_stop(self, reason: str) -> None:
         """Stop the executing run (as setting its ``stop`` event does), recording ``reason``
         as the Stopped event's reason; the first reason given wins."""
@@ -231,7 +247,13 @@ class LocalEngine:
             self.max_workers, stop, grace_seconds=self.stop_grace_seconds, forks=forks
         )
         self._recorder.start(emit, stop, self._jobs)
-        self._executor = StepExecutor(context, self._recorder, self.cache)
+        fresh = self.reuse is not None and not retry
+        self._executor = StepExecutor(
+            context,
+            self._recorder,
+            self.cache,
+            rerun=self.reuse.selected if fresh and self.reuse else frozenset(),
+        )
         started = time.time()
         try:
             try:
@@ -242,6 +264,8 @@ class LocalEngine:
             except OSError as exc:  # no room for the run's own files: it fails at once
                 self._recorder.write_failed(exc, exc.filename or self.run_dir)
             self._recorder.emit(ExecutionEvent("Executing", engine=self.name, id=self.run_id))
+            if fresh and self.reuse is not None:
+                apply_reuse(self.reuse, self.plan, self.layout, self._recorder)
             if retry:
                 for step in self.plan.steps:
                     state = self._states[step.name]
@@ -253,6 +277,12 @@ class LocalEngine:
                                 "Succeeded",
                                 cache_hit=state.cache_hit or None,
                                 attempt=state.attempt,
+                                reason=(
+                                    f"reused from run {state.reused_from}"
+                                    if state.reused_from
+                                    else None
+                                ),
+                                reused_from=state.reused_from,
                             )
                         )
             status: ExecutionStatus
@@ -393,6 +423,8 @@ class LocalEngine:
             "max_workers": self.max_workers,
             "parameters": self.parameters,
             "steps": list(self.plan.names),
+            "from_step": self.reuse.step if self.reuse else None,
+            "reused_from": self.reuse.source_id if self.reuse else None,
         }
         error = rewrite_record(self.layout.run_json, json.dumps(info, indent=2) + "\n")
         if error is not None:  # written in place: note the full disk all the same

@@ -17,19 +17,23 @@ from __future__ import annotations
 import importlib
 import logging
 import shutil
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from wizard.check import checked_config
 from wizard.config import WizardConfig
+from wizard.errors import WizardError
 from wizard.plan import build_plan
 from wizard.plan.dag import Plan
 from wizard.store import read_document
 
+from ..base import Capabilities, Emit, Engine
 from .context import resolve_parameters
 from .engine import LocalEngine
 from .layout import CACHE_DIR_NAME, RunLayout, default_run_root, new_run_dir
+from .resume import choose_reuse, find_sources, selection
 
 log = logging.getLogger(__name__)
 
@@ -93,11 +97,19 @@ def local_engine_for(
     max_workers: int | None = None,
     caching: bool | None = None,
     registry_dir: Path | None = None,
+    from_step: str | None = None,
+    source_run: Path | None = None,
 ) -> LocalEngine:
     """A LocalEngine for the config at ``config_path``, in a new run folder.
 
+    ``from_step``: the run runs that step and the steps downstream of it, and takes the
+    other steps' outputs from ``source_run`` (default: the newest earlier run under
+    ``run_root`` that has them all; ``resume.py``).
+
     Raises ``WizardError`` (exit code 2) for an unreadable or invalid config or a bad
-    parameter. Relative data paths in the config resolve against the config's folder.
+    parameter, and with ``from_step`` for an unknown step, no earlier run to reuse, or a
+    reused step whose code, settings or data changed since (no run folder is left then).
+    Relative data paths in the config resolve against the config's folder.
     """
     config_path = Path(config_path).resolve()
     # The checks validate makes, the data's included: whatever validate calls an error stops
@@ -107,21 +119,87 @@ def local_engine_for(
     resolve_parameters(plan, parameters)  # a bad parameter fails before any folder exists
     base_dir = config_path.parent
     run_root = Path(run_root) if run_root else default_run_root(base_dir)
+    selected: frozenset[str] = frozenset()
+    sources: list[Path] = []
+    if from_step is not None:  # refused before any folder exists when nothing can be reused
+        selected = selection(plan, from_step)
+        if source_run is not None:
+            sources = [Path(source_run)]
+        else:
+            sources = find_sources(run_root, plan, selected, from_step)
     run_dir = new_run_dir(run_root)
-    if is_exported_project(base_dir, plan):
-        project_dir = base_dir
-    else:
-        project_dir = prepare_project(plan, config, RunLayout(run_dir).project)
-    return LocalEngine(
-        plan,
-        config,
-        project_dir,
-        run_dir,
-        max_workers=max_workers,
-        base_dir=base_dir,
-        parameters=parameters,
-        cache_dir=run_root / CACHE_DIR_NAME,
-        registry_dir=registry_dir,
-        caching=caching,
-        config_path=config_path,
-    )
+    options = {
+        "run_root": run_root,
+        "parameters": parameters,
+        "max_workers": max_workers,
+        "caching": caching,
+        "registry_dir": registry_dir,
+    }
+
+    def run_from(step: str) -> Engine:
+        return FromStepRun(config_path, step, source=run_dir, **options)
+
+    try:
+        if is_exported_project(base_dir, plan):
+            project_dir = base_dir
+        else:
+            project_dir = prepare_project(plan, config, RunLayout(run_dir).project)
+        engine = LocalEngine(
+            plan,
+            config,
+            project_dir,
+            run_dir,
+            max_workers=max_workers,
+            base_dir=base_dir,
+            parameters=parameters,
+            cache_dir=run_root / CACHE_DIR_NAME,
+            registry_dir=registry_dir,
+            caching=caching,
+            config_path=config_path,
+            run_from=run_from,
+        )
+        if from_step is not None:  # the newest earlier run whose outputs still fit
+            engine.reuse = choose_reuse(engine.context(), from_step, selected, sources)
+    except BaseException:
+        if from_step is not None:  # a refused --from leaves no empty run folder behind
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    return engine
+
+
+class FromStepRun:
+    """An Engine for a new local run from ``step`` that reuses ``source``'s outputs for the
+    other steps ("run from here" in the monitor). Its ``run`` makes the run (in the caller's
+    worker thread: checking what is reused reads the data) with the config as it is now,
+    then runs it; a ``WizardError`` says why it cannot."""
+
+    name = "local"
+    capabilities = Capabilities(can_retry=True, can_run_from=True)
+
+    def __init__(self, config_path: Path, step: str, *, source: Path, **options: Any) -> None:
+        self.config_path = Path(config_path)
+        self.step = step
+        self.source = Path(source)
+        self.options = options
+        self.engine: LocalEngine | None = None
+
+    @property
+    def run_dir(self) -> Path | None:
+        return self.engine.run_dir if self.engine is not None else None
+
+    def run(self, emit: Emit, stop: threading.Event) -> str:
+        if self.engine is None:
+            self.engine = local_engine_for(
+                self.config_path, from_step=self.step, source_run=self.source, **self.options
+            )
+        return self.engine.run(emit, stop)
+
+    def retry(self, emit: Emit, stop: threading.Event) -> str:
+        if self.engine is None:
+            raise WizardError("this run has not started yet", "Nothing to retry")
+        return self.engine.retry(emit, stop)
+
+    def from_step(self, step: str) -> Engine:
+        if self.engine is None:
+            raise WizardError("this run has not started yet", "Cannot run from")
+        return self.engine.from_step(step)

@@ -41,6 +41,10 @@ class RunSummary:
     started_at: float | None
     ended_at: float | None
     attempt: int
+    from_step: str | None = None
+    """The step it ran from (``--from STEP``), if it did."""
+    reused_from: str | None = None
+    """The run whose outputs it reused for the other steps."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +57,8 @@ class RunSummary:
             "started_at": self.started_at,
             "ended_at": self.ended_at,
             "attempt": self.attempt,
+            "from_step": self.from_step,
+            "reused_from": self.reused_from,
         }
 
 
@@ -80,6 +86,8 @@ def run_summary(run_dir: Path) -> RunSummary | None:
         started_at=info.get("started_at"),
         ended_at=info.get("ended_at"),
         attempt=int(info.get("attempt", 1)),
+        from_step=info.get("from_step"),
+        reused_from=info.get("reused_from"),
     )
 
 

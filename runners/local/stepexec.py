@@ -21,6 +21,7 @@ from wizard.plan.dag import PlanStep, StepInput
 from ..events import MetricEvent
 from .cache import StepCache, digest_json, digest_path
 from .context import RunContext
+from .fingerprint import CACHE_FORMAT, fingerprint, step_material
 from .handlers import HANDLERS
 from .jobs import link_tree
 from .layout import RunLayout
@@ -28,17 +29,25 @@ from .recorder import RunRecorder
 from .steprun import StepRun
 from .steps import StepFailed, StepState, StepStopped
 
-CACHE_FORMAT = 1
-"""Bumped when what a step produces changes for the same inputs (invalidates the cache)."""
+__all__ = ["CACHE_FORMAT", "StepExecutor"]
 
 
 class StepExecutor:
     """Runs steps of one run (each in the scheduler's thread for it)."""
 
-    def __init__(self, context: RunContext, recorder: RunRecorder, cache: StepCache) -> None:
+    def __init__(
+        self,
+        context: RunContext,
+        recorder: RunRecorder,
+        cache: StepCache,
+        *,
+        rerun: frozenset[str] = frozenset(),
+    ) -> None:
         self.context = context
         self.recorder = recorder
         self.cache = cache
+        self.rerun = rerun
+        """Steps that run even when the cache holds their result (``--from STEP``)."""
 
     def run(self, step: PlanStep) -> None:
         """Run ``step`` to its end; every way it ends is recorded in its state."""
@@ -60,12 +69,16 @@ class StepExecutor:
                 state.cache_hit, state.cache_key = False, None
                 state.outputs, state.output_digests, state.metrics = {}, {}, {}
                 state.outcome, state.details, state.pids = None, {}, []
+                state.fingerprint, state.reused_from = {}, None
             recorder.write_step_json(state)
             recorder.emit_step(step.name, "Starting")
             run.check_stop()
+            material = step_material(self.context, step, self.input_digest)
+            with recorder.lock:
+                state.fingerprint = fingerprint(material)
             if step.cacheable and self.cache.enabled:
-                state.cache_key = self.cache_key(step)
-                if self.reuse_cached(run):
+                state.cache_key = digest_json(material)
+                if step.name not in self.rerun and self.reuse_cached(run):
                     return
             HANDLERS[step.kind](run)
             self.finish(run, "Succeeded")
@@ -122,24 +135,7 @@ class StepExecutor:
     # ------------------------------------------------------------------ caching
 
     def cache_key(self, step: PlanStep) -> str:
-        context = self.context
-        used = {i.parameter for i in step.inputs if i.parameter}
-        if step.compute and step.compute.parameter:
-            used.add(step.compute.parameter)
-        material = {
-            "format": CACHE_FORMAT,
-            "step": step.name,
-            "kind": step.kind,
-            "code": {p.name: digest_path(p) for p in context.code_files(step)},
-            "arguments": list(step.arguments),
-            "settings": step.to_dict()["settings"],
-            "compute": step.to_dict()["compute"],
-            "parameters": {name: context.parameters[name] for name in sorted(used)},
-            "inputs": {i.name: self.input_digest(i) for i in step.inputs},
-        }
-        if step.kind == "Tuning":
-            material["seed"] = context.tuning_seed
-        return digest_json(material)
+        return digest_json(step_material(self.context, step, self.input_digest))
 
     def input_digest(self, item: StepInput) -> str:
         if item.step is None:

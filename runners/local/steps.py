@@ -54,6 +54,10 @@ class StepState:
     details: dict[str, Any] = field(default_factory=dict)
     pids: list[int] = field(default_factory=list)
     """Process ids of the jobs it started (to end them if the engine died meanwhile)."""
+    fingerprint: dict[str, str] = field(default_factory=dict)
+    """One short digest per part of what decides its result (``fingerprint.py``)."""
+    reused_from: str | None = None
+    """The run whose result this step took without running (``--from STEP``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

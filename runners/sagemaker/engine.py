@@ -10,7 +10,11 @@
 
 Setting ``stop`` before the start skips it; after the start it sends
 ``StopPipelineExecution`` and follows the execution to Stopped. ``retry`` sends
-``RetryPipelineExecution`` for the last execution. Every AWS problem becomes a
+``RetryPipelineExecution`` for the last execution. With ``from_step``, step 4 starts a
+selective execution instead: that step and the steps downstream of it run, the others' results
+are reused from the pipeline's latest succeeded execution (``selective.py``; found before
+anything is uploaded). ``from_step(step)`` does the same from this run's execution ("run from
+here" in the monitor). Every AWS problem becomes a
 ``WizardError`` in words; the run then ends with a ``Failed`` execution event first, so a
 ``--json`` reader always sees a final status.
 """
@@ -27,13 +31,15 @@ from typing import Any, Final
 
 from wizard.errors import WizardError
 
-from ..base import Capabilities, Emit
+from ..base import Capabilities, Emit, Engine
 from ..events import ExecutionEvent
 from .aws import AwsError, AwsSession, translate
 from .clock import Clock, RequestBudget
+from .definition import parse_definition
 from .notices import Notice, NoticeHandler, log_notice
 from .poll_settings import PollSettings
 from .poller import ENGINE_NAME
+from .selective import SelectiveRun, from_step_selection, latest_succeeded, selective_config
 from .watcher import SageMakerWatcher, stopped_before_start
 
 DefinitionProvider = Callable[[str, str], str]
@@ -74,7 +80,9 @@ class SageMakerEngine:
     """An ``Engine`` and ``Retryable`` that runs an exported pipeline on SageMaker."""
 
     name = ENGINE_NAME
-    capabilities = Capabilities(remote=True, can_retry=True, can_detach=True, can_select_logs=True)
+    capabilities = Capabilities(
+        remote=True, can_retry=True, can_detach=True, can_select_logs=True, can_run_from=True
+    )
 
     def __init__(
         self,
@@ -97,8 +105,14 @@ class SageMakerEngine:
         budget: RequestBudget | None = None,
         tail_logs: bool = True,
         on_notice: NoticeHandler | None = None,
+        from_step: str | None = None,
     ) -> None:
         self.pipeline_name = pipeline_name
+        self.run_from = from_step
+        """Start a selective execution from this step (``--from STEP``)."""
+        self.source_arn: str | None = None
+        """The execution whose results a selective execution reuses."""
+        self.selected: list[str] = []
         self.role_arn = (role_arn or "").strip()
         self.bucket = (bucket or "").strip().removeprefix("s3://").rstrip("/")
         self.prefix = (prefix if prefix is not None else f"sm-wizard/{pipeline_name}").strip("/")
@@ -168,11 +182,17 @@ class SageMakerEngine:
             self.check()
             if stop.is_set():
                 return stopped_before_start(emit)
+            if self.run_from is not None:
+                self.source_arn = latest_succeeded(self.aws, self.pipeline_name)
             code_uri = self._upload(self.code_dir, "code")
             data_uri = self._upload_data()
             if stop.is_set():
                 return stopped_before_start(emit)
             definition = self._definition(code_uri, data_uri)
+            if self.run_from is not None:
+                self.selected = from_step_selection(
+                    parse_definition(definition), self.run_from, self.pipeline_name
+                )
             self._upsert(definition)
             if stop.is_set():
                 return stopped_before_start(emit)
@@ -190,6 +210,19 @@ class SageMakerEngine:
     def detach(self) -> None:
         if self.watcher is not None:
             self.watcher.detach()
+
+    def from_step(self, step: str) -> Engine:
+        """A selective execution from ``step`` reusing this run's execution."""
+        if self.watcher is None or self.execution_arn is None:
+            raise WizardError("There is no execution to run from yet.", "Cannot run from")
+        return SelectiveRun(
+            step,
+            aws=self.aws,
+            pipeline=self.pipeline_name,
+            source_arn=self.execution_arn,
+            follow=self.watcher.successor,
+            on_notice=self.on_notice,
+        )
 
     @property
     def status(self) -> str | None:
@@ -284,6 +317,11 @@ class SageMakerEngine:
             "PipelineExecutionDisplayName": f"sm-wizard-{stamp}",
             "PipelineExecutionDescription": "Started by sm-wizard",
         }
+        if self.source_arn is not None and self.selected:
+            params["SelectiveExecutionConfig"] = selective_config(self.source_arn, self.selected)
+            params["PipelineExecutionDescription"] = (
+                f"Started by sm-wizard from step {self.run_from}"
+            )
         if self.parameters:
             params["PipelineParameters"] = [
                 {"Name": name, "Value": _parameter_value(value)}
@@ -292,6 +330,12 @@ class SageMakerEngine:
         answer = self.aws.call("sagemaker", "start_pipeline_execution", **params)
         arn = answer["PipelineExecutionArn"]
         self._notice("info", f"Started {arn}")
+        if self.source_arn is not None:
+            self._notice(
+                "info",
+                f"Running {', '.join(self.selected)}; the other steps' results are reused "
+                f"from {self.source_arn}",
+            )
         return arn
 
     def _follow(self, emit: Emit, stop: threading.Event) -> str:

@@ -42,7 +42,8 @@ def sagemaker_engine_for(
     bucket: str,
     **engine_options: Any,
 ) -> SageMakerEngine:
-    """``engine_options`` go to ``SageMakerEngine`` (poll settings, clock, profile...)."""
+    """``engine_options`` go to ``SageMakerEngine`` (poll settings, clock, profile,
+    ``from_step``...)."""
     plan = build_plan(config)
     project = project_for(config_path, config, plan)
     config_dir = Path(config_path).resolve().parent

@@ -371,6 +371,7 @@ class Poller:
         step.status = raw.get("StepStatus") or step.status
         step.attempt = raw.get("AttemptCount", step.attempt)
         step.cache_hit = True if raw.get("CacheHitResult") else None
+        reused = (raw.get("SelectiveExecutionResult") or {}).get("SourcePipelineExecutionArn")
         step.reason = raw.get("FailureReason") or (metadata.get("Fail") or {}).get("ErrorMessage")
         running = step.status in RUNNING_STEP_STATUSES
         step.ran_while_watched = step.ran_while_watched or running
@@ -396,7 +397,8 @@ class Poller:
 
         reason = step.reason or (job.reason if job is not None else None)
         if step.status == "Succeeded":
-            reason = None
+            # a selective execution's step not selected: its result comes from the source
+            reason = f"reused from execution {reused.rsplit('/', 1)[-1]}" if reused else None
         state = (step.status, step.attempt, step.cache_hit, reason, job.name if job else None)
         step_changed = state != step.reported
         now = self._now_iso()
@@ -411,6 +413,7 @@ class Poller:
                     cache_hit=step.cache_hit,
                     attempt=step.attempt,
                     job=job.name if job else None,
+                    reused_from=reused or None,
                     time=now,
                 )
             )

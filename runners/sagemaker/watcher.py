@@ -19,13 +19,14 @@ from typing import Any, Final, NamedTuple
 
 from wizard.errors import WizardError
 
-from ..base import Capabilities, Emit
+from ..base import Capabilities, Emit, Engine
 from ..events import TERMINAL_EXECUTION_STATUSES, ExecutionEvent
 from .aws import AwsError, AwsSession
 from .clock import Clock, RequestBudget
 from .notices import Notice, NoticeHandler, log_notice
 from .poll_settings import PollSettings
 from .poller import ENGINE_NAME, Poller
+from .selective import SelectiveRun
 
 _EXECUTION_ARN: Final = re.compile(
     r"^arn:(?P<partition>aws[a-z-]*):sagemaker:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):"
@@ -139,7 +140,9 @@ class SageMakerWatcher:
     """
 
     name = ENGINE_NAME
-    capabilities = Capabilities(remote=True, can_retry=True, can_detach=True, can_select_logs=True)
+    capabilities = Capabilities(
+        remote=True, can_retry=True, can_detach=True, can_select_logs=True, can_run_from=True
+    )
 
     def __init__(
         self,
@@ -223,6 +226,31 @@ class SageMakerWatcher:
     def detach(self) -> None:
         """Stop watching without stopping the execution."""
         self._detach.set()
+
+    def from_step(self, step: str) -> Engine:
+        """A selective execution from ``step`` that reuses this execution's results and
+        parameters, followed by a watcher like this one (``selective.py``)."""
+        return SelectiveRun(
+            step,
+            aws=self.aws,
+            pipeline=self.pipeline_name,
+            source_arn=self.execution_arn,
+            follow=self.successor,
+            on_notice=self.on_notice,
+        )
+
+    def successor(self, execution_arn: str) -> SageMakerWatcher:
+        """A watcher like this one (same session, clock, settings) for another execution."""
+        poller = self.poller
+        return SageMakerWatcher(
+            execution_arn,
+            aws=self.aws,
+            clock=poller.clock,
+            settings=poller.settings,
+            budget=poller.budget,
+            tail_logs=poller.tail_logs,
+            on_notice=self.on_notice,
+        )
 
     def select_logs(self, steps: Collection[str] | None) -> None:
         """Tail only these steps' logs (``None``: every running step). After the execution

@@ -13,7 +13,13 @@ package's ``ScriptedExecution`` model on a clock:
 - ``fail(op, code)`` makes moto answer the next requests of ``op`` with an error (through
   botocore's real parsing and retry layer, without running the operation);
 - ``outage(start, end)`` makes every request in that clock window fail with
-  ``EndpointConnectionError`` before it reaches moto (a dropped network).
+  ``EndpointConnectionError`` before it reaches moto (a dropped network);
+- ``SelectiveExecutionConfig`` on StartPipelineExecution (moto ignores it): checked as
+  SageMaker documents it (the source is an execution of the same pipeline that Succeeded or
+  Failed; 1-50 selected steps, each in the definition), returned by
+  DescribePipelineExecution; the execution plays only the selected steps, and
+  ListPipelineExecutionSteps lists the others as Succeeded with ``SelectiveExecutionResult``
+  (as the SageMaker SDK's integration tests expect of a selective execution).
 
 Every answer the fake makes up is checked against botocore's output shape *and enums*
 (moto's serializer drops unknown keys and passes bad enum values through silently).
@@ -111,7 +117,10 @@ class SageMakerFake:
     faults: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     outages: list[tuple[float, float]] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    selective: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Execution ARN → the SelectiveExecutionConfig it was started with."""
     _pushed: dict[tuple[str, str], int] = field(default_factory=dict)
+    _next_selective: dict[str, Any] | None = None
 
     # ----------------------------------------------------------------- scripting
 
@@ -144,11 +153,18 @@ class SageMakerFake:
 
     def _on_start(self, pipeline_name: str, arn: str) -> None:
         queued = self.pending.get(pipeline_name)
+        selective, self._next_selective = self._next_selective, None
+        if selective is not None:
+            self.selective[arn] = selective
         if queued:
             steps = queued.pop(0)
         else:  # no script given: run the definition's steps one after another
             definition = self._backend.pipelines[pipeline_name].pipeline_definition
-            steps = sequential_steps(_definition_steps(definition))
+            specs = _definition_steps(definition)
+            if selective is not None:
+                chosen = {s["StepName"] for s in selective["SelectedSteps"]}
+                specs = [(name, kind) for name, kind in _all_steps(definition) if name in chosen]
+            steps = sequential_steps(specs)
         self.runs[arn] = _Run(
             ScriptedExecution(
                 steps,
@@ -196,6 +212,37 @@ class SageMakerFake:
         return self.clock.monotonic() - self.runs[arn].started
 
     # ----------------------------------------------------------------- install
+
+    def check_selective(self, pipeline_name: str, config: dict[str, Any]) -> None:
+        """Refuse a SelectiveExecutionConfig as SageMaker documents it would be refused."""
+        source = config.get("SourcePipelineExecutionArn") or ""
+        selected = [s.get("StepName") for s in config.get("SelectedSteps") or []]
+        if not 1 <= len(selected) <= 50:
+            raise InjectedError(
+                "ValidationException", "SelectedSteps must hold between 1 and 50 steps"
+            )
+        definition = self._backend.pipelines[pipeline_name].pipeline_definition
+        known = {name for name, _ in _all_steps(definition)}
+        unknown = [name for name in selected if name not in known]
+        if unknown:
+            raise InjectedError(
+                "ValidationException", f"Steps {unknown} are not in pipeline {pipeline_name}"
+            )
+        if source:
+            if f":pipeline/{pipeline_name}/execution/" not in source:
+                raise InjectedError(
+                    "ValidationException",
+                    f"Source execution {source} is not an execution of pipeline {pipeline_name}",
+                )
+            execution = get_pipeline_execution_from_arn(self._backend.pipelines, source)
+            status = execution.pipeline_execution_status
+            if source in self.runs:
+                status, _ = self.script(source).status_at(self._now(source))
+            if status not in ("Succeeded", "Failed"):
+                raise InjectedError(
+                    "ValidationException",
+                    f"Source execution {source} is {status}; it must be Succeeded or Failed",
+                )
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> SageMakerFake:
         fake = self
@@ -249,6 +296,13 @@ def _definition_steps(definition: str) -> list[tuple[str, str]]:
     return [(s["Name"], s.get("Type", "Processing")) for s in steps]
 
 
+def _all_steps(definition: str) -> list[tuple[str, str]]:
+    """Every step of a definition, those in a Condition's branches included."""
+    from runners.sagemaker.definition import parse_definition
+
+    return [(step.name, step.kind) for step in parse_definition(definition)]
+
+
 def _response_methods(fake: SageMakerFake) -> dict[str, Callable[[SageMakerResponse], Any]]:
     """SageMakerResponse methods: the missing operations, and scripted answers for jobs."""
 
@@ -256,6 +310,27 @@ def _response_methods(fake: SageMakerFake) -> dict[str, Callable[[SageMakerRespo
         arn = self._get_param("PipelineExecutionArn")
         get_pipeline_execution_from_arn(self.sagemaker_backend.pipelines, arn)  # unknown: 400
         steps = fake.script(arn).steps_at(fake._now(arn)) if arn in fake.runs else []
+        selective = fake.selective.get(arn)
+        if selective is not None and arn in fake.runs:  # the steps not selected: reused
+            definition = self.sagemaker_backend.pipelines[arn.split("/")[-3]].pipeline_definition
+            chosen = {s["StepName"] for s in selective["SelectedSteps"]}
+            started = fake.script(arn).started
+            for name, _ in reversed(_all_steps(definition)):
+                if name not in chosen:
+                    steps.append(
+                        {
+                            "StepName": name,
+                            "StepStatus": "Succeeded",
+                            "StartTime": started,
+                            "EndTime": started,
+                            "AttemptCount": 1,
+                            "SelectiveExecutionResult": {
+                                "SourcePipelineExecutionArn": selective[
+                                    "SourcePipelineExecutionArn"
+                                ]
+                            },
+                        }
+                    )
         if (self._get_param("SortOrder") or "Descending") == "Ascending":
             steps.reverse()
         max_results = int(self._get_param("MaxResults") or 100)
@@ -293,7 +368,21 @@ def _response_methods(fake: SageMakerFake) -> dict[str, Callable[[SageMakerRespo
             status, reason = fake.script(arn).status_at(fake._now(arn))
             answer["PipelineExecutionStatus"] = status
             answer["FailureReason"] = reason or ""
+        if arn in fake.selective:
+            answer["SelectiveExecutionConfig"] = fake.selective[arn]
         return ActionResult(answer)
+
+    original_start = SageMakerResponse.start_pipeline_execution
+
+    def start_pipeline_execution(self: SageMakerResponse) -> Any:
+        config = self._get_param("SelectiveExecutionConfig")
+        if config:
+            fake.check_selective(self._get_param("PipelineName"), config)
+        fake._next_selective = config or None
+        try:
+            return original_start(self)
+        finally:
+            fake._next_selective = None
 
     def job_method(operation: str, key: str, param: str) -> Callable[[SageMakerResponse], Any]:
         original = getattr(SageMakerResponse, _snake(operation))
@@ -329,6 +418,7 @@ def _response_methods(fake: SageMakerFake) -> dict[str, Callable[[SageMakerRespo
         "stop_pipeline_execution": stop_pipeline_execution,
         "retry_pipeline_execution": retry_pipeline_execution,
         "describe_pipeline_execution": describe_pipeline_execution,
+        "start_pipeline_execution": start_pipeline_execution,
         "describe_training_job": job_method(
             "DescribeTrainingJob", "TrainingJob", "TrainingJobName"
         ),

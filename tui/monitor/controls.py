@@ -1,8 +1,11 @@
-"""The run monitor's controls: stop, retry and quit, each asked first, and what the answers do.
+"""The run monitor's controls: stop, retry, run from here and quit, each asked first, and
+what the answers do.
 
 A mixin of ``MonitorScreen`` (``tui/monitor/screen.py``), kept apart because it is about the
 engine, not the view: what may be asked depends on ``engine.capabilities`` (a remote execution
-is detached from, not stopped, when the monitor quits; retry only where the engine can). Each
+is detached from, not stopped, when the monitor quits; retry only where the engine can; "run
+from here" where it can run from a step: a new execution or run that runs the selected step
+and what follows it, reusing the others' results, which the monitor then follows). Each
 question runs in a ``confirm`` worker that waits for the one yes/no modal
 (``push_screen_wait``), so a flow reads top to bottom.
 """
@@ -14,17 +17,25 @@ import threading
 from typing import Any
 
 from textual import work
+from textual.widgets import Log
 
+from tui.messages import RunFeed
 from tui.screens.modals import ConfirmModal
+from wizard.errors import WizardError
 
 
 class RunControls:
-    """Stop, retry, quit. The screen provides the state these read and the calls they make
-    (``start``, ``release_engine``, ``_close``, ``_refresh_chrome``)."""
+    """Stop, retry, run from here, quit. The screen provides the state these read and the
+    calls they make (``start``, ``release_engine``, ``_close``, ``_refresh_chrome``)."""
 
     engine: Any
     app: Any
+    plan: Any
+    feed: RunFeed
     _snapshot: Any
+    _rings: dict[str, Any]
+    _series: dict[Any, Any]
+    _selected: str | None
     _stop: threading.Event
     _busy: bool
     _stop_requested: bool
@@ -84,6 +95,79 @@ class RunControls:
             return
         self._follow = True
         self.start("retry")
+        self.refresh_bindings()
+
+    def _can_run_from(self) -> bool:
+        return (
+            not self._busy
+            and self._selected is not None
+            and self._snapshot.execution.status in ("Failed", "Stopped", "Succeeded")
+            and self.engine.capabilities.can_run_from
+        )
+
+    def _after(self, step: str) -> list[str]:
+        """The steps downstream of ``step`` (from the plan, or the execution's definition)."""
+        if self.plan is not None:
+            return [n for n in self.plan.names if n in self.plan.downstream(step)]
+        defined = list(getattr(self.engine, "definition", None) or ())
+        parents = {
+            d.name: set(d.depends_on) | ({d.condition} if d.condition else set()) for d in defined
+        }
+        chosen, grew = {step}, True
+        while grew:
+            grew = False
+            for name, ups in parents.items():
+                if name not in chosen and ups & chosen:
+                    chosen.add(name)
+                    grew = True
+        return [d.name for d in defined if d.name in chosen and d.name != step]
+
+    @work(group="confirm")
+    async def action_run_from(self) -> None:
+        """``R`` on a step of an ended execution: run it and what follows it again, reusing
+        the other steps' results (asks first); the monitor then follows the new one."""
+        step = self._selected
+        if not self._can_run_from() or step is None:
+            return
+        after = self._after(step)
+        runs = step + (f" and the {len(after)} steps after it" if len(after) > 1 else "")
+        runs = f"{step} and {after[0]}" if len(after) == 1 else runs
+        if self.engine.capabilities.remote:
+            question = f"Start a selective execution from {step} on SageMaker?"
+            detail = (
+                f"It runs {runs}; the other steps' results are reused from this execution, "
+                "with its parameters. The screen follows the new execution."
+            )
+        else:
+            question = f"Run again from {step}?"
+            detail = (
+                f"A new run runs {runs}; the other steps' outputs are reused from this run "
+                "(refused if their code, settings or data changed since). This run's folder "
+                "stays as it is."
+            )
+        if not await self._confirm(question, detail, yes="Run from here", no="Cancel"):
+            return
+        if not self._can_run_from():
+            return
+        try:
+            successor = self.engine.from_step(step)
+        except WizardError as err:
+            self.notify(err.message, title="Cannot run from here", severity="error")  # type: ignore[attr-defined]
+            return
+        self._follow_new(successor)
+
+    def _follow_new(self, engine: Any) -> None:
+        """Show and drive ``engine`` (a new execution) instead of the ended one."""
+        self.engine = engine
+        steps = [(s.name, s.kind) for s in self.plan.steps] if self.plan is not None else None
+        self.feed = RunFeed(steps)
+        self._snapshot = self.feed.snapshot()
+        self._rings.clear()
+        self._series.clear()
+        self.query_one("#log", Log).clear()  # type: ignore[attr-defined]
+        self._selected = None  # the new run's first step is shown afresh
+        self._follow = True
+        self.start("run")
         self.refresh_bindings()
 
     def action_quit_monitor(self) -> None:

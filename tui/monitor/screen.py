@@ -83,6 +83,7 @@ class MonitorScreen(MonitorViews, RunControls, Screen[str]):
         Binding("w", "wrap", "Wrap", id="monitor.wrap", show=False),
         Binding("s", "stop", "Stop", id="monitor.stop"),
         Binding("r", "retry", "Retry", id="monitor.retry"),
+        Binding("R", "run_from", "Run from here", id="monitor.run_from"),
         Binding("q", "quit_monitor", "Quit", id="monitor.quit"),
         # the app's own ctrl+q still does the quitting; this only keeps the footer from
         # listing "Quit" twice (a screen binding shadows the app's in the footer)
@@ -484,6 +485,8 @@ class MonitorScreen(MonitorViews, RunControls, Screen[str]):
             return True if self._can_stop() else None
         if action == "retry":
             return True if self._can_retry() else None
+        if action == "run_from":
+            return self._can_run_from()
         if action == "back":
             filtering = self.query_one("#filter", Input).has_class("-shown")
             return self.view != "overview" or filtering
