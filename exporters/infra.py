@@ -35,6 +35,7 @@ from .cfn import (
     template_text,
     trust_policy,
 )
+from .cfn_role import WILDCARD_REASONS, helper_statements, image_pull_statement
 from .cfn_services import services_template
 
 BOOTSTRAP_FILE = "infra/bootstrap.json"
@@ -214,18 +215,8 @@ def execution_role_statements(plan: Plan, config: WizardConfig) -> list[dict[str
                 "Resource": arn("iam", f"role/{names.role}", region=False),
                 "Condition": {"StringEquals": {"iam:PassedToService": "sagemaker.amazonaws.com"}},
             },
-            {
-                # SageMaker's prebuilt images (sklearn, xgboost, model monitor, clarify) live
-                # in AWS-owned accounts that differ by region: the account is a wildcard.
-                "Sid": "PullSageMakerImages",
-                "Effect": "Allow",
-                "Action": [
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:BatchGetImage",
-                    "ecr:GetDownloadUrlForLayer",
-                ],
-                "Resource": sub("arn:${AWS::Partition}:ecr:${AWS::Region}:*:repository/*"),
-            },
+            # AWS's own repositories of the images used, in the project's region
+            image_pull_statement(plan, config),
             {
                 "Sid": "EcrTokenHasNoResourceLevelPermissions",
                 "Effect": "Allow",
@@ -256,15 +247,7 @@ def execution_role_statements(plan: Plan, config: WizardConfig) -> list[dict[str
                 },
             },
         ]
-    return statements
-
-
-WILDCARD_REASONS = {
-    "EcrTokenHasNoResourceLevelPermissions": "ecr:GetAuthorizationToken supports no resource "
-    "ARN (AWS requires Resource '*')",
-    "MetricsHaveNoResourceLevelPermissions": "cloudwatch:PutMetricData supports no resource "
-    "ARN; the statement is limited to SageMaker's metric namespaces instead",
-}
+    return statements + helper_statements(plan, names)
 
 
 def bootstrap_template(plan: Plan, config: WizardConfig) -> dict[str, Any]:

@@ -43,6 +43,25 @@ class Service(BaseModel):
     docs_url: str
     price_basis: str | None
     """How it is billed (``""`` in the file means there is nothing to bill)."""
+    closed_to_new_customers: str | None = None
+    """AWS's page saying the service no longer accepts new customers (existing customers
+    keep it), or None while it is open to every account. Such a service is never
+    recommended, only offered as an alternative, with ``instead``."""
+    instead: str | None = None
+    """What an account new to a closed service uses instead (required when closed)."""
+
+    @field_validator("closed_to_new_customers")
+    @classmethod
+    def _aws_page(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://docs.aws.amazon.com/"):
+            raise ValueError("closed_to_new_customers must be the AWS documentation page")
+        return value
+
+    @model_validator(mode="after")
+    def _closed_says_instead(self) -> Service:
+        if (self.closed_to_new_customers is None) != (self.instead is None):
+            raise ValueError("closed_to_new_customers and instead go together")
+        return self
 
     @field_validator("pipeline_step", "price_basis", mode="before")
     @classmethod
@@ -78,6 +97,8 @@ class Service(BaseModel):
             "export": self.export,
             "docs_url": self.docs_url,
             "price_basis": self.price_basis,
+            "closed_to_new_customers": self.closed_to_new_customers,
+            "instead": self.instead,
         }
 
 

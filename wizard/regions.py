@@ -53,16 +53,32 @@ class RegionTable:
     as_of: str
     source: str
     regions: dict[str, frozenset[str]]
+    repositories: dict[str, str]
+    """image -> its ECR repository name (the same in every region)"""
+    accounts: dict[str, dict[str, str]]
+    """image -> {region: the AWS account that owns the repository there}"""
 
 
 @cache
 def load_region_table() -> RegionTable:
     raw = tomllib.loads((Path(__file__).parent / "data" / "regions.toml").read_text("utf-8"))
+    images = raw["images"]
     return RegionTable(
         as_of=raw["meta"]["as_of"],
         source=raw["meta"]["source"],
-        regions={name: frozenset(entry["regions"]) for name, entry in raw["images"].items()},
+        regions={name: frozenset(entry["regions"]) for name, entry in images.items()},
+        repositories={name: entry["repository"] for name, entry in images.items()},
+        accounts={name: dict(entry["accounts"]) for name, entry in images.items()},
     )
+
+
+def image_repository_arn(image: str, region: str, partition: str = "${AWS::Partition}") -> str:
+    """The ARN of AWS's ECR repository of ``image`` (an ``IMAGE_SPECS`` key) in ``region``.
+    Raises ``KeyError`` when the image is not offered there (validation refuses such a
+    region first)."""
+    table = load_region_table()
+    account = table.accounts[image][region]
+    return f"arn:{partition}:ecr:{region}:{account}:repository/{table.repositories[image]}"
 
 
 def images_for_plan(plan: Plan) -> list[str]:

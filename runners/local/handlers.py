@@ -51,6 +51,11 @@ def hp_string(value: Any) -> str:
 # --------------------------------------------------------------------------- Processing
 
 
+def _java_found() -> bool:
+    home = os.environ.get("JAVA_HOME")
+    return bool(home and Path(home, "bin", "java").exists()) or shutil.which("java") is not None
+
+
 def processing(run: StepRun) -> None:
     step, context = run.step, run.context
     script = context.project_dir / "code" / (step.script or "")
@@ -61,6 +66,12 @@ def processing(run: StepRun) -> None:
             "data_preparation.engine is 'spark', and PySpark is not installed here: to run "
             "it locally, pip install pyspark (it needs a Java runtime); or choose "
             "engine = 'sklearn'"
+        )
+    if step.script == "prepare_spark.py" and not _java_found():
+        raise StepFailed(
+            "data_preparation.engine is 'spark', and Spark needs a Java runtime, which this "
+            "machine lacks (no java on PATH, JAVA_HOME unset): install one (on Debian: "
+            "apt-get install default-jre-headless); or choose engine = 'sklearn'"
         )
     root = run.layout.processing_root(step.name)
     if root.exists():

@@ -116,6 +116,14 @@ def test_a_built_in_model_is_registered_without_empty_script_settings(
             assert ("SAGEMAKER_PROGRAM" in environment) is script_mode, environment
 
 
+def test_no_experiments_run_is_created(verified: dict[str, VerifyResult]) -> None:
+    """Issue 28: the definition carries no PipelineExperimentConfig (the SDK's default in
+    most regions, us-east-1 among them), so the role needs no Experiments permissions."""
+    for name, result in verified.items():
+        assert result.definition is not None
+        assert result.definition.get("PipelineExperimentConfig") is None, name
+
+
 def test_check_baselines_are_kept_per_execution(verified: dict[str, VerifyResult]) -> None:
     """Issue 11 item 3: each execution's QualityCheck/ClarifyCheck writes to its own folder,
     so a later run never overwrites what an earlier registered version points to."""

@@ -187,3 +187,46 @@ REQUIRED: dict[str, list[tuple[str, str]]] = {
     "Fail": [],
 }
 JOB_TYPES = {"Processing", "QualityCheck", "ClarifyCheck", "Training", "Tuning", "Transform"}
+
+# What the services the role is handed to call with it, for the check steps and each helper
+# script the export can carry (written out here, apart from exporters/cfn_role.py). Targets
+# are formatted with the account, region, bucket, prefix and model package group.
+# - check steps with a model package group read the latest approved version's baseline;
+# - Feature Store's offline store: AWS's managed policy AmazonSageMakerFeatureStoreAccess
+#   (S3 objects and their ACL, the bucket's ACL, the metadata files, the Glue table);
+# - Autopilot's AutoML job starts processing, training, tuning and transform jobs.
+_SM = "arn:aws:sagemaker:{region}:{account}:"
+_OFFLINE = "arn:aws:s3:::{bucket}/{prefix}/feature-store/{account}/sagemaker/{region}/offline-store"
+_GLUE = "arn:aws:glue:{region}:{account}:"
+HELPER_REQUIRED: dict[str, list[tuple[str, str]]] = {
+    "checks": [
+        ("sagemaker:ListModelPackages", _SM + "model-package-group/{group}"),
+        ("sagemaker:DescribeModelPackage", _SM + "model-package/{group}/3"),
+    ],
+    "feature-store": [
+        ("s3:PutObject", _OFFLINE + "/fg-1/data/year=2026/part.parquet"),
+        ("s3:PutObjectAcl", _OFFLINE + "/fg-1/data/year=2026/part.parquet"),
+        ("s3:GetObject", _OFFLINE + "/fg-1/metadata/manifest.json"),
+        ("s3:GetBucketAcl", "arn:aws:s3:::{bucket}"),
+        ("glue:GetTable", _GLUE + "catalog"),
+        ("glue:GetTable", _GLUE + "database/sagemaker_featurestore"),
+        ("glue:GetTable", _GLUE + "table/sagemaker_featurestore/fg_1"),
+        ("glue:UpdateTable", _GLUE + "table/sagemaker_featurestore/fg_1"),
+    ],
+    "autopilot": [
+        ("sagemaker:CreateProcessingJob", _SM + "processing-job/automl-dpp0-1"),
+        ("sagemaker:DescribeProcessingJob", _SM + "processing-job/automl-dpp0-1"),
+        ("sagemaker:CreateTrainingJob", _SM + "training-job/automl-candidate-1"),
+        ("sagemaker:DescribeTrainingJob", _SM + "training-job/automl-candidate-1"),
+        ("sagemaker:CreateHyperParameterTuningJob", _SM + "hyper-parameter-tuning-job/automl-1"),
+        ("sagemaker:DescribeHyperParameterTuningJob", _SM + "hyper-parameter-tuning-job/automl-1"),
+        (
+            "sagemaker:ListTrainingJobsForHyperParameterTuningJob",
+            _SM + "hyper-parameter-tuning-job/automl-1",
+        ),
+        ("sagemaker:CreateTransformJob", _SM + "transform-job/automl-insights-1"),
+        ("sagemaker:DescribeTransformJob", _SM + "transform-job/automl-insights-1"),
+        ("sagemaker:AddTags", _SM + "training-job/automl-candidate-1"),
+    ],
+}
+ECR_PULL = ("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability")

@@ -320,8 +320,13 @@ def test_clarify_check_reports_bias(demo_run: Finished, demo_workspace: Workspac
     assert {m["name"] for m in group["metrics"]} == {"CI", "DPL"}
 
 
-@pytest.mark.skipif(importlib.util.find_spec("pyspark") is not None, reason="pyspark present")
-def test_spark_without_pyspark_is_explained(demo_workspace: Workspace) -> None:
+def test_spark_without_pyspark_is_explained(demo_workspace: Workspace, monkeypatch) -> None:
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(  # pyspark is in the test group: pretend it is not installed
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "pyspark" else find_spec(name, *a),
+    )
     doc = template_document("demo")
     doc["data_preparation"]["engine"] = "spark"
     config = demo_workspace.folder / "spark.toml"

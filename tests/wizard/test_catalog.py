@@ -6,6 +6,7 @@ import tomllib
 from importlib import resources
 
 import pytest
+from pydantic import ValidationError
 
 from wizard.catalog import Service, get_service, load_catalog, services_for_stage
 from wizard.instances import JOB_KINDS, instance_types_for, load_price_table
@@ -94,7 +95,36 @@ def test_design_table_covers_all_stages() -> None:
 
 @pytest.mark.parametrize("entry", _raw_entries(), ids=lambda e: str(e["id"]))
 def test_entries_have_exactly_the_loader_keys(entry: dict[str, object]) -> None:
-    assert set(entry) == CATALOG_KEYS
+    assert set(entry) - CLOSED_KEYS == CATALOG_KEYS
+    assert set(entry) & CLOSED_KEYS in (set(), CLOSED_KEYS)
+
+
+CLOSED_KEYS = {"closed_to_new_customers", "instead"}
+# Issue 28: AWS's own pages say these no longer accept new customers (checked 2026-12-07)
+CLOSED = {
+    "debugger": "debugger-availability-change.html",
+    "clarify": "clarify-availability-change.html",
+    "model-monitor": "model-monitor-availability-change.html",
+}
+
+
+def test_services_closed_to_new_customers_cite_aws() -> None:
+    closed = {
+        sid: s.closed_to_new_customers
+        for sid, s in load_catalog().items()
+        if s.closed_to_new_customers
+    }
+    assert set(closed) == set(CLOSED)
+    for sid, page in CLOSED.items():
+        assert closed[sid] == f"https://docs.aws.amazon.com/sagemaker/latest/dg/{page}"
+        assert get_service(sid).instead
+
+
+def test_closed_needs_instead() -> None:
+    with pytest.raises(ValidationError, match="go together"):
+        Service.model_validate(
+            _entry(closed_to_new_customers="https://docs.aws.amazon.com/sagemaker/latest/dg/x.html")
+        )
 
 
 @pytest.mark.parametrize("service_id", sorted(DESIGN_IDS))
@@ -159,7 +189,7 @@ def test_to_dict_is_json_ready() -> None:
     data = get_service("autopilot").to_dict()
     assert data["id"] == "autopilot"
     assert data["stages"] == ["training"]
-    assert set(data) == CATALOG_KEYS
+    assert set(data) == CATALOG_KEYS | CLOSED_KEYS
 
 
 def _entry(**changes: object) -> dict[str, object]:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wizard.catalog import services_for_stage
+from wizard.catalog import load_catalog, services_for_stage
 from wizard.recommend import recommend, recommendations_to_json_dict
 from wizard.recommend.answers import LARGE_DATA_GB, LARGE_PARQUET_GB
 from wizard.recommend.picks import StageRecommendation
@@ -267,7 +267,7 @@ def test_evaluation_recommends_experiments() -> None:
 
 def test_explainability_recommends_clarify_and_cloudtrail() -> None:
     profile = replace(BASE, explainability_required=True)
-    assert "regulated" in recommended(profile, "evaluation")["clarify"]
+    assert "regulated" in alternatives(profile, "evaluation")["clarify"]  # closed: issue 28
     assert "regulated" in recommended(profile, "monitoring")["cloudtrail"]
     assert "audit" in recommended(profile, "deployment")["model-registry"]
 
@@ -283,8 +283,9 @@ def test_no_explainability_keeps_clarify_and_cloudtrail_as_alternatives() -> Non
 def test_realtime_steady_recommends_endpoint_and_monitoring() -> None:
     assert "steady" in recommended(BASE, "deployment")["endpoints"]
     assert "serverless-inference" in alternatives(BASE, "deployment")
-    assert "model-monitor" in recommended(BASE, "evaluation")
-    assert "drifts" in recommended(BASE, "monitoring")["model-monitor"]
+    # Model Monitor is closed to new customers (issue 28): offered, with CloudWatch instead
+    assert "model-monitor" in alternatives(BASE, "evaluation")
+    assert "drifts" in alternatives(BASE, "monitoring")["model-monitor"]
     assert "latency" in recommended(BASE, "monitoring")["cloudwatch"]
 
 
@@ -394,6 +395,11 @@ def test_any_profile_gives_well_formed_deterministic_recommendations(profile: Pr
     assert_well_formed(recs)
     assert bool(recs[STAGE_IDS.index("tuning")].recommended) is not profile.prefer_low_code
     assert recs == recommend(profile)
+    # Issue 28: nothing closed to new customers is recommended; as an alternative it says
+    # what a new account uses instead
+    closed = {s.id: s for s in load_catalog().values() if s.closed_to_new_customers}
+    for rec in recs:
+        assert not {p.service for p in rec.recommended} & set(closed)
     deploy = {p.service for p in recs[STAGE_IDS.index("deployment")].recommended}
     assert "model-registry" in deploy
     assert deploy & {
@@ -420,3 +426,13 @@ def test_reasons_never_contradict_the_answers():
     )
     assert "Not needed" not in experiments.reason
     assert any(p.service == "experiments" for p in recs["evaluation"].recommended)
+
+
+def test_closed_services_are_alternatives_that_say_what_to_use_instead() -> None:
+    profile = replace(BASE, explainability_required=True, prediction_mode="realtime")
+    for stage_id, service in (("evaluation", "clarify"), ("evaluation", "model-monitor")):
+        assert service not in recommended(profile, stage_id)
+        reason = alternatives(profile, stage_id)[service]
+        assert "no longer opens" in reason and "instead" in reason
+    assert "model-monitor" not in recommended(profile, "monitoring")
+    assert "CloudWatch" in alternatives(profile, "monitoring")["model-monitor"]

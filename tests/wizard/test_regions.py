@@ -42,6 +42,25 @@ def test_table_matches_the_sdk(image):
     assert table.as_of
 
 
+@pytest.mark.parametrize("image", list(IMAGE_SPECS))
+def test_accounts_and_repository_match_the_sdk(image):
+    """The execution role may pull only from these (issue 28): each region's account and
+    the repository as the SDK's image-URI JSON has them, for every scope the Plan uses."""
+    spec = IMAGE_SPECS[image]
+    config = json.loads(
+        (
+            resources.files("sagemaker.core") / "image_uri_config" / f"{spec.framework}.json"
+        ).read_text()
+    )
+    table = load_region_table()
+    assert set(table.accounts[image]) == table.regions[image]
+    for scope in spec.scopes:
+        entry = (config[scope] if scope else config)["versions"][spec.version]
+        assert entry["repository"] == table.repositories[image]
+        for region, account in table.accounts[image].items():
+            assert entry["registries"][region] == account, (image, region)
+
+
 def test_versions_match_the_exporter():
     from exporters import render
 

@@ -58,6 +58,16 @@ class StageBuilder:
 
     def recommend(self, service: str, reason: str) -> None:
         self._check(service)
+        closed = self._catalog[service]
+        if closed.closed_to_new_customers is not None:
+            # Closed to new customers (the catalog cites AWS's page): an alternative for
+            # accounts that already use it, never a recommendation.
+            self.alternative(
+                service,
+                f"{reason} AWS no longer opens {closed.name} to new customers: if your "
+                f"account does not use it yet, use {closed.instead} instead.",
+            )
+            return
         self._alternatives.pop(service, None)
         self._recommended.setdefault(service, reason)
 

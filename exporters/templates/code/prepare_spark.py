@@ -10,6 +10,13 @@ with ``spark-submit``; the arguments and the folder layout are the same as prepa
 ``<root>`` is ``/opt/ml/processing``, or ``$SM_PROCESSING_ROOT`` when that is set, and
 ``--input-dir``/``--output-dir`` override both.
 
+These are folders on the instance's own disk, and Spark is told so: in AWS's Spark container
+the default file system is the cluster's HDFS (``fs.defaultFS``), so a bare
+``/opt/ml/processing/...`` path would be looked up there. The input files are read through
+``file://`` URIs (SageMaker copies the input to every instance, so each executor finds them);
+the three CSV files are written by the driver itself, one partition at a time, so they land on
+the instance whose ``/opt/ml/processing/output`` SageMaker uploads, whatever the cluster size.
+
 The split is stratified for classification: within each class, rows are ordered by a
 seeded random number and cut at the train and validation ratios, so every split keeps the
 class balance. Fill values for missing data are learned on the training split only.
@@ -22,8 +29,8 @@ On your own machine (``pip install pyspark`` plus a Java runtime):
 from __future__ import annotations
 
 import argparse
+import csv
 import os
-import shutil
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession, Window
@@ -61,16 +68,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def local_uri(path: Path) -> str:
+    """A file on this instance's disk, as a URI no file system setting can redirect."""
+    return path.resolve().as_uri()
+
+
 def read_raw(spark: SparkSession, input_dir: Path, has_header: bool) -> DataFrame:
     files = sorted(p for p in input_dir.rglob("*") if p.is_file())
-    csv = [str(p) for p in files if p.name.lower().endswith((".csv", ".csv.gz"))]
-    parquet = [str(p) for p in files if p.name.lower().endswith((".parquet", ".pq"))]
-    if not csv and not parquet:
+    # file:// URIs: a bare path would be resolved against fs.defaultFS (HDFS on AWS)
+    csv_files = [local_uri(p) for p in files if p.name.lower().endswith((".csv", ".csv.gz"))]
+    parquet = [local_uri(p) for p in files if p.name.lower().endswith((".parquet", ".pq"))]
+    if not csv_files and not parquet:
         raise SystemExit(f"no .csv or .parquet files found under {input_dir}")
     frames = []
-    if csv:
+    if csv_files:
         # Without a header Spark names the columns _c0, _c1, ... (as prepare.py does).
-        frames.append(spark.read.csv(csv, header=has_header, inferSchema=True))
+        frames.append(spark.read.csv(csv_files, header=has_header, inferSchema=True))
     if parquet:
         frames.append(spark.read.parquet(*parquet))
     data = frames[0]
@@ -126,40 +139,48 @@ def fill_missing(parts: dict[str, DataFrame], args: argparse.Namespace) -> dict[
     if args.missing_values == "drop":
         return {name: part.dropna() for name, part in parts.items()}
     train = parts["train"]
-    fills = {}
-    for field in train.schema.fields:
-        column = field.name
-        if column == args.target_column:
-            continue
-        if isinstance(field.dataType, NumericType) and args.missing_values == "median":
-            quantiles = train.approxQuantile(column, [0.5], 0.001)
-            value = quantiles[0] if quantiles else None
-        elif isinstance(field.dataType, NumericType) and args.missing_values == "mean":
-            value = train.agg(F.mean(column)).first()[0]
-        else:  # text columns, or most_frequent for everything
-            row = (
-                train.filter(F.col(column).isNotNull())
-                .groupBy(column)
-                .count()
-                .orderBy(F.desc("count"), F.asc(column))
-                .first()
-            )
-            value = row[0] if row else None
-        if value is not None:
-            fills[column] = value
+    fields = [f for f in train.schema.fields if f.name != args.target_column]
+    numeric = [f.name for f in fields if isinstance(f.dataType, NumericType)]
+    fills: dict[str, object] = {}
+    # One pass over the training split for every numeric column (nulls are ignored)
+    if numeric and args.missing_values == "median":
+        quantiles = train.approxQuantile(numeric, [0.5], 0.001)
+        fills.update({c: q[0] for c, q in zip(numeric, quantiles, strict=True) if q})
+    elif numeric and args.missing_values == "mean":
+        means = train.agg(*(F.mean(c).alias(c) for c in numeric)).first().asDict()
+        fills.update({c: v for c, v in means.items() if v is not None})
+    else:
+        numeric = []
+    for column in (f.name for f in fields if f.name not in numeric):
+        # text columns, or most_frequent for everything
+        row = (
+            train.filter(F.col(column).isNotNull())
+            .groupBy(column)
+            .count()
+            .orderBy(F.desc("count"), F.asc(column))
+            .first()
+        )
+        if row is not None:
+            fills[column] = row[0]
     return {name: part.fillna(fills) for name, part in parts.items()}
 
 
 def write_single_csv(part: DataFrame, out_dir: Path, name: str) -> int:
-    """Write one CSV file with a header: Spark writes a folder of part files, so write one
-    partition to a scratch folder and move its file into place."""
-    scratch = out_dir / f"_{name}_spark"
-    part.coalesce(1).write.mode("overwrite").csv(str(scratch), header=True)
-    produced = sorted(scratch.glob("part-*.csv"))
+    """Write one CSV file with a header, on the driver: the rows come over one partition at
+    a time (the driver never holds more than one), and the file is on the driver's disk,
+    which no ``fs.defaultFS`` setting changes. Returns the number of rows written."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(produced[0]), out_dir / f"{name}.csv")
-    shutil.rmtree(scratch)
-    return part.count()
+    # One job per partition: no more partitions than the cluster has cores (no shuffle)
+    cores = part.sparkSession.sparkContext.defaultParallelism
+    part = part.coalesce(max(1, min(cores, part.rdd.getNumPartitions())))
+    rows = 0
+    with (out_dir / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(part.columns)
+        for row in part.toLocalIterator():
+            writer.writerow(["" if value is None else value for value in row])
+            rows += 1
+    return rows
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -683,6 +683,10 @@ def build_pipeline(
             step_evaluate,
             step_check_metric,
         ],
+        # No SageMaker Experiments run per execution and job (the SDK's default in most
+        # regions): the role needs no Experiments permissions, and nothing is left behind
+        # when the pipeline is deleted. The executions and steps are in Pipelines itself.
+        pipeline_experiment_config=None,
         sagemaker_session=session,
     )
 
