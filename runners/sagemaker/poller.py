@@ -36,11 +36,13 @@ from ..base import Emit
 from ..events import TERMINAL_EXECUTION_STATUSES, ExecutionEvent, LogEvent, MetricEvent, StepEvent
 from .aws import AwsCaller, AwsError
 from .clock import Clock, RequestBudget, SystemClock
+from .console import StepResource, console_url, resource_of
 from .definition import DefinedStep, kind_from_metadata, parse_definition
 from .jobs import RUNNING_STEP_STATUSES, JobNews, JobReader, TrackedJob, job_of, worth_describing
 from .log_reads import LogReads
 from .logs import LogTailer
 from .notices import Notice, NoticeHandler, log_notice
+from .parameters import Parameters, read_parameters
 from .poll_settings import PollSettings
 from .unstarted import UnstartedSteps
 
@@ -59,6 +61,8 @@ class _Step:
     cache_hit: bool | None = None
     reason: str | None = None
     job: TrackedJob | None = None
+    resource: tuple[str, str] | None = None
+    """(Metadata key, ARN) of what the step ran (``console.resource_of``)."""
     reported: tuple[Any, ...] | None = None
 
 
@@ -124,6 +128,9 @@ class Poller:
         self._kinds: dict[str, str] | None = None
         self.definition: list[DefinedStep] = []
         """Every step of the execution's definition (empty until read, or if unreadable)."""
+        self.parameters: Parameters | None = None
+        """The execution's parameters (``None`` until read; empty if it has none or they
+        cannot be read)."""
         self._unstarted = UnstartedSteps(emit, self._now_iso)
         self._running_jobs = 0
         self.status: str | None = None
@@ -276,6 +283,8 @@ class Poller:
         )
         if self._kinds is None:
             self._kinds = self._load_kinds()
+        if self.parameters is None:
+            self.parameters = self._load_parameters()
         raw_steps = sorted(self._list_steps(), key=lambda s: str(s.get("StartTime") or ""))
 
         terminal = status in TERMINAL_EXECUTION_STATUSES
@@ -341,6 +350,25 @@ class Poller:
         self.definition = parse_definition(answer.get("PipelineDefinition"))
         return {step.name: step.kind for step in self.definition}
 
+    def _load_parameters(self) -> Parameters:
+        try:
+            return read_parameters(self._call, self.arn)
+        except AwsError as err:
+            if err.retryable:
+                raise
+            return ()  # not allowed or not there: the screen says none were read
+
+    def step_resource(self, name: str) -> StepResource | None:
+        """What step ``name`` ran (its ARN and console page), once the step list named it."""
+        step = self._steps.get(name)
+        if step is None or step.resource is None:
+            return None
+        key, arn = step.resource
+        job = step.job
+        return StepResource(
+            name, key, arn, console_url(arn, job.name if job else None), job.reason if job else None
+        )
+
     def _list_steps(self) -> list[dict[str, Any]]:
         """Every ``PipelineExecutionSteps`` item, all pages."""
         params: dict[str, Any] = {
@@ -374,6 +402,7 @@ class Poller:
         step.reason = raw.get("FailureReason") or (metadata.get("Fail") or {}).get("ErrorMessage")
         running = step.status in RUNNING_STEP_STATUSES
         step.ran_while_watched = step.ran_while_watched or running
+        step.resource = resource_of(metadata) or step.resource
         job_ref = job_of(metadata)
         if job_ref is not None and (
             step.job is None or step.job.name.lower() != job_ref[1].lower()
