@@ -194,6 +194,12 @@ class SimulatedAws:
             raise AwsError(str(err), kind="conflict", code="ConflictException") from err
         return {"PipelineExecutionArn": PipelineExecutionArn}
 
+    # cloudwatch metrics ----------------------------------------------------
+
+    def _get_metric_data(self, **_: Any) -> dict[str, Any]:
+        """No curves are simulated: the final metrics come with the job's answer."""
+        return {"MetricDataResults": []}
+
     # logs ----------------------------------------------------------------
 
     def _streams(self, group: str) -> Iterable[tuple[str, ScriptedExecution, Attempt, float]]:

@@ -135,6 +135,10 @@ class Poller:
         self._running_jobs = 0
         self.status: str | None = None
         self.reason: str | None = None
+        self.created: Any = None
+        """When SageMaker created the execution (``CreationTime``), once described."""
+        self.modified: Any = None
+        """``LastModifiedTime``: when a finished execution ended."""
         self._reported_execution: tuple[str, str | None] | None = None
         self._contacted = False
         self.polls = 0
@@ -278,6 +282,8 @@ class Poller:
         desc = self._call("sagemaker", "describe_pipeline_execution", PipelineExecutionArn=self.arn)
         self._contacted = True
         self.polls += 1
+        self.created = desc.get("CreationTime") or self.created
+        self.modified = desc.get("LastModifiedTime") or self.modified
         status, reason = _execution_status(
             desc.get("PipelineExecutionStatus", "Executing"), desc.get("FailureReason")
         )

@@ -267,6 +267,12 @@ class SageMakerWatcher:
         """The execution's parameters as (name, value); ``None`` until the first poll."""
         return self.poller.parameters
 
+    @property
+    def execution_times(self) -> tuple[Any, Any]:
+        """(``CreationTime``, ``LastModifiedTime``) as SageMaker says them (datetimes, or
+        ``None`` before the first poll): when it started and, once finished, ended."""
+        return self.poller.created, self.poller.modified
+
     def step_resource(self, step: str) -> Any:
         """What ``step`` ran: a ``console.StepResource`` (ARN, console URL), or ``None``."""
         return self.poller.step_resource(step)

@@ -139,6 +139,10 @@ def test_watch_says_what_it_searched_when_nothing_matches(aws, fake, cli):
 async def test_the_browser_lists_parameters_and_finds_an_execution_by_id(aws, fake, clock):
     demo, _ = two_executions(aws, fake)
     tuned = start_as(aws, "demo", "fff000ddd111", PipelineParameters=PARAMETERS)
+    smaller = [
+        p | {"Value": "ml.c5.xlarge"} if p["Name"] == "TrainInstanceType" else p for p in PARAMETERS
+    ]
+    start_as(aws, "demo", "eee000ddd222", PipelineParameters=smaller)
     browser = AccountBrowser(aws, clock=clock)
 
     def make_watcher(arn: str) -> SageMakerWatcher:
@@ -150,11 +154,16 @@ async def test_the_browser_lists_parameters_and_finds_an_execution_by_id(aws, fa
         await pilot.press("slash", *"demo", "enter", "enter")
         await until(pilot, lambda: isinstance(app.screen, ExecutionsScreen) and app.screen.loaded)
         executions = app.screen
-        await until(pilot, lambda: browser.known_parameters(tuned) is not None)
+        await until(
+            pilot, lambda: all(browser.known_parameters(r.arn) is not None for r in executions.rows)
+        )
         await pilot.pause()
         table = executions.query_one("#browse-table")
-        row = [str(cell) for cell in table.get_row(tuned)]
-        assert "TrainInstanceType=ml.m5.2xlarge" in row[-1] and "AucThreshold=0.85" in row[-1]
+        cell = str(table.get_row(tuned)[-1])
+        assert browser.known_parameters(tuned) == BRANCHING_PARAMETERS
+        # one line, cut to the room left, what differs between the executions first
+        assert cell.startswith("TrainInstanceType=ml.m5.2xlarge, InputData=s3://demo")
+        assert len(cell) <= executions.size.width - 50 and cell.endswith("…")
         assert browser.known_parameters(demo) == ()
         await pilot.press("slash", *"m5.2x", "enter")  # the filter reads the parameters too
         await pilot.pause()
@@ -241,6 +250,9 @@ async def test_job_links_are_copied_and_the_whole_failure_reason_is_shown(aws, f
         for name, value in BRANCHING_PARAMETERS:
             assert name in shown and value in shown
         assert arn in squeezed
+        script = fake.script(arn)  # SageMaker's own times, not when the events were seen
+        took = int(script.finished_at())
+        assert f"took {took // 60}:{took % 60:02d}" in shown
         await pilot.press("c")
         assert app.clipboard == arn
         await pilot.press("escape")

@@ -31,6 +31,13 @@ from runners.sagemaker.parameters import parameters_text
 from tui.monitor.screen import MonitorScreen
 
 
+def _cut(text: str, width: int) -> Text:
+    """``text`` on one line of at most ``width`` cells, an ellipsis saying it goes on."""
+    cell = Text(text, no_wrap=True, overflow="ellipsis")
+    cell.truncate(width, overflow="ellipsis")
+    return cell
+
+
 def _when(value: datetime | None) -> str:
     if value is None:
         return ""
@@ -279,7 +286,21 @@ class ExecutionsScreen(ResourceScreen):
         return row.arn
 
     def parameters_of(self, row: Any) -> Any:
-        return row.parameters or self.browser.known_parameters(row.arn)
+        """The row's parameters, those whose values differ between the rows first (what
+        tells the executions apart shows even when the column is narrow)."""
+        parameters = row.parameters or self.browser.known_parameters(row.arn)
+        if not parameters:
+            return parameters
+        values: dict[str, set[str]] = {}
+        for other in self.rows:
+            for name, value in other.parameters or self.browser.known_parameters(other.arn) or ():
+                values.setdefault(name, set()).add(value)
+        return tuple(sorted(parameters, key=lambda item: len(values.get(item[0], ())) < 2))
+
+    def _parameters_room(self) -> int:
+        """Cells left for the parameters column: the screen's width less the other columns."""
+        fixed = sum(width or 0 for _, width in self.COLUMNS) + 2 * len(self.COLUMNS)
+        return max(16, self.size.width - fixed - 1)
 
     def cells(self, row: Any) -> tuple[Any, ...]:
         status = row.status
@@ -289,7 +310,7 @@ class ExecutionsScreen(ResourceScreen):
             Text(f"{glyph} {status}", style=STATUS_STYLES.get(status, "")),
             _when(row.started),
             format_duration(row.duration(datetime.now(UTC))),
-            Text(parameters_text(self.parameters_of(row)), no_wrap=True, overflow="ellipsis"),
+            _cut(parameters_text(self.parameters_of(row)), self._parameters_room()),
         )
 
     def row_text(self, row: Any) -> str:

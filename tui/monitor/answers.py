@@ -21,6 +21,10 @@ from tui.messages import StepsUpdated
 COPY_HINT = "c copies the job ARN, u the console URL"
 
 
+def _local(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
 def as_pairs(parameters: Any) -> list[tuple[str, str]] | None:
     """An engine's ``parameters`` as (name, value) pairs (a mapping or pairs; ``None``:
     not known)."""
@@ -62,8 +66,11 @@ def execution_text(
     parameters: Sequence[tuple[str, str]] | None,
     resource_of: Callable[[str], Any] | None,
     now: datetime,
+    times: tuple[Any, Any] | None = None,
 ) -> Text:
-    """The execution view: everything the console would be opened for, nothing cut."""
+    """The execution view: everything the console would be opened for, nothing cut.
+    ``times``: SageMaker's (CreationTime, LastModifiedTime), truer than when the events were
+    seen (an execution watched after it ended)."""
     execution = snapshot.execution
     status = execution.status or "Pending"
     text = Text()
@@ -72,11 +79,23 @@ def execution_text(
     text.append(f"{STATUS_GLYPHS.get(status, '?')} {status}", style=STATUS_STYLES.get(status, ""))
     text.append("\n")
     facts = []
-    if execution.started:
-        facts.append(f"started {execution.started}")
-    took = format_duration(execution.duration(now))
-    if took:
-        facts.append(f"time {took}")
+    created, modified = times or (None, None)
+    if isinstance(created, datetime):
+        facts.append(f"started {_local(created)}")
+        end = modified if execution.finished and isinstance(modified, datetime) else None
+        if end is not None:
+            facts.append(f"ended {_local(end)}")
+        elif not execution.finished:
+            end = now
+        took = format_duration((end - created).total_seconds()) if end is not None else ""
+        if took:
+            facts.append(f"took {took}" if execution.finished else f"running for {took}")
+    else:
+        if execution.started:
+            facts.append(f"started {execution.started}")
+        took = format_duration(execution.duration(now))
+        if took:
+            facts.append(f"time {took}")
     if facts:
         text.append(" · ".join(facts) + "\n")
     if arn:

@@ -97,5 +97,6 @@ class RemoteAnswers:
             parameters=as_pairs(getattr(self.engine, "parameters", None)),
             resource_of=self._step_resource if remote else None,
             now=self._now(),  # type: ignore[attr-defined]
+            times=getattr(self.engine, "execution_times", None),
         )
         self.app.push_screen(ExecutionView(text, arn))
