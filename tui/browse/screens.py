@@ -118,6 +118,7 @@ class ResourceScreen(Screen[None]):
             self.rows = list(event.worker.result or [])
             self.loaded, self.error = True, None
             self._draw()
+            self.after_load()
         elif event.state == WorkerState.ERROR:
             error = event.worker.error
             message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
@@ -126,6 +127,9 @@ class ResourceScreen(Screen[None]):
                 message if not title or message.startswith(title) else f"{title}: {message}"
             )
             status.update(Text(f"! {self.error}", style="bold red"))
+
+    def after_load(self) -> None:
+        """Called once the rows are loaded and drawn (a subclass may read more)."""
 
     # ------------------------------------------------------------------ drawing
     def row_text(self, row: Any) -> str:
@@ -317,10 +321,8 @@ class ExecutionsScreen(ResourceScreen):
         parameters = parameters_text(self.parameters_of(row))
         return f"{row.execution_id} {row.status} {row.display_name or ''} {parameters}"
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        super().on_worker_state_changed(event)
-        if event.worker.group == "browse" and event.state == WorkerState.SUCCESS:
-            self._read_parameters([r.arn for r in self.visible_rows()[: self.PARAMETER_READS]])
+    def after_load(self) -> None:
+        self._read_parameters([r.arn for r in self.visible_rows()[: self.PARAMETER_READS]])
 
     @work(thread=True, exclusive=True, group="browse-parameters", exit_on_error=False)
     def _read_parameters(self, arns: list[str]) -> None:
@@ -357,6 +359,12 @@ class FoundExecutionsScreen(ExecutionsScreen):
     def heading(self) -> str:
         return f"Executions whose ID contains {self.text!r}"
 
+    def on_mount(self) -> None:  # after ResourceScreen's (Textual calls each class's)
+        self.query_one("#browse-status", Static).update(
+            "searching the newest executions of the most recently run pipelines… "
+            "(requests stay within the browser's budget)"
+        )
+
     def fetch(self) -> list[Any]:
         return self.browser.find(self.text)
 
@@ -364,10 +372,9 @@ class FoundExecutionsScreen(ExecutionsScreen):
         execution, status, started, _, parameters = super().cells(row)
         return (execution, row.pipeline, status, started, parameters)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        super().on_worker_state_changed(event)
-        done = event.worker.group == "browse" and event.state == WorkerState.SUCCESS
-        if done and len(self.rows) == 1 and self.is_current and not self._opened:
+    def after_load(self) -> None:
+        super().after_load()
+        if len(self.rows) == 1 and self.is_current and not self._opened:
             self._opened = True  # one match: open it (once: Esc comes back here)
             self.open(self.rows[0])
 

@@ -6,6 +6,9 @@ table (status, duration, cache hit, attempts), the selected step's details and m
 and a log pane that follows the selected step. Keys follow k9s: Enter drills into a step, ``l``
 shows its logs full height, Esc goes back, ``/`` filters the steps. ``s`` stops the run (after
 a confirmation), ``r`` retries a failed one when the engine can, ``q`` quits or detaches.
+``e`` shows the whole execution (parameters, the whole failure reason); on SageMaker ``c``
+and ``u`` copy the selected step's job ARN and console URL, and an execution this tool did
+not plan gets its graph from its own definition (``tui/monitor/remote.py``).
 
 What an engine can do beyond ``run`` is read from ``engine.capabilities`` (``runners.base``):
 ``remote`` (quitting only detaches), ``can_retry``, ``can_detach`` and ``can_select_logs``

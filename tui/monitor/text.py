@@ -122,7 +122,10 @@ def banner_text(
         text = Text("✗ Failed", style="bold red")
         reason = execution.reason or engine_error
         if reason:
-            text.append(f": {last_line(reason)}")
+            shown = last_line(reason)
+            text.append(f": {shown}")
+            if shown != reason.strip():
+                text.append("  (e: the whole reason)", style="dim")
         return text
     if status == "Stopped":
         text = Text("■ Stopped", style="magenta")
