@@ -30,6 +30,7 @@ import random
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from ..base import Emit
@@ -64,6 +65,15 @@ class _Step:
     resource: tuple[str, str] | None = None
     """(Metadata key, ARN) of what the step ran (``console.resource_of``)."""
     reported: tuple[Any, ...] | None = None
+
+
+def _iso(moment: Any) -> str:
+    """A datetime from boto3 as the events' UTC time text; ``""`` for anything else."""
+    if not isinstance(moment, datetime):
+        return ""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _execution_status(raw: str, reason: str | None) -> tuple[str, str | None]:
@@ -317,7 +327,16 @@ class Poller:
 
     def _report_execution(self) -> None:
         assert self.status is not None
+        first = self._reported_execution is None
         self._reported_execution = (self.status, self.reason)
+        if first and self.status in TERMINAL_EXECUTION_STATUSES:
+            created, ended = _iso(self.created), self._execution_time()
+            if "" < created < ended:  # seen only after it ended: say when it ran first
+                self._emit(
+                    ExecutionEvent(
+                        status="Executing", engine=ENGINE_NAME, id=self.arn, time=created
+                    )
+                )
         reason = self.reason if self.status != "Succeeded" else None
         if self.status == "Failed":
             reason = self._failure_summary(reason)
@@ -327,9 +346,18 @@ class Poller:
                 engine=ENGINE_NAME,
                 id=self.arn,
                 reason=reason,
-                time=self._now_iso(),
+                time=self._execution_time(),
             )
         )
+
+    def _execution_time(self) -> str:
+        """When the reported status began, as SageMaker says it (CreationTime; once finished,
+        LastModifiedTime), so an execution watched late shows its real times."""
+        terminal = self.status in TERMINAL_EXECUTION_STATUSES
+        moment = self.modified if terminal else self.created
+        if terminal and (self.created is None or _iso(moment) <= _iso(self.created)):
+            moment = None  # not moved since creation: not an end time
+        return _iso(moment) or self._now_iso()
 
     def _failure_summary(self, reason: str | None) -> str | None:
         """Name the failed steps when SageMaker only says "Step failure: ..."."""
@@ -435,7 +463,26 @@ class Poller:
         state = (step.status, step.attempt, step.cache_hit, reason, job.name if job else None)
         step_changed = state != step.reported
         now = self._now_iso()
+        # when the step started or ended, as SageMaker says it (a step seen late keeps its
+        # real times); when it is stopping, or the list has no time, the time it was seen
+        began = raw.get("StartTime") if step.status in ("Starting", "Executing") else None
+        ended = raw.get("EndTime") if step.status in ("Succeeded", "Failed", "Stopped") else None
         if step_changed and step.status is not None:
+            started = _iso(raw.get("StartTime"))
+            if ended is not None and step.reported is None and "" < started < _iso(ended):
+                # first seen already ended: say when it ran, so its time is its own (a cache
+                # hit never ran: its start is its end)
+                self._emit(
+                    StepEvent(
+                        step=step.name,
+                        kind=step.kind,
+                        status="Executing",
+                        cache_hit=step.cache_hit,
+                        attempt=step.attempt,
+                        job=job.name if job else None,
+                        time=started,
+                    )
+                )
             step.reported = state
             self._emit(
                 StepEvent(
@@ -446,7 +493,7 @@ class Poller:
                     cache_hit=step.cache_hit,
                     attempt=step.attempt,
                     job=job.name if job else None,
-                    time=now,
+                    time=_iso(began or ended) or now,
                 )
             )
         if news is None:

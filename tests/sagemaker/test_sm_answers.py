@@ -6,6 +6,7 @@ failure reason. moto + the fake, driven through the CLI and the screens."""
 from __future__ import annotations
 
 import json
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -19,6 +20,7 @@ from cli.commands.watch import watch
 from devtools.pipelines import BRANCHING, BRANCHING_PARAMETERS, branching_steps
 from devtools.scripted import sequential_steps
 from runners.events import from_dict
+from runners.run_state import RunState
 from runners.sagemaker.browse import AccountBrowser
 from runners.sagemaker.console import console_url, resource_of
 from runners.sagemaker.watcher import SageMakerWatcher
@@ -221,6 +223,11 @@ async def test_job_links_are_copied_and_the_whole_failure_reason_is_shown(aws, f
         screen = app.monitor
         await until(pilot, lambda: screen._snapshot.execution.finished, timeout=60)
         assert screen._snapshot.execution.status == "Failed"
+        # the times are SageMaker's (StartTime, EndTime, CreationTime), not when seen
+        script = fake.script(arn)
+        train = next(s for s in script.steps if s.name == "Train")
+        assert screen._snapshot_step("Train").duration() == train.starting + train.executing
+        assert screen._snapshot.execution.duration() == script.finished_at()
         screen._follow = False
         screen._select_row("Train")
         await pilot.pause()
@@ -250,7 +257,6 @@ async def test_job_links_are_copied_and_the_whole_failure_reason_is_shown(aws, f
         for name, value in BRANCHING_PARAMETERS:
             assert name in shown and value in shown
         assert arn in squeezed
-        script = fake.script(arn)  # SageMaker's own times, not when the events were seen
         took = int(script.finished_at())
         assert f"took {took // 60}:{took % 60:02d}" in shown
         await pilot.press("c")
@@ -258,3 +264,22 @@ async def test_job_links_are_copied_and_the_whole_failure_reason_is_shown(aws, f
         await pilot.press("escape")
         await until(pilot, lambda: app.screen is screen)
         await app.workers.wait_for_complete()
+
+
+def test_an_execution_watched_after_it_ended_keeps_sagemakers_times(aws, fake, clock, recorder):
+    create_pipeline(aws, "late", SPECS)
+    fake.script_next_execution("late", sequential_steps(SPECS, starting=20, executing=60))
+    arn = start_as(aws, "late", "1a7e0b5e7c9d")
+    clock.advance(1000)  # it ended long before anyone watched
+    watcher = SageMakerWatcher(arn, aws=aws, clock=clock, on_notice=recorder.notice)
+    assert watcher.run(recorder, threading.Event()) == "Succeeded"
+    train = [e for e in recorder.of("step") if e.step == "Train"]
+    assert [e.status for e in train] == ["Executing", "Succeeded"]  # when it ran, then ended
+    state = RunState()
+    for event in recorder.events:
+        state.apply(event)
+    assert state.step("Train").duration() == 80
+    created, _ended = watcher.execution_times
+    assert abs((created - fake.script(arn).started).total_seconds()) < 1
+    assert recorder.statuses() == ["Executing", "Succeeded"]
+    assert state.execution().duration() == fake.script(arn).finished_at()
