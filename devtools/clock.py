@@ -45,6 +45,30 @@ class SimulatedClock:
             self._now += max(0.0, seconds)
 
 
+class StoppingClock(SimulatedClock):
+    """Simulated time that runs freely up to ``until`` seconds, then stands still: a sleep
+    past it waits (in real time) until its ``wake`` says go (the poller's detach, a step
+    selected); one without a ``wake`` (a request budget's) returns at once. For pictures of
+    an execution at a chosen moment (``scripts/screenshots.py``).
+    """
+
+    def __init__(self, until: float, start: datetime | None = None) -> None:
+        super().__init__(start)
+        self.until = until
+
+    def sleep(self, seconds: float, wake: Wake | None = None) -> None:
+        import time
+
+        if wake is not None and wake():
+            return
+        if self.monotonic() + seconds <= self.until:
+            super().sleep(seconds, wake)
+            return
+        self.advance(self.until - self.monotonic())
+        while wake is not None and not wake():
+            time.sleep(0.02)
+
+
 class FastClock:
     """Real time sped up ``speed`` times: threads really wait on it (so a UI and a poller
     interleave as they would live), but a minute of script takes ``60 / speed`` seconds.

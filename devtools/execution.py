@@ -65,8 +65,14 @@ class ScriptedExecution:
         account: str = "123456789012",
         stop_delay: float = 15.0,
         started: datetime | None = None,
+        document: dict[str, Any] | None = None,
+        parameters: Sequence[tuple[str, str]] = (),
     ) -> None:
         self.steps = list(steps)
+        self.document = document
+        """The definition JSON's document, when the script plays a given pipeline."""
+        self.parameters = tuple(parameters)
+        """What ``ListPipelineParametersForExecution`` says: (name, value) pairs."""
         self.pipeline_name = pipeline_name
         self.execution_id = execution_id
         self.region = region
@@ -86,7 +92,10 @@ class ScriptedExecution:
         )
 
     def definition(self) -> str:
-        """A pipeline definition JSON whose steps match the script."""
+        """The pipeline definition JSON: the given document, else one whose steps match the
+        script (each on its own, no edges)."""
+        if self.document is not None:
+            return json.dumps(self.document)
         return json.dumps(
             {
                 "Version": "2020-12-01",

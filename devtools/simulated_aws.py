@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from runners.sagemaker.aws import AwsError
@@ -69,10 +70,58 @@ class SimulatedAws:
     def _describe_pipeline_execution(self, PipelineExecutionArn: str) -> dict[str, Any]:
         execution, t = self._find(PipelineExecutionArn)
         status, reason = execution.status_at(t)
-        answer = {"PipelineExecutionArn": PipelineExecutionArn, "PipelineExecutionStatus": status}
+        answer: dict[str, Any] = {
+            "PipelineExecutionArn": PipelineExecutionArn,
+            "PipelineExecutionStatus": status,
+            "CreationTime": execution.started,
+            "LastModifiedTime": execution.started + timedelta(seconds=min(t, self._end(execution))),
+        }
         if reason:
             answer["FailureReason"] = reason
         return answer
+
+    @staticmethod
+    def _end(execution: ScriptedExecution) -> float:
+        return execution.finished_at()
+
+    def _list_pipeline_parameters_for_execution(
+        self, PipelineExecutionArn: str, **_: Any
+    ) -> dict[str, Any]:
+        execution, _t = self._find(PipelineExecutionArn)
+        return {"PipelineParameters": [{"Name": n, "Value": v} for n, v in execution.parameters]}
+
+    def _list_pipelines(self, **_: Any) -> dict[str, Any]:
+        newest: dict[str, ScriptedExecution] = {}
+        for execution, _started in self.executions.values():
+            newest[execution.pipeline_name] = execution
+        return {
+            "PipelineSummaries": [
+                {
+                    "PipelineName": name,
+                    "CreationTime": execution.started - timedelta(days=7),
+                    "LastExecutionTime": execution.started,
+                }
+                for name, execution in newest.items()
+            ]
+        }
+
+    def _list_pipeline_executions(self, PipelineName: str, **_: Any) -> dict[str, Any]:
+        summaries = []
+        for arn, (execution, started) in self.executions.items():
+            if execution.pipeline_name != PipelineName:
+                continue
+            status, reason = execution.status_at(self.clock.monotonic() - started)
+            summary = {
+                "PipelineExecutionArn": arn,
+                "PipelineExecutionStatus": status,
+                "StartTime": execution.started,
+                "PipelineExecutionDisplayName": f"execution-{execution.execution_id[:6]}",
+            }
+            if reason:
+                summary["PipelineExecutionFailureReason"] = reason
+            summaries.append(summary)
+        summaries.sort(key=lambda item: item["StartTime"], reverse=True)
+        return {"PipelineExecutionSummaries": summaries}
 
     def _describe_pipeline_definition_for_execution(
         self, PipelineExecutionArn: str
@@ -144,6 +193,12 @@ class SimulatedAws:
         except ConflictError as err:
             raise AwsError(str(err), kind="conflict", code="ConflictException") from err
         return {"PipelineExecutionArn": PipelineExecutionArn}
+
+    # cloudwatch metrics ----------------------------------------------------
+
+    def _get_metric_data(self, **_: Any) -> dict[str, Any]:
+        """No curves are simulated: the final metrics come with the job's answer."""
+        return {"MetricDataResults": []}
 
     # logs ----------------------------------------------------------------
 

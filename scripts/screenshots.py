@@ -1,10 +1,13 @@
-"""Regenerate ``screenshots/``: one SVG per wizard screen, and the monitor after a local run of
-the demo project.
+"""Regenerate ``screenshots/``: one SVG per wizard screen, the monitor after a local run of
+the demo project, and the watch screen and the pipeline browser on a simulated SageMaker
+account (``devtools/scene.py``: a pipeline this tool did not plan, its graph read from the
+execution's definition, a running and a failed execution, their parameters).
 
-    python scripts/screenshots.py [--out screenshots] [--size 100x30]
+    python scripts/screenshots.py [--out screenshots] [--size 100x30] [--only watch] [--png]
 
 Each picture comes from ``App.run_test`` and ``App.save_screenshot`` (never drawn by hand);
 the app state lives in a temporary folder, so running this touches nothing of yours.
+``--png`` also writes a PNG beside each SVG (needs ``rsvg-convert``, Debian's librsvg2-bin).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # devtools/ (the simulated account) is not installed
 
 
 async def _shoot(
@@ -49,7 +53,102 @@ async def _shoot(
     return path
 
 
-async def _main(out: Path, size: tuple[int, int]) -> list[Path]:
+async def _until(pilot, predicate: Callable[[], bool], what: str, seconds: float = 60) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"screenshots: {what} did not happen in {seconds:.0f} s")
+        await pilot.pause(0.05)
+
+
+async def _settle(pilot) -> None:
+    """Let the screen catch up (a redraw, the footer, a log pane scrolling to its end)."""
+    for _ in range(5):
+        await pilot.pause(0.2)
+
+
+async def _shoot_watch(out: Path, size: tuple[int, int]) -> list[Path]:
+    """The watch screen on a pipeline this tool did not plan (running: the overview and its
+    graph; failed: a step's details and the execution view), then the browser's lists."""
+    from devtools.clock import SimulatedClock
+    from devtools.scene import PIPELINE, demo_account
+    from runners.sagemaker.browse import AccountBrowser
+    from runners.sagemaker.watcher import SageMakerWatcher
+    from tui.browse.screens import BrowseApp, ExecutionsScreen, PipelinesScreen
+    from tui.monitor.app import MonitorApp
+
+    scene = demo_account()
+    shots: list[Path] = []
+
+    def watcher(arn: str) -> SageMakerWatcher:
+        return SageMakerWatcher(arn, aws=scene.aws, clock=scene.clock, on_notice=lambda n: None)
+
+    def save(app, name: str) -> None:
+        shots.append(Path(app.save_screenshot(filename=f"{name}.svg", path=str(out))))
+
+    title = f"{PIPELINE} · {scene.running.rsplit('/', 1)[-1]}"
+    app = MonitorApp(watcher(scene.running), None, title, clock=scene.clock.wall)
+    async with app.run_test(size=size) as pilot:
+        monitor = app.monitor
+        await _until(
+            pilot,
+            lambda: (
+                scene.clock.monotonic() >= scene.clock.until
+                and len(monitor._rings.get("Train", ())) > 10
+                and bool(monitor.query("#dag"))
+            ),
+            "the running execution",
+        )
+        await _settle(pilot)
+        save(app, "22-watch-running")
+        await pilot.press("g")
+        await _settle(pilot)
+        save(app, "23-watch-graph")
+
+    title = f"{PIPELINE} · {scene.failed.rsplit('/', 1)[-1]}"
+    app = MonitorApp(watcher(scene.failed), None, title, clock=scene.clock.wall)
+    async with app.run_test(size=size) as pilot:
+        monitor = app.monitor
+        await _until(pilot, lambda: monitor._snapshot.execution.finished, "the failed execution")
+        monitor._follow = False
+        monitor._select_row("Train")
+        await pilot.press("enter")
+        await _settle(pilot)
+        save(app, "24-watch-step-details")
+        await pilot.press("escape", "e")
+        await _settle(pilot)
+        save(app, "25-watch-execution")
+
+    browser = AccountBrowser(scene.aws, clock=SimulatedClock())
+    app = BrowseApp(browser, watcher, where="us-east-1")
+    async with app.run_test(size=size) as pilot:
+        await _until(
+            pilot,
+            lambda: isinstance(app.screen, PipelinesScreen) and app.screen.loaded,
+            "the pipelines",
+        )
+        await _settle(pilot)
+        save(app, "26-browse-pipelines")
+        await pilot.press("enter")
+        await _until(
+            pilot,
+            lambda: (
+                isinstance(app.screen, ExecutionsScreen)
+                and app.screen.loaded
+                and all(browser.known_parameters(r.arn) is not None for r in app.screen.rows)
+            ),
+            "the executions and their parameters",
+        )
+        await _settle(pilot)
+        save(app, "27-browse-executions")
+    return shots
+
+
+async def _main(out: Path, size: tuple[int, int], only: str | None = None) -> list[Path]:
+    if only == "watch":
+        return await _shoot_watch(out, size)
     from wizard.stages import STAGES
     from wizard.templates import template_document
 
@@ -108,6 +207,7 @@ async def _main(out: Path, size: tuple[int, int]) -> list[Path]:
     shots.append(
         await _shoot("21-column-picker", out, size, "data_preparation", drop_columns, messy)
     )
+    shots += await _shoot_watch(out, size)
     return shots
 
 
@@ -181,10 +281,25 @@ async def _shoot_monitor(name: str, out: Path, size: tuple[int, int]) -> Path:
         return Path(app.save_screenshot(filename=f"{name}.svg", path=str(out)))
 
 
+def _png(svg: Path) -> Path:
+    """``svg`` rendered to a PNG beside it (rsvg-convert), to look at."""
+    import shutil
+    import subprocess
+
+    tool = shutil.which("rsvg-convert")
+    if tool is None:
+        raise SystemExit("--png needs rsvg-convert (apt-get install librsvg2-bin)")
+    png = svg.with_suffix(".png")
+    subprocess.run([tool, "--background-color=white", "-o", str(png), str(svg)], check=True)
+    return png
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "screenshots")
     parser.add_argument("--size", default="100x30", help="COLUMNSxLINES")
+    parser.add_argument("--only", choices=["watch"], help="only the watch and browse pictures")
+    parser.add_argument("--png", action="store_true", help="also a PNG beside each SVG")
     args = parser.parse_args(argv)
     columns, lines = (int(n) for n in args.size.lower().split("x"))
     out = args.out.resolve()
@@ -192,7 +307,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         os.environ["SM_WIZARD_STATE_DIR"] = str(Path(scratch) / "state")
         os.chdir(scratch)  # the export lands here, not in the repository
-        shots = asyncio.run(_main(out, (columns, lines)))
+        shots = asyncio.run(_main(out, (columns, lines), args.only))
+    if args.png:
+        shots += [_png(shot) for shot in list(shots)]
     for shot in shots:
         print(shot.relative_to(ROOT) if shot.is_relative_to(ROOT) else shot)
     return 0

@@ -1,6 +1,7 @@
 """``sm-wizard watch``: a live view of any SageMaker pipeline execution.
 
     sm-wizard watch EXECUTION_ARN            # the monitor screen
+    sm-wizard watch 0ylmwt0u                 # an execution ID, or part of one
     sm-wizard watch --pipeline NAME          # pick one of its recent executions
     sm-wizard watch ARN --headless           # live lines, for scripts and slow SSH links
     sm-wizard watch ARN --json               # one run event per line (docs/ARCHITECTURE.md)
@@ -72,6 +73,36 @@ def _choose_execution(pipeline_name: str, aws: Any, *, interactive: bool) -> str
         err=True,
     )
     return chosen.arn
+
+
+def _find_execution(text: str, pipeline_name: str | None, aws: Any) -> str:
+    """The ARN of the one execution whose ID is or contains ``text`` (``WizardError`` with
+    what was searched when none or several match)."""
+    from runners.sagemaker.aws import AwsError
+    from runners.sagemaker.find import resolve_execution
+    from runners.sagemaker.watcher import check_pipeline_name
+
+    if pipeline_name:
+        check_pipeline_name(pipeline_name)
+    try:
+        found = resolve_execution(aws.call, text, pipeline=pipeline_name, region=aws.region)
+    except AwsError as err:
+        if err.kind == "not-found" and pipeline_name:
+            raise AwsError(
+                f"There is no pipeline named {pipeline_name!r} in {aws.region}. Check the "
+                "name, --region and --profile.",
+                "Pipeline not found",
+                kind="not-found",
+                code=err.code,
+            ) from err
+        raise
+    started = found.started.astimezone().strftime("%Y-%m-%d %H:%M") if found.started else "?"
+    click.echo(
+        f"Watching execution {found.execution_id} of {found.pipeline} ({found.status}, "
+        f"started {started}):\n  {found.arn}",
+        err=True,
+    )
+    return found.arn
 
 
 # --------------------------------------------------------------------------- running
@@ -249,9 +280,11 @@ def watch_main(
     from runners.sagemaker.aws import AwsSession
     from runners.sagemaker.watcher import SageMakerWatcher, parse_execution_arn
 
-    if execution_arn and pipeline_name:
+    is_arn = bool(execution_arn and execution_arn.strip().startswith("arn:"))
+    if is_arn and pipeline_name:
         raise WizardError(
-            "Give either an execution ARN or --pipeline NAME (one of them, not both).",
+            "Give either an execution ARN or --pipeline NAME (one of them, not both; "
+            "--pipeline may narrow the search for an execution ID).",
             "What to watch?",
         )
     if not execution_arn and not pipeline_name:
@@ -265,10 +298,13 @@ def watch_main(
     if not (headless or as_json) and not has_terminal():
         headless = True  # a screen cannot run here: what --headless prints instead
         click.echo("Not a terminal: showing live lines (--headless).", err=True)
-    if execution_arn:
+    if execution_arn and is_arn:
         parsed = parse_execution_arn(execution_arn)
         aws = AwsSession(region=region or parsed.region, profile=profile)
         arn = parsed.arn
+    elif execution_arn:  # an execution ID, or part of one
+        aws = AwsSession(region=region, profile=profile)
+        arn = _find_execution(execution_arn, pipeline_name, aws)
     else:
         assert pipeline_name is not None
         aws = AwsSession(region=region, profile=profile)
@@ -298,12 +334,13 @@ def watch_main(
 
 
 @click.command("watch")
-@click.argument("execution_arn", required=False, metavar="[EXECUTION_ARN]")
+@click.argument("execution_arn", required=False, metavar="[EXECUTION]")
 @click.option(
     "--pipeline",
     "pipeline_name",
     metavar="NAME",
-    help="Watch a recent execution of this pipeline (the running one, else the latest).",
+    help="Watch a recent execution of this pipeline (the running one, else the latest); "
+    "with an execution ID, search only this pipeline.",
 )
 @click.option("--region", metavar="REGION", help="AWS region (default: from the ARN or profile).")
 @click.option("--profile", metavar="PROFILE", help="AWS profile from ~/.aws/config.")
@@ -345,7 +382,8 @@ def watch(
 ) -> None:
     """Live view of a SageMaker pipeline execution, also of pipelines sm-wizard did not make.
 
-    Ctrl+C detaches: the execution keeps running in AWS.
+    EXECUTION is the execution's ARN, its ID (the ARN's last part) or part of the ID; without
+    it, browse the account's pipelines. Ctrl+C detaches: the execution keeps running in AWS.
     """
     if headless and as_json:
         raise click.UsageError("--headless and --json exclude each other (--json is headless).")

@@ -7,6 +7,10 @@ and the execution being watched, so browsing stays polite however fast the perso
 ``ListPipelineExecutions`` has no end time; a finished execution is described once
 (``DescribePipelineExecution``: its LastModifiedTime is when it ended) and remembered, since a
 finished execution never changes. Running ones show the time since they started.
+
+An execution's parameters (``ListPipelineParametersForExecution``) never change either: each
+is read once, row by row after the list shows (``parameters``), and remembered. ``find``
+looks for executions by ID, or part of one, across the account's recently run pipelines.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from typing import Any, Final
 from ..events import TERMINAL_EXECUTION_STATUSES
 from .aws import AwsCaller
 from .clock import Clock, RequestBudget, SystemClock
+from .find import find_executions
+from .parameters import Parameters, read_parameters
 
 PAGE: Final = 50
 
@@ -39,6 +45,9 @@ class ExecutionRow:
     ended: datetime | None = None
     display_name: str | None = None
     reason: str | None = None
+    pipeline: str = ""
+    parameters: Parameters | None = None
+    """``None`` until read (``AccountBrowser.parameters``)."""
 
     @property
     def execution_id(self) -> str:
@@ -74,6 +83,7 @@ class AccountBrowser:
         self.clock = clock or SystemClock()
         self.budget = budget or RequestBudget(self.clock, requests_per_second, burst=10)
         self._ended: dict[str, datetime | None] = {}
+        self._parameters: dict[str, Parameters] = {}
         self._lock = threading.Lock()
         self.requests = 0
 
@@ -82,6 +92,11 @@ class AccountBrowser:
         with self._lock:
             self.requests += 1
         return self.aws.call("sagemaker", operation, **params)
+
+    def _sagemaker(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
+        """``_call`` with the service named, as ``AwsSession.call`` takes it."""
+        assert service == "sagemaker"
+        return self._call(operation, **params)
 
     def pipelines(self, limit: int = 200) -> list[PipelineRow]:
         """The account's pipelines, most recently changed first (up to ``limit``)."""
@@ -142,8 +157,41 @@ class AccountBrowser:
                     ended=ended if terminal else None,
                     display_name=item.get("PipelineExecutionDisplayName"),
                     reason=_reason(item.get("PipelineExecutionFailureReason")),
+                    pipeline=pipeline,
+                    parameters=self._parameters.get(arn),
                 )
             )
+        epoch = datetime.min.replace(tzinfo=UTC)
+        rows.sort(key=lambda r: r.started or epoch, reverse=True)
+        return rows
+
+    def known_parameters(self, arn: str) -> Parameters | None:
+        """The execution's parameters if already read (no request)."""
+        return self._parameters.get(arn)
+
+    def parameters(self, arn: str) -> Parameters:
+        """The execution's parameters: read once (one request per page), then remembered."""
+        known = self._parameters.get(arn)
+        if known is None:
+            known = self._parameters[arn] = read_parameters(self._sagemaker, arn)
+        return known
+
+    def find(self, text: str, pipeline: str | None = None) -> list[ExecutionRow]:
+        """Executions whose ID contains ``text`` (case-insensitive), newest first: of
+        ``pipeline``, or of the account's most recently run pipelines."""
+        search = find_executions(self._sagemaker, text, pipeline=pipeline)
+        rows = [
+            ExecutionRow(
+                arn=found.arn,
+                status="Failed" if found.status == "CompletedWithFailures" else found.status,
+                started=found.started,
+                ended=self._ended.get(found.arn),
+                display_name=found.display_name,
+                pipeline=found.pipeline,
+                parameters=self._parameters.get(found.arn),
+            )
+            for found in search.matches
+        ]
         epoch = datetime.min.replace(tzinfo=UTC)
         rows.sort(key=lambda r: r.started or epoch, reverse=True)
         return rows

@@ -7,7 +7,9 @@
 Condition, which branch they are on. The poller uses it to report the whole pipeline from the
 first poll (``Pending``) and the branches not taken (``Skipped``). When the definition cannot
 be read, ``kind_from_metadata`` tells a step's kind from its ``ListPipelineExecutionSteps``
-metadata instead.
+metadata instead. ``definition_levels`` groups the steps by depth for the graph the watch
+screen and the browser draw of any pipeline (the Plan's ``levels()`` for one this tool did
+not plan).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from graphlib import CycleError, TopologicalSorter
 from typing import Any, Final
 
 _STEP_REFERENCE: Final = re.compile(r"^Steps\.([A-Za-z0-9_-]+)")
@@ -115,3 +118,23 @@ def parse_definition(text: str | None) -> list[DefinedStep]:
         else DefinedStep(s.name, s.kind, (s.condition, *s.depends_on), s.condition, s.branch)
         for s in steps
     ]
+
+
+def definition_levels(steps: list[DefinedStep]) -> list[list[str]]:
+    """The steps grouped by depth: each level depends only on earlier ones, within a level in
+    the definition's order. A dependency on a step the definition lacks is left out; a
+    definition with a cycle (SageMaker refuses those) gets one step per level, in its order."""
+    names = {step.name for step in steps}
+    position = {step.name: index for index, step in enumerate(steps)}
+    graph = {step.name: tuple(d for d in step.depends_on if d in names) for step in steps}
+    sorter = TopologicalSorter(graph)
+    try:
+        sorter.prepare()
+    except CycleError:
+        return [[step.name] for step in steps]
+    levels: list[list[str]] = []
+    while sorter.is_active():
+        ready = sorted(sorter.get_ready(), key=position.__getitem__)
+        levels.append(ready)
+        sorter.done(*ready)
+    return levels

@@ -235,6 +235,10 @@ class SageMakerEngine:
         if self.watcher is not None:
             self.watcher.select_logs(steps)
 
+    def step_resource(self, step: str) -> Any:
+        """What ``step`` ran (ARN, console URL) once the execution is followed, else ``None``."""
+        return self.watcher.step_resource(step) if self.watcher is not None else None
+
     # ----------------------------------------------------------------- phases
 
     def _notice(self, code: str, message: str) -> None:

@@ -30,17 +30,20 @@ import random
 import threading
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Final
 
 from ..base import Emit
 from ..events import TERMINAL_EXECUTION_STATUSES, ExecutionEvent, LogEvent, MetricEvent, StepEvent
 from .aws import AwsCaller, AwsError
 from .clock import Clock, RequestBudget, SystemClock
+from .console import StepResource, console_url, resource_of
 from .definition import DefinedStep, kind_from_metadata, parse_definition
 from .jobs import RUNNING_STEP_STATUSES, JobNews, JobReader, TrackedJob, job_of, worth_describing
 from .log_reads import LogReads
 from .logs import LogTailer
 from .notices import Notice, NoticeHandler, log_notice
+from .parameters import Parameters, read_parameters
 from .poll_settings import PollSettings
 from .unstarted import UnstartedSteps
 
@@ -59,7 +62,18 @@ class _Step:
     cache_hit: bool | None = None
     reason: str | None = None
     job: TrackedJob | None = None
+    resource: tuple[str, str] | None = None
+    """(Metadata key, ARN) of what the step ran (``console.resource_of``)."""
     reported: tuple[Any, ...] | None = None
+
+
+def _iso(moment: Any) -> str:
+    """A datetime from boto3 as the events' UTC time text; ``""`` for anything else."""
+    if not isinstance(moment, datetime):
+        return ""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _execution_status(raw: str, reason: str | None) -> tuple[str, str | None]:
@@ -124,10 +138,17 @@ class Poller:
         self._kinds: dict[str, str] | None = None
         self.definition: list[DefinedStep] = []
         """Every step of the execution's definition (empty until read, or if unreadable)."""
+        self.parameters: Parameters | None = None
+        """The execution's parameters (``None`` until read; empty if it has none or they
+        cannot be read)."""
         self._unstarted = UnstartedSteps(emit, self._now_iso)
         self._running_jobs = 0
         self.status: str | None = None
         self.reason: str | None = None
+        self.created: Any = None
+        """When SageMaker created the execution (``CreationTime``), once described."""
+        self.modified: Any = None
+        """``LastModifiedTime``: when a finished execution ended."""
         self._reported_execution: tuple[str, str | None] | None = None
         self._contacted = False
         self.polls = 0
@@ -271,11 +292,15 @@ class Poller:
         desc = self._call("sagemaker", "describe_pipeline_execution", PipelineExecutionArn=self.arn)
         self._contacted = True
         self.polls += 1
+        self.created = desc.get("CreationTime") or self.created
+        self.modified = desc.get("LastModifiedTime") or self.modified
         status, reason = _execution_status(
             desc.get("PipelineExecutionStatus", "Executing"), desc.get("FailureReason")
         )
         if self._kinds is None:
             self._kinds = self._load_kinds()
+        if self.parameters is None:
+            self.parameters = self._load_parameters()
         raw_steps = sorted(self._list_steps(), key=lambda s: str(s.get("StartTime") or ""))
 
         terminal = status in TERMINAL_EXECUTION_STATUSES
@@ -302,7 +327,16 @@ class Poller:
 
     def _report_execution(self) -> None:
         assert self.status is not None
+        first = self._reported_execution is None
         self._reported_execution = (self.status, self.reason)
+        if first and self.status in TERMINAL_EXECUTION_STATUSES:
+            created, ended = _iso(self.created), self._execution_time()
+            if "" < created < ended:  # seen only after it ended: say when it ran first
+                self._emit(
+                    ExecutionEvent(
+                        status="Executing", engine=ENGINE_NAME, id=self.arn, time=created
+                    )
+                )
         reason = self.reason if self.status != "Succeeded" else None
         if self.status == "Failed":
             reason = self._failure_summary(reason)
@@ -312,9 +346,18 @@ class Poller:
                 engine=ENGINE_NAME,
                 id=self.arn,
                 reason=reason,
-                time=self._now_iso(),
+                time=self._execution_time(),
             )
         )
+
+    def _execution_time(self) -> str:
+        """When the reported status began, as SageMaker says it (CreationTime; once finished,
+        LastModifiedTime), so an execution watched late shows its real times."""
+        terminal = self.status in TERMINAL_EXECUTION_STATUSES
+        moment = self.modified if terminal else self.created
+        if terminal and (self.created is None or _iso(moment) <= _iso(self.created)):
+            moment = None  # not moved since creation: not an end time
+        return _iso(moment) or self._now_iso()
 
     def _failure_summary(self, reason: str | None) -> str | None:
         """Name the failed steps when SageMaker only says "Step failure: ..."."""
@@ -340,6 +383,25 @@ class Poller:
             return {}  # fall back to the step metadata
         self.definition = parse_definition(answer.get("PipelineDefinition"))
         return {step.name: step.kind for step in self.definition}
+
+    def _load_parameters(self) -> Parameters:
+        try:
+            return read_parameters(self._call, self.arn)
+        except AwsError as err:
+            if err.retryable:
+                raise
+            return ()  # not allowed or not there: the screen says none were read
+
+    def step_resource(self, name: str) -> StepResource | None:
+        """What step ``name`` ran (its ARN and console page), once the step list named it."""
+        step = self._steps.get(name)
+        if step is None or step.resource is None:
+            return None
+        key, arn = step.resource
+        job = step.job
+        return StepResource(
+            name, key, arn, console_url(arn, job.name if job else None), job.reason if job else None
+        )
 
     def _list_steps(self) -> list[dict[str, Any]]:
         """Every ``PipelineExecutionSteps`` item, all pages."""
@@ -375,6 +437,7 @@ class Poller:
         step.reason = raw.get("FailureReason") or (metadata.get("Fail") or {}).get("ErrorMessage")
         running = step.status in RUNNING_STEP_STATUSES
         step.ran_while_watched = step.ran_while_watched or running
+        step.resource = resource_of(metadata) or step.resource
         job_ref = job_of(metadata)
         if job_ref is not None and (
             step.job is None or step.job.name.lower() != job_ref[1].lower()
@@ -402,7 +465,26 @@ class Poller:
         state = (step.status, step.attempt, step.cache_hit, reason, job.name if job else None)
         step_changed = state != step.reported
         now = self._now_iso()
+        # when the step started or ended, as SageMaker says it (a step seen late keeps its
+        # real times); when it is stopping, or the list has no time, the time it was seen
+        began = raw.get("StartTime") if step.status in ("Starting", "Executing") else None
+        ended = raw.get("EndTime") if step.status in ("Succeeded", "Failed", "Stopped") else None
         if step_changed and step.status is not None:
+            started = _iso(raw.get("StartTime"))
+            if ended is not None and step.reported is None and "" < started < _iso(ended):
+                # first seen already ended: say when it ran, so its time is its own (a cache
+                # hit never ran: its start is its end)
+                self._emit(
+                    StepEvent(
+                        step=step.name,
+                        kind=step.kind,
+                        status="Executing",
+                        cache_hit=step.cache_hit,
+                        attempt=step.attempt,
+                        job=job.name if job else None,
+                        time=started,
+                    )
+                )
             step.reported = state
             self._emit(
                 StepEvent(
@@ -414,7 +496,7 @@ class Poller:
                     attempt=step.attempt,
                     job=job.name if job else None,
                     reused_from=reused or None,
-                    time=now,
+                    time=_iso(began or ended) or now,
                 )
             )
         if news is None:

@@ -52,7 +52,8 @@ def parse_execution_arn(text: str) -> ExecutionArn:
         raise WizardError(
             f"{text!r} is not a pipeline execution ARN. It looks like "
             "arn:aws:sagemaker:us-east-1:123456789012:pipeline/NAME/execution/abc123def456 "
-            "(or pass --pipeline NAME to pick one of its recent executions).",
+            "(or give the execution ID, or pass --pipeline NAME to pick one of its recent "
+            "executions).",
             "Bad execution ARN",
         )
     return ExecutionArn(arn, match["region"], match["account"], match["pipeline"], match["id"])
@@ -73,16 +74,21 @@ class ExecutionSummary:
         return self.status in ACTIVE_EXECUTION_STATUSES
 
 
-def list_recent_executions(
-    pipeline_name: str, *, aws: AwsSession, limit: int = 10
-) -> list[ExecutionSummary]:
-    """The pipeline's most recent executions, newest first."""
+def check_pipeline_name(pipeline_name: str) -> None:
+    """A ``WizardError`` naming the rule when ``pipeline_name`` cannot be a pipeline's name."""
     if not _PIPELINE_NAME.match(pipeline_name):
         raise WizardError(
             f"{pipeline_name!r} is not a SageMaker pipeline name (letters, digits and "
             "hyphens, up to 256 characters).",
             "Bad pipeline name",
         )
+
+
+def list_recent_executions(
+    pipeline_name: str, *, aws: AwsSession, limit: int = 10
+) -> list[ExecutionSummary]:
+    """The pipeline's most recent executions, newest first."""
+    check_pipeline_name(pipeline_name)
     try:
         answer = aws.call(
             "sagemaker",
@@ -283,6 +289,21 @@ class SageMakerWatcher:
         """The execution's steps as its definition states them (``DefinedStep``: kind,
         dependencies, condition branch); empty until the first poll read it."""
         return list(self.poller.definition)
+
+    @property
+    def parameters(self) -> tuple[tuple[str, str], ...] | None:
+        """The execution's parameters as (name, value); ``None`` until the first poll."""
+        return self.poller.parameters
+
+    @property
+    def execution_times(self) -> tuple[Any, Any]:
+        """(``CreationTime``, ``LastModifiedTime``) as SageMaker says them (datetimes, or
+        ``None`` before the first poll): when it started and, once finished, ended."""
+        return self.poller.created, self.poller.modified
+
+    def step_resource(self, step: str) -> Any:
+        """What ``step`` ran: a ``console.StepResource`` (ARN, console URL), or ``None``."""
+        return self.poller.step_resource(step)
 
     def _emit_event(self, event: Any) -> None:
         if self._emit is not None:

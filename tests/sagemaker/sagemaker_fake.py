@@ -365,9 +365,14 @@ def _response_methods(fake: SageMakerFake) -> dict[str, Callable[[SageMakerRespo
         arn = self._get_param("PipelineExecutionArn")
         answer = self.sagemaker_backend.describe_pipeline_execution(arn)
         if arn in fake.runs:
-            status, reason = fake.script(arn).status_at(fake._now(arn))
+            script, t = fake.script(arn), fake._now(arn)
+            status, reason = script.status_at(t)
             answer["PipelineExecutionStatus"] = status
             answer["FailureReason"] = reason or ""
+            answer["CreationTime"] = script.started
+            answer["LastModifiedTime"] = script.started + dt.timedelta(
+                seconds=min(t, script.finished_at())
+            )
         if arn in fake.selective:
             answer["SelectiveExecutionConfig"] = fake.selective[arn]
         return ActionResult(answer)

@@ -1,9 +1,12 @@
 """The browse screens: k9s's grammar over the account's SageMaker pipelines.
 
 ``PipelinesScreen`` → Enter → ``ExecutionsScreen`` → Enter → ``BrowseMonitorScreen`` (the run
-monitor: steps, then logs). Esc goes back one level, ``/`` filters the rows, ``:`` jumps
-(``:pipelines``, ``:executions``, ``:q``). Lists load in a thread worker and refresh on a slow
-timer only while on screen, through the browser's shared request budget (≤ 0.5 requests/s).
+monitor: steps, then logs). Esc goes back one level, ``/`` filters the rows (an execution's
+ID, status, name or parameters), ``:`` jumps (``:pipelines``, ``:executions``, ``:q``, or an
+execution ID or part of one: ``FoundExecutionsScreen`` lists the matches across the
+account's recently run pipelines). Lists load in a thread worker and refresh on a slow timer
+only while on screen, through the browser's shared request budget (≤ 0.5 requests/s); the
+executions' parameters are read after the list shows, row by row, once per execution.
 """
 
 from __future__ import annotations
@@ -23,7 +26,16 @@ from textual.worker import Worker, WorkerState
 
 import tui.monitor.screen as monitor_module
 from runners.run_state import STATUS_GLYPHS, STATUS_STYLES, format_duration
+from runners.sagemaker.find import looks_like_id
+from runners.sagemaker.parameters import parameters_text
 from tui.monitor.screen import MonitorScreen
+
+
+def _cut(text: str, width: int) -> Text:
+    """``text`` on one line of at most ``width`` cells, an ellipsis saying it goes on."""
+    cell = Text(text, no_wrap=True, overflow="ellipsis")
+    cell.truncate(width, overflow="ellipsis")
+    return cell
 
 
 def _when(value: datetime | None) -> str:
@@ -106,6 +118,7 @@ class ResourceScreen(Screen[None]):
             self.rows = list(event.worker.result or [])
             self.loaded, self.error = True, None
             self._draw()
+            self.after_load()
         elif event.state == WorkerState.ERROR:
             error = event.worker.error
             message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
@@ -114,6 +127,9 @@ class ResourceScreen(Screen[None]):
                 message if not title or message.startswith(title) else f"{title}: {message}"
             )
             status.update(Text(f"! {self.error}", style="bold red"))
+
+    def after_load(self) -> None:
+        """Called once the rows are loaded and drawn (a subclass may read more)."""
 
     # ------------------------------------------------------------------ drawing
     def row_text(self, row: Any) -> str:
@@ -151,8 +167,8 @@ class ResourceScreen(Screen[None]):
         noun = self.KIND.lower()
         count = f"{len(visible)} of {len(self.rows)}" if self.filter else f"{len(self.rows)}"
         self.query_one("#browse-status", Static).update(
-            f"{count} {noun} · enter opens · / filters · : jumps (:pipelines, :executions) · "
-            "esc back"
+            f"{count} {noun} · enter opens · / filters · : jumps (:pipelines, :executions, "
+            ":ID) · esc back"
             if self.rows
             else f"no {noun} here"
         )
@@ -194,7 +210,7 @@ class ResourceScreen(Screen[None]):
         prompt.placeholder = (
             "filter rows (enter keeps it, esc clears)"
             if mode == "filter"
-            else "jump to: pipelines, executions, q"
+            else "jump to: pipelines, executions, q, or an execution ID (or part of one)"
         )
         prompt.value = self.filter if mode == "filter" else ""
         prompt.add_class("-shown")
@@ -249,8 +265,16 @@ class PipelinesScreen(ResourceScreen):
 
 class ExecutionsScreen(ResourceScreen):
     KIND = "Executions"
-    COLUMNS = (("Execution", 14), ("Status", 12), ("Started", 16), ("Time", 8), ("Name", None))
+    COLUMNS = (
+        ("Execution", 14),
+        ("Status", 12),
+        ("Started", 16),
+        ("Time", 8),
+        ("Parameters", None),
+    )
     REFRESH_SECONDS = 15.0
+    PARAMETER_READS = 20
+    """Executions whose parameters are read after each load (one request each, once)."""
 
     def __init__(self, pipeline: str) -> None:
         super().__init__()
@@ -265,6 +289,23 @@ class ExecutionsScreen(ResourceScreen):
     def row_key(self, row: Any) -> str:
         return row.arn
 
+    def parameters_of(self, row: Any) -> Any:
+        """The row's parameters, those whose values differ between the rows first (what
+        tells the executions apart shows even when the column is narrow)."""
+        parameters = row.parameters or self.browser.known_parameters(row.arn)
+        if not parameters:
+            return parameters
+        values: dict[str, set[str]] = {}
+        for other in self.rows:
+            for name, value in other.parameters or self.browser.known_parameters(other.arn) or ():
+                values.setdefault(name, set()).add(value)
+        return tuple(sorted(parameters, key=lambda item: len(values.get(item[0], ())) < 2))
+
+    def _parameters_room(self) -> int:
+        """Cells left for the parameters column: the screen's width less the other columns."""
+        fixed = sum(width or 0 for _, width in self.COLUMNS) + 2 * len(self.COLUMNS)
+        return max(16, self.size.width - fixed - 1)
+
     def cells(self, row: Any) -> tuple[Any, ...]:
         status = row.status
         glyph = STATUS_GLYPHS.get(status, "?")
@@ -273,14 +314,69 @@ class ExecutionsScreen(ResourceScreen):
             Text(f"{glyph} {status}", style=STATUS_STYLES.get(status, "")),
             _when(row.started),
             format_duration(row.duration(datetime.now(UTC))),
-            row.display_name or "",
+            _cut(parameters_text(self.parameters_of(row)), self._parameters_room()),
         )
 
     def row_text(self, row: Any) -> str:
-        return f"{row.execution_id} {row.status} {row.display_name or ''}"
+        parameters = parameters_text(self.parameters_of(row))
+        return f"{row.execution_id} {row.status} {row.display_name or ''} {parameters}"
+
+    def after_load(self) -> None:
+        self._read_parameters([r.arn for r in self.visible_rows()[: self.PARAMETER_READS]])
+
+    @work(thread=True, exclusive=True, group="browse-parameters", exit_on_error=False)
+    def _read_parameters(self, arns: list[str]) -> None:
+        """Each row's parameters, one execution at a time; the list redraws after each."""
+        for arn in arns:
+            if self.browser.known_parameters(arn) is not None:
+                continue
+            self.browser.parameters(arn)
+            self.app.call_from_thread(self._draw)
 
     def open(self, row: Any) -> None:
-        self.app.push_screen(BrowseMonitorScreen(self.app.watcher_for(row.arn), self.pipeline))  # type: ignore[attr-defined]
+        self.app.push_screen(
+            BrowseMonitorScreen(self.app.watcher_for(row.arn), row.pipeline or self.pipeline)  # type: ignore[attr-defined]
+        )
+
+
+class FoundExecutionsScreen(ExecutionsScreen):
+    """The executions whose ID contains what was typed after ``:``, across pipelines."""
+
+    COLUMNS = (
+        ("Execution", 14),
+        ("Pipeline", 18),
+        ("Status", 12),
+        ("Started", 16),
+        ("Parameters", None),
+    )
+    REFRESH_SECONDS = 60.0
+
+    def __init__(self, text: str) -> None:
+        super().__init__("")
+        self.text = text
+        self._opened = False
+
+    def heading(self) -> str:
+        return f"Executions whose ID contains {self.text!r}"
+
+    def on_mount(self) -> None:  # after ResourceScreen's (Textual calls each class's)
+        self.query_one("#browse-status", Static).update(
+            "searching the newest executions of the most recently run pipelines… "
+            "(requests stay within the browser's budget)"
+        )
+
+    def fetch(self) -> list[Any]:
+        return self.browser.find(self.text)
+
+    def cells(self, row: Any) -> tuple[Any, ...]:
+        execution, status, started, _, parameters = super().cells(row)
+        return (execution, row.pipeline, status, started, parameters)
+
+    def after_load(self) -> None:
+        super().after_load()
+        if len(self.rows) == 1 and self.is_current and not self._opened:
+            self._opened = True  # one match: open it (once: Esc comes back here)
+            self.open(self.rows[0])
 
 
 class BrowseMonitorScreen(MonitorScreen):
@@ -374,10 +470,16 @@ class BrowseApp(App[int]):
                 self.pop_screen()
             self.push_screen(ExecutionsScreen(pipeline))
             return
-        self.notify(f"Unknown view {where!r}: try :pipelines or :executions.", severity="warning")
+        if looks_like_id(where):
+            self.push_screen(FoundExecutionsScreen(where))
+            return
+        self.notify(
+            f"Unknown view {where!r}: try :pipelines, :executions or an execution ID.",
+            severity="warning",
+        )
 
     async def action_quit(self) -> None:
         for screen in self.screen_stack:
             if isinstance(screen, BrowseMonitorScreen) and screen._busy:
-                screen._release_engine()
+                screen.release_engine()
         self.exit(0)

@@ -6,6 +6,9 @@ table (status, duration, cache hit, attempts), the selected step's details and m
 and a log pane that follows the selected step. Keys follow k9s: Enter drills into a step, ``l``
 shows its logs full height, Esc goes back, ``/`` filters the steps. ``s`` stops the run (after
 a confirmation), ``r`` retries a failed one when the engine can, ``q`` quits or detaches.
+``e`` shows the whole execution (parameters, the whole failure reason); on SageMaker ``c``
+and ``u`` copy the selected step's job ARN and console URL, and an execution this tool did
+not plan gets its graph from its own definition (``tui/monitor/remote.py``).
 
 What an engine can do beyond ``run`` is read from ``engine.capabilities`` (``runners.base``):
 ``remote`` (quitting only detaches), ``can_retry``, ``can_detach`` and ``can_select_logs``
@@ -44,6 +47,7 @@ from tui.messages import (
 )
 from tui.monitor.chart import MetricsChart
 from tui.monitor.controls import RunControls
+from tui.monitor.remote import RemoteAnswers
 from tui.monitor.step_table import StepTable
 from tui.monitor.text import (
     banner_text,
@@ -67,7 +71,7 @@ METRIC_POINTS = 500
 """Points kept per (step, metric) series for the chart."""
 
 
-class MonitorScreen(MonitorViews, RunControls, Screen[str]):
+class MonitorScreen(MonitorViews, RemoteAnswers, RunControls, Screen[str]):
     """Live view of one execution. Its result (``dismiss``) is the final status."""
 
     CSS_PATH = "monitor.tcss"
@@ -81,6 +85,9 @@ class MonitorScreen(MonitorViews, RunControls, Screen[str]):
         Binding("slash", "filter", "Filter", id="monitor.filter"),
         Binding("f", "follow", "Follow", id="monitor.follow", show=False),
         Binding("w", "wrap", "Wrap", id="monitor.wrap", show=False),
+        Binding("e", "execution", "Execution", id="monitor.execution"),
+        Binding("c", "copy_arn", "Copy ARN", id="monitor.copy_arn", show=False),
+        Binding("u", "copy_url", "Copy URL", id="monitor.copy_url", show=False),
         Binding("s", "stop", "Stop", id="monitor.stop"),
         Binding("r", "retry", "Retry", id="monitor.retry"),
         Binding("R", "run_from", "Run from here", id="monitor.run_from"),
@@ -290,7 +297,8 @@ class MonitorScreen(MonitorViews, RunControls, Screen[str]):
         self._snapshot = snapshot
         self._draw_rows()
         over = snapshot.execution.finished
-        if self.plan is not None:
+        self._ensure_graph()
+        if self.query("#dag"):
             statuses = {s.name: s.display_status(over) for s in snapshot.steps}
             self.query_one("#dag", RunDag).set_statuses(statuses)
             for graph in self.query("#graph-view"):
@@ -355,43 +363,14 @@ class MonitorScreen(MonitorViews, RunControls, Screen[str]):
         if ring:
             log.write_lines(ring)
         self._title_log()
-        if self.plan is not None:
-            self.query_one("#dag", RunDag).selected = step
-            for graph in self.query("#graph-view"):
-                graph.selected = step  # type: ignore[attr-defined]
+        for dag in self.query("#dag"):
+            dag.selected = step  # type: ignore[attr-defined]
+        for graph in self.query("#graph-view"):
+            graph.selected = step  # type: ignore[attr-defined]
         if self.engine.capabilities.can_select_logs:
             self.engine.select_logs([step])  # type: ignore[attr-defined]
         if self.view == "details":
             self._draw_details()
-
-    def _title_log(self) -> None:
-        log = self.query_one("#log", Log)
-        step = self._snapshot_step(self._selected)
-        if step is None:
-            log.border_title = "Logs"
-            return
-        kept = len(self._rings.get(step.name, ()))
-        noun = "line" if step.lines == 1 else "lines"
-        count = (
-            f"{step.lines:,} {noun}" if step.lines == kept else f"last {kept:,} of {step.lines:,}"
-        )
-        pane = log if isinstance(log, LogPane) else None
-        state = "following" if pane is None or pane.following else "paused · End/f follows"
-        wrap = " · wrap" if pane is not None and pane.wrap else ""
-        log.border_title = (
-            f"Logs · {step.name}" + (f" · {count}" if step.lines else "") + f" · {state}{wrap}"
-        )
-        log.border_subtitle = "" if self._follow else "f: follow the running step"
-
-    @on(LogPane.FollowChanged)
-    def _log_follow_changed(self, event: LogPane.FollowChanged) -> None:
-        self._title_log()
-
-    def action_wrap(self) -> None:
-        """``w``: wrap long log lines at the pane's width, or scroll them sideways."""
-        log = self.query_one("#log", LogPane)
-        log.wrap = not log.wrap
-        self._title_log()
 
     def _snapshot_step(self, name: str | None) -> StepState | None:
         if name is None:
@@ -473,6 +452,7 @@ class MonitorScreen(MonitorViews, RunControls, Screen[str]):
             plan=self.plan,
             definition=getattr(self.engine, "definition", None) or (),
             now=self._now(),
+            resource=self._step_resource(step.name),
         )
 
     def _draw_chart(self) -> None:
@@ -491,7 +471,9 @@ class MonitorScreen(MonitorViews, RunControls, Screen[str]):
             filtering = self.query_one("#filter", Input).has_class("-shown")
             return self.view != "overview" or filtering
         if action == "graph":
-            return bool(self.plan is not None and self.query("#graph-view"))
+            return bool(self.query("#graph-view"))
+        if action in ("copy_arn", "copy_url"):
+            return True if hasattr(self.engine, "step_resource") else None
         return True
 
     def _close(self, *, detached: bool) -> None:

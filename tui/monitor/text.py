@@ -26,6 +26,7 @@ from runners.run_state import (
     status_label,
 )
 from tui.messages import StepsUpdated
+from tui.monitor.answers import COPY_HINT, job_reason_lines, resource_lines
 from wizard.plan.dag import Plan
 
 RUNNING_STEP_STATUSES = frozenset({"Starting", "Executing", "Stopping"})
@@ -121,7 +122,10 @@ def banner_text(
         text = Text("✗ Failed", style="bold red")
         reason = execution.reason or engine_error
         if reason:
-            text.append(f": {last_line(reason)}")
+            shown = last_line(reason)
+            text.append(f": {shown}")
+            if shown != reason.strip():
+                text.append("  (e: the whole reason)", style="dim")
         return text
     if status == "Stopped":
         text = Text("■ Stopped", style="magenta")
@@ -180,10 +184,12 @@ def details_text(
     plan: Plan | None,
     definition: Iterable[Any],
     now: datetime,
+    resource: Any = None,
 ) -> Text:
     """The details view of one step: status, times, job, what it runs after and when, its
     compute, why it failed and its latest metrics. ``definition``: the steps of an execution
-    this tool did not plan (the engine's own), used when the plan does not know the step."""
+    this tool did not plan (the engine's own), used when the plan does not know the step.
+    ``resource``: what the step ran in AWS (``runners.sagemaker.console.StepResource``)."""
     status = step.display_status(snapshot.execution.finished)
     plan_step = plan.step(step.name) if plan is not None and plan.has(step.name) else None
     text = Text()
@@ -211,6 +217,9 @@ def details_text(
     if step.job:
         text.append("job ", style="dim")
         text.append(f"{step.job}\n")
+    if resource is not None:
+        text.append_text(resource_lines(resource))
+        text.append(f"({COPY_HINT})\n", style="dim")
     defined = None
     if plan_step is None:  # an execution this tool did not plan: its own definition
         defined = next((d for d in definition if getattr(d, "name", None) == step.name), None)
@@ -241,6 +250,7 @@ def details_text(
     if step.reason:
         text.append("reason\n", style="bold red" if status == "Failed" else "bold")
         text.append(f"{step.reason}\n")
+    text.append_text(job_reason_lines(resource, step.reason))
     latest = [m for m in snapshot.metrics if m.step == step.name]
     if latest:
         text.append("metrics\n", style="bold")

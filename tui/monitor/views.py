@@ -2,7 +2,8 @@
 table, log pane), the logs full height, one step's details, the whole graph; and the filter.
 
 A mixin of ``MonitorScreen`` (``tui/monitor/screen.py``): the screen composes the widgets
-(``#views`` switches between them) and owns the state these actions read.
+(``#views`` switches between them) and owns the state these actions read. The log pane's
+title (which step, how many lines, following or paused, wrapped) is written here too.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class MonitorViews:
     _follow: bool
     _filter: str
     _snapshot: Any
+    _rings: dict[str, Any]
 
     @property
     def view(self) -> str:
@@ -94,3 +96,31 @@ class MonitorViews:
         filter_input.remove_class("-shown")
         self.query_one("#steps", DataTable).focus()
         self.refresh_bindings()
+
+    def _title_log(self) -> None:
+        log = self.query_one("#log", Log)
+        step = self._snapshot_step(self._selected)
+        if step is None:
+            log.border_title = "Logs"
+            return
+        kept = len(self._rings.get(step.name, ()))
+        noun = "line" if step.lines == 1 else "lines"
+        count = (
+            f"{step.lines:,} {noun}" if step.lines == kept else f"last {kept:,} of {step.lines:,}"
+        )
+        pane = log if isinstance(log, LogPane) else None
+        state = "following" if pane is None or pane.following else "paused · End/f follows"
+        wrap = " · wrap" if pane is not None and pane.wrap else ""
+        log.border_title = (
+            f"Logs · {step.name}" + (f" · {count}" if step.lines else "") + f" · {state}{wrap}"
+        )
+        log.border_subtitle = "" if self._follow else "f: follow the running step"
+
+    def on_log_pane_follow_changed(self, event: LogPane.FollowChanged) -> None:
+        self._title_log()
+
+    def action_wrap(self) -> None:
+        """``w``: wrap long log lines at the pane's width, or scroll them sideways."""
+        log = self.query_one("#log", LogPane)
+        log.wrap = not log.wrap
+        self._title_log()
