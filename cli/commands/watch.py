@@ -80,7 +80,7 @@ def _find_execution(text: str, pipeline_name: str | None, aws: Any) -> str:
     what was searched when none or several match)."""
     from runners.sagemaker.aws import AwsError
     from runners.sagemaker.find import resolve_execution
-    from runners.sagemaker.watcher import check_pipeline_name
+    from runners.sagemaker.watcher import check_pipeline_name, pipeline_not_found
 
     if pipeline_name:
         check_pipeline_name(pipeline_name)
@@ -88,13 +88,7 @@ def _find_execution(text: str, pipeline_name: str | None, aws: Any) -> str:
         found = resolve_execution(aws.call, text, pipeline=pipeline_name, region=aws.region)
     except AwsError as err:
         if err.kind == "not-found" and pipeline_name:
-            raise AwsError(
-                f"There is no pipeline named {pipeline_name!r} in {aws.region}. Check the "
-                "name, --region and --profile.",
-                "Pipeline not found",
-                kind="not-found",
-                code=err.code,
-            ) from err
+            raise pipeline_not_found(pipeline_name, aws.region, err) from err
         raise
     started = found.started.astimezone().strftime("%Y-%m-%d %H:%M") if found.started else "?"
     click.echo(

@@ -84,6 +84,17 @@ def check_pipeline_name(pipeline_name: str) -> None:
         )
 
 
+def pipeline_not_found(pipeline_name: str, region: str | None, err: AwsError) -> AwsError:
+    """SageMaker's not-found answer for a pipeline, in words that say what to check."""
+    return AwsError(
+        f"There is no pipeline named {pipeline_name!r} in {region}. Check the "
+        "name, --region and --profile.",
+        "Pipeline not found",
+        kind="not-found",
+        code=err.code,
+    )
+
+
 def list_recent_executions(
     pipeline_name: str, *, aws: AwsSession, limit: int = 10
 ) -> list[ExecutionSummary]:
@@ -100,13 +111,7 @@ def list_recent_executions(
         )
     except AwsError as err:
         if err.kind == "not-found":
-            raise AwsError(
-                f"There is no pipeline named {pipeline_name!r} in {aws.region}. Check the "
-                "name, --region and --profile.",
-                "Pipeline not found",
-                kind="not-found",
-                code=err.code,
-            ) from err
+            raise pipeline_not_found(pipeline_name, aws.region, err) from err
         raise
     rows = [
         ExecutionSummary(
