@@ -96,7 +96,7 @@ def test_the_scaffolds_own_tests_catch_each_bug(background, mutation: str) -> No
         "instance type": "ml.m5.huge",
         "JsonGet path": "'valeu' is missing",
         "hyperparameter": "'n_estimator'",
-        "input_filter": "'[1:]' is not a JSONPath",
+        "split_type": "'Lines' is not one of SplitType",
     }[mutation]
     assert named in done.stdout, (new, done.stdout[-3000:])
 
