@@ -91,7 +91,8 @@ def predict(
         package, source, out=out, accept=local.JSON if as_json else local.CSV
     )
     if out is None:
-        click.echo(answers.decode(), nl=False)
+        text = answers.decode()
+        click.echo(text, nl=not text.endswith("\n"))
     else:
         lines = answers.decode().count("\n")
         click.echo(f"wrote {lines} answer{'s' if lines != 1 else ''} to {out}", err=True)

@@ -11,9 +11,11 @@ does: the same request and response contract (``code/serving.py`` describes it).
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -129,9 +131,21 @@ def serve(
             str(port),
         ]
         process = subprocess.Popen(command)
+        # Ctrl+C reaches both processes; a SIGTERM to this one must not leave the server
+        # behind: it stops the server too.
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, _interrupted)
         try:
             return process.wait()
         except KeyboardInterrupt:
             process.terminate()
             process.wait()
             raise
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt

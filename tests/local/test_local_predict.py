@@ -129,3 +129,27 @@ def test_served_model_answers_http_requests(
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_predict_serve_stops_its_server_with_it(demo_workspace: Workspace, demo_run: Finished):
+    """`predict --serve` on 127.0.0.1 (port 0: any free one); stopping the command stops the
+    server it started."""
+    command = [sys.executable, "-m", "cli.main", "predict", str(demo_workspace.config)]
+    served = subprocess.Popen(
+        [*command, "--serve", "--port", "0", "--registry", str(demo_workspace.registry)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = served.stdout.readline()
+        assert line.startswith("listening on http://127.0.0.1:"), line
+        url = line.split()[-1].replace("/invocations", "/ping")
+        with urllib.request.urlopen(url, timeout=60) as response:
+            assert response.status == 200
+    finally:
+        served.terminate()
+        assert served.wait(timeout=60) == 130
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(url, timeout=5)
+    assert "model: breast-cancer-models version" in served.stderr.read()
