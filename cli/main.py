@@ -36,6 +36,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "run": "cli.commands.run:run",
     "runs": "cli.commands.run:runs",
     "models": "cli.commands.models:models",
+    "predict": "cli.commands.predict:predict",
     "watch": "cli.commands.watch:watch",
     "serve": "cli.commands.serve:serve",
 }

@@ -21,8 +21,9 @@ AWS_SHAPES = TEMPLATES_DIR / "scaffold" / "tests" / "aws_shapes.py"
 
 
 LAMBDA_HANDLER = "lambda/handler.py"
-INFERENCE_SCRIPT = "inference.py"
-"""Serving code for script-mode models, if the step scripts provide one."""
+SERVING_CODE = ("inference.py", "serving.py", "rowfixes.py")
+"""The serving code every export ships in code/: the serving container's entry point, what
+it does with a request, and the row fixes prepare.py shares with it."""
 
 
 class ExportError(WizardError):

@@ -33,9 +33,9 @@ from .infra import infra_files
 from .packaged import (
     AWS_SHAPES,
     CODE_DIR,
-    INFERENCE_SCRIPT,
     LAMBDA_HANDLER,
     OFFLINE_HARNESS,
+    SERVING_CODE,
     TEMPLATES_DIR,
     ExportError,
     read_verbatim,
@@ -184,9 +184,7 @@ def _context(plan: Plan, config: WizardConfig) -> dict[str, Any]:
     selected = {service for ids in services.values() for service in ids}
     images = sorted({view["image"] for view in steps if view.get("image")})
     model_step = _model_step(plan)
-    code_files = list(plan.scripts)
-    if not model_step.settings["built_in"] and (CODE_DIR / INFERENCE_SCRIPT).exists():
-        code_files.append(INFERENCE_SCRIPT)
+    code_files = sorted({*plan.scripts, *SERVING_CODE})
     scripts = extra_scripts(services)
     local_data = _local_data(plan)
     deploy = config.deployment
@@ -309,6 +307,7 @@ def _imports(steps: list[dict[str, Any]], kinds: Set[str], schedule: bool) -> di
             v["metric_definitions"] for v in trainers if v["kind"] == "Training"
         ),
         "model_builder": bool(kinds & {"RegisterModel", "Model"}),
+        "inference_pipeline": any(v.get("serving") for v in steps),
         "model_metrics": "RegisterModel" in kinds,
         "hyperband": any(v.get("strategy") == "Hyperband" for v in trainers),
         "categorical": any(

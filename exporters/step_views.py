@@ -32,6 +32,10 @@ _CHECK_OUTPUTS = {
 }
 
 
+SHARED_CODE_SCRIPTS = ("prepare.py", "features.py")
+"""Step scripts that import modules of code/ (rowfixes.py): their job mounts code/."""
+
+
 def _source(plan: Plan, item: StepInput, parameters: Mapping[str, str]) -> str:
     """The Python expression that gives an input's S3 location in the generated code."""
     if item.step is None:
@@ -114,6 +118,8 @@ def _processing_view(
         view["processor"] = "script"
         view["image"] = _image_for_model(plan, model_inputs[0]) if model_inputs else "sklearn"
     view["script"] = step.script
+    # scripts that import rowfixes.py (shared with the serving code) get code/ mounted
+    view["shared_code"] = step.script in SHARED_CODE_SCRIPTS and view["processor"] == "script"
     view["inputs"] = [
         {"name": i.name, "source": view["sources"][i.name], "path": i.path} for i in step.inputs
     ]
@@ -200,6 +206,8 @@ def _model_builder_view(plan: Plan, step: PlanStep, view: dict[str, Any]) -> Non
     view["image"] = _image_for_model(plan, model_input)
     view["model_data"] = view["sources"]["model"]
     view["script_mode"] = view["image"] == "sklearn"
+    # the built-in algorithm is served behind features.py's preprocessing model
+    view["serving"] = view["sources"].get("serving")
 
 
 def _register_view(

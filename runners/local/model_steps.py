@@ -3,8 +3,9 @@ predictions, and the data-quality and bias checks.
 
 * RegisterModel: a new version in the local model registry (``registry.py``), with the
   evaluation's metrics (the one the condition judged first).
-* Model (CreateModel): a model description (``model.json``) pointing at the artifact.
-* Transform: batch predictions with the model's serving stand-in.
+* Model (CreateModel): a model description (``model.json``): its containers, as the
+  exported CreateModel has them (``serving_containers``).
+* Transform: batch predictions on raw records with the containers' stand-ins.
 * QualityCheck / ClarifyCheck: Model Monitor's and Clarify's stand-ins.
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 from .cache import digest_json, digest_path
 from .containers import container_script
 from .context import RunContext
-from .jobs import BASE_ENV, unpack_model
+from .jobs import BASE_ENV
 from .recorder import write_failure_reason
 from .registry import RegistryError
 from .steprun import StepRun
@@ -42,6 +43,40 @@ def evaluation_metrics(report: Path) -> dict[str, float]:
     return found
 
 
+SCRIPT_ENVIRONMENT = {
+    "SAGEMAKER_PROGRAM": "inference.py",
+    "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+}
+"""How the scikit-learn container finds the serving code packed in model.tar.gz."""
+
+
+def serving_containers(run: StepRun, built_in: bool) -> list[dict]:
+    """The model's containers, as the exported pipeline defines them: a scikit-learn model
+    is one container (model.tar.gz carries features.joblib and the serving code); the
+    built-in algorithm sits between two containers of features.py's preprocessing model."""
+    model = run.input_source("model") / "model.tar.gz"
+    if not model.is_file():
+        raise StepFailed(f"no model artifact at {model}")
+    if not built_in:
+        return [
+            {"image": "scikit-learn", "model_data": str(model), "environment": SCRIPT_ENVIRONMENT}
+        ]
+    preprocessing = run.input_source("serving") / "model.tar.gz"
+    if not preprocessing.is_file():
+        raise StepFailed(f"no preprocessing model at {preprocessing} (features.py writes it)")
+
+    def script(stage: str) -> dict:
+        environment = {**SCRIPT_ENVIRONMENT, "SM_WIZARD_SERVING_STAGE": stage}
+        return {
+            "image": "scikit-learn",
+            "model_data": str(preprocessing),
+            "environment": environment,
+        }
+
+    algorithm = {"image": "xgboost", "model_data": str(model), "environment": {}}
+    return [script("features"), algorithm, script("answers")]
+
+
 def register_model(run: StepRun) -> None:
     step, context = run.step, run.context
     settings = step.settings
@@ -54,7 +89,8 @@ def register_model(run: StepRun) -> None:
     judged = context.plan.condition.get("metric")
     if judged in metrics:  # the metric the condition judged comes first
         metrics = {judged: metrics[judged], **metrics}
-    built_in = any(s.settings.get("built_in") for s in context.plan.steps if s.kind == "Model")
+    built_in = bool(context.plan.step(step.input("model").step or "").settings.get("built_in"))
+    containers = serving_containers(run, built_in)
     run.executing()
     try:
         package = context.registry.register(
@@ -63,7 +99,8 @@ def register_model(run: StepRun) -> None:
             approval_status=str(status),
             metrics=metrics,
             evaluation=evaluation,
-            content_types=[settings.get("content_type", "text/csv")],
+            content_types=["text/csv", "application/json"],
+            containers=containers,
             inference_instances=list(settings.get("inference_instances", [])),
             transform_instances=list(settings.get("transform_instances", [])),
             framework=_framework(context),
@@ -107,40 +144,29 @@ def _framework(context: RunContext) -> str:
 
 
 def create_model(run: StepRun) -> None:
-    step, context = run.step, run.context
-    model = run.input_source("model") / "model.tar.gz"
-    if not model.is_file():
-        raise StepFailed(f"no model artifact at {model}")
-    run.executing()
+    step = run.step
     built_in = bool(step.settings.get("built_in"))
-    environment = (
-        {}
-        if built_in
-        else {
-            "SAGEMAKER_PROGRAM": "inference.py",
-            "SAGEMAKER_SUBMIT_DIRECTORY": str(context.project_dir / "code"),
-        }
-    )
+    containers = serving_containers(run, built_in)
+    run.executing()
     info = {
         "ModelName": run.job_name(),
-        "PrimaryContainer": {
-            "Image": "local stand-in: "
-            + ("built-in XGBoost" if built_in else "scikit-learn serving"),
-            "ModelDataUrl": str(model),
-            "Environment": environment,
-        },
+        "containers": containers,
         "algorithm": step.settings.get("algorithm"),
         "built_in": built_in,
     }
     out = run.output_dir("model_name")
     out.mkdir(parents=True, exist_ok=True)
     (out / "model.json").write_text(json.dumps(info, indent=2) + "\n")
-    run.log(f"created model {info['ModelName']} from {model}")
+    shown = " -> ".join(c["image"] for c in containers)
+    run.log(f"created model {info['ModelName']}: {shown}")
     run.state.details = {"model_name": info["ModelName"]}
-    # What the model *is* is its artifact and serving code, not its per-run name: steps
-    # that use it (Transform) stay cache hits while the artifact is unchanged.
+    # What the model *is* is its artifacts and serving code, not its per-run name: steps
+    # that use it (Transform) stay cache hits while the artifacts are unchanged.
     run.state.output_digests["model_name"] = digest_json(
-        {"model": digest_path(model), "built_in": built_in, "environment": environment}
+        [
+            {"model": digest_path(Path(c["model_data"])), "environment": c["environment"]}
+            for c in containers
+        ]
     )
 
 
@@ -150,11 +176,7 @@ def create_model(run: StepRun) -> None:
 def transform(run: StepRun) -> None:
     step, context = run.step, run.context
     settings = step.settings
-    info = json.loads((run.input_source("model") / "model.json").read_text())
-    model_dir = run.dir / "model"
-    if model_dir.exists():
-        shutil.rmtree(model_dir)
-    unpack_model(Path(info["PrimaryContainer"]["ModelDataUrl"]), model_dir)
+    model = run.input_source("model") / "model.json"
     output = run.output_dir("predictions")
     if output.exists():
         shutil.rmtree(output)
@@ -162,9 +184,9 @@ def transform(run: StepRun) -> None:
     command = [
         context.python,
         str(container_script("batch_transform")),
-        "--model-dir",
-        str(model_dir),
-        "--input-dir",
+        "--model",
+        str(model),
+        "--input",
         str(run.input_source("data")),
         "--output-dir",
         str(output),
@@ -173,10 +195,8 @@ def transform(run: StepRun) -> None:
         "--split-type",
         settings.get("split_type", "Line"),
         "--input-filter",
-        settings.get("input_filter", "$"),
+        settings.get("input_filter") or "$",
     ]
-    if not info.get("built_in"):
-        command += ["--code-dir", str(context.project_dir / "code")]
     run.check_stop()
     result = run.run_job(command, env=BASE_ENV, cwd=run.dir)
     run.check_job(result, "the batch transform job")

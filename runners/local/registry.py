@@ -10,6 +10,8 @@ Layout (default root ``$XDG_STATE_HOME/sm-wizard/registry``, or
     <root>/<group>/group.json                  name, description, created
     <root>/<group>/<version>/model_package.json  version 1, 2, ... (folder names 00001, ...)
     <root>/<group>/<version>/model.tar.gz      a copy of the artifact
+    <root>/<group>/<version>/preprocessing.tar.gz  features.py's serving model, when the
+                                               version is an inference pipeline
     <root>/<group>/<version>/evaluation.json   the evaluation report, if any
 
 Versions are numbered by creating their folder, which only one writer can do: two runs
@@ -54,6 +56,10 @@ class ModelPackage:
     source: dict[str, Any] = field(default_factory=dict)
     """Where it came from: pipeline, run id, run folder, step."""
     updated: str | None = None
+    containers: list[dict[str, Any]] = field(default_factory=list)
+    """How it is served, as InferenceSpecification.Containers: ``image``, ``model_data``
+    (a registered copy), ``environment``; several for an inference pipeline. Empty for
+    versions registered before models answered raw records."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -117,8 +123,12 @@ class LocalModelRegistry:
         framework: str = "",
         source: dict[str, Any] | None = None,
         description: str = "",
+        containers: list[dict[str, Any]] | None = None,
     ) -> ModelPackage:
-        """Add a new version to ``group`` (created if needed) and return it."""
+        """Add a new version to ``group`` (created if needed) and return it.
+
+        ``containers`` name their artifacts by path; the registered version's name the
+        copies it keeps (``model_data`` itself becomes ``model.tar.gz``)."""
         _check_status(approval_status)
         model_data = Path(model_data)
         if not model_data.is_file():
@@ -130,6 +140,7 @@ class LocalModelRegistry:
             shutil.copy2(model_data, stored)
             if evaluation is not None and Path(evaluation).is_file():
                 shutil.copy2(evaluation, folder / "evaluation.json")
+            stored_containers = _store_containers(containers or [], model_data, folder)
             package = ModelPackage(
                 group=group,
                 version=version,
@@ -143,6 +154,7 @@ class LocalModelRegistry:
                 transform_instances=list(transform_instances or []),
                 framework=framework,
                 source=dict(source or {}),
+                containers=stored_containers,
             )
             self._write(folder, package)
         except BaseException:  # a full disk: leave no half-written version behind
@@ -228,6 +240,22 @@ class LocalModelRegistry:
 
     def _write(self, folder: Path, package: ModelPackage) -> None:
         atomic_write_text(folder / "model_package.json", json.dumps(package.to_dict(), indent=2))
+
+
+def _store_containers(
+    containers: list[dict[str, Any]], model_data: Path, folder: Path
+) -> list[dict[str, Any]]:
+    """Copy each container's artifact into the version's folder; point at the copies."""
+    copies = {str(model_data): folder / "model.tar.gz"}
+    stored = []
+    for container in containers:
+        source = str(container["model_data"])
+        if source not in copies:
+            name = "preprocessing.tar.gz" if len(copies) == 1 else f"artifact-{len(copies)}.tar.gz"
+            copies[source] = folder / name
+            shutil.copy2(source, copies[source])
+        stored.append({**container, "model_data": str(copies[source])})
+    return stored
 
 
 def _check_status(status: str) -> None:

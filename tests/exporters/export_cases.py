@@ -296,9 +296,9 @@ MUTATIONS: dict[str, tuple[str, str, str]] = {
         '"n_estimator": 200,',
         "test_every_hyperparameter_is_one_the_algorithm_accepts",
     ),
-    "input_filter": (
-        'input_filter="$[1:]"',
-        'input_filter="[1:]"',
+    "split_type": (
+        'split_type="Line",',
+        'split_type="Lines",',
         "test_every_request_has_the_shape_aws_requires",
     ),
 }

@@ -262,7 +262,7 @@ def test_autopilot_refuses_too_few_rows(moto_url: str, project: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def _register_version(moto_url: str) -> str:
+def _register_version(moto_url: str, containers: list[dict] | None = None) -> str:
     sm, s3 = _client("sagemaker", moto_url), _client("s3", moto_url)
     s3.put_object(Bucket=BUCKET, Key="ml/churn/models/m/output/model.tar.gz", Body=b"model")
     with contextlib.suppress(sm.exceptions.ClientError):
@@ -272,7 +272,8 @@ def _register_version(moto_url: str) -> str:
         ModelPackageGroupName="churn-models",
         ModelApprovalStatus="Approved",
         InferenceSpecification={
-            "Containers": [
+            "Containers": containers
+            or [
                 {
                     "Image": "141502667606.dkr.ecr.eu-west-1.amazonaws.com/xgb:3.2-0",
                     "ModelDataUrl": f"s3://{BUCKET}/ml/churn/models/m/output/model.tar.gz",
@@ -352,6 +353,46 @@ def test_deploy_then_monitoring_twice_then_a_multi_model_endpoint(
     assert moto_gaps.SCHEDULES == {}
     listed = sm.list_data_quality_job_definitions(NameContains=f"{NAME}-data-quality")
     assert listed["JobDefinitionSummaries"] == []
+
+
+def test_an_inference_pipeline_version_is_deployed_with_all_its_containers(
+    moto_url: str, project: Path
+) -> None:
+    """Issue 28: the built-in algorithm's version holds three containers (preprocessing,
+    XGBoost, answers); deploy.py serves them in order, and refuses the endpoint kinds AWS
+    hosts no inference pipeline on, saying why."""
+    sklearn = "683313688378.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.9-0-cpu-py3"
+    preprocessing = f"s3://{BUCKET}/ml/churn/runs/r/EngineerFeatures/transformer/model.tar.gz"
+
+    def serving(stage: str) -> dict:
+        environment = {
+            "SAGEMAKER_PROGRAM": "inference.py",
+            "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+            "SM_WIZARD_SERVING_STAGE": stage,
+        }
+        return {"Image": sklearn, "ModelDataUrl": preprocessing, "Environment": environment}
+
+    algorithm = {
+        "Image": "141502667606.dkr.ecr.eu-west-1.amazonaws.com/xgb:3.2-0",
+        "ModelDataUrl": f"s3://{BUCKET}/ml/churn/models/m/output/model.tar.gz",
+    }
+    _register_version(moto_url, [serving("features"), algorithm, serving("answers")])
+    env = _env(moto_url)
+    sm = _client("sagemaker", moto_url)
+    _twice(project, env, "deploy.py")
+    config = sm.describe_endpoint_config(
+        EndpointConfigName=sm.describe_endpoint(EndpointName=f"{NAME}-endpoint")[
+            "EndpointConfigName"
+        ]
+    )
+    model = sm.describe_model(ModelName=config["ProductionVariants"][0]["ModelName"])
+    stages = [c.get("Environment", {}).get("SM_WIZARD_SERVING_STAGE") for c in model["Containers"]]
+    assert stages == ["features", None, "answers"]
+    assert model["Containers"][1]["Image"] == algorithm["Image"]
+    refused = _run(project, env, "deploy.py", "--kind", "multi-model-endpoints")
+    assert refused.returncode == 1, refused.stderr[-2000:]
+    assert "inference pipeline" in refused.stderr and "--kind endpoints" in refused.stderr
+    assert "Traceback" not in refused.stderr
 
 
 def test_deploy_with_its_front_then_delete_twice(moto_url: str, project: Path) -> None:

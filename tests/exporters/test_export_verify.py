@@ -79,7 +79,7 @@ def _all_steps(definition):
 def test_the_scaffolds_own_tests_pass(background) -> None:
     done = background.result("scaffold-tests")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    assert "8 passed" in done.stdout
+    assert "9 passed" in done.stdout  # the serving check runs prepare.py and features.py
 
 
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))
@@ -90,13 +90,13 @@ def test_the_scaffolds_own_tests_catch_each_bug(background, mutation: str) -> No
     failing_test = MUTATIONS[mutation][2]
     assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-2000:]
     assert f"FAILED tests/test_pipeline.py::{failing_test}" in done.stdout, done.stdout[-3000:]
-    assert "1 failed, 7 passed" in done.stdout, done.stdout[-3000:]
+    assert "1 failed, 8 passed" in done.stdout, done.stdout[-3000:]
     new = MUTATIONS[mutation][1]
     named = {
         "instance type": "ml.m5.huge",
         "JsonGet path": "'valeu' is missing",
         "hyperparameter": "'n_estimator'",
-        "input_filter": "'[1:]' is not a JSONPath",
+        "split_type": "'Lines' is not one of SplitType",
     }[mutation]
     assert named in done.stdout, (new, done.stdout[-3000:])
 
@@ -105,15 +105,30 @@ def test_a_built_in_model_is_registered_without_empty_script_settings(
     verified: dict[str, VerifyResult],
 ) -> None:
     """Issue 11 item 2: no SAGEMAKER_PROGRAM/SAGEMAKER_SUBMIT_DIRECTORY of "" in the model
-    package (endpoints made from it would inherit them); script mode keeps its real ones."""
-    for name, script_mode in (("large_realtime", False), ("small_batch", True)):
+    package (endpoints made from it would inherit them); the serving scripts keep their real
+    ones. Issue 28: the package carries what serving raw records needs: the built-in
+    algorithm between features.py's preprocessing model (an inference pipeline), a
+    scikit-learn model as one container whose model.tar.gz holds it all."""
+    for name, built_in in (("large_realtime", True), ("small_batch", False)):
         definition = verified[name].definition
         assert definition is not None
         [register] = [s for s in _all_steps(definition) if s["Type"] == "RegisterModel"]
-        for container in register["Arguments"]["InferenceSpecification"]["Containers"]:
+        specification = register["Arguments"]["InferenceSpecification"]
+        containers = specification["Containers"]
+        assert specification["SupportedContentTypes"] == ["text/csv", "application/json"]
+        for container in containers:
             environment = container.get("Environment", {})
             assert "" not in environment.values(), environment
-            assert ("SAGEMAKER_PROGRAM" in environment) is script_mode, environment
+        stages = [c.get("Environment", {}).get("SM_WIZARD_SERVING_STAGE") for c in containers]
+        if built_in:
+            assert stages == ["features", None, "answers"]
+            assert "xgboost" in containers[1]["Image"]
+            assert "SAGEMAKER_PROGRAM" not in containers[1].get("Environment", {})
+            preprocessing = json.dumps(containers[0]["ModelDataUrl"])
+            assert "EngineerFeatures" in preprocessing and "model.tar.gz" in preprocessing
+        else:
+            [container] = containers
+            assert container["Environment"]["SAGEMAKER_PROGRAM"] == "inference.py"
 
 
 def test_no_experiments_run_is_created(verified: dict[str, VerifyResult]) -> None:

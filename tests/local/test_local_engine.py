@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 from local_helpers import Finished, Recorder, Workspace, make_workspace, run_engine
@@ -92,10 +93,15 @@ def test_demo_run_folder_holds_every_output(demo_run: Finished) -> None:
         (steps / "DataQualityBaseline/output/constraints/constraints.json").read_text()
     )
     assert constraints["monitoring_config"]["evaluate_constraints"] == "Enabled"
-    predictions = (steps / "BatchTransform/output/predictions/test.csv.out").read_text().split()
-    test_rows = (steps / "EngineerFeatures/processing/output/test/test.csv").read_text().split()
-    assert len(predictions) == len(test_rows)
-    assert all(0.0 <= float(p) <= 1.0 for p in predictions)
+    # batch predictions of the raw data: one answer per record (the header line gets none),
+    # the label then each class's probability
+    answers = (steps / "BatchTransform/output/predictions/breast_cancer.csv.out").read_text()
+    raw_rows = (Path(demo_run.engine.run_dir).parent.parent / "data/breast_cancer.csv").read_text()
+    assert len(answers.splitlines()) == len(raw_rows.splitlines()) - 1
+    for line in answers.splitlines():
+        label, p0, p1 = line.split(",")
+        assert label in ("0", "1") and float(p0) + float(p1) == pytest.approx(1.0)
+    assert (steps / "EngineerFeatures/processing/output/transformer/model.tar.gz").exists()
     # the built-in algorithm's round lines (early stopping decides how many)
     assert re.search(r"\[\d+\]#011train-auc:", (steps / "Train/logs.txt").read_text())
 

@@ -19,6 +19,7 @@ from .dag import (
 )
 
 SPLITS = ("train", "validation", "test")
+FIXES_DESCRIPTION = "the row fixes and fill values (rowfixes.json)"
 
 
 def prepare_step(config: WizardConfig) -> PlanStep:
@@ -38,6 +39,8 @@ def prepare_step(config: WizardConfig) -> PlanStep:
             processing_output("train", "training rows, with header"),
             processing_output("validation", "validation rows, with header"),
             processing_output("test", "held-out test rows, with header"),
+            # what served records go through too (prepare.py's rowfixes.json)
+            *((processing_output("fixes", FIXES_DESCRIPTION),) if engine == "sklearn" else ()),
         ),
         compute=Compute(
             "processing",
@@ -62,13 +65,21 @@ def features_step(config: WizardConfig, services: dict[str, list[str]]) -> PlanS
         kind="Processing",
         stage="feature_engineering",
         description="Learn scaling and encoding on the training set, apply them to all three",
-        inputs=tuple(processing_input(split, step=PREPARE, output=split) for split in SPLITS),
+        inputs=tuple(
+            processing_input(name, step=PREPARE, output=name)
+            for name in (*SPLITS, "fixes")
+            if name != "fixes" or config.data_preparation.engine == "sklearn"
+        ),
         outputs=(
             processing_output("train", "model-ready training rows: label first, no header"),
             processing_output("validation", "model-ready validation rows: label first, no header"),
             processing_output("test", "model-ready test rows: label first, no header"),
             processing_output("baseline", "training features with header, for data-quality checks"),
-            processing_output("transformer", "the fitted transformations (features.joblib)"),
+            processing_output(
+                "transformer",
+                "the fitted transformations (features.joblib) and the serving model that "
+                "applies them (model.tar.gz)",
+            ),
         ),
         depends_on=(PREPARE,),
         compute=Compute("processing", feats.instance_type, 1, feats.max_runtime_seconds),

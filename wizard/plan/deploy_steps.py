@@ -20,6 +20,15 @@ from .dag import (
 )
 
 
+def serving_inputs(config: WizardConfig) -> tuple[StepInput, ...]:
+    """What serving needs besides the model: for the built-in algorithm, the preprocessing
+    model features.py packs (an inference pipeline: preprocessing, the algorithm, the
+    answers in the user's labels); a scikit-learn model.tar.gz carries it already."""
+    if not ALGORITHMS[config.training.algorithm].built_in:
+        return ()
+    return (StepInput("serving", step=FEATURES, output="transformer"),)
+
+
 def register_step(config: WizardConfig, model_step: str) -> PlanStep:
     """Add a version to the model package group, with the evaluation as its metrics."""
     deploy = config.deployment
@@ -31,6 +40,7 @@ def register_step(config: WizardConfig, model_step: str) -> PlanStep:
         inputs=(
             StepInput("model", step=model_step, output="model"),
             StepInput("evaluation", step=EVALUATE, output="evaluation"),
+            *serving_inputs(config),
         ),
         outputs=(StepOutput("model_package", "the model package version ARN"),),
         depends_on=(CONDITION,),
@@ -49,7 +59,8 @@ def register_step(config: WizardConfig, model_step: str) -> PlanStep:
 
 
 def batch_transform_steps(config: WizardConfig, model_step: str) -> tuple[PlanStep, PlanStep]:
-    """``CreateModel`` then ``BatchTransform``: batch predictions for the test split."""
+    """``CreateModel`` then ``BatchTransform``: batch predictions for raw records (the
+    data the pipeline was given, ``InputDataUrl``; its label column is ignored)."""
     algorithm = ALGORITHMS[config.training.algorithm]
     deploy = config.deployment
     create = PlanStep(
@@ -57,7 +68,7 @@ def batch_transform_steps(config: WizardConfig, model_step: str) -> tuple[PlanSt
         kind="Model",
         stage="deployment",
         description="Create a SageMaker model from the artifact, for batch transform",
-        inputs=(StepInput("model", step=model_step, output="model"),),
+        inputs=(StepInput("model", step=model_step, output="model"), *serving_inputs(config)),
         outputs=(StepOutput("model_name", "the SageMaker model's name"),),
         depends_on=(CONDITION,),
         branch="if",
@@ -68,18 +79,18 @@ def batch_transform_steps(config: WizardConfig, model_step: str) -> tuple[PlanSt
         name=TRANSFORM,
         kind="Transform",
         stage="deployment",
-        description="Score the test set in one batch job (batch predictions)",
+        description="Score the raw input data in one batch job (batch predictions)",
         inputs=(
             StepInput("model", step=CREATE_MODEL, output="model_name"),
-            StepInput("data", step=FEATURES, output="test"),
+            # raw records, as callers of an endpoint send them: the model's containers
+            # apply the row fixes and fitted transformations themselves
+            StepInput("data", uri=config.data_collection.input_uri, parameter="InputDataUrl"),
         ),
-        outputs=(StepOutput("predictions", "one prediction per input line (.out)"),),
-        depends_on=(CREATE_MODEL, FEATURES),
+        outputs=(StepOutput("predictions", "one answer per record (.out)"),),
+        depends_on=(CREATE_MODEL,),
         compute=Compute("transform", deploy.batch_instance_type, deploy.batch_instance_count, 3600),
         branch="if",
-        settings=frozen(
-            {"content_type": "text/csv", "split_type": "Line", "input_filter": "$[1:]"}
-        ),
+        settings=frozen({"content_type": "text/csv", "split_type": "Line"}),
         cacheable=True,
         retryable=True,
     )

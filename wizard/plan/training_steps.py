@@ -15,10 +15,15 @@ def training_step(config: WizardConfig) -> PlanStep:
     """``Train``, or ``Tune`` when tuning is enabled; ``step.name`` is the model's source."""
     train_cfg, problem = config.training, config.profile.problem_type
     algorithm = ALGORITHMS[train_cfg.algorithm]
-    channels = (
+    channels: tuple[StepInput, ...] = (
         StepInput("train", step=FEATURES, output="train"),
         StepInput("validation", step=FEATURES, output="validation"),
     )
+    if not algorithm.built_in:
+        # train.py packs features.joblib and the serving code with the model, so the
+        # served model answers raw records (the built-in algorithm is served behind a
+        # preprocessing container instead: see the deployment steps)
+        channels += (StepInput("transformer", step=FEATURES, output="transformer"),)
     training_compute = Compute(
         "training",
         train_cfg.instance_type,

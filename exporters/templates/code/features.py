@@ -10,7 +10,12 @@ This runs as a SageMaker Processing job in the scikit-learn container, after pre
                 the training rows again, with a header row: the baseline that the
                 data-quality and bias checks describe
             <root>/output/transformer/features.joblib
-                the fitted transformations, to apply the same steps to new data
+                the fitted transformations, to apply the same steps to new data, with
+                prepare.py's row fixes (<root>/input/fixes/rowfixes.json) and the labels
+            <root>/output/transformer/model.tar.gz
+                features.joblib and the serving code (code/inference.py, serving.py,
+                rowfixes.py): the model that turns raw records into model features, and
+                model answers into your labels, wherever the model is served
 
 ``<root>`` is ``/opt/ml/processing``, or ``$SM_PROCESSING_ROOT`` when that is set, and
 ``--input-dir``/``--output-dir`` override both.
@@ -26,7 +31,10 @@ the mapping is saved in features.joblib under ``label_classes``.
 from __future__ import annotations
 
 import argparse
+import gzip
 import os
+import sys
+import tarfile
 from pathlib import Path
 
 import joblib
@@ -37,7 +45,18 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, OrdinalEncoder, StandardScaler
 
+# rowfixes.py is shared with the serving code: next to this file, or (in a processing job)
+# in the code folder the step mounts at <root>/input/lib.
+for _folder in (
+    Path(__file__).resolve().parent,
+    Path(os.environ.get("SM_PROCESSING_ROOT", "/opt/ml/processing")) / "input" / "lib",
+):
+    if str(_folder) not in sys.path:
+        sys.path.append(str(_folder))
+import rowfixes  # noqa: E402
+
 SPLITS = ("train", "validation", "test")
+SERVING_CODE = ("inference.py", "serving.py", "rowfixes.py")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -65,6 +84,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "has another number",
     )
     parser.add_argument("--input-dir", type=Path, default=root / "input")
+    parser.add_argument(
+        "--fixes",
+        type=Path,
+        default=None,
+        help="prepare.py's rowfixes.json (default: <input-dir>/fixes/rowfixes.json)",
+    )
     parser.add_argument("--output-dir", type=Path, default=root / "output")
     return parser.parse_args(argv)
 
@@ -183,6 +208,12 @@ def main(argv: list[str] | None = None) -> None:
         header=[target, *names],
     )
 
+    fixes_file = args.fixes or args.input_dir / "fixes" / rowfixes.FIXES_FILE
+    if fixes_file.is_file():
+        fixes = rowfixes.load(fixes_file)
+    else:  # the features of data prepared elsewhere: no fixes to repeat
+        print(f"no {fixes_file}: served records get no row fixes")
+        fixes = {"columns": list(features["train"].columns)}
     artifact = args.output_dir / "transformer" / "features.joblib"
     artifact.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(
@@ -190,13 +221,39 @@ def main(argv: list[str] | None = None) -> None:
             "transformer": transformer,
             "target": target,
             "input_columns": list(features["train"].columns),
+            "numeric_columns": [str(c) for c in transformer.transformers_[0][2]],
             "feature_names": names,
             "label_classes": classes,
             "problem_type": args.problem_type,
+            "row_fixes": fixes,
         },
         artifact,
     )
     print(f"saved the fitted transformations to {artifact.name}")
+    pack_serving_model(artifact)
+
+
+def pack_serving_model(artifact: Path) -> None:
+    """model.tar.gz for the scikit-learn serving container: features.joblib at the top,
+    the serving code under code/ (found next to rowfixes.py)."""
+    code_dir = Path(rowfixes.__file__).resolve().parent
+    missing = [name for name in SERVING_CODE if not (code_dir / name).is_file()]
+    if missing:
+        raise SystemExit(f"the serving code is incomplete: no {', '.join(missing)} in {code_dir}")
+
+    def same_every_time(member: tarfile.TarInfo) -> tarfile.TarInfo:
+        member.mtime, member.uid, member.gid, member.uname, member.gname = 0, 0, 0, "", ""
+        return member
+
+    target = artifact.with_name("model.tar.gz")
+    with (
+        gzip.GzipFile(target, "wb", mtime=0) as packed,
+        tarfile.open(fileobj=packed, mode="w") as bundle,
+    ):
+        bundle.add(artifact, arcname=artifact.name, filter=same_every_time)
+        for name in SERVING_CODE:
+            bundle.add(code_dir / name, arcname=f"code/{name}", filter=same_every_time)
+    print("packed features.joblib and the serving code into model.tar.gz")
 
 
 if __name__ == "__main__":

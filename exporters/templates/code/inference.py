@@ -1,56 +1,76 @@
-"""Serve the scikit-learn model: how SageMaker loads it and turns requests into predictions.
+"""Serve the model on raw records: SageMaker's scikit-learn container runs this file.
 
-SageMaker's scikit-learn container imports this file when the model is deployed to an
-endpoint or used in a batch transform job, and calls four functions:
+The container imports it when the model is deployed to an endpoint (real-time, serverless
+or multi-model) or used in a batch transform job, and calls four functions:
 
-    model_fn(model_dir)                  load the model once, at start-up
-    input_fn(body, content_type)         request body -> feature rows
-    predict_fn(rows, model)              feature rows -> predictions
-    output_fn(predictions, accept)       predictions -> response body
+    model_fn(model_dir)                  load once, at start-up
+    input_fn(body, content_type)         keep the request as it came
+    predict_fn(request, model)           records -> answers (serving.py does the work)
+    output_fn(answers, accept)           answers -> response body
 
-Requests are CSV rows of features in the order features.py wrote them, without the label
-and without a header: exactly the test file with its first column removed (a batch
-transform's ``input_filter="$[1:]"`` does that). Each response line holds one prediction:
-the probability of class 1 for two classes (as the built-in XGBoost answers), the class
-for several classes, the value for regression.
+What it does depends on ``SM_WIZARD_SERVING_STAGE`` (set in the model's container
+definition):
+
+    whole     (unset) a scikit-learn model: model.tar.gz holds model.joblib,
+              features.joblib and this code; raw records in, answers out
+    features  the first container of an inference pipeline (built-in XGBoost):
+              raw records in, model-ready CSV rows out, for the algorithm's container
+    answers   the last container of that pipeline: the algorithm's scores in, answers
+              in your labels out
+
+Requests and answers are described in serving.py.
 """
 
 from __future__ import annotations
 
-import io
-import json
 import os
+import sys
+from typing import Any
 
-import joblib
-import numpy as np
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import serving
 
-def model_fn(model_dir: str):
-    return joblib.load(os.path.join(model_dir, "model.joblib"))
-
-
-def input_fn(body, content_type: str = "text/csv") -> np.ndarray:
-    if isinstance(body, bytes):
-        body = body.decode("utf-8")
-    if content_type == "text/csv":
-        rows = np.loadtxt(io.StringIO(body), delimiter=",", dtype=float, ndmin=2)
-        return rows
-    if content_type == "application/json":
-        data = json.loads(body)
-        rows = data.get("instances", data) if isinstance(data, dict) else data
-        return np.asarray(rows, dtype=float).reshape(len(rows), -1)
-    raise ValueError(f"unsupported content type {content_type!r}; send text/csv")
+STAGES = ("whole", "features", "answers")
 
 
-def predict_fn(rows: np.ndarray, model) -> np.ndarray:
-    classes = getattr(model, "classes_", None)
-    if classes is not None and len(classes) == 2 and hasattr(model, "predict_proba"):
-        return model.predict_proba(rows)[:, 1]
-    return model.predict(rows)
+def stage() -> str:
+    value = os.environ.get("SM_WIZARD_SERVING_STAGE", "whole")
+    if value not in STAGES:
+        raise ValueError(f"SM_WIZARD_SERVING_STAGE={value!r}; use one of {', '.join(STAGES)}")
+    return value
 
 
-def output_fn(predictions: np.ndarray, accept: str = "text/csv"):
-    if accept == "application/json":
-        return json.dumps({"predictions": np.asarray(predictions).tolist()}), accept
-    lines = "\n".join(f"{value:.10g}" for value in np.asarray(predictions, dtype=float))
-    return lines + "\n", "text/csv"
+def model_fn(model_dir: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = {"stage": stage(), "bundle": serving.load_bundle(model_dir)}
+    if loaded["stage"] == "whole":
+        import joblib
+
+        loaded["model"] = joblib.load(os.path.join(model_dir, "model.joblib"))
+    return loaded
+
+
+def input_fn(body, content_type: str = serving.CSV):
+    # Reading records needs the columns, which only the loaded model knows: predict_fn reads.
+    return body, content_type
+
+
+def predict_fn(request, model: dict[str, Any]):
+    body, content_type = request
+    bundle = model["bundle"]
+    if model["stage"] == "answers":
+        return serving.answers(serving.read_scores(body, content_type), bundle)
+    matrix = serving.to_features(serving.read_records(body, content_type, bundle), bundle)
+    if model["stage"] == "features":
+        return matrix
+    estimator = model["model"]
+    if bundle["problem_type"] != "regression" and hasattr(estimator, "predict_proba"):
+        return serving.answers(estimator.predict_proba(matrix), bundle)
+    return serving.answers(estimator.predict(matrix), bundle)
+
+
+def output_fn(prediction, accept: str = serving.CSV):
+    if isinstance(prediction, list):
+        return serving.encode(prediction, accept)
+    # model-ready rows for the next container, always CSV (what built-in XGBoost reads)
+    return serving.features_csv(prediction), serving.CSV

@@ -8,6 +8,8 @@ ends, SageMaker uploads everything written under ``/opt/ml/processing/output/<sp
     output  <root>/output/train/train.csv     with a header row
             <root>/output/validation/validation.csv
             <root>/output/test/test.csv
+            <root>/output/fixes/rowfixes.json  the fixes below and the fill values, which
+                                              the served model applies to new records
 
 ``<root>`` is ``/opt/ml/processing``, or ``$SM_PROCESSING_ROOT`` when that is set (the
 sm-wizard local engine sets it), and ``--input-dir``/``--output-dir`` override both.
@@ -17,7 +19,9 @@ Cleaning, in order: drop the columns you listed, turn numbers written as text ("
 since 1970), write labels that differ only in case or spaces one way, drop rows without a
 label, drop exact duplicate rows, split, then fill (or drop) missing values. Fill values are
 learned on the training split only and applied to all three, so nothing about the
-validation and test rows leaks into training.
+validation and test rows leaks into training. The fixes themselves live in rowfixes.py,
+which the serving code shares (in a processing job the step mounts code/ at
+``<root>/input/lib``).
 
 Try it on your own machine:
 
@@ -28,11 +32,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
+import sys
 from pathlib import Path
 
 import pandas as pd
 from sklearn.model_selection import train_test_split
+
+# rowfixes.py is shared with the serving code: next to this file, or (in a processing job)
+# in the code folder the step mounts at <root>/input/lib.
+for _folder in (
+    Path(__file__).resolve().parent,
+    Path(os.environ.get("SM_PROCESSING_ROOT", "/opt/ml/processing")) / "input" / "lib",
+):
+    if str(_folder) not in sys.path:
+        sys.path.append(str(_folder))
+import rowfixes  # noqa: E402
 
 SPLITS = ("train", "validation", "test")
 READABLE = (".csv", ".csv.gz", ".parquet", ".pq")
@@ -115,42 +129,6 @@ def read_raw(input_dir: Path, has_header: bool) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-_NOT_NUMBER = re.compile(r"[\s,$€£¥%]")
-
-
-def parse_numbers(values: pd.Series) -> pd.Series:
-    """Numbers written as text: thousands separators, currency signs, spaces and a trailing
-    percent sign are removed ("45%" becomes 45); what still is not a number becomes missing."""
-    text = values.astype("string").str.strip()
-    negative = text.str.match(r"^\(.*\)$", na=False)  # accounting style: (12.5) is -12.5
-    cleaned = text.str.replace(_NOT_NUMBER, "", regex=True).str.strip("()")
-    numbers = pd.to_numeric(cleaned, errors="coerce")
-    numbers[negative] = -numbers[negative]
-    unparsed = int((numbers.isna() & values.notna()).sum())
-    if unparsed:
-        print(f"{values.name}: {unparsed} values are not numbers and count as missing")
-    return numbers.astype(float)
-
-
-def parse_dates(data: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Replace a date/time column by numbers a model can use."""
-    moments = pd.to_datetime(data[column], errors="coerce", format="mixed", utc=True)
-    unparsed = int((moments.isna() & data[column].notna()).sum())
-    if unparsed:
-        print(f"{column}: {unparsed} values are not dates and count as missing")
-    parts = {
-        f"{column}_year": moments.dt.year,
-        f"{column}_month": moments.dt.month,
-        f"{column}_dayofweek": moments.dt.day_of_week,
-        f"{column}_days": (moments - pd.Timestamp("1970-01-01", tz="UTC")).dt.days,
-    }
-    position = data.columns.get_loc(column)
-    data = data.drop(columns=[column])
-    for offset, (name, values) in enumerate(parts.items()):
-        data.insert(position + offset, name, values.astype(float))
-    return data
-
-
 def clean(data: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
     """Drop listed columns, parse numbers and dates written as text, normalise labels, drop
     rows without a label and (optionally) duplicate rows."""
@@ -166,25 +144,19 @@ def clean(data: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
                 f"the target column {target!r} is not in the data; columns are: "
                 + ", ".join(map(str, data.columns))
             )
-    for option, names in (
-        ("drop", args.drop_column),
-        ("parse as numbers", args.parse_number),
-        ("parse as dates", args.parse_date),
-    ):
-        unknown = [c for c in names if c not in data.columns]
-        if unknown:
-            raise SystemExit(
-                f"cannot {option} {', '.join(unknown)}: no such column; columns are: "
-                + ", ".join(map(str, data.columns))
-            )
+    fixes = column_fixes(args)
+    unknown = rowfixes.unknown_columns(data, fixes)
+    if unknown:
+        raise SystemExit(
+            f"cannot fix {', '.join(unknown)}: no such column; columns are: "
+            + ", ".join(map(str, data.columns))
+        )
+    data = rowfixes.fix_columns(data, fixes)
     if args.drop_column:
-        data = data.drop(columns=args.drop_column)
         print(f"dropped columns: {', '.join(args.drop_column)}")
     for column in args.parse_number:
-        data[column] = parse_numbers(data[column])
         print(f"{column}: read as numbers")
     for column in args.parse_date:
-        data = parse_dates(data, column)
         print(f"{column}: read as dates (year, month, day of week, days since 1970)")
     if data[target].dtype == object:  # " no" and "no" are one label (as the wizard counts)
         data[target] = data[target].map(lambda v: v.strip() if isinstance(v, str) else v)
@@ -206,7 +178,18 @@ def clean(data: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
         print(f"dropped {before - len(data)} duplicate rows")
     if len(data) < 3:
         raise SystemExit(f"only {len(data)} usable rows left; need at least 3 to split")
-    return data.reset_index(drop=True)
+    # The index still numbers the rows as read (the split does not depend on it), so a
+    # split's rows can be found in the raw data again.
+    return data
+
+
+def column_fixes(args: argparse.Namespace) -> dict:
+    """The fixes that change columns, as rowfixes.py applies them."""
+    return {
+        "drop": list(args.drop_column),
+        "parse_number": list(args.parse_number),
+        "parse_date": list(args.parse_date),
+    }
 
 
 def split(
@@ -245,7 +228,6 @@ def fill_missing(
     parts: dict[str, pd.DataFrame], args: argparse.Namespace
 ) -> dict[str, pd.DataFrame]:
     """Fill (or drop) missing values with statistics of the training split only."""
-    target = args.target_column
     if args.missing_values == "drop":
         out = {}
         for name, frame in parts.items():
@@ -255,29 +237,36 @@ def fill_missing(
             out[name] = kept
         return out
 
-    train = parts["train"]
-    fills: dict[str, object] = {}
-    for column in train.columns:
-        if column == target:
-            continue
-        values = train[column]
-        numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)
-        if numeric and args.missing_values in ("median", "mean"):
-            fills[column] = values.median() if args.missing_values == "median" else values.mean()
-        else:  # text columns, or most_frequent for everything
-            modes = values.mode(dropna=True)
-            fills[column] = modes.iloc[0] if len(modes) else None
-    fills = {k: v for k, v in fills.items() if v is not None and not pd.isna(v)}
+    fills = learned_fills(parts, args)
     gaps = sum(int(frame.isna().sum().sum()) for frame in parts.values())
     if gaps:
         print(f"filled {gaps} missing values ({args.missing_values} of the training split)")
-    return {name: frame.fillna(value=fills) for name, frame in parts.items()}
+    return {name: rowfixes.fill(frame, fills) for name, frame in parts.items()}
+
+
+def learned_fills(parts: dict[str, pd.DataFrame], args: argparse.Namespace) -> dict:
+    """What gaps get, learned on the training split (also with ``drop``: a served record
+    cannot be dropped, so its gaps are filled the way ``median`` would)."""
+    how = "median" if args.missing_values == "drop" else args.missing_values
+    return rowfixes.learn_fills(parts["train"], args.target_column, how)
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
-    data = clean(read_raw(args.input_dir, has_header=not args.no_header), args)
+    raw = read_raw(args.input_dir, has_header=not args.no_header)
+    data = clean(raw, args)
     parts = fill_missing(split(data, args), args)
+    names = [str(c) for c in raw.columns]
+    if args.target_column not in names and args.no_header:
+        names[0] = args.target_column  # clean() took the first column as the label
+    fixes = {
+        "target": args.target_column,
+        "columns": [c for c in names if c != args.target_column],
+        "layout": names,  # the columns as read, the label among them
+        **column_fixes(args),
+        "fills": learned_fills(parts, args),
+    }
+    rowfixes.save(args.output_dir / "fixes" / rowfixes.FIXES_FILE, fixes)
     for name in SPLITS:
         frame = parts[name]
         if frame.empty:

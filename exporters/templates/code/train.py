@@ -6,6 +6,8 @@ command-line option (``--n_estimators 200``):
 
     SM_CHANNEL_TRAIN        folder with the training rows (label first, no header)
     SM_CHANNEL_VALIDATION   folder with the validation rows (same layout)
+    SM_CHANNEL_TRANSFORMER  features.py's features.joblib: packed with the model, so the
+                            served model answers raw records (see inference.py)
     SM_MODEL_DIR            save the model here; SageMaker packs it into model.tar.gz
     SM_OUTPUT_DATA_DIR      other files to keep (metrics.json); packed into output.tar.gz
 
@@ -61,6 +63,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     # Where things are: SageMaker's environment variables, overridable for local runs.
     parser.add_argument("--train", type=Path, default=env("SM_CHANNEL_TRAIN"))
     parser.add_argument("--validation", type=Path, default=env("SM_CHANNEL_VALIDATION"))
+    parser.add_argument("--transformer", type=Path, default=env("SM_CHANNEL_TRANSFORMER"))
     parser.add_argument("--model-dir", type=Path, default=env("SM_MODEL_DIR", "/opt/ml/model"))
     parser.add_argument(
         "--output-data-dir", type=Path, default=env("SM_OUTPUT_DATA_DIR", "/opt/ml/output/data")
@@ -176,12 +179,19 @@ def main(argv: list[str] | None = None) -> None:
 
     args.model_dir.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, args.model_dir / "model.joblib")
-    # Ship the serving code inside model.tar.gz: the model's container runs
-    # code/inference.py (SAGEMAKER_PROGRAM) when it is deployed or used for batch transform.
-    serving_code = Path(__file__).with_name("inference.py")
-    if serving_code.exists():
+    # Ship what serving needs inside model.tar.gz: the model's container runs
+    # code/inference.py (SAGEMAKER_PROGRAM) when it is deployed or used for batch transform,
+    # and it applies features.joblib (the row fixes and fitted transformations) first.
+    fitted = Path(args.transformer) / "features.joblib" if args.transformer else None
+    if fitted is not None and fitted.is_file():
+        shutil.copy2(fitted, args.model_dir / "features.joblib")
         (args.model_dir / "code").mkdir(exist_ok=True)
-        shutil.copy2(serving_code, args.model_dir / "code" / "inference.py")
+        for name in ("inference.py", "serving.py", "rowfixes.py"):
+            shutil.copy2(Path(__file__).with_name(name), args.model_dir / "code" / name)
+    else:
+        print(
+            "no features.joblib (SM_CHANNEL_TRANSFORMER): the model is saved without serving code"
+        )
     args.output_data_dir.mkdir(parents=True, exist_ok=True)
     (args.output_data_dir / "metrics.json").write_text(json.dumps(scores, indent=2))
     print(f"saved the model to {args.model_dir / 'model.joblib'}")

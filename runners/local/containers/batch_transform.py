@@ -1,17 +1,13 @@
-"""A local stand-in for a SageMaker batch transform job (the model's serving container).
+"""A local stand-in for a SageMaker batch transform job.
 
-A transform job reads every file under the input prefix, splits it into records
-(``SplitType=Line``: one CSV row each), applies ``InputFilter`` to each record, sends the
-records to the model's container and writes ``<input file name>.out`` with one prediction
-per input line.
+A transform job reads every file under the input prefix (or the one input file), splits it
+into records (``SplitType=Line``: one CSV line each), applies ``InputFilter`` to each record,
+sends the records to the model's containers in mini-batches and writes ``<input file
+name>.out`` with the answers.
 
-The model is served the way its container would serve it:
-  * built-in XGBoost (``xgboost-model`` in the model folder): CSV rows in, one score out
-    per row (the class-1 probability for binary:logistic, comma-separated probabilities
-    for multi:softprob);
-  * scikit-learn: the project's ``code/inference.py`` (``model_fn``, ``input_fn``,
-    ``predict_fn``, ``output_fn``), as SageMaker's scikit-learn container calls it;
-    without one, ``model.joblib`` and its ``predict``.
+The model is served by ``endpoint.py`` (next to this file), the stand-in for SageMaker
+hosting: the same containers, loaded the same way. Records are raw (the columns of the
+user's data); a header line is read as one (so a file's answers have one line fewer).
 
 ``InputFilter`` takes SageMaker's JSONPath subset for CSV: ``$`` (everything), ``$[1:]``
 (from the second column on), ``$[a:b]``, ``$[i,j,...]`` and ``$[i]``.
@@ -23,10 +19,14 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
 import io
+import json
 import sys
+import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from endpoint import BadRequest, Endpoint
 
 
 def parse_filter(expression: str | None):
@@ -43,61 +43,6 @@ def parse_filter(expression: str | None):
         return lambda row: row[part]
     indexes = [int(i) for i in inner.split(",")]
     return lambda row: [row[i] for i in indexes]
-
-
-def load_handlers(model_dir: Path, code_dir: Path | None):
-    """(predict(rows_csv_text) -> list of output lines, description)."""
-    xgb_file = model_dir / "xgboost-model"
-    if xgb_file.exists():
-        import numpy as np
-        import xgboost
-
-        booster = xgboost.Booster()
-        booster.load_model(bytearray(xgb_file.read_bytes()))
-
-        def predict_xgboost(body: str) -> list[str]:
-            rows = np.loadtxt(io.StringIO(body), delimiter=",", dtype=float, ndmin=2)
-            scores = booster.predict(xgboost.DMatrix(rows))
-            if scores.ndim == 2:
-                return [",".join(f"{v:.10g}" for v in row) for row in scores]
-            return [f"{v:.10g}" for v in scores]
-
-        return predict_xgboost, "built-in XGBoost"
-
-    inference = code_dir / "inference.py" if code_dir else None
-    if inference is not None and inference.exists():
-        spec = importlib.util.spec_from_file_location("inference", inference)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.path.insert(0, str(code_dir))
-        spec.loader.exec_module(module)
-        model = module.model_fn(str(model_dir))
-
-        def predict_script(body: str) -> list[str]:
-            rows = module.input_fn(body, "text/csv")
-            result = module.predict_fn(rows, model)
-            output = module.output_fn(result, "text/csv")
-            if isinstance(output, tuple):  # (body, mimetype), as the container accepts
-                output = output[0]
-            if isinstance(output, bytes):
-                output = output.decode("utf-8")
-            return str(output).strip("\n").split("\n")
-
-        return predict_script, "scikit-learn (code/inference.py)"
-
-    joblib_file = model_dir / "model.joblib"
-    if joblib_file.exists():
-        import joblib
-        import numpy as np
-
-        model = joblib.load(joblib_file)
-
-        def predict_plain(body: str) -> list[str]:
-            rows = np.loadtxt(io.StringIO(body), delimiter=",", dtype=float, ndmin=2)
-            return [f"{v:.10g}" for v in model.predict(rows)]
-
-        return predict_plain, "scikit-learn (model.joblib)"
-    raise SystemExit(f"no xgboost-model or model.joblib in {model_dir}")
 
 
 def transform_file(source: Path, target: Path, predict, pick, batch_size: int) -> int:
@@ -121,20 +66,22 @@ def transform_file(source: Path, target: Path, predict, pick, batch_size: int) -
 
 
 def write_batch(batch: list[str], predict, outfile) -> int:
-    lines = predict("\n".join(batch) + "\n")
-    if len(lines) != len(batch):
+    answer = predict("\n".join(batch) + "\n")
+    lines = answer.strip("\n").split("\n") if answer.strip() else []
+    if len(lines) > len(batch):
         raise SystemExit(f"the model answered {len(lines)} lines for {len(batch)} records")
-    outfile.write("\n".join(lines) + "\n")
+    if lines:
+        outfile.write("\n".join(lines) + "\n")
     return len(batch)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model-dir", type=Path, required=True, help="the unpacked model")
-    parser.add_argument("--code-dir", type=Path, default=None, help="holds inference.py")
-    parser.add_argument("--input-dir", type=Path, required=True)
+    parser.add_argument("--model", type=Path, required=True, help="the model (endpoint.py's JSON)")
+    parser.add_argument("--input", type=Path, required=True, help="a file or folder of records")
     parser.add_argument("--output-dir", type=Path, required=True)
     parser.add_argument("--content-type", default="text/csv")
+    parser.add_argument("--accept", default="text/csv")
     parser.add_argument("--split-type", default="Line")
     parser.add_argument("--input-filter", default="$")
     parser.add_argument("--batch-size", type=int, default=1000, help="records per request")
@@ -142,17 +89,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.content_type != "text/csv" or args.split_type != "Line":
         raise SystemExit("the local stand-in handles text/csv split by Line")
 
-    predict, description = load_handlers(args.model_dir, args.code_dir)
     pick = parse_filter(args.input_filter)
-    print(f"serving the {description} model; input_filter {args.input_filter}")
-    files = sorted(p for p in args.input_dir.rglob("*") if p.is_file())
-    if not files:
-        raise SystemExit(f"no input files under {args.input_dir}")
-    for source in files:
-        relative = source.relative_to(args.input_dir)
-        target = args.output_dir / relative.parent / (relative.name + ".out")
-        records = transform_file(source, target, predict, pick, args.batch_size)
-        print(f"{relative}: {records} records -> {target.name}")
+    with tempfile.TemporaryDirectory(prefix="sm-wizard-transform-") as workdir:
+        model = Endpoint(json.loads(args.model.read_text()), Path(workdir))
+        print(f"serving {len(model.containers)} container(s); input_filter {args.input_filter}")
+
+        def predict(body: str) -> str:
+            try:
+                answer, _ = model.invoke(body.encode(), args.content_type, args.accept)
+            except BadRequest as error:
+                raise SystemExit(f"the model refused a mini-batch: {error}") from None
+            return answer.decode()
+
+        if args.input.is_file():
+            base, files = args.input.parent, [args.input]
+        else:
+            base, files = args.input, sorted(p for p in args.input.rglob("*") if p.is_file())
+        if not files:
+            raise SystemExit(f"no input files under {args.input}")
+        for source in files:
+            relative = source.relative_to(base)
+            target = args.output_dir / relative.parent / (relative.name + ".out")
+            records = transform_file(source, target, predict, pick, args.batch_size)
+            print(f"{relative}: {records} records -> {target.name}")
     return 0
 
 

@@ -38,7 +38,9 @@ from sagemaker.core import image_uris
 from sagemaker.core.model_metrics import MetricsSource, ModelMetrics
 from sagemaker.core.model_monitor import DatasetFormat
 from sagemaker.core.processing import ScriptProcessor
+from sagemaker.core.resources import Model
 from sagemaker.core.shapes import (
+    ContainerDefinition,
     ProcessingInput,
     ProcessingOutput,
     ProcessingS3Input,
@@ -114,7 +116,7 @@ LOCAL_DATA = {
 #   CheckMetric           Condition     Register the model only if test auc >= 0.9
 #   RegisterModel         RegisterModel [if] Add a version to the 'breast-cancer-models' model group
 #   CreateModel           Model         [if] Create a SageMaker model from the artifact, for batch transform
-#   BatchTransform        Transform     [if] Score the test set in one batch job (batch predictions)
+#   BatchTransform        Transform     [if] Score the raw input data in one batch job (batch predictions)
 #   MetricBelowThreshold  Fail          [else] Stop with a reason: auc did not pass (test auc >= 0.9)
 
 
@@ -191,6 +193,36 @@ def without_empty_script_settings(step_args):
             if environment.get(key) == "":
                 del environment[key]
     return step_args
+
+
+def inference_pipeline(
+    name: str, *, preprocessing_image, preprocessing_model, algorithm_image, algorithm_model
+) -> list[Model]:
+    """The containers that serve the built-in algorithm on raw records, in order on the same
+    instance (a SageMaker inference pipeline): features.py's model.tar.gz turns records
+    into model features (the row fixes and fitted transformations), the algorithm scores
+    them, and the same model.tar.gz turns the scores into answers in your labels."""
+
+    def serving(stage: str) -> ContainerDefinition:
+        return ContainerDefinition(
+            image=preprocessing_image,
+            model_data_url=preprocessing_model,
+            environment={
+                "SAGEMAKER_PROGRAM": "inference.py",
+                "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+                "SM_WIZARD_SERVING_STAGE": stage,
+            },
+        )
+
+    containers = [
+        serving("features"),
+        ContainerDefinition(image=algorithm_image, model_data_url=algorithm_model),
+        serving("answers"),
+    ]
+    return [
+        Model(model_name=f"{name}-{index}", primary_container=container)
+        for index, container in enumerate(containers, start=1)
+    ]
 
 
 def output_of(step: ProcessingStep, name: str):
@@ -298,6 +330,13 @@ def build_pipeline(
         step_args=prepare_data_processor.run(
             code=code_file("prepare.py", code_s3_prefix),
             inputs=[
+                # code/ itself: the modules this script shares with the served model
+                # (rowfixes.py), imported from /opt/ml/processing/input/lib.
+                processing_input(
+                    "lib",
+                    code_s3_prefix or str(CODE_DIR),
+                    "/opt/ml/processing/input/lib",
+                ),
                 processing_input(
                     "raw",
                     input_data_url,
@@ -319,6 +358,11 @@ def build_pipeline(
                     "test",
                     "/opt/ml/processing/output/test",
                     step_output_uri(s3_base, "PrepareData", "test"),
+                ),
+                processing_output(
+                    "fixes",
+                    "/opt/ml/processing/output/fixes",
+                    step_output_uri(s3_base, "PrepareData", "fixes"),
                 ),
             ],
             arguments=[
@@ -360,6 +404,13 @@ def build_pipeline(
         step_args=engineer_features_processor.run(
             code=code_file("features.py", code_s3_prefix),
             inputs=[
+                # code/ itself: the modules this script shares with the served model
+                # (rowfixes.py), imported from /opt/ml/processing/input/lib.
+                processing_input(
+                    "lib",
+                    code_s3_prefix or str(CODE_DIR),
+                    "/opt/ml/processing/input/lib",
+                ),
                 processing_input(
                     "train",
                     output_of(step_prepare_data, "train"),
@@ -374,6 +425,11 @@ def build_pipeline(
                     "test",
                     output_of(step_prepare_data, "test"),
                     "/opt/ml/processing/input/test",
+                ),
+                processing_input(
+                    "fixes",
+                    output_of(step_prepare_data, "fixes"),
+                    "/opt/ml/processing/input/fixes",
                 ),
             ],
             outputs=[
@@ -552,9 +608,22 @@ def build_pipeline(
     # Add a version to the 'breast-cancer-models' model group.
     # The version records the evaluation report and the check baselines; its approval status
     # (ModelApprovalStatus) decides whether it may be deployed.
+    # An inference pipeline, so the model answers raw records: features.py's
+    # preprocessing model, then the built-in algorithm, then the answers in your labels.
     register_model_builder = ModelBuilder(
-        image_uri=xgboost_image,
-        s3_model_data_url=step_train.properties.ModelArtifacts.S3ModelArtifacts,
+        model=inference_pipeline(
+            f"{PIPELINE_NAME}-register-model",
+            preprocessing_image=sklearn_image,
+            preprocessing_model=Join(
+                on="/",
+                values=[
+                    output_of(step_engineer_features, "transformer"),
+                    "model.tar.gz",
+                ],
+            ),
+            algorithm_image=xgboost_image,
+            algorithm_model=step_train.properties.ModelArtifacts.S3ModelArtifacts,
+        ),
         role_arn=role_arn,
         sagemaker_session=session,
     )
@@ -562,8 +631,9 @@ def build_pipeline(
     register_model_args = without_empty_script_settings(
         register_model_builder.register(
             model_package_group_name=MODEL_PACKAGE_GROUP,
-            content_types=["text/csv"],
-            response_types=["text/csv"],
+            # Raw records in, answers out (code/serving.py describes both).
+            content_types=["text/csv", "application/json"],
+            response_types=["text/csv", "application/json"],
             inference_instances=[
                 "ml.m5.large",
             ],
@@ -600,9 +670,22 @@ def build_pipeline(
 
     # ---------------------------------------------------- CreateModel (Model)
     # Create a SageMaker model from the artifact, for batch transform.
+    # An inference pipeline, so the model answers raw records: features.py's
+    # preprocessing model, then the built-in algorithm, then the answers in your labels.
     create_model_builder = ModelBuilder(
-        image_uri=xgboost_image,
-        s3_model_data_url=step_train.properties.ModelArtifacts.S3ModelArtifacts,
+        model=inference_pipeline(
+            f"{PIPELINE_NAME}-create-model",
+            preprocessing_image=sklearn_image,
+            preprocessing_model=Join(
+                on="/",
+                values=[
+                    output_of(step_engineer_features, "transformer"),
+                    "model.tar.gz",
+                ],
+            ),
+            algorithm_image=xgboost_image,
+            algorithm_model=step_train.properties.ModelArtifacts.S3ModelArtifacts,
+        ),
         role_arn=role_arn,
         sagemaker_session=session,
     )
@@ -613,7 +696,7 @@ def build_pipeline(
     )
 
     # --------------------------------------------- BatchTransform (Transform)
-    # Score the test set in one batch job (batch predictions).
+    # Score the raw input data in one batch job (batch predictions).
     batch_transform_transformer = Transformer(
         model_name=step_create_model.properties.ModelName,
         instance_type="ml.m5.large",
@@ -627,11 +710,9 @@ def build_pipeline(
     step_batch_transform = TransformStep(
         name="BatchTransform",
         step_args=batch_transform_transformer.transform(
-            data=output_of(step_engineer_features, "test"),
+            data=input_data_url,
             content_type="text/csv",
             split_type="Line",
-            # Send every column but the first (the label) to the model.
-            input_filter="$[1:]",
         ),
         cache_config=cache_config,
         retry_policies=job_retries,

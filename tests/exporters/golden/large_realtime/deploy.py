@@ -12,6 +12,11 @@ deploying is a deliberate step of its own:
 Approve a version first, in Studio or with
     aws sagemaker update-model-package --model-package-arn ARN --model-approval-status Approved
 
+The endpoint answers raw records: the columns of your data, as CSV (a header line is
+optional) or JSON; code/serving.py describes the requests and the answers, e.g.
+    aws sagemaker-runtime invoke-endpoint --endpoint-name NAME --content-type text/csv \
+        --body fileb://records.csv answers.csv
+
 The role, bucket and region come from --role-arn, --bucket and --region, or from
 SAGEMAKER_ROLE_ARN, SAGEMAKER_BUCKET and AWS_REGION.
 """
@@ -89,12 +94,37 @@ def create_model(session: boto3.Session, package_arn: str, kind: str, args) -> s
     characters, so two deployments in the same second do not clash either)."""
     sagemaker = session.client("sagemaker")
     name = f"{PIPELINE_NAME}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:4]}"
+    role = required(args.role_arn, "--role-arn", "SAGEMAKER_ROLE_ARN")
+    package = sagemaker.describe_model_package(ModelPackageName=package_arn)
+    containers = package["InferenceSpecification"]["Containers"]
+    if len(containers) > 1:
+        # An inference pipeline: the built-in algorithm between the containers that turn
+        # raw records into its features and its scores into your labels. AWS hosts one on
+        # real-time endpoints and in batch transform only, not on serverless or
+        # multi-model endpoints.
+        if kind != "endpoints":
+            raise SystemExit(
+                f"error: this version is an inference pipeline ({len(containers)} containers: "
+                f"preprocessing, the algorithm, the answers), which AWS does not host on "
+                f"{kind}; deploy it with --kind endpoints, or train a scikit-learn "
+                "algorithm (one container) for that kind of endpoint"
+            )
+        sagemaker.create_model(
+            ModelName=name,
+            Containers=[
+                {
+                    "Image": c["Image"],
+                    "ModelDataUrl": c["ModelDataUrl"],
+                    "Environment": c.get("Environment", {}),
+                }
+                for c in containers
+            ],
+            InferenceExecutionConfig={"Mode": "Serial"},
+            ExecutionRoleArn=role,
+        )
+        return name
     container: dict = {"ModelPackageName": package_arn}
-    sagemaker.create_model(
-        ModelName=name,
-        PrimaryContainer=container,
-        ExecutionRoleArn=required(args.role_arn, "--role-arn", "SAGEMAKER_ROLE_ARN"),
-    )
+    sagemaker.create_model(ModelName=name, PrimaryContainer=container, ExecutionRoleArn=role)
     return name
 
 
@@ -113,7 +143,10 @@ def create_endpoint_config(sagemaker, model_name: str, kind: str, args) -> str:
             "InitialSamplingPercentage": DATA_CAPTURE_PERCENT,
             "DestinationS3Uri": f"s3://{bucket}/{S3_PREFIX}/data-capture",
             "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
-            "CaptureContentTypeHeader": {"CsvContentTypes": ["text/csv"]},
+            "CaptureContentTypeHeader": {
+                "CsvContentTypes": ["text/csv"],
+                "JsonContentTypes": ["application/json"],
+            },
         }
     sagemaker.create_endpoint_config(**config)
     return model_name
@@ -211,7 +244,8 @@ def create_front(session: boto3.Session, args: argparse.Namespace) -> None:
                 ApiId=api["ApiId"], RouteId=route["RouteId"], AuthorizationType="AWS_IAM"
             )
     print(
-        f"POST CSV lines to {api['ApiEndpoint']}/predict, signed with SigV4 (IAM auth), e.g.\n"
+        f"POST records (CSV or JSON) to {api['ApiEndpoint']}/predict, signed with SigV4 "
+        "(IAM auth), e.g.\n"
         f"  awscurl --service execute-api --region {args.region} -X POST "
         f"-H 'Content-Type: text/csv' -d @rows.csv {api['ApiEndpoint']}/predict"
     )

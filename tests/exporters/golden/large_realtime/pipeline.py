@@ -43,7 +43,9 @@ from sagemaker.core.parameter import (
     IntegerParameter,
 )
 from sagemaker.core.processing import ScriptProcessor
+from sagemaker.core.resources import Model
 from sagemaker.core.shapes import (
+    ContainerDefinition,
     ProcessingInput,
     ProcessingOutput,
     ProcessingS3Input,
@@ -198,6 +200,36 @@ def without_empty_script_settings(step_args):
             if environment.get(key) == "":
                 del environment[key]
     return step_args
+
+
+def inference_pipeline(
+    name: str, *, preprocessing_image, preprocessing_model, algorithm_image, algorithm_model
+) -> list[Model]:
+    """The containers that serve the built-in algorithm on raw records, in order on the same
+    instance (a SageMaker inference pipeline): features.py's model.tar.gz turns records
+    into model features (the row fixes and fitted transformations), the algorithm scores
+    them, and the same model.tar.gz turns the scores into answers in your labels."""
+
+    def serving(stage: str) -> ContainerDefinition:
+        return ContainerDefinition(
+            image=preprocessing_image,
+            model_data_url=preprocessing_model,
+            environment={
+                "SAGEMAKER_PROGRAM": "inference.py",
+                "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
+                "SM_WIZARD_SERVING_STAGE": stage,
+            },
+        )
+
+    containers = [
+        serving("features"),
+        ContainerDefinition(image=algorithm_image, model_data_url=algorithm_model),
+        serving("answers"),
+    ]
+    return [
+        Model(model_name=f"{name}-{index}", primary_container=container)
+        for index, container in enumerate(containers, start=1)
+    ]
 
 
 def output_of(step: ProcessingStep, name: str):
@@ -376,6 +408,13 @@ def build_pipeline(
         step_args=engineer_features_processor.run(
             code=code_file("features.py", code_s3_prefix),
             inputs=[
+                # code/ itself: the modules this script shares with the served model
+                # (rowfixes.py), imported from /opt/ml/processing/input/lib.
+                processing_input(
+                    "lib",
+                    code_s3_prefix or str(CODE_DIR),
+                    "/opt/ml/processing/input/lib",
+                ),
                 processing_input(
                     "train",
                     output_of(step_prepare_data, "train"),
@@ -658,9 +697,22 @@ def build_pipeline(
     # Add a version to the 'churn-models' model group.
     # The version records the evaluation report and the check baselines; its approval status
     # (ModelApprovalStatus) decides whether it may be deployed.
+    # An inference pipeline, so the model answers raw records: features.py's
+    # preprocessing model, then the built-in algorithm, then the answers in your labels.
     register_model_builder = ModelBuilder(
-        image_uri=xgboost_image,
-        s3_model_data_url=tune_best_model,
+        model=inference_pipeline(
+            f"{PIPELINE_NAME}-register-model",
+            preprocessing_image=sklearn_image,
+            preprocessing_model=Join(
+                on="/",
+                values=[
+                    output_of(step_engineer_features, "transformer"),
+                    "model.tar.gz",
+                ],
+            ),
+            algorithm_image=xgboost_image,
+            algorithm_model=tune_best_model,
+        ),
         role_arn=role_arn,
         sagemaker_session=session,
     )
@@ -668,8 +720,9 @@ def build_pipeline(
     register_model_args = without_empty_script_settings(
         register_model_builder.register(
             model_package_group_name=MODEL_PACKAGE_GROUP,
-            content_types=["text/csv"],
-            response_types=["text/csv"],
+            # Raw records in, answers out (code/serving.py describes both).
+            content_types=["text/csv", "application/json"],
+            response_types=["text/csv", "application/json"],
             inference_instances=[
                 "ml.m5.xlarge",
             ],

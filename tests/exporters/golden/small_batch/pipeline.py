@@ -108,7 +108,7 @@ LOCAL_DATA = {
 #   CheckMetric           Condition     Register the model only if test rmse <= 50000
 #   RegisterModel         RegisterModel [if] Add a version to the 'house-price-models' model group
 #   CreateModel           Model         [if] Create a SageMaker model from the artifact, for batch transform
-#   BatchTransform        Transform     [if] Score the test set in one batch job (batch predictions)
+#   BatchTransform        Transform     [if] Score the raw input data in one batch job (batch predictions)
 #   MetricBelowThreshold  Fail          [else] Stop with a reason: rmse did not pass (test rmse <= 50000)
 
 
@@ -290,6 +290,13 @@ def build_pipeline(
         step_args=prepare_data_processor.run(
             code=code_file("prepare.py", code_s3_prefix),
             inputs=[
+                # code/ itself: the modules this script shares with the served model
+                # (rowfixes.py), imported from /opt/ml/processing/input/lib.
+                processing_input(
+                    "lib",
+                    code_s3_prefix or str(CODE_DIR),
+                    "/opt/ml/processing/input/lib",
+                ),
                 processing_input(
                     "raw",
                     input_data_url,
@@ -311,6 +318,11 @@ def build_pipeline(
                     "test",
                     "/opt/ml/processing/output/test",
                     step_output_uri(s3_base, "PrepareData", "test"),
+                ),
+                processing_output(
+                    "fixes",
+                    "/opt/ml/processing/output/fixes",
+                    step_output_uri(s3_base, "PrepareData", "fixes"),
                 ),
             ],
             arguments=[
@@ -352,6 +364,13 @@ def build_pipeline(
         step_args=engineer_features_processor.run(
             code=code_file("features.py", code_s3_prefix),
             inputs=[
+                # code/ itself: the modules this script shares with the served model
+                # (rowfixes.py), imported from /opt/ml/processing/input/lib.
+                processing_input(
+                    "lib",
+                    code_s3_prefix or str(CODE_DIR),
+                    "/opt/ml/processing/input/lib",
+                ),
                 processing_input(
                     "train",
                     output_of(step_prepare_data, "train"),
@@ -366,6 +385,11 @@ def build_pipeline(
                     "test",
                     output_of(step_prepare_data, "test"),
                     "/opt/ml/processing/input/test",
+                ),
+                processing_input(
+                    "fixes",
+                    output_of(step_prepare_data, "fixes"),
+                    "/opt/ml/processing/input/fixes",
                 ),
             ],
             outputs=[
@@ -484,6 +508,11 @@ def build_pipeline(
                     data_source=output_of(step_engineer_features, "validation"),
                     content_type="text/csv",
                 ),
+                InputData(
+                    channel_name="transformer",
+                    data_source=output_of(step_engineer_features, "transformer"),
+                    content_type="text/csv",
+                ),
             ],
         ),
         cache_config=cache_config,
@@ -554,7 +583,7 @@ def build_pipeline(
         role_arn=role_arn,
         sagemaker_session=session,
         # The scikit-learn container serves the model with inference.py, which train.py
-        # packs into model.tar.gz under code/.
+        # packs into model.tar.gz under code/ with features.joblib: raw records in.
         env_vars={
             "SAGEMAKER_PROGRAM": "inference.py",
             "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
@@ -564,8 +593,9 @@ def build_pipeline(
     register_model_args = without_empty_script_settings(
         register_model_builder.register(
             model_package_group_name=MODEL_PACKAGE_GROUP,
-            content_types=["text/csv"],
-            response_types=["text/csv"],
+            # Raw records in, answers out (code/serving.py describes both).
+            content_types=["text/csv", "application/json"],
+            response_types=["text/csv", "application/json"],
             inference_instances=[
                 "ml.m5.large",
             ],
@@ -600,7 +630,7 @@ def build_pipeline(
         role_arn=role_arn,
         sagemaker_session=session,
         # The scikit-learn container serves the model with inference.py, which train.py
-        # packs into model.tar.gz under code/.
+        # packs into model.tar.gz under code/ with features.joblib: raw records in.
         env_vars={
             "SAGEMAKER_PROGRAM": "inference.py",
             "SAGEMAKER_SUBMIT_DIRECTORY": "/opt/ml/model/code",
@@ -613,7 +643,7 @@ def build_pipeline(
     )
 
     # --------------------------------------------- BatchTransform (Transform)
-    # Score the test set in one batch job (batch predictions).
+    # Score the raw input data in one batch job (batch predictions).
     batch_transform_transformer = Transformer(
         model_name=step_create_model.properties.ModelName,
         instance_type="ml.m5.xlarge",
@@ -627,11 +657,9 @@ def build_pipeline(
     step_batch_transform = TransformStep(
         name="BatchTransform",
         step_args=batch_transform_transformer.transform(
-            data=output_of(step_engineer_features, "test"),
+            data=input_data_url,
             content_type="text/csv",
             split_type="Line",
-            # Send every column but the first (the label) to the model.
-            input_filter="$[1:]",
         ),
         cache_config=cache_config,
         retry_policies=job_retries,

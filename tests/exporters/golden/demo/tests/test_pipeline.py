@@ -8,10 +8,16 @@ against botocore's SageMaker model. Run them with `pytest`.
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import subprocess
+import sys
+import tarfile
 from functools import cache
+from pathlib import Path
 from typing import Any
 
+import pytest
 from aws_shapes import (
     accepted_hyperparameters,
     check_definition,
@@ -84,7 +90,6 @@ EXPECTED_STEPS: dict[str, tuple[str, list[str]]] = {
         "Transform",
         [
             "CreateModel",
-            "EngineerFeatures",
         ],
     ),
     "MetricBelowThreshold": (
@@ -94,6 +99,41 @@ EXPECTED_STEPS: dict[str, tuple[str, list[str]]] = {
         ],
     ),
 }
+# What the data steps are given, for the serving check at the end: the served model must
+# answer the rows of your data as they are, before any fix.
+PREPARE_SCRIPT = "prepare.py"
+PREPARE_ARGUMENTS = [
+    "--target-column",
+    "target",
+    "--missing-values",
+    "median",
+    "--train-ratio",
+    "0.7",
+    "--validation-ratio",
+    "0.15",
+    "--test-ratio",
+    "0.15",
+    "--random-seed",
+    "42",
+    "--problem-type",
+    "binary_classification",
+]
+FEATURES_ARGUMENTS = [
+    "--target-column",
+    "target",
+    "--scaling",
+    "standard",
+    "--categorical-encoding",
+    "onehot",
+    "--max-categories",
+    "20",
+    "--problem-type",
+    "binary_classification",
+]
+# The data, when it is in this project (None: it is in S3).
+DATA_FILE = "data/breast_cancer.csv"
+HAS_HEADER = True
+SERVING_ROWS = 20
 EXPECTED_PARAMETERS = [
     "InputDataUrl",
     "ProcessingInstanceType",
@@ -154,3 +194,61 @@ def test_every_json_get_path_is_in_the_evaluation_report() -> None:
     }
     report = check_json_gets(definition(), reports)
     assert not report.problems, "\n".join(report.problems)
+
+
+def _run(script: str, *arguments: str | Path) -> None:
+    command = [sys.executable, str(PROJECT_DIR / "code" / script), *map(str, arguments)]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, f"{script} failed:\n{result.stdout}\n{result.stderr}"
+
+
+def test_the_served_model_answers_raw_rows(tmp_path, monkeypatch) -> None:
+    """Rows of the data as they are (before prepare.py) through the serving code the model
+    ships: features.py's model.tar.gz applies the row fixes and fitted transformations."""
+    if PREPARE_SCRIPT != "prepare.py":
+        pytest.skip(f"the data is prepared by {PREPARE_SCRIPT} (Spark), not run here")
+    source = PROJECT_DIR / DATA_FILE if DATA_FILE else None
+    if source is None or not source.is_file():
+        pytest.skip("the data is not a file in this project")
+    lines = source.read_text(encoding="utf-8").splitlines(keepends=True)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / source.name).write_text("".join(lines[:400]), encoding="utf-8")
+    _run(
+        "prepare.py",
+        *PREPARE_ARGUMENTS,
+        "--input-dir",
+        raw,
+        "--output-dir",
+        tmp_path / "prepared",
+    )
+    _run(
+        "features.py",
+        *FEATURES_ARGUMENTS,
+        "--input-dir",
+        tmp_path / "prepared",
+        "--output-dir",
+        tmp_path / "features",
+    )
+    served = tmp_path / "served"
+    with tarfile.open(tmp_path / "features" / "transformer" / "model.tar.gz") as bundle:
+        bundle.extractall(served, filter="data")
+    monkeypatch.syspath_prepend(str(served / "code"))
+    monkeypatch.setenv("SM_WIZARD_SERVING_STAGE", "features")
+    spec = importlib.util.spec_from_file_location("inference", served / "code" / "inference.py")
+    assert spec is not None and spec.loader is not None
+    inference = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(inference)
+    model = inference.model_fn(str(served))
+
+    body = "".join(lines[: SERVING_ROWS + (1 if HAS_HEADER else 0)])  # the label included
+    matrix = inference.predict_fn(inference.input_fn(body, "text/csv"), model)
+    assert matrix.shape == (SERVING_ROWS, len(model["bundle"]["feature_names"]))
+    answer, content_type = inference.output_fn(matrix, "text/csv")
+    assert content_type == "text/csv" and len(answer.splitlines()) == SERVING_ROWS
+
+    # a record without one of the columns is refused, naming it
+    needed = inference.serving.needed_columns(model["bundle"])
+    partial = json.dumps([{column: None for column in needed[1:]}])
+    with pytest.raises(ValueError, match=f"missing column: {needed[0]}"):
+        inference.predict_fn(inference.input_fn(partial, "application/json"), model)
