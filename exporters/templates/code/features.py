@@ -2,15 +2,21 @@
 
 This runs as a SageMaker Processing job in the scikit-learn container, after prepare.py.
 
-    input   <root>/input/{train,validation,test}/*.csv      with a header row
-    output  <root>/output/{train,validation,test}/<split>.csv
-                label in the first column, no header row: the layout SageMaker's
-                built-in XGBoost (and train.py) read
-            <root>/output/baseline/baseline.csv
-                the training rows again, with a header row: the baseline that the
-                data-quality and bias checks describe
+    input   <root>/input/{train,validation,test}/   .csv (with a header row) or .parquet
+    output  <root>/output/train/train.parquet
+            <root>/output/validation/validation.parquet
+                label in the first column, then the features, named: the layout SageMaker's
+                built-in XGBoost reads as content type application/x-parquet (and train.py
+                reads). The training split is also the data-quality baseline: Model
+                Monitor's baselining job reads it as Parquet, column names included.
+            <root>/output/test/test.csv
+                label in the first column, no header row: text/csv, what a batch transform
+                job sends to the model (one row a record, the label filtered out) and
+                evaluate.py reads
             <root>/output/transformer/features.joblib
                 the fitted transformations, to apply the same steps to new data
+
+Each split is written once, in blocks of rows (a line of progress per block).
 
 ``<root>`` is ``/opt/ml/processing``, or ``$SM_PROCESSING_ROOT`` when that is set, and
 ``--input-dir``/``--output-dir`` override both.
@@ -27,17 +33,24 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 from pathlib import Path
 
 import joblib
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, OrdinalEncoder, StandardScaler
 
 SPLITS = ("train", "validation", "test")
+# Splits the training job reads as Parquet; the test split stays CSV for batch transform.
+PARQUET_SPLITS = ("train", "validation")
+BLOCK_ROWS = 250_000  # rows transformed and written at a time
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -70,10 +83,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def read_split(input_dir: Path, name: str) -> pd.DataFrame:
-    files = sorted((input_dir / name).rglob("*.csv"))
+    """Every .csv (header row) and .parquet file of a split, read by pyarrow."""
+    folder = input_dir / name
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.name.lower().endswith((".csv", ".parquet", ".pq"))
+    )
     if not files:
-        raise SystemExit(f"no CSV files found under {input_dir / name}")
-    return pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
+        raise SystemExit(f"no .csv or .parquet files found under {folder}")
+    started = time.perf_counter()
+    frames = []
+    for path in files:
+        if path.name.lower().endswith(".csv"):
+            try:
+                # dates stay text, as prepare.py wrote them
+                options = pacsv.ConvertOptions(timestamp_parsers=[])
+                frames.append(pacsv.read_csv(path, convert_options=options).to_pandas())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                frames.append(pd.read_csv(path))
+        else:
+            frames.append(pd.read_parquet(path))
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    elapsed = time.perf_counter() - started
+    print(
+        f"{name}: read {len(frame)} rows x {frame.shape[1]} columns ({elapsed:.1f} s)", flush=True
+    )
+    return frame
 
 
 def build_transformer(features: pd.DataFrame, args: argparse.Namespace) -> ColumnTransformer:
@@ -132,14 +168,38 @@ def encode_labels(
     return {k: v.map(code).astype(int).to_numpy() for k, v in parts.items()}, classes
 
 
-def write_rows(
-    path: Path, labels: np.ndarray, matrix: np.ndarray, header: list[str] | None = None
-) -> None:
-    """Label first, then the features; a header row only when ``header`` is given."""
+def write_split(path: Path, labels: np.ndarray, block, names: list[str], target: str) -> None:
+    """Label first, then the features, ``BLOCK_ROWS`` rows at a time: Parquet with the
+    column names, or CSV without a header row. ``block(start, stop)`` gives those rows'
+    model features."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame = pd.DataFrame(matrix, columns=header[1:] if header else None)
-    frame.insert(0, header[0] if header else "label", labels)
-    frame.to_csv(path, index=False, header=bool(header), float_format="%.10g")
+    parquet = path.suffix == ".parquet"
+    columns = [target if parquet else "label", *names]
+    writer = None
+    total, started, last = len(labels), time.perf_counter(), 0.0
+    try:
+        for start in range(0, total, BLOCK_ROWS):
+            stop = min(start + BLOCK_ROWS, total)
+            matrix = np.asarray(block(start, stop), dtype=float)
+            arrays = [pa.array(labels[start:stop])]
+            arrays += [pa.array(np.ascontiguousarray(matrix[:, i])) for i in range(len(names))]
+            table = pa.Table.from_arrays(arrays, names=columns)
+            if writer is None:
+                writer = (
+                    pq.ParquetWriter(path, table.schema)
+                    if parquet
+                    else pacsv.CSVWriter(
+                        path, table.schema, write_options=pacsv.WriteOptions(include_header=False)
+                    )
+                )
+            writer.write_table(table)
+            elapsed = time.perf_counter() - started
+            if stop == total or elapsed - last >= 5:  # a progress line every 5 s at most
+                last = elapsed
+                print(f"{path.name}: {stop} of {total} rows written ({elapsed:.1f} s)", flush=True)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -164,24 +224,37 @@ def main(argv: list[str] | None = None) -> None:
                 f"{args.num_classes}; set data_collection.num_classes = {len(found)} in "
                 "wizard.toml and export again"
             )
-    features = {name: frame.drop(columns=[target]) for name, frame in frames.items()}
+    features = frames  # the same tables, without the label (deleted in place, not copied)
+    for frame in features.values():
+        del frame[target]
 
     transformer = build_transformer(features["train"], args)
-    transformer.fit(features["train"])  # learned on the training rows only
+    started = time.perf_counter()
+    train_matrix = transformer.fit_transform(features["train"])  # learned on training rows only
     names = [str(n) for n in transformer.get_feature_names_out()]
-    print(f"{len(names)} model features from {features['train'].shape[1]} columns")
-
-    matrices = {}
-    for name in SPLITS:
-        matrices[name] = np.asarray(transformer.transform(features[name]), dtype=float)
-        write_rows(args.output_dir / name / f"{name}.csv", labels[name], matrices[name])
-        print(f"{name}: {matrices[name].shape[0]} rows")
-    write_rows(
-        args.output_dir / "baseline" / "baseline.csv",
-        labels["train"],
-        matrices["train"],
-        header=[target, *names],
+    print(
+        f"{len(names)} model features from {features['train'].shape[1]} columns "
+        f"(fitted in {time.perf_counter() - started:.1f} s)",
+        flush=True,
     )
+
+    input_columns = list(features["train"].columns)
+    for name in SPLITS:
+        rows = features.pop(name)  # each split's memory goes back once it is written
+        if name == "train":  # already transformed by the fit
+
+            def block(start: int, stop: int, matrix=train_matrix):
+                return matrix[start:stop]
+        else:
+
+            def block(start: int, stop: int, rows=rows):
+                return transformer.transform(rows.iloc[start:stop])
+
+        suffix = ".parquet" if name in PARQUET_SPLITS else ".csv"
+        write_split(args.output_dir / name / f"{name}{suffix}", labels[name], block, names, target)
+        del rows, block
+        if name == "train":
+            del train_matrix
 
     artifact = args.output_dir / "transformer" / "features.joblib"
     artifact.parent.mkdir(parents=True, exist_ok=True)
@@ -189,7 +262,7 @@ def main(argv: list[str] | None = None) -> None:
         {
             "transformer": transformer,
             "target": target,
-            "input_columns": list(features["train"].columns),
+            "input_columns": input_columns,
             "feature_names": names,
             "label_classes": classes,
             "problem_type": args.problem_type,
