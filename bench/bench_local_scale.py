@@ -17,6 +17,8 @@ ways, back to back:
   imputation + one-hot encoding + standard scaling learned on the training rows, XGBoost
   with the pipeline's own hyperparameters (early stopping on the validation rows), test AUC.
 
+CPU time (every process of each side, from ``getrusage(RUSAGE_CHILDREN)``) is printed
+too: on a machine others share, wall time follows their load, CPU time much less.
 Memory is the peak of the summed proportional set size (PSS: shared pages split between the
 processes sharing them) of the whole process tree, sampled every 0.2 s with psutil: for the
 pipeline the CLI, its fork server and every job; for the script, the script. Printed per
@@ -33,6 +35,7 @@ import argparse
 import contextlib
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -52,6 +55,13 @@ def parse_rows(text: str) -> int:
     """100k, 1M, 5M or a plain number."""
     scale = {"k": 1_000, "m": 1_000_000}.get(text[-1:].lower(), 1)
     return int(float(text[:-1] if scale > 1 else text) * scale)
+
+
+def children_cpu() -> float:
+    """CPU seconds of every ended and waited-for descendant so far (grandchildren count once
+    their parent waited for them: the jobs, the fork server, the CLI)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def label(rows: int) -> str:
@@ -197,7 +207,7 @@ def run_pipeline(config: Path, work: Path) -> dict:
     runs = work / "runs"
     command = [sys.executable, "-m", "cli.main", "run", str(config), "--json"]
     command += ["--run-dir", str(runs)]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), children_cpu()
     steps: dict[str, dict] = {}
     final = ""
     process = subprocess.Popen(
@@ -220,7 +230,7 @@ def run_pipeline(config: Path, work: Path) -> dict:
             elif event.get("type") == "execution" and event.get("status"):
                 final = event["status"]
         process.wait()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, children_cpu() - cpu
     if final != "Succeeded":
         raise SystemExit(f"the pipeline's run ended {final or process.returncode}")
     for entry in steps.values():
@@ -237,6 +247,7 @@ def run_pipeline(config: Path, work: Path) -> dict:
         "steps": steps,
         "auc": auc,
         "engine_cpu": memory.root_cpu,
+        "cpu": cpu,
     }
 
 
@@ -329,15 +340,15 @@ def by_hand_script(data: Path, hps: dict) -> dict:
 def run_by_hand(data: Path, hps: dict) -> dict:
     command = [sys.executable, __file__, "--by-hand", str(data), "--hyperparameters"]
     command.append(json.dumps(hps))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), children_cpu()
     process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, text=True)
     with TreeMemory(process.pid) as memory:
         out, _ = process.communicate()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, children_cpu() - cpu
     if process.returncode:
         raise SystemExit(f"the hand-written script exited {process.returncode}")
     result = json.loads(out.strip().splitlines()[-1])
-    return {"seconds": elapsed, "peak": memory.peak, **result}
+    return {"seconds": elapsed, "peak": memory.peak, "cpu": cpu, **result}
 
 
 # --------------------------------------------------------------------------- the report
@@ -383,7 +394,8 @@ def report(result: dict) -> str:
         f"{label(result['rows'])} rows ({result['csv_mb']:.0f} MB of CSV): pipeline "
         f"{pipeline['seconds']:.1f} s / {gb(pipeline['peak'])}, by hand "
         f"{hand['seconds']:.1f} s / {gb(hand['peak'])}: time ratio {result['time_ratio']:.2f}, "
-        f"memory ratio {result['memory_ratio']:.2f}"
+        f"memory ratio {result['memory_ratio']:.2f}; CPU {pipeline['cpu']:.0f} s vs "
+        f"{hand['cpu']:.0f} s (ratio {pipeline['cpu'] / max(hand['cpu'], 1e-9):.2f})"
         + (f"  ✗ {', '.join(misses)}" if misses else ("  ok" if checked else "")),
         f"  test AUC: pipeline {pipeline['auc']}, by hand {hand['auc']:.6f}; the engine's "
         f"own process (where the TUI would draw): {pipeline['engine_cpu']:.1f} s of CPU",
