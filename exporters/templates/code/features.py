@@ -82,8 +82,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def read_split(input_dir: Path, name: str) -> pd.DataFrame:
-    """Every .csv (header row) and .parquet file of a split, read by pyarrow."""
+def read_split(input_dir: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """Every .csv (header row) and .parquet file of a split (only ``columns``, if given),
+    read by pyarrow."""
     folder = input_dir / name
     files = sorted(
         p
@@ -95,15 +96,22 @@ def read_split(input_dir: Path, name: str) -> pd.DataFrame:
     started = time.perf_counter()
     frames = []
     for path in files:
-        if path.name.lower().endswith(".csv"):
-            try:
-                # dates stay text, as prepare.py wrote them
-                options = pacsv.ConvertOptions(timestamp_parsers=[])
-                frames.append(pacsv.read_csv(path, convert_options=options).to_pandas())
-            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-                frames.append(pd.read_csv(path))
-        else:
-            frames.append(pd.read_parquet(path))
+        try:
+            if path.name.lower().endswith(".csv"):
+                try:
+                    # dates stay text, as prepare.py wrote them
+                    options = pacsv.ConvertOptions(timestamp_parsers=[], include_columns=columns)
+                    frames.append(pacsv.read_csv(path, convert_options=options).to_pandas())
+                except pa.ArrowInvalid:
+                    frames.append(pd.read_csv(path, usecols=columns))
+            else:
+                frames.append(pd.read_parquet(path, columns=columns))
+        except (KeyError, ValueError) as exc:  # a column asked for is not in the file
+            if columns is None:
+                raise
+            raise SystemExit(
+                f"the {name} split has no {', '.join(map(repr, columns))} column"
+            ) from exc
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     elapsed = time.perf_counter() - started
     print(
@@ -205,12 +213,17 @@ def write_split(path: Path, labels: np.ndarray, block, names: list[str], target:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     target = args.target_column
-    frames = {name: read_split(args.input_dir, name) for name in SPLITS}
-    for name, frame in frames.items():
-        if target not in frame.columns:
-            raise SystemExit(f"the {name} split has no {target!r} column")
+    # The training split whole; of the others only the labels until their turn comes, so
+    # the fit has the memory to itself.
+    frames = {"train": read_split(args.input_dir, "train")}
+    if target not in frames["train"].columns:
+        raise SystemExit(f"the train split has no {target!r} column")
+    label_parts = {"train": frames["train"][target]}
+    for name in SPLITS[1:]:
+        label_parts[name] = read_split(args.input_dir, name, columns=[target])[target]
 
-    labels, classes = encode_labels({n: f[target] for n, f in frames.items()}, args.problem_type)
+    labels, classes = encode_labels(label_parts, args.problem_type)
+    del label_parts
     if args.num_classes and args.problem_type != "regression":
         found = (
             classes
@@ -224,9 +237,8 @@ def main(argv: list[str] | None = None) -> None:
                 f"{args.num_classes}; set data_collection.num_classes = {len(found)} in "
                 "wizard.toml and export again"
             )
-    features = frames  # the same tables, without the label (deleted in place, not copied)
-    for frame in features.values():
-        del frame[target]
+    features = frames  # the same table, without the label (deleted in place, not copied)
+    del features["train"][target]
 
     transformer = build_transformer(features["train"], args)
     started = time.perf_counter()
@@ -239,20 +251,23 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     input_columns = list(features["train"].columns)
+    del features["train"]  # the fit's output is all the training rows still needed
     for name in SPLITS:
-        rows = features.pop(name)  # each split's memory goes back once it is written
-        if name == "train":  # already transformed by the fit
+        if name == "train":
 
             def block(start: int, stop: int, matrix=train_matrix):
                 return matrix[start:stop]
-        else:
+        else:  # each split read at its turn, its memory back once it is written
+            rows = read_split(args.input_dir, name)
+            del rows[target]
 
             def block(start: int, stop: int, rows=rows):
                 return transformer.transform(rows.iloc[start:stop])
 
+            del rows
         suffix = ".parquet" if name in PARQUET_SPLITS else ".csv"
         write_split(args.output_dir / name / f"{name}{suffix}", labels[name], block, names, target)
-        del rows, block
+        del block
         if name == "train":
             del train_matrix
 

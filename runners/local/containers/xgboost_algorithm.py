@@ -101,18 +101,33 @@ def load_channel(name: str):
         )
     started = time.perf_counter()
     if "parquet" in kind:
-        tables = [pq.read_table(f) for f in files]
+        # Row groups one at a time into one float32 matrix (what a DMatrix holds): the
+        # float64 table is never whole in memory beside it.
+        parquet = [pq.ParquetFile(f) for f in files]
+        rows = sum(p.metadata.num_rows for p in parquet)
+        width = parquet[0].metadata.num_columns
+        label = np.empty(rows, dtype=float)
+        features = np.empty((rows, width - 1), dtype=np.float32)
+        at = 0
+        for source in parquet:
+            for group in range(source.num_row_groups):
+                block = source.read_row_group(group)
+                end = at + block.num_rows
+                label[at:end] = block.column(0).to_numpy()
+                for index in range(1, block.num_columns):
+                    features[at:end, index - 1] = block.column(index).to_numpy()
+                at = end
+                del block
     else:
         no_header = pacsv.ReadOptions(autogenerate_column_names=True)
         tables = [pacsv.read_csv(f, read_options=no_header) for f in files]
-    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-    del tables
-    label = table.column(0).to_numpy().astype(float)
-    # float32 is what a DMatrix holds: one copy of the features at that width, not two
-    features = np.empty((table.num_rows, table.num_columns - 1), dtype=np.float32)
-    for index in range(1, table.num_columns):
-        features[:, index - 1] = table.column(index).to_numpy()
-    del table
+        table = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+        del tables
+        label = table.column(0).to_numpy().astype(float)
+        features = np.empty((table.num_rows, table.num_columns - 1), dtype=np.float32)
+        for index in range(1, table.num_columns):
+            features[:, index - 1] = table.column(index).to_numpy()
+        del table
     print(
         f"channel {name}: read {features.shape[0]} rows ({time.perf_counter() - started:.1f} s)",
         flush=True,
