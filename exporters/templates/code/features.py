@@ -113,6 +113,8 @@ def read_split(input_dir: Path, name: str, columns: list[str] | None = None) -> 
                 f"the {name} split has no {', '.join(map(repr, columns))} column"
             ) from exc
     frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    del frames
+    pa.default_memory_pool().release_unused()  # the parser's buffers, back before the fit
     elapsed = time.perf_counter() - started
     print(
         f"{name}: read {len(frame)} rows x {frame.shape[1]} columns ({elapsed:.1f} s)", flush=True

@@ -124,7 +124,10 @@ def read_raw(input_dir: Path, has_header: bool) -> pd.DataFrame:
             flush=True,
         )
         frames.append(frame)
-    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    data = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    del frames
+    pa.default_memory_pool().release_unused()  # the parser's buffers, back to the system
+    return data
 
 
 def read_csv(path: Path, has_header: bool) -> pd.DataFrame:
