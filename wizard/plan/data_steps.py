@@ -20,6 +20,10 @@ from .dag import (
 
 SPLITS = ("train", "validation", "test")
 FIXES_DESCRIPTION = "the row fixes and fill values (rowfixes.json)"
+# How features.py writes the splits: train and validation as Parquet (what the training
+# channels declare; the built-in XGBoost reads it, label first), test as CSV (what a batch
+# transform job sends to the built-in container, which serves text/csv, not Parquet).
+TRAINING_CONTENT_TYPE = "application/x-parquet"
 
 
 def prepare_step(config: WizardConfig) -> PlanStep:
@@ -71,10 +75,11 @@ def features_step(config: WizardConfig, services: dict[str, list[str]]) -> PlanS
             if name != "fixes" or config.data_preparation.engine == "sklearn"
         ),
         outputs=(
-            processing_output("train", "model-ready training rows: label first, no header"),
-            processing_output("validation", "model-ready validation rows: label first, no header"),
-            processing_output("test", "model-ready test rows: label first, no header"),
-            processing_output("baseline", "training features with header, for data-quality checks"),
+            processing_output(
+                "train", "model-ready training rows (Parquet, label first); the quality baseline"
+            ),
+            processing_output("validation", "model-ready validation rows (Parquet, label first)"),
+            processing_output("test", "model-ready test rows (CSV: label first, no header)"),
             processing_output(
                 "transformer",
                 "the fitted transformations (features.joblib) and the serving model that "
@@ -106,14 +111,15 @@ def quality_step(config: WizardConfig) -> PlanStep:
         stage="evaluation",
         description="Record statistics and constraints of the training data (the "
         "baseline Model Monitor compares live traffic with)",
-        inputs=(StepInput("baseline", step=FEATURES, output="baseline"),),
+        # the training split itself (Parquet, named columns): no second copy of the rows
+        inputs=(StepInput("baseline", step=FEATURES, output="train"),),
         outputs=(
             StepOutput("statistics", "statistics.json"),
             StepOutput("constraints", "constraints.json"),
         ),
         depends_on=(FEATURES,),
         compute=Compute("processing", config.evaluation.instance_type, 1, 3600),
-        settings=frozen({"check_type": "DATA_QUALITY", "dataset_format": "csv"}),
+        settings=frozen({"check_type": "DATA_QUALITY", "dataset_format": "parquet"}),
         cacheable=True,
     )
 

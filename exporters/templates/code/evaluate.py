@@ -3,7 +3,8 @@
 This runs as a SageMaker Processing job after training.
 
     input   <root>/input/model/model.tar.gz     the training job's model artifact
-            <root>/input/test/*.csv             test rows: label first, no header
+            <root>/input/test/                  test rows, label first: .csv without a
+                                                header row, or .parquet
     output  <root>/output/evaluation/evaluation.json
 
 ``<root>`` is ``/opt/ml/processing``, or ``$SM_PROCESSING_ROOT`` when that is set, and
@@ -39,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.csv as pacsv
 from sklearn import metrics
 
 GROUPS = {
@@ -101,11 +103,21 @@ def load_model(model_dir: Path, workdir: Path):
 
 
 def read_test(test_dir: Path) -> tuple[np.ndarray, np.ndarray]:
-    files = sorted(p for p in test_dir.rglob("*") if p.is_file() and p.suffix == ".csv")
+    """(features, labels) of every .csv (no header) and .parquet file, read by pyarrow."""
+    files = sorted(
+        p for p in test_dir.rglob("*") if p.is_file() and p.suffix in (".csv", ".parquet")
+    )
     if not files:
-        raise SystemExit(f"no .csv files in {test_dir}")
-    data = pd.concat([pd.read_csv(f, header=None) for f in files], ignore_index=True)
-    return data.iloc[:, 1:].to_numpy(dtype=float), data.iloc[:, 0].to_numpy()
+        raise SystemExit(f"no .csv or .parquet files in {test_dir}")
+    no_header = pacsv.ReadOptions(autogenerate_column_names=True)
+    blocks = [
+        pacsv.read_csv(f, read_options=no_header).to_pandas().to_numpy(dtype=float)
+        if f.suffix == ".csv"
+        else pd.read_parquet(f).to_numpy(dtype=float)
+        for f in files
+    ]
+    data = blocks[0] if len(blocks) == 1 else np.vstack(blocks)
+    return data[:, 1:], data[:, 0]
 
 
 def predict(kind: str, model, features: np.ndarray, problem_type: str):

@@ -2,13 +2,17 @@
 
 This runs as a SageMaker Processing job in the scikit-learn container, after prepare.py.
 
-    input   <root>/input/{train,validation,test}/*.csv      with a header row
-    output  <root>/output/{train,validation,test}/<split>.csv
-                label in the first column, no header row: the layout SageMaker's
-                built-in XGBoost (and train.py) read
-            <root>/output/baseline/baseline.csv
-                the training rows again, with a header row: the baseline that the
-                data-quality and bias checks describe
+    input   <root>/input/{train,validation,test}/   .csv (with a header row) or .parquet
+    output  <root>/output/train/train.parquet
+            <root>/output/validation/validation.parquet
+                label in the first column, then the features, named: the layout SageMaker's
+                built-in XGBoost reads as content type application/x-parquet (and train.py
+                reads). The training split is also the data-quality baseline: Model
+                Monitor's baselining job reads it as Parquet, column names included.
+            <root>/output/test/test.csv
+                label in the first column, no header row: text/csv, what a batch transform
+                job sends to the model (one row a record, the label filtered out) and
+                evaluate.py reads
             <root>/output/transformer/features.joblib
                 the fitted transformations, to apply the same steps to new data, with
                 prepare.py's row fixes (<root>/input/fixes/rowfixes.json) and the labels
@@ -16,6 +20,8 @@ This runs as a SageMaker Processing job in the scikit-learn container, after pre
                 features.joblib and the serving code (code/inference.py, serving.py,
                 rowfixes.py): the model that turns raw records into model features, and
                 model answers into your labels, wherever the model is served
+
+Each split is written once, in blocks of rows (a line of progress per block).
 
 ``<root>`` is ``/opt/ml/processing``, or ``$SM_PROCESSING_ROOT`` when that is set, and
 ``--input-dir``/``--output-dir`` override both.
@@ -35,11 +41,15 @@ import gzip
 import os
 import sys
 import tarfile
+import time
 from pathlib import Path
 
 import joblib
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
@@ -57,6 +67,9 @@ import rowfixes  # noqa: E402
 
 SPLITS = ("train", "validation", "test")
 SERVING_CODE = ("inference.py", "serving.py", "rowfixes.py")
+# Splits the training job reads as Parquet; the test split stays CSV for batch transform.
+PARQUET_SPLITS = ("train", "validation")
+BLOCK_ROWS = 250_000  # rows transformed and written at a time
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -94,11 +107,44 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def read_split(input_dir: Path, name: str) -> pd.DataFrame:
-    files = sorted((input_dir / name).rglob("*.csv"))
+def read_split(input_dir: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """Every .csv (header row) and .parquet file of a split (only ``columns``, if given),
+    read by pyarrow."""
+    folder = input_dir / name
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.name.lower().endswith((".csv", ".parquet", ".pq"))
+    )
     if not files:
-        raise SystemExit(f"no CSV files found under {input_dir / name}")
-    return pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
+        raise SystemExit(f"no .csv or .parquet files found under {folder}")
+    started = time.perf_counter()
+    frames = []
+    for path in files:
+        try:
+            if path.name.lower().endswith(".csv"):
+                try:
+                    # dates stay text, as prepare.py wrote them
+                    options = pacsv.ConvertOptions(timestamp_parsers=[], include_columns=columns)
+                    frames.append(pacsv.read_csv(path, convert_options=options).to_pandas())
+                except pa.ArrowInvalid:
+                    frames.append(pd.read_csv(path, usecols=columns))
+            else:
+                frames.append(pd.read_parquet(path, columns=columns))
+        except (KeyError, ValueError) as exc:  # a column asked for is not in the file
+            if columns is None:
+                raise
+            raise SystemExit(
+                f"the {name} split has no {', '.join(map(repr, columns))} column"
+            ) from exc
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    del frames
+    pa.default_memory_pool().release_unused()  # the parser's buffers, back before the fit
+    elapsed = time.perf_counter() - started
+    print(
+        f"{name}: read {len(frame)} rows x {frame.shape[1]} columns ({elapsed:.1f} s)", flush=True
+    )
+    return frame
 
 
 def build_transformer(features: pd.DataFrame, args: argparse.Namespace) -> ColumnTransformer:
@@ -157,25 +203,54 @@ def encode_labels(
     return {k: v.map(code).astype(int).to_numpy() for k, v in parts.items()}, classes
 
 
-def write_rows(
-    path: Path, labels: np.ndarray, matrix: np.ndarray, header: list[str] | None = None
-) -> None:
-    """Label first, then the features; a header row only when ``header`` is given."""
+def write_split(path: Path, labels: np.ndarray, block, names: list[str], target: str) -> None:
+    """Label first, then the features, ``BLOCK_ROWS`` rows at a time: Parquet with the
+    column names, or CSV without a header row. ``block(start, stop)`` gives those rows'
+    model features."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame = pd.DataFrame(matrix, columns=header[1:] if header else None)
-    frame.insert(0, header[0] if header else "label", labels)
-    frame.to_csv(path, index=False, header=bool(header), float_format="%.10g")
+    parquet = path.suffix == ".parquet"
+    columns = [target if parquet else "label", *names]
+    writer = None
+    total, started, last = len(labels), time.perf_counter(), 0.0
+    try:
+        for start in range(0, total, BLOCK_ROWS):
+            stop = min(start + BLOCK_ROWS, total)
+            matrix = np.asarray(block(start, stop), dtype=float)
+            arrays = [pa.array(labels[start:stop])]
+            arrays += [pa.array(np.ascontiguousarray(matrix[:, i])) for i in range(len(names))]
+            table = pa.Table.from_arrays(arrays, names=columns)
+            if writer is None:
+                writer = (
+                    pq.ParquetWriter(path, table.schema)
+                    if parquet
+                    else pacsv.CSVWriter(
+                        path, table.schema, write_options=pacsv.WriteOptions(include_header=False)
+                    )
+                )
+            writer.write_table(table)
+            elapsed = time.perf_counter() - started
+            if stop == total or elapsed - last >= 5:  # a progress line every 5 s at most
+                last = elapsed
+                print(f"{path.name}: {stop} of {total} rows written ({elapsed:.1f} s)", flush=True)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     target = args.target_column
-    frames = {name: read_split(args.input_dir, name) for name in SPLITS}
-    for name, frame in frames.items():
-        if target not in frame.columns:
-            raise SystemExit(f"the {name} split has no {target!r} column")
+    # The training split whole; of the others only the labels until their turn comes, so
+    # the fit has the memory to itself.
+    frames = {"train": read_split(args.input_dir, "train")}
+    if target not in frames["train"].columns:
+        raise SystemExit(f"the train split has no {target!r} column")
+    label_parts = {"train": frames["train"][target]}
+    for name in SPLITS[1:]:
+        label_parts[name] = read_split(args.input_dir, name, columns=[target])[target]
 
-    labels, classes = encode_labels({n: f[target] for n, f in frames.items()}, args.problem_type)
+    labels, classes = encode_labels(label_parts, args.problem_type)
+    del label_parts
     if args.num_classes and args.problem_type != "regression":
         found = (
             classes
@@ -189,38 +264,53 @@ def main(argv: list[str] | None = None) -> None:
                 f"{args.num_classes}; set data_collection.num_classes = {len(found)} in "
                 "wizard.toml and export again"
             )
-    features = {name: frame.drop(columns=[target]) for name, frame in frames.items()}
+    features = frames  # the same table, without the label (deleted in place, not copied)
+    del features["train"][target]
 
     transformer = build_transformer(features["train"], args)
-    transformer.fit(features["train"])  # learned on the training rows only
+    started = time.perf_counter()
+    train_matrix = transformer.fit_transform(features["train"])  # learned on training rows only
     names = [str(n) for n in transformer.get_feature_names_out()]
-    print(f"{len(names)} model features from {features['train'].shape[1]} columns")
-
-    matrices = {}
-    for name in SPLITS:
-        matrices[name] = np.asarray(transformer.transform(features[name]), dtype=float)
-        write_rows(args.output_dir / name / f"{name}.csv", labels[name], matrices[name])
-        print(f"{name}: {matrices[name].shape[0]} rows")
-    write_rows(
-        args.output_dir / "baseline" / "baseline.csv",
-        labels["train"],
-        matrices["train"],
-        header=[target, *names],
+    print(
+        f"{len(names)} model features from {features['train'].shape[1]} columns "
+        f"(fitted in {time.perf_counter() - started:.1f} s)",
+        flush=True,
     )
 
+    input_columns = list(features["train"].columns)
     fixes_file = args.fixes or args.input_dir / "fixes" / rowfixes.FIXES_FILE
     if fixes_file.is_file():
         fixes = rowfixes.load(fixes_file)
     else:  # the features of data prepared elsewhere: no fixes to repeat
         print(f"no {fixes_file}: served records get no row fixes")
-        fixes = {"columns": list(features["train"].columns)}
+        fixes = {"columns": input_columns}
+    del features["train"]  # the fit's output is all the training rows still needed
+    for name in SPLITS:
+        if name == "train":
+
+            def block(start: int, stop: int, matrix=train_matrix):
+                return matrix[start:stop]
+        else:  # each split read at its turn, its memory back once it is written
+            rows = read_split(args.input_dir, name)
+            del rows[target]
+
+            def block(start: int, stop: int, rows=rows):
+                return transformer.transform(rows.iloc[start:stop])
+
+            del rows
+        suffix = ".parquet" if name in PARQUET_SPLITS else ".csv"
+        write_split(args.output_dir / name / f"{name}{suffix}", labels[name], block, names, target)
+        del block
+        if name == "train":
+            del train_matrix
+
     artifact = args.output_dir / "transformer" / "features.joblib"
     artifact.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(
         {
             "transformer": transformer,
             "target": target,
-            "input_columns": list(features["train"].columns),
+            "input_columns": input_columns,
             "numeric_columns": [str(c) for c in transformer.transformers_[0][2]],
             "feature_names": names,
             "label_classes": classes,

@@ -77,11 +77,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def read_channel(folder: Path) -> tuple[np.ndarray, np.ndarray]:
-    """All CSV files of a channel: label in the first column, no header row."""
-    files = sorted(p for p in Path(folder).rglob("*") if p.is_file() and p.suffix == ".csv")
+    """All files of a channel, label in the first column: Parquet (application/x-parquet,
+    as features.py writes the splits) or CSV without a header row (text/csv)."""
+    files = sorted(
+        p for p in Path(folder).rglob("*") if p.is_file() and p.suffix in (".csv", ".parquet")
+    )
     if not files:
-        raise SystemExit(f"no .csv files in {folder}")
-    data = pd.concat([pd.read_csv(f, header=None) for f in files], ignore_index=True)
+        raise SystemExit(f"no .parquet or .csv files in {folder}")
+    frames = []
+    for f in files:
+        frame = pd.read_parquet(f) if f.suffix == ".parquet" else pd.read_csv(f, header=None)
+        frames.append(frame.set_axis(range(frame.shape[1]), axis=1))
+    data = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     return data.iloc[:, 1:].to_numpy(dtype=float), data.iloc[:, 0].to_numpy()
 
 
