@@ -176,6 +176,8 @@ def _prepare_arguments(config: WizardConfig) -> tuple[str, ...]:
         args += ["--parse-number", column]
     for column in prep.parse_dates:
         args += ["--parse-date", column]
+    for column in prep.text_columns:
+        args += ["--text-column", column]
     if prep.normalise_labels:
         args.append("--normalise-labels")
     return tuple(args)
@@ -195,6 +197,10 @@ def _feature_arguments(config: WizardConfig) -> tuple[str, ...]:
         "--problem-type",
         config.profile.problem_type,
     )
+    for column in config.data_preparation.text_columns:
+        args += ("--text-column", column)
+    if config.data_preparation.text_columns:
+        args += ("--max-text-features", str(feats.max_text_features))
     num_classes = config.data_collection.num_classes
     if config.profile.problem_type == "multiclass_classification" and num_classes:
         # the model is built for this many classes: features.py stops with a clear message

@@ -4,6 +4,7 @@ This runs as a SageMaker Processing job after training.
 
     input   <root>/input/model/model.tar.gz     the training job's model artifact
             <root>/input/test/*.csv             test rows: label first, no header
+                                                (or *.libsvm, sparse, for free text)
     output  <root>/output/evaluation/evaluation.json
 
 ``<root>`` is ``/opt/ml/processing``, or ``$SM_PROCESSING_ROOT`` when that is set, and
@@ -100,12 +101,42 @@ def load_model(model_dir: Path, workdir: Path):
     raise SystemExit(f"no xgboost-model or model.joblib in the model archive (found: {found})")
 
 
-def read_test(test_dir: Path) -> tuple[np.ndarray, np.ndarray]:
-    files = sorted(p for p in test_dir.rglob("*") if p.is_file() and p.suffix == ".csv")
+def read_test(test_dir: Path):
+    """The test rows: CSV (label first, no header), or LIBSVM files (sparse, free text)."""
+    files = sorted(
+        p for p in test_dir.rglob("*") if p.is_file() and p.suffix in (".csv", ".libsvm")
+    )
     if not files:
-        raise SystemExit(f"no .csv files in {test_dir}")
+        raise SystemExit(f"no .csv or .libsvm files in {test_dir}")
+    if any(f.suffix == ".libsvm" for f in files):
+        from scipy import sparse
+        from sklearn.datasets import load_svmlight_files
+
+        parts = load_svmlight_files(
+            [str(f) for f in files if f.suffix == ".libsvm"], zero_based=False
+        )
+        return sparse.vstack(parts[0::2]).tocsr(), np.concatenate(parts[1::2])
     data = pd.concat([pd.read_csv(f, header=None) for f in files], ignore_index=True)
     return data.iloc[:, 1:].to_numpy(dtype=float), data.iloc[:, 0].to_numpy()
+
+
+def fit_width(features, width: int | None):
+    """Sparse test rows as wide as the model's input: a LIBSVM file is only as wide as its
+    highest non-zero column (columns past the model's were never seen in training)."""
+    from scipy import sparse
+
+    if width is None or not sparse.issparse(features) or features.shape[1] == width:
+        return features
+    if features.shape[1] > width:
+        return features[:, :width]
+    return sparse.csr_matrix(features, shape=(features.shape[0], width))
+
+
+def model_width(kind: str, model) -> int | None:
+    """How many features the model was trained on."""
+    if kind == "xgboost":
+        return int(model.num_features())
+    return getattr(model, "n_features_in_", None)
 
 
 def predict(kind: str, model, features: np.ndarray, problem_type: str):
@@ -217,6 +248,7 @@ def main(argv: list[str] | None = None) -> None:
     features, labels = read_test(args.test_dir)
     with tempfile.TemporaryDirectory() as workdir:
         kind, model = load_model(args.model_dir, Path(workdir))
+        features = fit_width(features, model_width(kind, model))
         predicted, probability = predict(kind, model, features, args.problem_type)
     print(f"scored {len(labels)} test rows with the {kind} model")
 

@@ -1,4 +1,5 @@
-"""Engineer features: learn scaling and encoding on the training split, apply them to all.
+"""Engineer features: learn scaling, encoding and text features on the training split, apply
+them to all.
 
 This runs as a SageMaker Processing job in the scikit-learn container, after prepare.py.
 
@@ -11,6 +12,15 @@ This runs as a SageMaker Processing job in the scikit-learn container, after pre
                 data-quality and bias checks describe
             <root>/output/transformer/features.joblib
                 the fitted transformations, to apply the same steps to new data
+
+With free-text columns (``--text-column``) each split is written as
+``<split>/<split>.libsvm`` instead: LIBSVM's sparse text format (``label index:value ...``,
+indices from 1), which SageMaker's built-in XGBoost reads as ``text/libsvm`` and train.py
+and evaluate.py read too. Each text column becomes TF-IDF weights of its words (and word
+pairs) and of its character 2- to 5-grams: tens of thousands of columns that are nearly all
+zero, so they stay sparse from here to the model. The baseline then holds the other
+features plus each text's length in characters and words (a few columns that data-quality
+checks can describe), not the vocabulary.
 
 ``<root>`` is ``/opt/ml/processing``, or ``$SM_PROCESSING_ROOT`` when that is set, and
 ``--input-dir``/``--output-dir`` override both.
@@ -32,10 +42,19 @@ from pathlib import Path
 import joblib
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.compose import ColumnTransformer
+from sklearn.datasets import dump_svmlight_file
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, OrdinalEncoder, StandardScaler
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import (
+    FunctionTransformer,
+    MinMaxScaler,
+    OneHotEncoder,
+    OrdinalEncoder,
+    StandardScaler,
+)
 
 SPLITS = ("train", "validation", "test")
 
@@ -51,6 +70,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=20,
         help="keep at most this many categories per text column; rarer ones are grouped",
+    )
+    parser.add_argument(
+        "--text-column",
+        action="append",
+        default=[],
+        help="a column of free text: TF-IDF of its words and character n-grams (repeatable)",
+    )
+    parser.add_argument(
+        "--max-text-features",
+        type=int,
+        default=20000,
+        help="per text column, keep at most this many word n-grams and as many character "
+        "n-grams (the most frequent in the training split)",
     )
     parser.add_argument(
         "--problem-type",
@@ -76,15 +108,51 @@ def read_split(input_dir: Path, name: str) -> pd.DataFrame:
     return pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
 
 
+def text_features(max_features: int) -> Pipeline:
+    """One free-text column as TF-IDF weights: words and word pairs, and character 2- to
+    5-grams within words (they catch spelling variants, typos and word stems). Each
+    vocabulary is bounded by ``max_features`` and learned from the training split only.
+    A missing text is empty text. Only scikit-learn and NumPy objects: features.joblib
+    loads wherever scikit-learn does, without this script."""
+    common = {"lowercase": True, "strip_accents": "unicode", "sublinear_tf": True}
+    union = FeatureUnion(
+        [
+            (
+                "words",
+                TfidfVectorizer(
+                    analyzer="word", ngram_range=(1, 2), max_features=max_features, **common
+                ),
+            ),
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(2, 5), max_features=max_features, **common
+                ),
+            ),
+        ]
+    )
+    return Pipeline(
+        [
+            ("fill", SimpleImputer(strategy="constant", fill_value="")),
+            # the vectorisers read a flat sequence of texts, not a one-column table
+            ("flatten", FunctionTransformer(np.ravel, feature_names_out="one-to-one")),
+            ("tfidf", union),
+        ]
+    )
+
+
 def build_transformer(features: pd.DataFrame, args: argparse.Namespace) -> ColumnTransformer:
-    """Numbers: fill gaps with the median, then scale. Text: fill gaps, then encode."""
+    """Numbers: fill gaps with the median, then scale. Categories: fill gaps, then encode.
+    Free text (``--text-column``): TF-IDF of words and character n-grams, sparse."""
+    texts = [c for c in args.text_column if c in features.columns]
     numeric = [
         c
         for c in features.columns
-        if pd.api.types.is_numeric_dtype(features[c])
+        if c not in texts
+        and pd.api.types.is_numeric_dtype(features[c])
         and not pd.api.types.is_bool_dtype(features[c])
     ]
-    categorical = [c for c in features.columns if c not in numeric]
+    categorical = [c for c in features.columns if c not in numeric and c not in texts]
 
     scalers = {"standard": StandardScaler(), "minmax": MinMaxScaler(), "none": "passthrough"}
     numeric_steps = Pipeline(
@@ -110,10 +178,19 @@ def build_transformer(features: pd.DataFrame, args: argparse.Namespace) -> Colum
     print(f"numeric columns ({len(numeric)}): scaling = {args.scaling}")
     if categorical:
         names = ", ".join(categorical)
-        print(f"text columns ({len(categorical)}): {names} -> {args.categorical_encoding}")
+        print(f"category columns ({len(categorical)}): {names} -> {args.categorical_encoding}")
+    parts = [("numeric", numeric_steps, numeric), ("categorical", categorical_steps, categorical)]
+    for column in texts:
+        parts.append((f"text_{column}", text_features(args.max_text_features), [column]))
+    if texts:
+        print(
+            f"free-text columns ({len(texts)}): {', '.join(texts)} -> TF-IDF of words and "
+            f"character n-grams (at most {args.max_text_features} of each per column)"
+        )
     return ColumnTransformer(
-        [("numeric", numeric_steps, numeric), ("categorical", categorical_steps, categorical)],
-        verbose_feature_names_out=False,
+        parts,
+        verbose_feature_names_out=bool(texts),  # "text_body__words__refund": no clashes
+        sparse_threshold=1.0 if texts else 0.3,  # with text: always sparse
     )
 
 
@@ -140,6 +217,22 @@ def write_rows(
     frame = pd.DataFrame(matrix, columns=header[1:] if header else None)
     frame.insert(0, header[0] if header else "label", labels)
     frame.to_csv(path, index=False, header=bool(header), float_format="%.10g")
+
+
+def write_sparse(path: Path, labels: np.ndarray, matrix) -> None:
+    """LIBSVM rows (``label index:value ...``, indices from 1, zeros left out)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    dump_svmlight_file(sparse.csr_matrix(matrix), labels, str(path), zero_based=False)
+
+
+def text_summary(frame: pd.DataFrame, texts: list[str]) -> pd.DataFrame:
+    """Each text's length in characters and in words: what a baseline can describe."""
+    out = {}
+    for column in texts:
+        values = frame[column].fillna("").astype(str)
+        out[f"{column}_chars"] = values.str.len().astype(float)
+        out[f"{column}_words"] = values.str.split().str.len().fillna(0).astype(float)
+    return pd.DataFrame(out, index=frame.index)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -171,17 +264,36 @@ def main(argv: list[str] | None = None) -> None:
     names = [str(n) for n in transformer.get_feature_names_out()]
     print(f"{len(names)} model features from {features['train'].shape[1]} columns")
 
-    matrices = {}
-    for name in SPLITS:
-        matrices[name] = np.asarray(transformer.transform(features[name]), dtype=float)
-        write_rows(args.output_dir / name / f"{name}.csv", labels[name], matrices[name])
-        print(f"{name}: {matrices[name].shape[0]} rows")
-    write_rows(
-        args.output_dir / "baseline" / "baseline.csv",
-        labels["train"],
-        matrices["train"],
-        header=[target, *names],
-    )
+    texts = [c for c in args.text_column if c in features["train"].columns]
+    if texts:
+        sparse_splits = {}
+        for name in SPLITS:
+            matrix = sparse_splits[name] = sparse.csr_matrix(transformer.transform(features[name]))
+            write_sparse(args.output_dir / name / f"{name}.libsvm", labels[name], matrix)
+            print(f"{name}: {matrix.shape[0]} rows, {matrix.nnz} non-zero values (sparse)")
+        # The baseline describes what can be checked column by column: the features that
+        # are not text, and each text's length.
+        dense = [i for i, n in enumerate(names) if not n.startswith("text_")]
+        train = sparse_splits["train"][:, dense]
+        lengths = text_summary(features["train"], texts)
+        write_rows(
+            args.output_dir / "baseline" / "baseline.csv",
+            labels["train"],
+            np.hstack([train.toarray(), lengths.to_numpy()]),
+            header=[target, *(names[i] for i in dense), *lengths.columns],
+        )
+    else:
+        matrices = {}
+        for name in SPLITS:
+            matrices[name] = np.asarray(transformer.transform(features[name]), dtype=float)
+            write_rows(args.output_dir / name / f"{name}.csv", labels[name], matrices[name])
+            print(f"{name}: {matrices[name].shape[0]} rows")
+        write_rows(
+            args.output_dir / "baseline" / "baseline.csv",
+            labels["train"],
+            matrices["train"],
+            header=[target, *names],
+        )
 
     artifact = args.output_dir / "transformer" / "features.joblib"
     artifact.parent.mkdir(parents=True, exist_ok=True)
@@ -193,6 +305,7 @@ def main(argv: list[str] | None = None) -> None:
             "feature_names": names,
             "label_classes": classes,
             "problem_type": args.problem_type,
+            "text_columns": texts,
         },
         artifact,
     )

@@ -4,7 +4,7 @@ This runs as a SageMaker Processing job in the scikit-learn container. Before th
 starts, SageMaker copies the raw data from S3 to ``/opt/ml/processing/input/raw``; when it
 ends, SageMaker uploads everything written under ``/opt/ml/processing/output/<split>``.
 
-    input   <root>/input/raw/                 one or more .csv or .parquet files
+    input   <root>/input/raw/                 one or more .csv, .parquet or .jsonl files
     output  <root>/output/train/train.csv     with a header row
             <root>/output/validation/validation.csv
             <root>/output/test/test.csv
@@ -14,7 +14,7 @@ sm-wizard local engine sets it), and ``--input-dir``/``--output-dir`` override b
 
 Cleaning, in order: drop the columns you listed, turn numbers written as text ("1,234.5",
 "$12", "45%") into numbers and dates into numeric parts (year, month, day of week, days
-since 1970), write labels that differ only in case or spaces one way, drop rows without a
+since 1970), make missing free text (``--text-column``) empty text, write labels that differ only in case or spaces one way, drop rows without a
 label, drop exact duplicate rows, split, then fill (or drop) missing values. Fill values are
 learned on the training split only and applied to all three, so nothing about the
 validation and test rows leaks into training.
@@ -35,7 +35,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 SPLITS = ("train", "validation", "test")
-READABLE = (".csv", ".csv.gz", ".parquet", ".pq")
+READABLE = (".csv", ".csv.gz", ".parquet", ".pq", ".jsonl", ".ndjson", ".json")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -82,6 +82,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "since 1970 (repeatable)",
     )
     parser.add_argument(
+        "--text-column",
+        action="append",
+        default=[],
+        help="a column of free text, kept as text (a missing text becomes empty text); "
+        "features.py turns it into word features (repeatable)",
+    )
+    parser.add_argument(
         "--normalise-labels",
         action="store_true",
         help="labels that differ only in case or surrounding spaces count as one class",
@@ -96,16 +103,24 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def read_raw(input_dir: Path, has_header: bool) -> pd.DataFrame:
-    """Read every CSV/Parquet file under ``input_dir`` (sorted by name) into one table."""
+    """Read every CSV, Parquet or JSON-lines file under ``input_dir`` (sorted by name) into
+    one table. A JSON-lines file holds one object per line, its keys the columns."""
     files = sorted(
         p for p in input_dir.rglob("*") if p.is_file() and p.name.lower().endswith(READABLE)
     )
     if not files:
-        raise SystemExit(f"no .csv or .parquet files found under {input_dir}")
+        raise SystemExit(f"no .csv, .parquet or .jsonl files found under {input_dir}")
     frames = []
     for path in files:
         if path.name.lower().endswith((".parquet", ".pq")):
             frame = pd.read_parquet(path)
+        elif path.name.lower().endswith((".jsonl", ".ndjson", ".json")):
+            try:
+                frame = pd.read_json(path, lines=True, dtype=False)
+            except ValueError as exc:
+                raise SystemExit(
+                    f"{path.name} is not JSON lines (one object per line): {exc}"
+                ) from None
         else:
             frame = pd.read_csv(path, header=0 if has_header else None)
         if not has_header:
@@ -170,6 +185,7 @@ def clean(data: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
         ("drop", args.drop_column),
         ("parse as numbers", args.parse_number),
         ("parse as dates", args.parse_date),
+        ("read as text", args.text_column),
     ):
         unknown = [c for c in names if c not in data.columns]
         if unknown:
@@ -186,6 +202,11 @@ def clean(data: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
     for column in args.parse_date:
         data = parse_dates(data, column)
         print(f"{column}: read as dates (year, month, day of week, days since 1970)")
+    for column in args.text_column:
+        # An absent text is empty text, not a value to guess from other rows.
+        data[column] = data[column].astype("string").fillna("").astype(object)
+    if args.text_column:
+        print(f"free text kept as text: {', '.join(args.text_column)}")
     if data[target].dtype == object:  # " no" and "no" are one label (as the wizard counts)
         data[target] = data[target].map(lambda v: v.strip() if isinstance(v, str) else v)
     if args.normalise_labels and args.problem_type != "regression":
