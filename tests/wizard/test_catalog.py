@@ -27,6 +27,7 @@ DESIGN_STAGES: dict[str, set[str]] = {
         "training-jobs",
         "autopilot",
         "jumpstart",
+        "blazingtext",
         "studio",
         "experiments",
         "debugger",

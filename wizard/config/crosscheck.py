@@ -116,6 +116,14 @@ def _text_checks(config: WizardConfig) -> list[CrossCheck]:
                 "'sklearn_random_forest'",
             )
         )
+    if config.data_preparation.engine == "spark":
+        problems.append(
+            CrossCheck(
+                "data_preparation.engine",
+                "the Spark engine does not keep free-text columns as text yet; set "
+                "data_preparation.engine = 'sklearn'",
+            )
+        )
     if "batch-transform" in config.deployment.services:
         problems.append(
             CrossCheck(
