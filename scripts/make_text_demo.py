@@ -212,6 +212,20 @@ GENERIC_SUBJECTS = [
 ]
 VAGUE_SHARE = 0.12
 
+DETAILS = [
+    " - order {order}",
+    " ({item})",
+    " for {product}",
+    " on my {device}",
+    " again",
+    "!!",
+    " since {day}",
+    " - {name}",
+    " please",
+    " (urgent)",
+    ", {item} order",
+]
+
 OPENERS = [
     "Hi,",
     "Hello,",
@@ -303,6 +317,9 @@ def ticket(team: str, rng: random.Random) -> dict[str, str]:
     if terse:  # "charged twice again pls fix"
         body = body.rstrip(".").lower()
     subject = rng.choice(parts["subjects"])
+    if rng.random() < 0.6:  # people add what the ticket is about
+        detail = rng.choice(DETAILS)
+        subject = _fill(f"{subject}{detail}", rng)
     if rng.random() < 0.2:
         subject = subject.lower()
     if rng.random() < 0.15:

@@ -47,7 +47,7 @@ NEAR_UNIQUE = 0.95
 """Distinct share from which short text values are called an identifier."""
 MIN_ROWS_FOR_RATIOS = 30
 """Below this many present values, distinct ratios say little: only patterns decide."""
-SHORT_TEXT_DISTINCT = 0.8
+SHORT_TEXT_DISTINCT = 0.5
 """Distinct share from which values of several words (mostly letters) are short free text
 (product titles, subjects, names), not categories or identifiers."""
 
