@@ -61,7 +61,9 @@ def features_step(config: WizardConfig, services: dict[str, list[str]]) -> PlanS
         name=FEATURES,
         kind="Processing",
         stage="feature_engineering",
-        description="Learn scaling and encoding on the training set, apply them to all three",
+        description="Learn scaling and encoding"
+        + (", and the free text's words," if config.data_preparation.text_columns else "")
+        + " on the training set, apply them to all three",
         inputs=tuple(processing_input(split, step=PREPARE, output=split) for split in SPLITS),
         outputs=(
             processing_output("train", "model-ready training rows: label first, no header"),
