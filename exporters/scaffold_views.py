@@ -103,7 +103,7 @@ def feature_store_view(plan: Plan, config: WizardConfig, selected: set[str]) -> 
         "enabled": "feature-store" in selected,
         "group": config.feature_engineering.feature_group_name,
         "step": feats.name if feats else None,
-        "output": "baseline",
+        "output": "train",  # Parquet: label first, then the named features
     }
 
 

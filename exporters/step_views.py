@@ -146,6 +146,7 @@ def _trainer_view(
     view["max_wait"] = compute.max_wait_seconds
     view["checkpoint_uri"] = settings.get("checkpoint_s3_uri") or None
     view["channels"] = [{"name": i.name, "source": view["sources"][i.name]} for i in step.inputs]
+    view["content_type"] = settings["content_type"]  # of the channels (features.py's splits)
     # The built-in algorithm's metrics are defined by AWS (SageMaker refuses new ones).
     view["metric_definitions"] = [] if settings["built_in"] else settings["metric_definitions"]
     view["output_folder"] = "tuning" if step.kind == "Tuning" else "models"

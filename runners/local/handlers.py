@@ -142,7 +142,7 @@ def run_training_job(
         json.dumps(
             {
                 name: {
-                    "ContentType": "text/csv",
+                    "ContentType": step.settings.get("content_type", "text/csv"),
                     "TrainingInputMode": "File",
                     "S3DistributionType": "FullyReplicated",
                     "RecordWrapperType": "None",

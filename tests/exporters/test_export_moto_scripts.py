@@ -118,6 +118,22 @@ def _csv(rows: int, start: int = 0) -> bytes:
     return text.getvalue().encode()
 
 
+def _parquet(rows: int) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table(
+        {
+            "churned": [n % 2 for n in range(rows)],
+            "tenure": [float(n) for n in range(rows)],
+            "spend": [n * 1.5 for n in range(rows)],
+        }
+    )
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer)
+    return buffer.getvalue()
+
+
 def _processing_job(sm: Any, name: str, outputs: dict[str, str]) -> str:
     sm.create_processing_job(
         ProcessingJobName=name,
@@ -172,10 +188,10 @@ def executions(moto_url: str, project: Path) -> dict[str, str]:
         key = f"ml/churn/runs/{run}/PrepareData/{split}/{split}.csv"
         s3.put_object(Bucket=BUCKET, Key=key, Body=_csv(rows, start))
         start += rows
-    s3.put_object(
+    s3.put_object(  # features.py's training split: Parquet, label first, columns named
         Bucket=BUCKET,
-        Key=f"ml/churn/runs/{run}/EngineerFeatures/baseline/baseline.csv",
-        Body=_csv(25),
+        Key=f"ml/churn/runs/{run}/EngineerFeatures/train/train.parquet",
+        Body=_parquet(25),
     )
     prepare = _processing_job(
         sm, f"{NAME}-prepare-data-1", {s: f"{base}/PrepareData/{s}" for s in splits}
@@ -183,7 +199,7 @@ def executions(moto_url: str, project: Path) -> dict[str, str]:
     features = _processing_job(
         sm,
         f"{NAME}-engineer-features-1",
-        {"baseline": f"{base}/EngineerFeatures/baseline", "train": f"{base}/x/train"},
+        {"train": f"{base}/EngineerFeatures/train", "test": f"{base}/x/test"},
     )
     at = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -214,7 +230,7 @@ def test_feature_store_loads_the_cached_steps_features_twice(
     with store.running():
         env = _env(moto_url, AWS_ENDPOINT_URL_SAGEMAKER_FEATURESTORE_RUNTIME=store.url)
         outputs = _twice(project, env, "feature_store.py")
-    source = f"{executions['base']}/EngineerFeatures/baseline"
+    source = f"{executions['base']}/EngineerFeatures/train"
     assert all(f"loaded 25 records from {source}" in out for out in outputs), outputs
     group = _client("sagemaker", moto_url).describe_feature_group(FeatureGroupName="churn-features")
     assert group["OfflineStoreConfig"]["S3StorageConfig"]["S3Uri"].startswith(

@@ -132,13 +132,18 @@ def test_prepare_names_a_missing_target_column(tmp_path, scripts) -> None:
 
 def test_features_writes_model_ready_rows(tmp_path, scripts) -> None:
     out = featured(tmp_path, scripts)
-    train = pd.read_csv(out / "train" / "train.csv", header=None)
-    baseline = pd.read_csv(out / "baseline" / "baseline.csv")
-    assert list(baseline.columns[:3]) == ["label", "x", "noise"]
-    assert {"colour_red", "colour_green", "colour_blue"} <= set(baseline.columns)
-    assert train.shape == baseline.shape  # same rows, label first, no header
-    assert set(train[0]) == {0, 1}
-    assert abs(baseline["x"].mean()) < 1e-6  # standard scaling learned on train
+    # train and validation: Parquet, label first, every column named (the training split is
+    # also the quality baseline); test: CSV without a header, for batch transform
+    train = pd.read_parquet(out / "train" / "train.parquet")
+    assert list(train.columns[:3]) == ["label", "x", "noise"]
+    assert {"colour_red", "colour_green", "colour_blue"} <= set(train.columns)
+    assert set(train["label"]) == {0, 1}
+    assert abs(train["x"].mean()) < 1e-6  # standard scaling learned on train
+    validation = pd.read_parquet(out / "validation" / "validation.parquet")
+    test = pd.read_csv(out / "test" / "test.csv", header=None)
+    assert list(validation.columns) == list(train.columns)
+    assert test.shape[1] == train.shape[1] and set(test[0]) <= {0, 1}
+    assert not (out / "baseline").exists()  # no second copy of the training rows
     artifact = __import__("joblib").load(out / "transformer" / "features.joblib")
     assert artifact["target"] == "label" and artifact["label_classes"] is None
 

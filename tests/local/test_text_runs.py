@@ -129,7 +129,7 @@ def test_features_are_sparse_tfidf_learned_on_the_training_split_only(tmp_path, 
         first = (out / split / f"{split}.libsvm").read_text().splitlines()[0]
         label, *pairs = first.split()
         assert label in {"0", "1", "2"} and all(int(p.split(":")[0]) >= 1 for p in pairs)
-    baseline = pd.read_csv(out / "baseline" / "baseline.csv")
+    baseline = pd.read_parquet(out / "baseline" / "baseline.parquet")
     assert list(baseline.columns[-2:]) == ["body_chars", "body_words"]
     assert baseline.shape[1] < 10
     # the saved transformations read raw records, a missing text included

@@ -19,6 +19,10 @@ from .dag import (
 )
 
 SPLITS = ("train", "validation", "test")
+# How features.py writes the splits: train and validation as Parquet (what the training
+# channels declare; the built-in XGBoost reads it, label first), test as CSV (what a batch
+# transform job sends to the built-in container, which serves text/csv, not Parquet).
+TRAINING_CONTENT_TYPE = "application/x-parquet"
 
 
 def prepare_step(config: WizardConfig) -> PlanStep:
@@ -66,12 +70,14 @@ def features_step(config: WizardConfig, services: dict[str, list[str]]) -> PlanS
         + " on the training set, apply them to all three",
         inputs=tuple(processing_input(split, step=PREPARE, output=split) for split in SPLITS),
         outputs=(
-            processing_output("train", "model-ready training rows: label first, no header"),
-            processing_output("validation", "model-ready validation rows: label first, no header"),
-            processing_output("test", "model-ready test rows: label first, no header"),
-            processing_output("baseline", "training features with header, for data-quality checks"),
+            processing_output(
+                "train", "model-ready training rows (Parquet, label first); the quality baseline"
+            ),
+            processing_output("validation", "model-ready validation rows (Parquet, label first)"),
+            processing_output("test", "model-ready test rows (CSV: label first, no header)"),
             processing_output("transformer", "the fitted transformations (features.joblib)"),
-        ),
+        )
+        + (_TEXT_BASELINE if config.data_preparation.text_columns else ()),
         depends_on=(PREPARE,),
         compute=Compute("processing", feats.instance_type, 1, feats.max_runtime_seconds),
         script="features.py",
@@ -89,6 +95,17 @@ def features_step(config: WizardConfig, services: dict[str, list[str]]) -> PlanS
     )
 
 
+_TEXT_BASELINE = (
+    processing_output(
+        "baseline",
+        "with free text: the label, the other features and each text's length (Parquet), "
+        "for data-quality checks",
+    ),
+)
+"""With free-text columns the splits are sparse LIBSVM, which Model Monitor does not read:
+features.py writes a small Parquet summary for the data-quality baseline instead."""
+
+
 def quality_step(config: WizardConfig) -> PlanStep:
     """The data-quality baseline Model Monitor compares live traffic with."""
     return PlanStep(
@@ -97,14 +114,22 @@ def quality_step(config: WizardConfig) -> PlanStep:
         stage="evaluation",
         description="Record statistics and constraints of the training data (the "
         "baseline Model Monitor compares live traffic with)",
-        inputs=(StepInput("baseline", step=FEATURES, output="baseline"),),
+        # the training split itself (Parquet, named columns): no second copy of the rows;
+        # with free text (sparse LIBSVM splits) the summary features.py writes beside them
+        inputs=(
+            StepInput(
+                "baseline",
+                step=FEATURES,
+                output="baseline" if config.data_preparation.text_columns else "train",
+            ),
+        ),
         outputs=(
             StepOutput("statistics", "statistics.json"),
             StepOutput("constraints", "constraints.json"),
         ),
         depends_on=(FEATURES,),
         compute=Compute("processing", config.evaluation.instance_type, 1, 3600),
-        settings=frozen({"check_type": "DATA_QUALITY", "dataset_format": "csv"}),
+        settings=frozen({"check_type": "DATA_QUALITY", "dataset_format": "parquet"}),
         cacheable=True,
     )
 

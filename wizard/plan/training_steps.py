@@ -9,6 +9,7 @@ from typing import Any
 from ..algorithms import ALGORITHMS, metric_definitions, objective_direction
 from ..config import WizardConfig
 from .dag import FEATURES, TRAIN, TUNE, Compute, PlanStep, StepInput, StepOutput, frozen
+from .data_steps import TRAINING_CONTENT_TYPE
 
 
 def training_step(config: WizardConfig) -> PlanStep:
@@ -39,6 +40,7 @@ def training_step(config: WizardConfig) -> PlanStep:
         "hyperparameters": hyperparameters,
         "metric_definitions": metric_definitions(algorithm.id, problem),
         "checkpoint_s3_uri": train_cfg.checkpoint_s3_uri,
+        "content_type": TRAINING_CONTENT_TYPE,  # of both channels
     }
     if not config.tuning.enabled:
         return PlanStep(

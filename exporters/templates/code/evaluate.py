@@ -3,8 +3,9 @@
 This runs as a SageMaker Processing job after training.
 
     input   <root>/input/model/model.tar.gz     the training job's model artifact
-            <root>/input/test/*.csv             test rows: label first, no header
-                                                (or *.libsvm, sparse, for free text)
+            <root>/input/test/                  test rows, label first: .csv without a
+                                                header row, or .parquet (or .libsvm,
+                                                sparse, for free text)
     output  <root>/output/evaluation/evaluation.json
 
 ``<root>`` is ``/opt/ml/processing``, or ``$SM_PROCESSING_ROOT`` when that is set, and
@@ -40,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.csv as pacsv
 from sklearn import metrics
 
 GROUPS = {
@@ -102,12 +104,15 @@ def load_model(model_dir: Path, workdir: Path):
 
 
 def read_test(test_dir: Path):
-    """The test rows: CSV (label first, no header), or LIBSVM files (sparse, free text)."""
+    """(features, labels) of every .csv (no header) and .parquet file, read by pyarrow, or
+    of the LIBSVM files (sparse: free text)."""
     files = sorted(
-        p for p in test_dir.rglob("*") if p.is_file() and p.suffix in (".csv", ".libsvm")
+        p
+        for p in test_dir.rglob("*")
+        if p.is_file() and p.suffix in (".csv", ".parquet", ".libsvm")
     )
     if not files:
-        raise SystemExit(f"no .csv or .libsvm files in {test_dir}")
+        raise SystemExit(f"no .csv, .parquet or .libsvm files in {test_dir}")
     if any(f.suffix == ".libsvm" for f in files):
         from scipy import sparse
         from sklearn.datasets import load_svmlight_files
@@ -116,8 +121,15 @@ def read_test(test_dir: Path):
             [str(f) for f in files if f.suffix == ".libsvm"], zero_based=False
         )
         return sparse.vstack(parts[0::2]).tocsr(), np.concatenate(parts[1::2])
-    data = pd.concat([pd.read_csv(f, header=None) for f in files], ignore_index=True)
-    return data.iloc[:, 1:].to_numpy(dtype=float), data.iloc[:, 0].to_numpy()
+    no_header = pacsv.ReadOptions(autogenerate_column_names=True)
+    blocks = [
+        pacsv.read_csv(f, read_options=no_header).to_pandas().to_numpy(dtype=float)
+        if f.suffix == ".csv"
+        else pd.read_parquet(f).to_numpy(dtype=float)
+        for f in files
+    ]
+    data = blocks[0] if len(blocks) == 1 else np.vstack(blocks)
+    return data[:, 1:], data[:, 0]
 
 
 def fit_width(features, width: int | None):

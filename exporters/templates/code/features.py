@@ -3,24 +3,31 @@ them to all.
 
 This runs as a SageMaker Processing job in the scikit-learn container, after prepare.py.
 
-    input   <root>/input/{train,validation,test}/*.csv      with a header row
-    output  <root>/output/{train,validation,test}/<split>.csv
-                label in the first column, no header row: the layout SageMaker's
-                built-in XGBoost (and train.py) read
-            <root>/output/baseline/baseline.csv
-                the training rows again, with a header row: the baseline that the
-                data-quality and bias checks describe
+    input   <root>/input/{train,validation,test}/   .csv (with a header row) or .parquet
+    output  <root>/output/train/train.parquet
+            <root>/output/validation/validation.parquet
+                label in the first column, then the features, named: the layout SageMaker's
+                built-in XGBoost reads as content type application/x-parquet (and train.py
+                reads). The training split is also the data-quality baseline: Model
+                Monitor's baselining job reads it as Parquet, column names included.
+            <root>/output/test/test.csv
+                label in the first column, no header row: text/csv, what a batch transform
+                job sends to the model (one row a record, the label filtered out) and
+                evaluate.py reads
             <root>/output/transformer/features.joblib
                 the fitted transformations, to apply the same steps to new data
+
+Each split is written once, in blocks of rows (a line of progress per block).
 
 With free-text columns (``--text-column``) each split is written as
 ``<split>/<split>.libsvm`` instead: LIBSVM's sparse text format (``label index:value ...``,
 indices from 1), which SageMaker's built-in XGBoost reads as ``text/libsvm`` and train.py
 and evaluate.py read too. Each text column becomes TF-IDF weights of its words (and word
 pairs) and of its character 2- to 5-grams: tens of thousands of columns that are nearly all
-zero, so they stay sparse from here to the model. The baseline then holds the other
-features plus each text's length in characters and words (a few columns that data-quality
-checks can describe), not the vocabulary.
+zero, so they stay sparse from here to the model. The data-quality baseline is then
+``<root>/output/baseline/baseline.parquet``: the other features plus each text's length in
+characters and words (a few columns that data-quality checks can describe), not the
+vocabulary.
 
 ``<root>`` is ``/opt/ml/processing``, or ``$SM_PROCESSING_ROOT`` when that is set, and
 ``--input-dir``/``--output-dir`` override both.
@@ -37,11 +44,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 from pathlib import Path
 
 import joblib
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 from scipy import sparse
 from sklearn.compose import ColumnTransformer
 from sklearn.datasets import dump_svmlight_file
@@ -57,6 +68,9 @@ from sklearn.preprocessing import (
 )
 
 SPLITS = ("train", "validation", "test")
+# Splits the training job reads as Parquet; the test split stays CSV for batch transform.
+PARQUET_SPLITS = ("train", "validation")
+BLOCK_ROWS = 250_000  # rows transformed and written at a time
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -102,10 +116,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def read_split(input_dir: Path, name: str) -> pd.DataFrame:
-    files = sorted((input_dir / name).rglob("*.csv"))
+    """Every .csv (header row) and .parquet file of a split, read by pyarrow."""
+    folder = input_dir / name
+    files = sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.name.lower().endswith((".csv", ".parquet", ".pq"))
+    )
     if not files:
-        raise SystemExit(f"no CSV files found under {input_dir / name}")
-    return pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
+        raise SystemExit(f"no .csv or .parquet files found under {folder}")
+    started = time.perf_counter()
+    frames = []
+    for path in files:
+        if path.name.lower().endswith(".csv"):
+            try:
+                # dates stay text, as prepare.py wrote them
+                options = pacsv.ConvertOptions(timestamp_parsers=[])
+                frames.append(pacsv.read_csv(path, convert_options=options).to_pandas())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                frames.append(pd.read_csv(path))
+        else:
+            frames.append(pd.read_parquet(path))
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    elapsed = time.perf_counter() - started
+    print(
+        f"{name}: read {len(frame)} rows x {frame.shape[1]} columns ({elapsed:.1f} s)", flush=True
+    )
+    return frame
 
 
 def text_features(max_features: int) -> Pipeline:
@@ -209,20 +246,64 @@ def encode_labels(
     return {k: v.map(code).astype(int).to_numpy() for k, v in parts.items()}, classes
 
 
-def write_rows(
-    path: Path, labels: np.ndarray, matrix: np.ndarray, header: list[str] | None = None
-) -> None:
-    """Label first, then the features; a header row only when ``header`` is given."""
+def write_split(path: Path, labels: np.ndarray, block, names: list[str], target: str) -> None:
+    """Label first, then the features, ``BLOCK_ROWS`` rows at a time: Parquet with the
+    column names, or CSV without a header row. ``block(start, stop)`` gives those rows'
+    model features."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame = pd.DataFrame(matrix, columns=header[1:] if header else None)
-    frame.insert(0, header[0] if header else "label", labels)
-    frame.to_csv(path, index=False, header=bool(header), float_format="%.10g")
+    parquet = path.suffix == ".parquet"
+    columns = [target if parquet else "label", *names]
+    writer = None
+    total, started, last = len(labels), time.perf_counter(), 0.0
+    try:
+        for start in range(0, total, BLOCK_ROWS):
+            stop = min(start + BLOCK_ROWS, total)
+            matrix = np.asarray(block(start, stop), dtype=float)
+            arrays = [pa.array(labels[start:stop])]
+            arrays += [pa.array(np.ascontiguousarray(matrix[:, i])) for i in range(len(names))]
+            table = pa.Table.from_arrays(arrays, names=columns)
+            if writer is None:
+                writer = (
+                    pq.ParquetWriter(path, table.schema)
+                    if parquet
+                    else pacsv.CSVWriter(
+                        path, table.schema, write_options=pacsv.WriteOptions(include_header=False)
+                    )
+                )
+            writer.write_table(table)
+            elapsed = time.perf_counter() - started
+            if stop == total or elapsed - last >= 5:  # a progress line every 5 s at most
+                last = elapsed
+                print(f"{path.name}: {stop} of {total} rows written ({elapsed:.1f} s)", flush=True)
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def write_sparse(path: Path, labels: np.ndarray, matrix) -> None:
     """LIBSVM rows (``label index:value ...``, indices from 1, zeros left out)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     dump_svmlight_file(sparse.csr_matrix(matrix), labels, str(path), zero_based=False)
+
+
+def write_text_baseline(
+    output_dir: Path,
+    labels: np.ndarray,
+    matrix,
+    names: list[str],
+    frame: pd.DataFrame,
+    texts: list[str],
+    target: str,
+) -> None:
+    """The data-quality baseline with free text: the label, the features that are not text
+    and each text's length (Parquet, named columns), not the vocabulary."""
+    dense = [i for i, n in enumerate(names) if not n.startswith("text_")]
+    table = pd.DataFrame(matrix[:, dense].toarray(), columns=[names[i] for i in dense])
+    table.insert(0, target, labels)
+    lengths = text_summary(frame, texts).reset_index(drop=True)
+    path = output_dir / "baseline" / "baseline.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.concat([table, lengths], axis=1).to_parquet(path, index=False)
 
 
 def text_summary(frame: pd.DataFrame, texts: list[str]) -> pd.DataFrame:
@@ -257,43 +338,48 @@ def main(argv: list[str] | None = None) -> None:
                 f"{args.num_classes}; set data_collection.num_classes = {len(found)} in "
                 "wizard.toml and export again"
             )
-    features = {name: frame.drop(columns=[target]) for name, frame in frames.items()}
+    features = frames  # the same tables, without the label (deleted in place, not copied)
+    for frame in features.values():
+        del frame[target]
 
     transformer = build_transformer(features["train"], args)
-    transformer.fit(features["train"])  # learned on the training rows only
+    started = time.perf_counter()
+    train_matrix = transformer.fit_transform(features["train"])  # learned on training rows only
     names = [str(n) for n in transformer.get_feature_names_out()]
-    print(f"{len(names)} model features from {features['train'].shape[1]} columns")
+    print(
+        f"{len(names)} model features from {features['train'].shape[1]} columns "
+        f"(fitted in {time.perf_counter() - started:.1f} s)",
+        flush=True,
+    )
 
-    texts = [c for c in args.text_column if c in features["train"].columns]
-    if texts:
-        sparse_splits = {}
-        for name in SPLITS:
-            matrix = sparse_splits[name] = sparse.csr_matrix(transformer.transform(features[name]))
-            write_sparse(args.output_dir / name / f"{name}.libsvm", labels[name], matrix)
-            print(f"{name}: {matrix.shape[0]} rows, {matrix.nnz} non-zero values (sparse)")
-        # The baseline describes what can be checked column by column: the features that
-        # are not text, and each text's length.
-        dense = [i for i, n in enumerate(names) if not n.startswith("text_")]
-        train = sparse_splits["train"][:, dense]
-        lengths = text_summary(features["train"], texts)
-        write_rows(
-            args.output_dir / "baseline" / "baseline.csv",
-            labels["train"],
-            np.hstack([train.toarray(), lengths.to_numpy()]),
-            header=[target, *(names[i] for i in dense), *lengths.columns],
+    input_columns = list(features["train"].columns)
+    texts = [c for c in args.text_column if c in input_columns]
+    for name in SPLITS if texts else ():
+        matrix = sparse.csr_matrix(
+            train_matrix if name == "train" else transformer.transform(features[name])
         )
-    else:
-        matrices = {}
-        for name in SPLITS:
-            matrices[name] = np.asarray(transformer.transform(features[name]), dtype=float)
-            write_rows(args.output_dir / name / f"{name}.csv", labels[name], matrices[name])
-            print(f"{name}: {matrices[name].shape[0]} rows")
-        write_rows(
-            args.output_dir / "baseline" / "baseline.csv",
-            labels["train"],
-            matrices["train"],
-            header=[target, *names],
-        )
+        write_sparse(args.output_dir / name / f"{name}.libsvm", labels[name], matrix)
+        print(f"{name}: {matrix.shape[0]} rows, {matrix.nnz} non-zero values (sparse)")
+        if name == "train":
+            write_text_baseline(
+                args.output_dir, labels[name], matrix, names, features[name], texts, target
+            )
+    for name in () if texts else SPLITS:
+        rows = features.pop(name)  # each split's memory goes back once it is written
+        if name == "train":  # already transformed by the fit
+
+            def block(start: int, stop: int, matrix=train_matrix):
+                return matrix[start:stop]
+        else:
+
+            def block(start: int, stop: int, rows=rows):
+                return transformer.transform(rows.iloc[start:stop])
+
+        suffix = ".parquet" if name in PARQUET_SPLITS else ".csv"
+        write_split(args.output_dir / name / f"{name}{suffix}", labels[name], block, names, target)
+        del rows, block
+        if name == "train":
+            del train_matrix
 
     artifact = args.output_dir / "transformer" / "features.joblib"
     artifact.parent.mkdir(parents=True, exist_ok=True)
@@ -301,7 +387,7 @@ def main(argv: list[str] | None = None) -> None:
         {
             "transformer": transformer,
             "target": target,
-            "input_columns": list(features["train"].columns),
+            "input_columns": input_columns,
             "feature_names": names,
             "label_classes": classes,
             "problem_type": args.problem_type,

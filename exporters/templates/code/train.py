@@ -75,16 +75,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def read_channel(folder: Path):
-    """All files of a channel: CSV (label in the first column, no header row), or LIBSVM
-    (``label index:value ...``, indices from 1), read into a sparse matrix."""
+    """All files of a channel, label in the first column: Parquet (application/x-parquet,
+    as features.py writes the splits), CSV without a header row (text/csv), or LIBSVM
+    (``label index:value ...``, indices from 1; free text), read into a sparse matrix."""
     files = sorted(
-        p for p in Path(folder).rglob("*") if p.is_file() and p.suffix in (".csv", ".libsvm")
+        p
+        for p in Path(folder).rglob("*")
+        if p.is_file() and p.suffix in (".csv", ".parquet", ".libsvm")
     )
     if not files:
-        raise SystemExit(f"no .csv or .libsvm files in {folder}")
+        raise SystemExit(f"no .parquet, .csv or .libsvm files in {folder}")
     if any(f.suffix == ".libsvm" for f in files):
         return read_libsvm([f for f in files if f.suffix == ".libsvm"])
-    data = pd.concat([pd.read_csv(f, header=None) for f in files], ignore_index=True)
+    frames = []
+    for f in files:
+        frame = pd.read_parquet(f) if f.suffix == ".parquet" else pd.read_csv(f, header=None)
+        frames.append(frame.set_axis(range(frame.shape[1]), axis=1))
+    data = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     return data.iloc[:, 1:].to_numpy(dtype=float), data.iloc[:, 0].to_numpy()
 
 

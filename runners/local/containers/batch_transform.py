@@ -22,10 +22,10 @@ This file imports nothing from sm_wizard: it stands for a separate container.
 from __future__ import annotations
 
 import argparse
-import csv
 import importlib.util
 import io
 import sys
+import time
 from pathlib import Path
 
 
@@ -46,7 +46,10 @@ def parse_filter(expression: str | None):
 
 
 def load_handlers(model_dir: Path, code_dir: Path | None):
-    """(predict(rows_csv_text) -> list of output lines, description)."""
+    """(predict, description): ``predict(rows)`` takes a block of records as a float matrix
+    (built-in XGBoost, which parses CSV itself) or as CSV text (a serving script, whose
+    ``input_fn`` parses it), and returns one output line per record; it says which it takes
+    in ``predict.takes`` ("matrix" or "text")."""
     xgb_file = model_dir / "xgboost-model"
     if xgb_file.exists():
         import numpy as np
@@ -55,13 +58,13 @@ def load_handlers(model_dir: Path, code_dir: Path | None):
         booster = xgboost.Booster()
         booster.load_model(bytearray(xgb_file.read_bytes()))
 
-        def predict_xgboost(body: str) -> list[str]:
-            rows = np.loadtxt(io.StringIO(body), delimiter=",", dtype=float, ndmin=2)
-            scores = booster.predict(xgboost.DMatrix(rows))
+        def predict_xgboost(rows) -> list[str]:
+            scores = booster.predict(xgboost.DMatrix(np.asarray(rows, dtype=np.float32)))
             if scores.ndim == 2:
                 return [",".join(f"{v:.10g}" for v in row) for row in scores]
-            return [f"{v:.10g}" for v in scores]
+            return [f"{v:.10g}" for v in scores.tolist()]
 
+        predict_xgboost.takes = "matrix"  # type: ignore[attr-defined]
         return predict_xgboost, "built-in XGBoost"
 
     inference = code_dir / "inference.py" if code_dir else None
@@ -83,6 +86,7 @@ def load_handlers(model_dir: Path, code_dir: Path | None):
                 output = output.decode("utf-8")
             return str(output).strip("\n").split("\n")
 
+        predict_script.takes = "text"  # type: ignore[attr-defined]
         return predict_script, "scikit-learn (code/inference.py)"
 
     joblib_file = model_dir / "model.joblib"
@@ -92,40 +96,62 @@ def load_handlers(model_dir: Path, code_dir: Path | None):
 
         model = joblib.load(joblib_file)
 
-        def predict_plain(body: str) -> list[str]:
-            rows = np.loadtxt(io.StringIO(body), delimiter=",", dtype=float, ndmin=2)
-            return [f"{v:.10g}" for v in model.predict(rows)]
+        def predict_plain(rows) -> list[str]:
+            return [f"{v:.10g}" for v in model.predict(np.asarray(rows, dtype=float))]
 
+        predict_plain.takes = "matrix"  # type: ignore[attr-defined]
         return predict_plain, "scikit-learn (model.joblib)"
     raise SystemExit(f"no xgboost-model or model.joblib in {model_dir}")
 
 
+def read_records(source: Path):
+    """A file's records (one CSV row each, no header) as a pyarrow table, parsed by pyarrow."""
+    import pyarrow.csv as pacsv
+
+    options = pacsv.ReadOptions(autogenerate_column_names=True)
+    return pacsv.read_csv(source, read_options=options)
+
+
 def transform_file(source: Path, target: Path, predict, pick, batch_size: int) -> int:
     """Predict every line of ``source`` into ``target``; returns the number of records."""
+    import numpy as np
+    import pyarrow.csv as pacsv
+
     target.parent.mkdir(parents=True, exist_ok=True)
-    count = 0
-    with source.open(newline="") as infile, target.open("w") as outfile:
-        batch: list[str] = []
-        for row in csv.reader(infile):
-            if not row:
-                continue
-            buffer = io.StringIO()
-            csv.writer(buffer, lineterminator="").writerow(pick(row))
-            batch.append(buffer.getvalue())
-            if len(batch) >= batch_size:
-                count += write_batch(batch, predict, outfile)
-                batch = []
-        if batch:
-            count += write_batch(batch, predict, outfile)
+    if source.stat().st_size == 0:  # no records: an empty output, as the job writes
+        target.write_text("")
+        return 0
+    table = read_records(source)
+    table = table.select(list(pick(list(range(table.num_columns)))))  # InputFilter
+    as_text = getattr(predict, "takes", "text") == "text"
+    # a request per batch_size records for a serving script (as the container gets them);
+    # the built-in parses CSV in C++, so its requests are as large as memory allows
+    step = batch_size if as_text else max(batch_size, 100_000)
+    count, started, last = 0, time.perf_counter(), 0.0
+    with target.open("w") as outfile:
+        for start in range(0, table.num_rows, step):
+            part = table.slice(start, step)
+            if as_text:
+                buffer = io.BytesIO()
+                options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+                pacsv.write_csv(part, buffer, options)
+                records = buffer.getvalue().decode("utf-8")
+            else:
+                records = np.column_stack([c.to_numpy() for c in part.columns])
+            count += write_batch(records, part.num_rows, predict, outfile)
+            elapsed = time.perf_counter() - started
+            if elapsed - last >= 5:
+                last = elapsed
+                print(f"{source.name}: {count} of {table.num_rows} records", flush=True)
     return count
 
 
-def write_batch(batch: list[str], predict, outfile) -> int:
-    lines = predict("\n".join(batch) + "\n")
-    if len(lines) != len(batch):
-        raise SystemExit(f"the model answered {len(lines)} lines for {len(batch)} records")
+def write_batch(records, size: int, predict, outfile) -> int:
+    lines = predict(records)
+    if len(lines) != size:
+        raise SystemExit(f"the model answered {len(lines)} lines for {size} records")
     outfile.write("\n".join(lines) + "\n")
-    return len(batch)
+    return size
 
 
 def main(argv: list[str] | None = None) -> int:

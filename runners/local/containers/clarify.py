@@ -98,6 +98,16 @@ def positive_labels(
     return values == positive, str(positive)
 
 
+def read_csv(path: Path):
+    """pyarrow's parser (several threads), pandas' when pyarrow refuses the file."""
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path, engine="pyarrow")
+    except ValueError:  # pyarrow's errors (ArrowInvalid) are ValueErrors
+        return pd.read_csv(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     import pandas as pd
 
@@ -116,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     files = sorted(p for p in args.dataset_dir.rglob("*.csv") if p.is_file())
     if not files:
         raise SystemExit(f"no .csv files under {args.dataset_dir}")
-    data = pd.concat([pd.read_csv(f) for f in files], ignore_index=True)
+    frames = [read_csv(f) for f in files]
+    data = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     if args.label not in data.columns:
         raise SystemExit(f"label {args.label!r} is not a column of the dataset")
     positive, label_value = positive_labels(

@@ -1,7 +1,7 @@
 """A local stand-in for SageMaker Model Monitor's data-quality baselining job.
 
-A QualityCheck step (DATA_QUALITY) runs Model Monitor's container on a baseline dataset and
-writes two files that later monitoring jobs compare live traffic against:
+A QualityCheck step (DATA_QUALITY) runs Model Monitor's container on a baseline dataset
+(Parquet, as the pipeline declares it, or CSV) and writes two files that later monitoring jobs compare live traffic against:
 
     statistics.json    per column: type, count, missing, mean, sum, std_dev, min, max and
                        a 10-bucket distribution (numbers), or distinct values (text)
@@ -136,6 +136,16 @@ def baseline(data) -> tuple[dict, dict]:
     return statistics, constraint_doc
 
 
+def read_csv(path: Path, header: int | None):
+    """pyarrow's parser (several threads), pandas' when pyarrow refuses the file."""
+    import pandas as pd
+
+    try:
+        return pd.read_csv(path, header=header, engine="pyarrow")
+    except ValueError:  # pyarrow's errors (ArrowInvalid) are ValueErrors
+        return pd.read_csv(path, header=header)
+
+
 def main(argv: list[str] | None = None) -> int:
     import pandas as pd
 
@@ -146,11 +156,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-header", action="store_true")
     args = parser.parse_args(argv)
 
-    files = sorted(p for p in args.dataset_dir.rglob("*.csv") if p.is_file())
+    files = sorted(
+        p for p in args.dataset_dir.rglob("*") if p.is_file() and p.suffix in (".csv", ".parquet")
+    )
     if not files:
-        raise SystemExit(f"no .csv files under {args.dataset_dir}")
+        raise SystemExit(f"no .parquet or .csv files under {args.dataset_dir}")
     header = None if args.no_header else 0
-    data = pd.concat([pd.read_csv(f, header=header) for f in files], ignore_index=True)
+    frames = [pd.read_parquet(f) if f.suffix == ".parquet" else read_csv(f, header) for f in files]
+    data = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    del frames
     if args.no_header:
         data.columns = [f"_c{i}" for i in range(data.shape[1])]
     print(f"baselining {len(data)} rows x {data.shape[1]} columns")

@@ -36,7 +36,6 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from sagemaker.core import image_uris
 from sagemaker.core.model_metrics import MetricsSource, ModelMetrics
-from sagemaker.core.model_monitor import DatasetFormat
 from sagemaker.core.processing import ScriptProcessor
 from sagemaker.core.shapes import (
     ProcessingInput,
@@ -393,11 +392,6 @@ def build_pipeline(
                     step_output_uri(s3_base, "EngineerFeatures", "test"),
                 ),
                 processing_output(
-                    "baseline",
-                    "/opt/ml/processing/output/baseline",
-                    step_output_uri(s3_base, "EngineerFeatures", "baseline"),
-                ),
-                processing_output(
                     "transformer",
                     "/opt/ml/processing/output/transformer",
                     step_output_uri(s3_base, "EngineerFeatures", "transformer"),
@@ -434,8 +428,11 @@ def build_pipeline(
     step_data_quality_baseline = QualityCheckStep(
         name="DataQualityBaseline",
         quality_check_config=DataQualityCheckConfig(
-            baseline_dataset=output_of(step_engineer_features, "baseline"),
-            dataset_format=DatasetFormat.csv(header=True),
+            baseline_dataset=output_of(step_engineer_features, "train"),
+            # the training split itself: Parquet, label first, every column named. The
+            # analyzer container's dataset_format for Parquet (the SDK's DatasetFormat
+            # helper writes only csv and json)
+            dataset_format={"parquet": {}},
             # a fresh folder per execution: earlier model versions keep their baselines
             output_s3_uri=step_output_uri(s3_base, "DataQualityBaseline", "baseline"),
         ),
@@ -481,12 +478,12 @@ def build_pipeline(
                 InputData(
                     channel_name="train",
                     data_source=output_of(step_engineer_features, "train"),
-                    content_type="text/csv",
+                    content_type="application/x-parquet",
                 ),
                 InputData(
                     channel_name="validation",
                     data_source=output_of(step_engineer_features, "validation"),
-                    content_type="text/csv",
+                    content_type="application/x-parquet",
                 ),
             ],
         ),

@@ -9,8 +9,8 @@
 
 The feature group has an online store (low-latency reads by record id) and an offline store
 in S3 (for training and Athena). The rows come from the EngineerFeatures step's
-'baseline' output: a CSV with a header. Each row gets a record id (its
-position) and the time it was loaded.
+'train' output: Parquet, the label first, then the engineered features,
+every column named. Each row gets a record id (its position) and the time it was loaded.
 
 The role, bucket and region come from --role-arn, --bucket and --region, or from
 SAGEMAKER_ROLE_ARN, SAGEMAKER_BUCKET and AWS_REGION.
@@ -19,7 +19,6 @@ SAGEMAKER_ROLE_ARN, SAGEMAKER_BUCKET and AWS_REGION.
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import os
 import re
@@ -37,7 +36,7 @@ DEFAULT_REGION = "eu-west-1"
 MODEL_PACKAGE_GROUP = "churn-models"
 FEATURE_GROUP = "churn-features"
 FEATURES_STEP = "EngineerFeatures"
-FEATURES_OUTPUT = "baseline"
+FEATURES_OUTPUT = "train"
 RECORD_ID = "record_id"
 EVENT_TIME = "event_time"
 
@@ -113,17 +112,23 @@ def latest_output(session: boto3.Session, step: str, output: str) -> str:
 
 
 def read_rows(session: boto3.Session, uri: str) -> list[dict[str, str]]:
-    """Every row of every CSV file under the S3 prefix `uri`."""
+    """Every row of every Parquet file under the S3 prefix `uri`, values as text."""
+    import pyarrow.parquet as pq
+
     s3 = session.client("s3")
     bucket, prefix = uri[len("s3://") :].split("/", 1)
     rows: list[dict[str, str]] = []
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
-            if item["Key"].endswith(".csv"):
+            if item["Key"].endswith(".parquet"):
                 body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
-                rows += list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
+                table = pq.read_table(io.BytesIO(body))
+                rows += [
+                    {k: "" if v is None else str(v) for k, v in row.items()}
+                    for row in table.to_pylist()
+                ]
     if not rows:
-        raise SystemExit(f"error: no CSV rows under {uri}")
+        raise SystemExit(f"error: no Parquet rows under {uri}")
     return rows
 
 
@@ -173,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[aws_options()],
     )
-    parser.add_argument("--features-uri", help="S3 prefix of the features CSV to load")
+    parser.add_argument("--features-uri", help="S3 prefix of the features (Parquet) to load")
     args = parser.parse_args(argv)
     session = boto3.Session(region_name=args.region)
     uri = args.features_uri or latest_output(session, FEATURES_STEP, FEATURES_OUTPUT)

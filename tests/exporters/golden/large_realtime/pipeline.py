@@ -37,7 +37,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from sagemaker.core import image_uris
 from sagemaker.core.clarify import BiasConfig, DataConfig
 from sagemaker.core.model_metrics import MetricsSource, ModelMetrics
-from sagemaker.core.model_monitor import DatasetFormat
 from sagemaker.core.parameter import (
     ContinuousParameter,
     IntegerParameter,
@@ -409,11 +408,6 @@ def build_pipeline(
                     step_output_uri(s3_base, "EngineerFeatures", "test"),
                 ),
                 processing_output(
-                    "baseline",
-                    "/opt/ml/processing/output/baseline",
-                    step_output_uri(s3_base, "EngineerFeatures", "baseline"),
-                ),
-                processing_output(
                     "transformer",
                     "/opt/ml/processing/output/transformer",
                     step_output_uri(s3_base, "EngineerFeatures", "transformer"),
@@ -450,8 +444,11 @@ def build_pipeline(
     step_data_quality_baseline = QualityCheckStep(
         name="DataQualityBaseline",
         quality_check_config=DataQualityCheckConfig(
-            baseline_dataset=output_of(step_engineer_features, "baseline"),
-            dataset_format=DatasetFormat.csv(header=True),
+            baseline_dataset=output_of(step_engineer_features, "train"),
+            # the training split itself: Parquet, label first, every column named. The
+            # analyzer container's dataset_format for Parquet (the SDK's DatasetFormat
+            # helper writes only csv and json)
+            dataset_format={"parquet": {}},
             # a fresh folder per execution: earlier model versions keep their baselines
             output_s3_uri=step_output_uri(s3_base, "DataQualityBaseline", "baseline"),
         ),
@@ -581,12 +578,12 @@ def build_pipeline(
                 InputData(
                     channel_name="train",
                     data_source=output_of(step_engineer_features, "train"),
-                    content_type="text/csv",
+                    content_type="application/x-parquet",
                 ),
                 InputData(
                     channel_name="validation",
                     data_source=output_of(step_engineer_features, "validation"),
-                    content_type="text/csv",
+                    content_type="application/x-parquet",
                 ),
             ],
         ),
