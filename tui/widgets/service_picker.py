@@ -11,6 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -31,6 +34,26 @@ class ServiceChoice:
 
 TICK_COLUMN = 4
 """The ``[x] `` column left of each service's name and reason."""
+
+
+class RenderedOnce:
+    """A Rich renderable drawn once per width: the option list asks for an option's height
+    and lines on every layout pass and every change of highlight (dozens of times while a
+    stage screen mounts), and a table is costly to lay out each time."""
+
+    def __init__(self, renderable: Table) -> None:
+        self.renderable = renderable
+        self._drawn: dict[tuple[object, ...], list[Segment]] = {}
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        key = (options.max_width, options.height, options.justify, options.overflow)
+        drawn = self._drawn.get(key)
+        if drawn is None:
+            drawn = self._drawn[key] = list(console.render(self.renderable, options))
+        yield from drawn
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.renderable)
 
 
 class ServicePicker(OptionList):
@@ -81,7 +104,7 @@ class ServicePicker(OptionList):
         """Ticked ids, in the order the choices are listed."""
         return tuple(c.id for c in self._choices if c.id in self._selected)
 
-    def _prompt(self, choice: ServiceChoice) -> Table:
+    def _prompt(self, choice: ServiceChoice) -> RenderedOnce:
         ticked = choice.id in self._selected
         grid = Table.grid(padding=0, expand=True)
         grid.add_column(width=TICK_COLUMN, no_wrap=True)
@@ -92,7 +115,7 @@ class ServicePicker(OptionList):
         text.append("\n")
         text.append(choice.reason, style="dim")
         grid.add_row(Text("[x] " if ticked else "[ ] ", style="bold" if ticked else ""), text)
-        return grid
+        return RenderedOnce(grid)
 
     def _option(self, choice: ServiceChoice) -> Option:
         return Option(self._prompt(choice), id=choice.id)
