@@ -28,6 +28,7 @@ VALID: dict[str, Any] = {
     "data_preparation.drop_columns": ["mean radius"],
     "data_preparation.parse_numbers": ["mean texture"],
     "data_preparation.parse_dates": ["mean area"],
+    "data_preparation.text_columns": ["mean texture"],
     "feature_engineering.feature_group_name": "breast-features",
     "training.checkpoint_s3_uri": "s3://my-bucket/checkpoints",
     "evaluation.bias_facet": "mean radius",

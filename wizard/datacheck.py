@@ -117,8 +117,8 @@ def check_data(
         return report
     profile_model = section_model(doc, "profile")
     data_format = getattr(profile_model, "data_format", "csv")
-    if data_format not in ("csv", "parquet", "json"):
-        return report  # images/text: the cross-section rule explains
+    if data_format not in ("csv", "parquet", "json", "text"):
+        return report  # images: the cross-section rule explains
     has_header = collection.get("has_header", True) is not False
     if "\x00" in uri:  # os.stat would raise ValueError("embedded null byte")
         report.error("data_collection.input_uri", "the path contains a NUL byte (\\x00); remove it")
@@ -235,7 +235,7 @@ def _check_columns(
             )
     prep = doc.get("data_preparation")
     prep = prep if isinstance(prep, dict) else {}
-    for key in ("drop_columns", "parse_numbers", "parse_dates"):
+    for key in ("drop_columns", "parse_numbers", "parse_dates", "text_columns"):
         listed = prep.get(key)
         if not isinstance(listed, list) or not has_header:
             continue

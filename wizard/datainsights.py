@@ -6,7 +6,8 @@ speaks the config's language: each finding becomes a ``Problem`` at the field th
 it, worded with the exact value to write, and is left out once the config already applies
 that fix. ``apply_fix`` makes the edit itself, for the wizard's one-key fixes; the same
 fields drive the generated scripts (``prepare.py --drop-column/--parse-number/--parse-date/
---normalise-labels``, XGBoost's ``scale_pos_weight``), so what the report suggests is what
+--normalise-labels``, ``--text-column`` for prepare.py and features.py, XGBoost's
+``scale_pos_weight``), so what the report suggests is what
 the run does.
 """
 
@@ -25,6 +26,7 @@ FIX_FIELDS = {
     "drop_column": "data_preparation.drop_columns",
     "parse_number": "data_preparation.parse_numbers",
     "parse_date": "data_preparation.parse_dates",
+    "text_column": "data_preparation.text_columns",
     "normalise_labels": "data_preparation.normalise_labels",
     "drop_duplicates": "data_preparation.drop_duplicates",
     "weight_classes": "training.hyperparameters.scale_pos_weight",
@@ -38,6 +40,7 @@ APPLICABLE = frozenset(
         "drop_column",
         "parse_number",
         "parse_date",
+        "text_column",
         "normalise_labels",
         "drop_duplicates",
         "weight_classes",
@@ -45,6 +48,10 @@ APPLICABLE = frozenset(
     }
 )
 """Fixes ``apply_fix`` can make to the config (the rest need the file changed)."""
+
+_COLUMN_FIXES = ("drop_column", "parse_number", "parse_date", "text_column")
+"""Fixes that add the column to one of data_preparation's column lists (and so take it out
+of the others: one treatment per column)."""
 
 
 def _section(doc: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -70,6 +77,8 @@ def is_applied(finding: Finding, doc: Mapping[str, Any]) -> bool:
         return finding.column in _listed(doc, "data_preparation", "parse_numbers")
     if action == "parse_date":
         return finding.column in _listed(doc, "data_preparation", "parse_dates")
+    if action == "text_column":
+        return finding.column in _listed(doc, "data_preparation", "text_columns")
     if action == "normalise_labels":
         return prep.get("normalise_labels") is True
     if action == "drop_duplicates":
@@ -87,7 +96,7 @@ def fix_text(fix: Mapping[str, Any] | None, doc: Mapping[str, Any]) -> str:
         return ""
     action = fix.get("action")
     column = fix.get("column")
-    if action in ("drop_column", "parse_number", "parse_date") and isinstance(column, str):
+    if action in _COLUMN_FIXES and isinstance(column, str):
         section, key = FIX_FIELDS[action].split(".")
         values = sorted(_listed(doc, section, key) | {column})
         return f"{FIX_FIELDS[action]} = {json.dumps(values)}"
@@ -150,12 +159,12 @@ def apply_fix(doc: Mapping[str, Any], fix: Mapping[str, Any]) -> dict[str, Any]:
             node = node[key]
         return node
 
-    if action in ("drop_column", "parse_number", "parse_date") and isinstance(column, str):
+    if action in _COLUMN_FIXES and isinstance(column, str):
         section, key = FIX_FIELDS[str(action)].split(".")
         prep = table(section)
         current = prep.get(key) if isinstance(prep.get(key), list) else []
         prep[key] = [*current, column] if column not in current else current
-        for other in ("drop_columns", "parse_numbers", "parse_dates"):
+        for other in ("drop_columns", "parse_numbers", "parse_dates", "text_columns"):
             if other != key and isinstance(prep.get(other), list) and column in prep[other]:
                 prep[other] = [c for c in prep[other] if c != column]
     elif action == "normalise_labels":

@@ -26,6 +26,12 @@ LOWER_IS_BETTER = frozenset({"rmse", "mae"})
 """Evaluation metrics that measure an error: the gate wants them small."""
 
 
+TEXT_ALGORITHM = "sklearn_linear"
+"""The algorithm for data with free-text columns, where the person chose none: TF-IDF word
+and character features are many and sparse, and a regularised linear model (logistic or
+ridge regression) is the classic strong, fast learner on them (bench/bench_text.py)."""
+
+
 def default_metric(problem_type: str) -> str:
     return DEFAULT_METRIC.get(problem_type, "auc")
 

@@ -1,7 +1,10 @@
-"""Starting configs for ``sm-wizard init``: ``demo``, ``regression-demo`` and ``blank``.
+"""Starting configs for ``sm-wizard init``: ``demo``, ``regression-demo``, ``text-demo`` and
+``blank``.
 
-The demos are complete and valid and point at a small dataset bundled with scikit-learn,
-written next to the config as CSV, so they run on the local engine with no network.
+The demos are complete and valid and point at a small dataset shipped with the package,
+written next to the config as CSV, so they run on the local engine with no network: two of
+scikit-learn's, and for ``text-demo`` a made set of support tickets with free text
+(``scripts/make_text_demo.py``).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from .config import SCHEMA_VERSION
 from .errors import WizardError
 from .store import atomic_write_text
 
-TEMPLATES = ("demo", "regression-demo", "blank")
+TEMPLATES = ("demo", "regression-demo", "text-demo", "blank")
 DATA_DIR = "data"
 
 
@@ -118,6 +121,8 @@ def template_document(name: str) -> dict[str, Any]:
             "hyperparameters": {"n_estimators": 100, "max_depth": 6},
         }
         return doc
+    if name == "text-demo":
+        return _text_demo()
     if name == "blank":
         return {
             "schema_version": SCHEMA_VERSION,
@@ -131,13 +136,54 @@ def template_document(name: str) -> dict[str, Any]:
 
 
 #: The demo datasets, shipped as package data (scikit-learn's breast-cancer and diabetes sets,
-#: written once as CSV; tests/wizard/test_templates.py checks them against scikit-learn), so
-#: starting a demo never imports scikit-learn.
+#: written once as CSV; tests/wizard/test_templates.py checks them against scikit-learn; and
+#: the support tickets scripts/make_text_demo.py writes), so starting a demo never imports
+#: scikit-learn.
 DATASETS_DIR = Path(__file__).parent / "data" / "datasets"
 
 
+def _text_demo() -> dict[str, Any]:
+    """Route support tickets to the team that handles them, from their words."""
+    doc: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "project": {
+            "name": "support-tickets-demo",
+            "description": "Route support tickets to the right team from their subject and "
+            "text (made sample data)",
+            "region": "us-east-1",
+            "s3_prefix": "sm-wizard/support-tickets-demo",
+        },
+        "profile": {
+            "data_source": "local_files",
+            "data_format": "text",
+            "data_size_gb": 0.001,
+            "problem_type": "multiclass_classification",
+            "experience": "newcomer",
+            "prefer_low_code": False,
+            "prediction_mode": "realtime",
+            "traffic": "steady",
+            "models_count": 1,
+            "explainability_required": False,
+            "retraining": "manual",
+            "share_features": False,
+        },
+        **_demo_sections("support_tickets.csv", "team"),
+        "evaluation": {"services": [], "metric": "accuracy", "threshold": 0.7},
+        "deployment": {
+            "services": ["model-registry"],
+            "model_package_group": "support-tickets-models",
+            "approval_status": "PendingManualApproval",
+        },
+        "monitoring": {"services": ["cloudwatch"]},
+    }
+    doc["data_preparation"] |= {"text_columns": ["subject", "body"]}
+    doc["training"] |= {"algorithm": "sklearn_linear", "hyperparameters": {"C": 10.0}}
+    return doc
+
+
 def dataset_text(name: str) -> str:
-    """The bundled dataset file ``name`` (``breast_cancer.csv`` or ``diabetes.csv``)."""
+    """The bundled dataset file ``name`` (``breast_cancer.csv``, ``diabetes.csv`` or
+    ``support_tickets.csv``)."""
     return (DATASETS_DIR / name).read_text(encoding="utf-8")
 
 

@@ -1,6 +1,6 @@
 """The verbs that write, check and explain a config without running anything.
 
-    sm-wizard init [--template demo|regression-demo|blank] [--out FILE]
+    sm-wizard init [--template demo|regression-demo|text-demo|blank] [--out FILE]
     sm-wizard validate FILE [--no-data]      # errors exit 2, warnings pass
     sm-wizard recommend FILE [--json]        # services per stage, with reasons
     sm-wizard catalog [--stage ID] [--json]  # the services the wizard knows
@@ -24,10 +24,11 @@ from cli.options import CONFIG_FILE, cannot_write, fail, s3_probe_for, shell_com
 @click.command()
 @click.option(
     "--template",
-    type=click.Choice(["demo", "regression-demo", "blank"]),
+    type=click.Choice(["demo", "regression-demo", "text-demo", "blank"]),
     default="demo",
     show_default=True,
-    help="demo: binary classification on bundled sample data; regression-demo; blank.",
+    help="demo: binary classification on bundled sample data; regression-demo; text-demo: "
+    "support tickets routed by their words (free text); blank.",
 )
 @click.option("--out", "out", type=CONFIG_FILE, default=Path("wizard.toml"), show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite FILE if it exists.")

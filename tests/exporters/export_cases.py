@@ -87,6 +87,7 @@ _STAGE_SERVICES = {
         "training-jobs",
         "autopilot",
         "jumpstart",
+        "blazingtext",
         "studio",
         "experiments",
         "debugger",

@@ -28,6 +28,7 @@ DESIGN_STAGES: dict[str, set[str]] = {
         "training-jobs",
         "autopilot",
         "jumpstart",
+        "blazingtext",
         "studio",
         "experiments",
         "debugger",

@@ -202,11 +202,26 @@ def test_expert_gets_catalog_reasons_for_unused_tools() -> None:
     assert reason.startswith("Not needed for your answers.")
 
 
-@pytest.mark.parametrize("data_format", ["images", "text"])
-def test_unstructured_data_recommends_jumpstart(data_format: str) -> None:
-    profile = replace(BASE, data_format=data_format)
-    assert data_format in recommended(profile, "training")["jumpstart"]
+def test_images_recommend_jumpstart() -> None:
+    profile = replace(BASE, data_format="images")
+    assert "images" in recommended(profile, "training")["jumpstart"]
     assert "own script" in recommended(profile, "data_preparation")["processing-jobs"]
+
+
+def test_text_recommends_tfidf_and_offers_jumpstart_and_blazingtext_with_costs() -> None:
+    profile = replace(BASE, data_format="text", experience="practitioner")
+    training = recommended(profile, "training")
+    assert "TF-IDF" in training["training-jobs"] and "linear model" in training["training-jobs"]
+    assert "ml.m5.large, about $0.12 an hour" in training["training-jobs"]
+    offered = alternatives(profile, "training")
+    assert "ml.g5.xlarge, about $1.41 an hour" in offered["jumpstart"]
+    assert "ml.c5.xlarge" in offered["blazingtext"]
+    assert "text_columns" in recommended(profile, "data_preparation")["processing-jobs"]
+    # a newcomer is pointed at JumpStart's no-code path, still with its price
+    newcomer = recommended(replace(profile, experience="newcomer"), "training")
+    assert "Studio" in newcomer["jumpstart"] and "$1.41" in newcomer["jumpstart"]
+    regression = alternatives(replace(profile, problem_type="regression"), "training")
+    assert regression["blazingtext"].startswith("BlazingText classifies text, it does not")
 
 
 # --- features -----------------------------------------------------------------------------------

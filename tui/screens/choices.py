@@ -18,6 +18,7 @@ MARKED_BY = {
     "data_preparation.drop_columns": "drop_column",
     "data_preparation.parse_numbers": "parse_number",
     "data_preparation.parse_dates": "parse_date",
+    "data_preparation.text_columns": "text_column",
 }
 """Which of the data report's fixes suggests ticking a column in which list."""
 

@@ -41,7 +41,10 @@ FIELDS: dict[str, FieldText] = {
     "project.s3_prefix": FieldText("S3 prefix", "The folder inside the bucket for this project."),
     # [profile]
     "profile.data_source": FieldText("Where is your data?", "Drives the data collection advice."),
-    "profile.data_format": FieldText("What format is it in?"),
+    "profile.data_format": FieldText(
+        "What format is it in?",
+        "Free text: a CSV, Parquet or JSON-lines table with text columns and a label.",
+    ),
     "profile.data_size_gb": FieldText(
         "How big is it (GB)?", "A rough number is enough: 0.5, 20, 300."
     ),
@@ -103,7 +106,7 @@ FIELDS: dict[str, FieldText] = {
     "data_preparation.drop_duplicates": FieldText("Drop duplicate rows"),
     "data_preparation.drop_columns": FieldText(
         "Columns to drop",
-        "Ids, free text, columns that leak the answer. ★: the data report suggests it.",
+        "Ids, columns that leak the answer. ★: the data report suggests it.",
         "columns",
     ),
     "data_preparation.parse_numbers": FieldText(
@@ -114,6 +117,11 @@ FIELDS: dict[str, FieldText] = {
     "data_preparation.parse_dates": FieldText(
         "Read as dates",
         "Become year, month, weekday and a day count. ★: the data report suggests it.",
+        "columns",
+    ),
+    "data_preparation.text_columns": FieldText(
+        "Free-text columns",
+        "Reviews, ticket bodies, titles: kept as words (TF-IDF). ★: the data report suggests it.",
         "columns",
     ),
     "data_preparation.normalise_labels": FieldText(
@@ -147,6 +155,9 @@ FIELDS: dict[str, FieldText] = {
     ),
     "feature_engineering.max_categories": FieldText(
         "Most categories per column", "Rarer categories are grouped as 'other'."
+    ),
+    "feature_engineering.max_text_features": FieldText(
+        "Vocabulary per text column", "Most word and character n-grams kept, e.g. 20000."
     ),
     "feature_engineering.feature_group_name": FieldText(
         "Feature group name", "Needed when Feature Store is chosen, e.g. churn-features."
@@ -282,9 +293,9 @@ OPTIONS: dict[str, dict[object, str]] = {
     "profile.data_format": {
         "csv": "CSV",
         "parquet": "Parquet",
-        "json": "JSON",
-        "images": "Images",
-        "text": "Free text",
+        "json": "JSON lines",
+        "images": "Images (not supported yet)",
+        "text": "Free text in a table",
     },
     "profile.problem_type": {
         "binary_classification": "Yes or no (two classes)",

@@ -24,7 +24,7 @@ from wizard.errors import WizardError
 from wizard.stages import STAGE_IDS, STAGES, get_stage
 
 STATE_WORDS = {"complete": "✓", "problems": "✗", "unvisited": "·"}
-COLUMN_LISTS = frozenset({"drop_columns", "parse_numbers", "parse_dates"})
+COLUMN_LISTS = frozenset({"drop_columns", "parse_numbers", "parse_dates", "text_columns"})
 """Lists the summary spells out (column names), not counts."""
 
 

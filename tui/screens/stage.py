@@ -41,6 +41,7 @@ COLUMN_FIELDS = (
     "data_preparation.drop_columns",
     "data_preparation.parse_numbers",
     "data_preparation.parse_dates",
+    "data_preparation.text_columns",
 )
 """Fields whose values are the data's columns: picked from the file once it is read."""
 

@@ -38,6 +38,11 @@ START_OPTIONS: tuple[tuple[str, str, str], ...] = (
         "Start with the regression demo",
         "Predicts a number (disease progression) from a small sample dataset.",
     ),
+    (
+        "text-demo",
+        "Start with the text demo",
+        "Routes support tickets to the right team from their words (free text).",
+    ),
     ("blank", "Start a blank project", "Bring your own data and answer every question."),
     ("open", "Open a config file…", "Continue a wizard.toml you saved or exported earlier."),
 )

@@ -26,6 +26,7 @@ FIX_WORDS = {
     "drop_column": "drop the column",
     "parse_number": "read it as numbers",
     "parse_date": "read it as dates",
+    "text_column": "read it as free text (words)",
     "normalise_labels": "normalise the label spellings",
     "drop_duplicates": "drop duplicate rows",
     "weight_classes": "weight the classes",

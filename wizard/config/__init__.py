@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..algorithms import default_hyperparameters
-from ..defaults import default_metric, default_objective
+from ..defaults import TEXT_ALGORITHM, default_metric, default_objective
 from .base import Section
 from .data import DataCollectionConfig, DataPreparationConfig, FeatureEngineeringConfig
 from .model import EvaluationConfig, TrainingConfig, TuningConfig
@@ -66,10 +66,19 @@ class WizardConfig(Section):
     @model_validator(mode="after")
     def _defaults_follow_the_problem(self) -> WizardConfig:
         """Unset, the quality gate's metric and the tuning objective are the ones that fit
-        the problem type (``wizard.defaults``): a regression never inherits ``auc``."""
+        the problem type (``wizard.defaults``): a regression never inherits ``auc``; and
+        with free-text columns the algorithm is a linear model (``TEXT_ALGORITHM``)."""
         problem = self.profile.problem_type
         # Assigning marks a field as set; these stay "unset" so that the same answers
         # revalidated after a change of problem type move them along.
+        training = self.training
+        if (
+            self.data_preparation.text_columns
+            and "algorithm" not in training.model_fields_set
+            and not training.hyperparameters
+        ):
+            training.algorithm = TEXT_ALGORITHM  # type: ignore[assignment]
+            training.model_fields_set.discard("algorithm")
         if "metric" not in self.evaluation.model_fields_set:
             self.evaluation.metric = default_metric(problem)  # type: ignore[assignment]
             self.evaluation.model_fields_set.discard("metric")

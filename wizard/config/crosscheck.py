@@ -29,14 +29,24 @@ def cross_check(config: WizardConfig) -> list[CrossCheck]:
     problems: list[CrossCheck] = []
     profile, prep = config.profile, config.data_preparation
     target = config.data_collection.target_column
-    if profile.data_format not in ("csv", "parquet"):
+    if profile.data_format == "images":
         problems.append(
             CrossCheck(
                 "profile.data_format",
-                f"the generated steps read tabular data (csv or parquet), not "
-                f"{profile.data_format}; convert the data to a table or choose csv",
+                "the generated steps read rows of values (CSV, Parquet or JSON lines, with "
+                "numbers, categories or free text), not images; for images start from a "
+                "JumpStart vision model (see the training stage's advice), or choose csv",
             )
         )
+    if target in prep.text_columns:
+        problems.append(
+            CrossCheck(
+                "data_preparation.text_columns",
+                f"the target column {target!r} is listed as free text; remove it from "
+                "text_columns (the model predicts it, it does not read it)",
+            )
+        )
+    problems.extend(_text_checks(config))
     if target in prep.drop_columns:
         problems.append(
             CrossCheck(
@@ -84,6 +94,43 @@ def cross_check(config: WizardConfig) -> list[CrossCheck]:
                 "orchestration.schedule",
                 "retraining is scheduled: give a schedule, e.g. cron(0 3 ? * MON *) (Mondays "
                 "03:00 UTC) or rate(7 days)",
+            )
+        )
+    return problems
+
+
+def _text_checks(config: WizardConfig) -> list[CrossCheck]:
+    """Free-text columns become sparse TF-IDF features, written as LIBSVM rows: what the
+    scikit-learn models of script mode read. The built-in XGBoost is fed CSV here, and batch
+    transform sends the feature step's CSV test rows to the model."""
+    if not config.data_preparation.text_columns:
+        return []
+    problems = []
+    if ALGORITHMS[config.training.algorithm].built_in:
+        problems.append(
+            CrossCheck(
+                "training.algorithm",
+                "with free-text columns the features are tens of thousands of sparse word "
+                "weights, which the pipeline feeds to scikit-learn models only: set "
+                "training.algorithm = 'sklearn_linear' (the usual strong choice for text) or "
+                "'sklearn_random_forest'",
+            )
+        )
+    if config.data_preparation.engine == "spark":
+        problems.append(
+            CrossCheck(
+                "data_preparation.engine",
+                "the Spark engine does not keep free-text columns as text yet; set "
+                "data_preparation.engine = 'sklearn'",
+            )
+        )
+    if "batch-transform" in config.deployment.services:
+        problems.append(
+            CrossCheck(
+                "deployment.services",
+                "batch transform scores the feature step's CSV test rows, and with free-text "
+                "columns those rows are sparse (LIBSVM); untick batch transform (the model "
+                "is still registered, and evaluated on the test rows)",
             )
         )
     return problems

@@ -52,6 +52,10 @@ class DataPreparationConfig(StageSection):
     """Columns of numbers written as text ("1,234.5", "$12", "45%") to read as numbers."""
     parse_dates: list[Column] = Field(default_factory=list)
     """Columns of dates to turn into numbers (year, month, day of week, days since 1970)."""
+    text_columns: list[Column] = Field(default_factory=list)
+    """Columns of free text (a review, a ticket's body, a product title) kept as words: the
+    feature step turns each into TF-IDF weights of its words and character n-grams, learned
+    on the training split, instead of treating whole texts as categories."""
     normalise_labels: bool = False
     """Labels that differ only in case or surrounding spaces ("Yes", " yes") are one class."""
     train_ratio: float = Field(default=0.7, gt=0, lt=1)
@@ -65,7 +69,7 @@ class DataPreparationConfig(StageSection):
     @model_validator(mode="after")
     def _one_treatment_per_column(self) -> DataPreparationConfig:
         seen: dict[str, str] = {}
-        for field in ("drop_columns", "parse_numbers", "parse_dates"):
+        for field in ("drop_columns", "parse_numbers", "parse_dates", "text_columns"):
             for column in getattr(self, field):
                 if column in seen and seen[column] != field:
                     raise FieldError(
@@ -104,6 +108,9 @@ class FeatureEngineeringConfig(StageSection):
     scaling: Literal["standard", "minmax", "none"] = "standard"
     categorical_encoding: Literal["onehot", "ordinal"] = "onehot"
     max_categories: int = Field(default=20, ge=2, le=1000)
+    max_text_features: int = Field(default=20_000, ge=100, le=1_000_000)
+    """The vocabulary bound of each free-text column: at most this many word n-grams and as
+    many character n-grams, the most frequent in the training split."""
     feature_group_name: str = ""
     instance_type: ProcessingInstance = "ml.m5.large"
     max_runtime_seconds: RuntimeSeconds = 3600

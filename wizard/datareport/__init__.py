@@ -10,7 +10,7 @@ machine-readable suggested fix, such as ``{"action": "drop_column", "column": "i
 words the byte-level facts; ``build_report`` includes them when given ``file=``. A file
 that cannot be sampled (not UTF-8, say) still gets its file findings.
 
-Fix actions: ``drop_column``; ``parse_number`` (``thousands``, ``decimal``, ``currency``,
+Fix actions: ``drop_column``; ``text_column`` (read a free-text column as words); ``parse_number`` (``thousands``, ``decimal``, ``currency``,
 ``percent``, ``parentheses``, ``invalid``, ``stray``); ``parse_date`` (``format``, for
 ``datetime.strptime``, or pandas' ``"ISO8601"``); ``normalise_labels`` (``mapping`` raw to
 kept); ``weight_classes`` (``scale_pos_weight`` for binary, ``scheme: "balanced"`` for

@@ -1,6 +1,7 @@
 """What each column of the sample holds, judged by its values: a number, a number stored
 as text (``"1,234.5"``, ``"$12"``, ``"45%"``, and the parse that would fix it), a date or
-time (and its format), a category (and its levels), free text, an identifier, a constant,
+time (and its format), a category (and its levels), free text (sentences, or short texts
+of several words such as titles and names), an identifier, a constant,
 or mostly missing; each with the reason in words.
 
 Work is done on a column's distinct values (counted in C by ``Counter``), so a 10,000-row
@@ -46,6 +47,9 @@ NEAR_UNIQUE = 0.95
 """Distinct share from which short text values are called an identifier."""
 MIN_ROWS_FOR_RATIOS = 30
 """Below this many present values, distinct ratios say little: only patterns decide."""
+SHORT_TEXT_DISTINCT = 0.5
+"""Distinct share from which values of several words (mostly letters) are short free text
+(product titles, subjects, names), not categories or identifiers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,6 +239,12 @@ def _text_kind(counts, present, hint, insight) -> ColumnInsight:
             f"average, {ratio:.0%} of the values distinct",
         )
     codes = sum(1 for v in probe if _CODE.match(v)) >= 0.9 * len(probe)
+    if enough and words >= 2 and ratio >= SHORT_TEXT_DISTINCT and not codes and _wordy(probe):
+        return insight(
+            "free_text",
+            f"short texts such as titles or names: {words:.1f} words on average, mostly "
+            f"letters, {ratio:.0%} of the values distinct (such as {probe[0][:60]!r})",
+        )
     if words < 4 and (
         (enough and ratio >= NEAR_UNIQUE)
         or (enough and ratio >= 0.8 and (hint or codes))
@@ -245,6 +255,12 @@ def _text_kind(counts, present, hint, insight) -> ColumnInsight:
         return insight("identifier", why + (", and the name says id" if hint else ""))
     top = ", ".join(repr(v) for v, _ in counts.most_common(3))
     return insight("category", f"{distinct:,} levels (most common: {top})")
+
+
+def _wordy(values: Sequence[str]) -> bool:
+    """Mostly words: letters make at least 60% of the non-space characters."""
+    text = "".join(values).replace(" ", "")
+    return bool(text) and sum(map(str.isalpha, text)) >= 0.6 * len(text)
 
 
 def id_hints(names: str | Collection[str] | None) -> frozenset[str]:

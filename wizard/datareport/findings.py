@@ -230,9 +230,10 @@ def column_findings(c: ColumnInsight) -> list[Finding]:
                 "free_text",
                 c.name,
                 "warning",
-                f"free text: {c.reason}. One-hot encoding would make a column per distinct "
-                "text, and the pipeline has no text features; drop it",
-                drop,
+                f"free text: {c.reason}. Read as a category, each distinct text would be a "
+                "level of its own and the words would be lost; list it as a text column so "
+                "the model sees its words (TF-IDF of words and character n-grams)",
+                {"action": "text_column", "column": c.name},
             )
         ]
     if c.kind == "category" and c.distinct > MANY_LEVELS:

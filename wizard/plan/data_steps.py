@@ -68,7 +68,9 @@ def features_step(config: WizardConfig, services: dict[str, list[str]]) -> PlanS
         name=FEATURES,
         kind="Processing",
         stage="feature_engineering",
-        description="Learn scaling and encoding on the training set, apply them to all three",
+        description="Learn scaling and encoding"
+        + (", and the free text's words," if config.data_preparation.text_columns else "")
+        + " on the training set, apply them to all three",
         inputs=tuple(
             processing_input(name, step=PREPARE, output=name)
             for name in (*SPLITS, "fixes")
@@ -85,7 +87,8 @@ def features_step(config: WizardConfig, services: dict[str, list[str]]) -> PlanS
                 "the fitted transformations (features.joblib) and the serving model that "
                 "applies them (model.tar.gz)",
             ),
-        ),
+        )
+        + (_TEXT_BASELINE if config.data_preparation.text_columns else ()),
         depends_on=(PREPARE,),
         compute=Compute("processing", feats.instance_type, 1, feats.max_runtime_seconds),
         script="features.py",
@@ -103,6 +106,17 @@ def features_step(config: WizardConfig, services: dict[str, list[str]]) -> PlanS
     )
 
 
+_TEXT_BASELINE = (
+    processing_output(
+        "baseline",
+        "with free text: the label, the other features and each text's length (Parquet), "
+        "for data-quality checks",
+    ),
+)
+"""With free-text columns the splits are sparse LIBSVM, which Model Monitor does not read:
+features.py writes a small Parquet summary for the data-quality baseline instead."""
+
+
 def quality_step(config: WizardConfig) -> PlanStep:
     """The data-quality baseline Model Monitor compares live traffic with."""
     return PlanStep(
@@ -111,8 +125,15 @@ def quality_step(config: WizardConfig) -> PlanStep:
         stage="evaluation",
         description="Record statistics and constraints of the training data (the "
         "baseline Model Monitor compares live traffic with)",
-        # the training split itself (Parquet, named columns): no second copy of the rows
-        inputs=(StepInput("baseline", step=FEATURES, output="train"),),
+        # the training split itself (Parquet, named columns): no second copy of the rows;
+        # with free text (sparse LIBSVM splits) the summary features.py writes beside them
+        inputs=(
+            StepInput(
+                "baseline",
+                step=FEATURES,
+                output="baseline" if config.data_preparation.text_columns else "train",
+            ),
+        ),
         outputs=(
             StepOutput("statistics", "statistics.json"),
             StepOutput("constraints", "constraints.json"),
@@ -193,6 +214,8 @@ def _prepare_arguments(config: WizardConfig) -> tuple[str, ...]:
         args += ["--parse-number", column]
     for column in prep.parse_dates:
         args += ["--parse-date", column]
+    for column in prep.text_columns:
+        args += ["--text-column", column]
     if prep.normalise_labels:
         args.append("--normalise-labels")
     return tuple(args)
@@ -212,6 +235,10 @@ def _feature_arguments(config: WizardConfig) -> tuple[str, ...]:
         "--problem-type",
         config.profile.problem_type,
     )
+    for column in config.data_preparation.text_columns:
+        args += ("--text-column", column)
+    if config.data_preparation.text_columns:
+        args += ("--max-text-features", str(feats.max_text_features))
     num_classes = config.data_collection.num_classes
     if config.profile.problem_type == "multiclass_classification" and num_classes:
         # the model is built for this many classes: features.py stops with a clear message

@@ -106,6 +106,11 @@ class Answers:
         return self.data_format in ("csv", "parquet", "json")
 
     @property
+    def text(self) -> bool:
+        """Free text, in a table of one row per text (CSV, Parquet or JSON lines)."""
+        return self.data_format == "text"
+
+    @property
     def large_data(self) -> bool:
         threshold = LARGE_PARQUET_GB if self.data_format == "parquet" else LARGE_DATA_GB
         return self.data_size_gb >= threshold

@@ -60,6 +60,12 @@ def _preparation_engine(a: Answers) -> str:
             f"{a.data_phrase}: one processing instance running scikit-learn and pandas handles "
             "it in minutes"
         )
+    if a.text:
+        return (
+            f"{a.data_phrase} in a table (CSV, Parquet or JSON lines, one row per text): one "
+            "processing instance running scikit-learn and pandas handles it in minutes, "
+            "keeping the free-text columns you list in text_columns as text"
+        )
     return f"Your data is {a.format_words}: a processing job runs your own script on it"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..instances import load_price_table
 from .answers import Answers
 from .picks import StageBuilder
 
@@ -34,13 +35,23 @@ _RETRAINING_WORDS = {
 }
 
 
+def _hourly(instance: str, kind: str = "training") -> str:
+    """An instance's on-demand price in words (the dated table in data/instances.toml)."""
+    price = load_price_table().hourly(instance, kind)  # type: ignore[arg-type]
+    return f"{instance}, about ${price:.2f} an hour" if price is not None else instance
+
+
 def training(a: Answers, s: StageBuilder) -> None:
     problem = _PROBLEMS[a.problem_type]
-    s.recommend(
-        "training-jobs",
-        f"Your problem is {problem.words}: a training job runs the built-in XGBoost algorithm "
-        f"with the {problem.objective} objective and reports the validation {problem.metric}.",
-    )
+    if a.text:
+        _text_training(a, s)
+    else:
+        s.recommend(
+            "training-jobs",
+            f"Your problem is {problem.words}: a training job runs the built-in XGBoost "
+            f"algorithm with the {problem.objective} objective and reports the validation "
+            f"{problem.metric}.",
+        )
     if a.prefer_low_code:
         s.recommend(
             "autopilot",
@@ -53,7 +64,9 @@ def training(a: Answers, s: StageBuilder) -> None:
             "You are new to SageMaker: Autopilot builds a baseline model automatically, a "
             "useful yardstick for the model you train yourself.",
         )
-    if not a.tabular:
+    if a.text:
+        pass  # JumpStart and BlazingText: said by _text_training
+    elif not a.tabular:
         s.recommend(
             "jumpstart",
             f"Your data is {a.format_words}: fine-tuning a pretrained model from JumpStart "
@@ -97,6 +110,39 @@ def training(a: Answers, s: StageBuilder) -> None:
             f"You will serve {a.models_count} models: AWS Batch can queue their training jobs "
             "by priority within a shared instance budget instead of starting them all at once.",
         )
+
+
+def _text_training(a: Answers, s: StageBuilder) -> None:
+    """Free text: TF-IDF features and a linear model in the pipeline (list the text columns
+    in data_preparation.text_columns); JumpStart and BlazingText when they fit better."""
+    problem = _PROBLEMS[a.problem_type]
+    s.recommend(
+        "training-jobs",
+        f"Your data is text and your problem is {problem.words}: the feature step turns each "
+        "free-text column into TF-IDF weights of its words and character n-grams, and a "
+        "training job fits a linear model on them in the scikit-learn container (script "
+        "mode). It is the strong, cheap baseline for tickets, reviews and titles: a CPU "
+        f"instance ({_hourly('ml.m5.large')}) trains it in minutes.",
+    )
+    jumpstart = (
+        "Better when meaning lies beyond the words (sarcasm, paraphrase) or you have only a "
+        "few hundred labelled rows: fine-tune a pretrained text classification model "
+        "(BERT family) from JumpStart on your labels. It costs more: a GPU instance "
+        f"({_hourly('ml.g5.xlarge')}) to train, and the same per hour to serve in real time."
+    )
+    blazing = (
+        "Built for large volumes of text only: BlazingText classifies hundreds of millions "
+        "of words in minutes on one instance "
+        f"({_hourly('ml.c5.xlarge')}); it reads text alone, so numbers and categories "
+        "beside the text are left out, and it classifies (no regression)."
+    )
+    if a.problem_type == "regression":
+        blazing = "BlazingText classifies text, it does not predict numbers: " + blazing
+    if a.low_code_leaning:
+        s.recommend("jumpstart", f"{jumpstart} From Studio, without writing code.")
+    else:
+        s.alternative("jumpstart", jumpstart)
+    s.alternative("blazingtext", blazing)
 
 
 def tuning(a: Answers, s: StageBuilder) -> None:

@@ -4,7 +4,8 @@ This runs as a SageMaker Processing job after training.
 
     input   <root>/input/model/model.tar.gz     the training job's model artifact
             <root>/input/test/                  test rows, label first: .csv without a
-                                                header row, or .parquet
+                                                header row, or .parquet (or .libsvm,
+                                                sparse, for free text)
     output  <root>/output/evaluation/evaluation.json
 
 ``<root>`` is ``/opt/ml/processing``, or ``$SM_PROCESSING_ROOT`` when that is set, and
@@ -102,13 +103,24 @@ def load_model(model_dir: Path, workdir: Path):
     raise SystemExit(f"no xgboost-model or model.joblib in the model archive (found: {found})")
 
 
-def read_test(test_dir: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(features, labels) of every .csv (no header) and .parquet file, read by pyarrow."""
+def read_test(test_dir: Path):
+    """(features, labels) of every .csv (no header) and .parquet file, read by pyarrow, or
+    of the LIBSVM files (sparse: free text)."""
     files = sorted(
-        p for p in test_dir.rglob("*") if p.is_file() and p.suffix in (".csv", ".parquet")
+        p
+        for p in test_dir.rglob("*")
+        if p.is_file() and p.suffix in (".csv", ".parquet", ".libsvm")
     )
     if not files:
-        raise SystemExit(f"no .csv or .parquet files in {test_dir}")
+        raise SystemExit(f"no .csv, .parquet or .libsvm files in {test_dir}")
+    if any(f.suffix == ".libsvm" for f in files):
+        from scipy import sparse
+        from sklearn.datasets import load_svmlight_files
+
+        parts = load_svmlight_files(
+            [str(f) for f in files if f.suffix == ".libsvm"], zero_based=False
+        )
+        return sparse.vstack(parts[0::2]).tocsr(), np.concatenate(parts[1::2])
     no_header = pacsv.ReadOptions(autogenerate_column_names=True)
     blocks = [
         pacsv.read_csv(f, read_options=no_header).to_pandas().to_numpy(dtype=float)
@@ -118,6 +130,25 @@ def read_test(test_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     ]
     data = blocks[0] if len(blocks) == 1 else np.vstack(blocks)
     return data[:, 1:], data[:, 0]
+
+
+def fit_width(features, width: int | None):
+    """Sparse test rows as wide as the model's input: a LIBSVM file is only as wide as its
+    highest non-zero column (columns past the model's were never seen in training)."""
+    from scipy import sparse
+
+    if width is None or not sparse.issparse(features) or features.shape[1] == width:
+        return features
+    if features.shape[1] > width:
+        return features[:, :width]
+    return sparse.csr_matrix(features, shape=(features.shape[0], width))
+
+
+def model_width(kind: str, model) -> int | None:
+    """How many features the model was trained on."""
+    if kind == "xgboost":
+        return int(model.num_features())
+    return getattr(model, "n_features_in_", None)
 
 
 def predict(kind: str, model, features: np.ndarray, problem_type: str):
@@ -229,6 +260,7 @@ def main(argv: list[str] | None = None) -> None:
     features, labels = read_test(args.test_dir)
     with tempfile.TemporaryDirectory() as workdir:
         kind, model = load_model(args.model_dir, Path(workdir))
+        features = fit_width(features, model_width(kind, model))
         predicted, probability = predict(kind, model, features, args.problem_type)
     print(f"scored {len(labels)} test rows with the {kind} model")
 

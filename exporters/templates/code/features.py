@@ -1,4 +1,5 @@
-"""Engineer features: learn scaling and encoding on the training split, apply them to all.
+"""Engineer features: learn scaling, encoding and text features on the training split, apply
+them to all.
 
 This runs as a SageMaker Processing job in the scikit-learn container, after prepare.py.
 
@@ -22,6 +23,16 @@ This runs as a SageMaker Processing job in the scikit-learn container, after pre
                 model answers into your labels, wherever the model is served
 
 Each split is written once, in blocks of rows (a line of progress per block).
+
+With free-text columns (``--text-column``) each split is written as
+``<split>/<split>.libsvm`` instead: LIBSVM's sparse text format (``label index:value ...``,
+indices from 1), which SageMaker's built-in XGBoost reads as ``text/libsvm`` and train.py
+and evaluate.py read too. Each text column becomes TF-IDF weights of its words (and word
+pairs) and of its character 2- to 5-grams: tens of thousands of columns that are nearly all
+zero, so they stay sparse from here to the model. The data-quality baseline is then
+``<root>/output/baseline/baseline.parquet``: the other features plus each text's length in
+characters and words (a few columns that data-quality checks can describe), not the
+vocabulary.
 
 ``<root>`` is ``/opt/ml/processing``, or ``$SM_PROCESSING_ROOT`` when that is set, and
 ``--input-dir``/``--output-dir`` override both.
@@ -50,10 +61,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from scipy import sparse
 from sklearn.compose import ColumnTransformer
+from sklearn.datasets import dump_svmlight_file
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import MinMaxScaler, OneHotEncoder, OrdinalEncoder, StandardScaler
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import (
+    FunctionTransformer,
+    MinMaxScaler,
+    OneHotEncoder,
+    OrdinalEncoder,
+    StandardScaler,
+)
 
 # rowfixes.py is shared with the serving code: next to this file, or (in a processing job)
 # in the code folder the step mounts at <root>/input/lib.
@@ -83,6 +103,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=20,
         help="keep at most this many categories per text column; rarer ones are grouped",
+    )
+    parser.add_argument(
+        "--text-column",
+        action="append",
+        default=[],
+        help="a column of free text: TF-IDF of its words and character n-grams (repeatable)",
+    )
+    parser.add_argument(
+        "--max-text-features",
+        type=int,
+        default=20000,
+        help="per text column, keep at most this many word n-grams and as many character "
+        "n-grams (the most frequent in the training split)",
     )
     parser.add_argument(
         "--problem-type",
@@ -147,15 +180,51 @@ def read_split(input_dir: Path, name: str, columns: list[str] | None = None) -> 
     return frame
 
 
+def text_features(max_features: int) -> Pipeline:
+    """One free-text column as TF-IDF weights: words and word pairs, and character 2- to
+    5-grams within words (they catch spelling variants, typos and word stems). Each
+    vocabulary is bounded by ``max_features`` and learned from the training split only.
+    A missing text is empty text. Only scikit-learn and NumPy objects: features.joblib
+    loads wherever scikit-learn does, without this script."""
+    common = {"lowercase": True, "strip_accents": "unicode", "sublinear_tf": True}
+    union = FeatureUnion(
+        [
+            (
+                "words",
+                TfidfVectorizer(
+                    analyzer="word", ngram_range=(1, 2), max_features=max_features, **common
+                ),
+            ),
+            (
+                "chars",
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(2, 5), max_features=max_features, **common
+                ),
+            ),
+        ]
+    )
+    return Pipeline(
+        [
+            ("fill", SimpleImputer(strategy="constant", fill_value="")),
+            # the vectorisers read a flat sequence of texts, not a one-column table
+            ("flatten", FunctionTransformer(np.ravel, feature_names_out="one-to-one")),
+            ("tfidf", union),
+        ]
+    )
+
+
 def build_transformer(features: pd.DataFrame, args: argparse.Namespace) -> ColumnTransformer:
-    """Numbers: fill gaps with the median, then scale. Text: fill gaps, then encode."""
+    """Numbers: fill gaps with the median, then scale. Categories: fill gaps, then encode.
+    Free text (``--text-column``): TF-IDF of words and character n-grams, sparse."""
+    texts = [c for c in args.text_column if c in features.columns]
     numeric = [
         c
         for c in features.columns
-        if pd.api.types.is_numeric_dtype(features[c])
+        if c not in texts
+        and pd.api.types.is_numeric_dtype(features[c])
         and not pd.api.types.is_bool_dtype(features[c])
     ]
-    categorical = [c for c in features.columns if c not in numeric]
+    categorical = [c for c in features.columns if c not in numeric and c not in texts]
 
     scalers = {"standard": StandardScaler(), "minmax": MinMaxScaler(), "none": "passthrough"}
     numeric_steps = Pipeline(
@@ -181,10 +250,19 @@ def build_transformer(features: pd.DataFrame, args: argparse.Namespace) -> Colum
     print(f"numeric columns ({len(numeric)}): scaling = {args.scaling}")
     if categorical:
         names = ", ".join(categorical)
-        print(f"text columns ({len(categorical)}): {names} -> {args.categorical_encoding}")
+        print(f"category columns ({len(categorical)}): {names} -> {args.categorical_encoding}")
+    parts = [("numeric", numeric_steps, numeric), ("categorical", categorical_steps, categorical)]
+    for column in texts:
+        parts.append((f"text_{column}", text_features(args.max_text_features), [column]))
+    if texts:
+        print(
+            f"free-text columns ({len(texts)}): {', '.join(texts)} -> TF-IDF of words and "
+            f"character n-grams (at most {args.max_text_features} of each per column)"
+        )
     return ColumnTransformer(
-        [("numeric", numeric_steps, numeric), ("categorical", categorical_steps, categorical)],
-        verbose_feature_names_out=False,
+        parts,
+        verbose_feature_names_out=bool(texts),  # "text_body__words__refund": no clashes
+        sparse_threshold=1.0 if texts else 0.3,  # with text: always sparse
     )
 
 
@@ -237,6 +315,42 @@ def write_split(path: Path, labels: np.ndarray, block, names: list[str], target:
             writer.close()
 
 
+def write_sparse(path: Path, labels: np.ndarray, matrix) -> None:
+    """LIBSVM rows (``label index:value ...``, indices from 1, zeros left out)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    dump_svmlight_file(sparse.csr_matrix(matrix), labels, str(path), zero_based=False)
+
+
+def write_text_baseline(
+    output_dir: Path,
+    labels: np.ndarray,
+    matrix,
+    names: list[str],
+    frame: pd.DataFrame,
+    texts: list[str],
+    target: str,
+) -> None:
+    """The data-quality baseline with free text: the label, the features that are not text
+    and each text's length (Parquet, named columns), not the vocabulary."""
+    dense = [i for i, n in enumerate(names) if not n.startswith("text_")]
+    table = pd.DataFrame(matrix[:, dense].toarray(), columns=[names[i] for i in dense])
+    table.insert(0, target, labels)
+    lengths = text_summary(frame, texts).reset_index(drop=True)
+    path = output_dir / "baseline" / "baseline.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pd.concat([table, lengths], axis=1).to_parquet(path, index=False)
+
+
+def text_summary(frame: pd.DataFrame, texts: list[str]) -> pd.DataFrame:
+    """Each text's length in characters and in words: what a baseline can describe."""
+    out = {}
+    for column in texts:
+        values = frame[column].fillna("").astype(str)
+        out[f"{column}_chars"] = values.str.len().astype(float)
+        out[f"{column}_words"] = values.str.split().str.len().fillna(0).astype(float)
+    return pd.DataFrame(out, index=frame.index)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     target = args.target_column
@@ -284,8 +398,25 @@ def main(argv: list[str] | None = None) -> None:
     else:  # the features of data prepared elsewhere: no fixes to repeat
         print(f"no {fixes_file}: served records get no row fixes")
         fixes = {"columns": input_columns}
+    texts = [c for c in args.text_column if c in input_columns]
+    if texts:  # sparse all the way to the model: LIBSVM splits
+        for name in SPLITS:
+            if name == "train":
+                matrix = sparse.csr_matrix(train_matrix)
+            else:
+                rows = read_split(args.input_dir, name)
+                del rows[target]
+                matrix = sparse.csr_matrix(transformer.transform(rows))
+                del rows
+            write_sparse(args.output_dir / name / f"{name}.libsvm", labels[name], matrix)
+            print(f"{name}: {matrix.shape[0]} rows, {matrix.nnz} non-zero values (sparse)")
+            if name == "train":
+                write_text_baseline(
+                    args.output_dir, labels[name], matrix, names, features[name], texts, target
+                )
+        del train_matrix
     del features["train"]  # the fit's output is all the training rows still needed
-    for name in SPLITS:
+    for name in () if texts else SPLITS:
         if name == "train":
 
             def block(start: int, stop: int, matrix=train_matrix):
@@ -316,6 +447,7 @@ def main(argv: list[str] | None = None) -> None:
             "label_classes": classes,
             "problem_type": args.problem_type,
             "row_fixes": fixes,
+            "text_columns": texts,
         },
         artifact,
     )

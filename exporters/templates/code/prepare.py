@@ -4,7 +4,7 @@ This runs as a SageMaker Processing job in the scikit-learn container. Before th
 starts, SageMaker copies the raw data from S3 to ``/opt/ml/processing/input/raw``; when it
 ends, SageMaker uploads everything written under ``/opt/ml/processing/output/<split>``.
 
-    input   <root>/input/raw/                 one or more .csv or .parquet files
+    input   <root>/input/raw/                 one or more .csv, .parquet or .jsonl files
     output  <root>/output/train/train.csv     with a header row
             <root>/output/validation/validation.csv
             <root>/output/test/test.csv
@@ -19,8 +19,8 @@ sm-wizard local engine sets it), and ``--input-dir``/``--output-dir`` override b
 
 Cleaning, in order: drop the columns you listed, turn numbers written as text ("1,234.5",
 "$12", "45%") into numbers and dates into numeric parts (year, month, day of week, days
-since 1970), write labels that differ only in case or spaces one way, drop rows without a
-label, drop exact duplicate rows, split, then fill (or drop) missing values. Fill values are
+since 1970), make missing free text (``--text-column``) empty text, write labels that
+differ only in case or spaces one way, drop rows without a label, drop exact duplicate rows, split, then fill (or drop) missing values. Fill values are
 learned on the training split only and applied to all three, so nothing about the
 validation and test rows leaks into training. The fixes themselves live in rowfixes.py,
 which the serving code shares (in a processing job the step mounts code/ at
@@ -55,7 +55,7 @@ for _folder in (
 import rowfixes  # noqa: E402
 
 SPLITS = ("train", "validation", "test")
-READABLE = (".csv", ".csv.gz", ".parquet", ".pq")
+READABLE = (".csv", ".csv.gz", ".parquet", ".pq", ".jsonl", ".ndjson", ".json")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -102,6 +102,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "since 1970 (repeatable)",
     )
     parser.add_argument(
+        "--text-column",
+        action="append",
+        default=[],
+        help="a column of free text, kept as text (a missing text becomes empty text); "
+        "features.py turns it into word features (repeatable)",
+    )
+    parser.add_argument(
         "--normalise-labels",
         action="store_true",
         help="labels that differ only in case or surrounding spaces count as one class",
@@ -116,18 +123,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def read_raw(input_dir: Path, has_header: bool) -> pd.DataFrame:
-    """Read every CSV/Parquet file under ``input_dir`` (sorted by name) into one table."""
+    """Read every CSV, Parquet or JSON-lines file under ``input_dir`` (sorted by name) into
+    one table. A JSON-lines file holds one object per line, its keys the columns."""
     files = sorted(
         p for p in input_dir.rglob("*") if p.is_file() and p.name.lower().endswith(READABLE)
     )
     if not files:
-        raise SystemExit(f"no .csv or .parquet files found under {input_dir}")
+        raise SystemExit(f"no .csv, .parquet or .jsonl files found under {input_dir}")
     frames = []
     for path in files:
         started = time.perf_counter()
         print(f"reading {path.name} ({path.stat().st_size / 1e6:,.1f} MB)", flush=True)
         if path.name.lower().endswith((".parquet", ".pq")):
             frame = pd.read_parquet(path)
+        elif path.name.lower().endswith((".jsonl", ".ndjson", ".json")):
+            try:
+                frame = pd.read_json(path, lines=True, dtype=False)
+            except ValueError as exc:
+                raise SystemExit(
+                    f"{path.name} is not JSON lines (one object per line): {exc}"
+                ) from None
         else:
             frame = read_csv(path, has_header)
         if not has_header:
@@ -207,6 +222,8 @@ def clean(data: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
         print(f"{column}: read as numbers")
     for column in args.parse_date:
         print(f"{column}: read as dates (year, month, day of week, days since 1970)")
+    if args.text_column:
+        print(f"free text kept as text: {', '.join(args.text_column)}")
     if data[target].dtype == object:  # " no" and "no" are one label (as the wizard counts)
         data[target] = data[target].map(lambda v: v.strip() if isinstance(v, str) else v)
     if args.normalise_labels and args.problem_type != "regression":
@@ -239,6 +256,7 @@ def column_fixes(args: argparse.Namespace) -> dict:
         "drop": list(args.drop_column),
         "parse_number": list(args.parse_number),
         "parse_date": list(args.parse_date),
+        "text": list(args.text_column),
     }
 
 
@@ -298,7 +316,9 @@ def learned_fills(parts: dict[str, pd.DataFrame], args: argparse.Namespace) -> d
     """What gaps get, learned on the training split (also with ``drop``: a served record
     cannot be dropped, so its gaps are filled the way ``median`` would)."""
     how = "median" if args.missing_values == "drop" else args.missing_values
-    return rowfixes.learn_fills(parts["train"], args.target_column, how)
+    return rowfixes.learn_fills(
+        parts["train"], args.target_column, how, skip=tuple(args.text_column)
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -6,6 +6,7 @@ A fix changes the columns of a table the same way for every row:
     drop          remove columns that must not reach the model
     parse_number  numbers written as text ("1,234.5", "$12", "45%", "(12.5)") become numbers
     parse_date    a date/time column becomes its year, month, day of week and days since 1970
+    text          free text: an absent text is empty text, not a value guessed from other rows
     fills         gaps are filled with values learned on the training split
 
 prepare.py saves what it did as ``rowfixes.json`` (``save``); features.py keeps it inside
@@ -67,27 +68,37 @@ def parse_dates(data: pd.DataFrame, column: str, log=print) -> pd.DataFrame:
 
 def unknown_columns(data: pd.DataFrame, fixes: dict[str, Any]) -> list[str]:
     """Columns a fix names that the table lacks."""
-    named = [*fixes.get("drop", []), *fixes.get("parse_number", []), *fixes.get("parse_date", [])]
+    named = [
+        *fixes.get("drop", []),
+        *fixes.get("parse_number", []),
+        *fixes.get("parse_date", []),
+        *fixes.get("text", []),
+    ]
     return [c for c in named if c not in data.columns]
 
 
 def fix_columns(data: pd.DataFrame, fixes: dict[str, Any], log=print) -> pd.DataFrame:
-    """Drop, then parse numbers, then parse dates (the order prepare.py has always used)."""
+    """Drop, then parse numbers, then parse dates (the order prepare.py has always used),
+    then make absent free text empty."""
     drop = [c for c in fixes.get("drop", []) if c in data.columns]
     data = data.drop(columns=drop)  # a new table: the caller's is left as it was
     for column in fixes.get("parse_number", []):
         data[column] = parse_numbers(data[column], log)
     for column in fixes.get("parse_date", []):
         data = parse_dates(data, column, log)
+    for column in fixes.get("text", []):
+        data[column] = data[column].astype("string").fillna("").astype(object)
     return data
 
 
-def learn_fills(train: pd.DataFrame, target: str, how: str) -> dict[str, Any]:
+def learn_fills(
+    train: pd.DataFrame, target: str, how: str, skip: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """The value each column's gaps get: the training split's median or mean for numbers
     (``how``), its most frequent value for text (and for everything with most_frequent)."""
     fills: dict[str, Any] = {}
     for column in train.columns:
-        if column == target:
+        if column == target or column in skip:  # free text is never guessed
             continue
         values = train[column]
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)

@@ -160,7 +160,8 @@ def _from_rows(rows: list[list], bundle: dict[str, Any], has_header: bool | None
 
 
 def to_features(records: pd.DataFrame, bundle: dict[str, Any]) -> np.ndarray:
-    """The same row fixes and fitted transformations as training: model-ready rows."""
+    """The same row fixes and fitted transformations as training: model-ready rows (a
+    sparse matrix when the model reads free text)."""
     fixes = bundle["row_fixes"]
     fixed = rowfixes.fix_columns(records, fixes, log=lambda message: None)
     problems = []
@@ -184,6 +185,8 @@ def to_features(records: pd.DataFrame, bundle: dict[str, Any]) -> np.ndarray:
     if absent:
         raise RequestError(f"after the row fixes, no column {', '.join(absent)}")
     matrix = bundle["transformer"].transform(fixed[bundle["input_columns"]])
+    if hasattr(matrix, "tocsr"):  # free text: sparse rows, as the model was trained on
+        return matrix.tocsr()
     return np.asarray(matrix, dtype=float)
 
 

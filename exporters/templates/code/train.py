@@ -4,7 +4,8 @@ SageMaker runs this file in its scikit-learn container. It copies each input cha
 folder and says where in environment variables, and passes every hyperparameter as a
 command-line option (``--n_estimators 200``):
 
-    SM_CHANNEL_TRAIN        folder with the training rows (label first, no header)
+    SM_CHANNEL_TRAIN        folder with the training rows (label first, no header; CSV, or
+                            LIBSVM ``.libsvm`` files when the data has free text)
     SM_CHANNEL_VALIDATION   folder with the validation rows (same layout)
     SM_CHANNEL_TRANSFORMER  features.py's features.joblib: packed with the model, so the
                             served model answers raw records (see inference.py)
@@ -76,20 +77,46 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def read_channel(folder: Path) -> tuple[np.ndarray, np.ndarray]:
+def read_channel(folder: Path):
     """All files of a channel, label in the first column: Parquet (application/x-parquet,
-    as features.py writes the splits) or CSV without a header row (text/csv)."""
+    as features.py writes the splits), CSV without a header row (text/csv), or LIBSVM
+    (``label index:value ...``, indices from 1; free text), read into a sparse matrix."""
     files = sorted(
-        p for p in Path(folder).rglob("*") if p.is_file() and p.suffix in (".csv", ".parquet")
+        p
+        for p in Path(folder).rglob("*")
+        if p.is_file() and p.suffix in (".csv", ".parquet", ".libsvm")
     )
     if not files:
-        raise SystemExit(f"no .parquet or .csv files in {folder}")
+        raise SystemExit(f"no .parquet, .csv or .libsvm files in {folder}")
+    if any(f.suffix == ".libsvm" for f in files):
+        return read_libsvm([f for f in files if f.suffix == ".libsvm"])
     frames = []
     for f in files:
         frame = pd.read_parquet(f) if f.suffix == ".parquet" else pd.read_csv(f, header=None)
         frames.append(frame.set_axis(range(frame.shape[1]), axis=1))
     data = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
     return data.iloc[:, 1:].to_numpy(dtype=float), data.iloc[:, 0].to_numpy()
+
+
+def read_libsvm(files: list[Path]):
+    """LIBSVM files as one sparse (CSR) matrix and the labels."""
+    from scipy import sparse
+    from sklearn.datasets import load_svmlight_files
+
+    parts = load_svmlight_files([str(f) for f in files], zero_based=False)
+    matrix = sparse.vstack(parts[0::2]).tocsr()
+    return matrix, np.concatenate(parts[1::2])
+
+
+def same_width(*matrices):
+    """Sparse matrices padded with empty columns to the widest: a LIBSVM file is as wide as
+    its highest non-zero column, which may differ between splits."""
+    from scipy import sparse
+
+    if not all(sparse.issparse(m) for m in matrices):
+        return matrices
+    width = max(m.shape[1] for m in matrices)
+    return tuple(sparse.csr_matrix(m, shape=(m.shape[0], width)) for m in matrices)
 
 
 def guess_problem_type(labels: np.ndarray) -> str:
@@ -164,17 +191,25 @@ def score(model, features: np.ndarray, labels: np.ndarray, problem_type: str) ->
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     x_train, y_train = read_channel(args.train)
+    validation = None
+    if args.validation is not None and Path(args.validation).exists():
+        validation = read_channel(args.validation)
+        x_train, x_val = same_width(x_train, validation[0])
+        validation = (x_val, validation[1])
     problem_type = args.problem_type or guess_problem_type(y_train)
     algorithm = guess_algorithm(args)
     if problem_type != "regression":
         y_train = y_train.astype(int)
     model = build_model(algorithm, problem_type, args)
-    print(f"training {type(model).__name__} ({problem_type}) on {len(y_train)} rows")
+    print(
+        f"training {type(model).__name__} ({problem_type}) on {len(y_train)} rows, "
+        f"{x_train.shape[1]} features"
+    )
     model.fit(x_train, y_train)
 
     scores = {"train": score(model, x_train, y_train, problem_type)}
-    if args.validation is not None and Path(args.validation).exists():
-        x_val, y_val = read_channel(args.validation)
+    if validation is not None:
+        x_val, y_val = validation
         if problem_type != "regression":
             y_val = y_val.astype(int)
         scores["validation"] = score(model, x_val, y_val, problem_type)
