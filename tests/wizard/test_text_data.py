@@ -173,7 +173,7 @@ def test_what_text_columns_do_not_combine_with_is_refused_with_the_fix(tmp_path)
         )
     }
     assert "training.algorithm = 'sklearn_linear'" in messages["training.algorithm"]
-    assert "untick batch transform" in messages["deployment.services"]
+    assert "deployment.services" not in messages  # batch transform serves raw records
     assert "engine = 'sklearn'" in messages["data_preparation.engine"]
     target = cross_check(_config(tmp_path, data_preparation__text_columns=["body", "team"]))
     assert any(p.path == "data_preparation.text_columns" for p in target)

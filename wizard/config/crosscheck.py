@@ -101,8 +101,8 @@ def cross_check(config: WizardConfig) -> list[CrossCheck]:
 
 def _text_checks(config: WizardConfig) -> list[CrossCheck]:
     """Free-text columns become sparse TF-IDF features, written as LIBSVM rows: what the
-    scikit-learn models of script mode read. The built-in XGBoost is fed CSV here, and batch
-    transform sends the feature step's CSV test rows to the model."""
+    scikit-learn models of script mode read. The built-in XGBoost is fed CSV and Parquet
+    here. (Batch transform sends raw records through the serving code, text included.)"""
     if not config.data_preparation.text_columns:
         return []
     problems = []
@@ -122,15 +122,6 @@ def _text_checks(config: WizardConfig) -> list[CrossCheck]:
                 "data_preparation.engine",
                 "the Spark engine does not keep free-text columns as text yet; set "
                 "data_preparation.engine = 'sklearn'",
-            )
-        )
-    if "batch-transform" in config.deployment.services:
-        problems.append(
-            CrossCheck(
-                "deployment.services",
-                "batch transform scores the feature step's CSV test rows, and with free-text "
-                "columns those rows are sparse (LIBSVM); untick batch transform (the model "
-                "is still registered, and evaluated on the test rows)",
             )
         )
     return problems
