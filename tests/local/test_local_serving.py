@@ -161,7 +161,7 @@ def test_built_in_xgboost_behind_the_preprocessing_model(
     model.tar.gz, XGBoost, the same model.tar.gz turning scores into labels."""
     import xgboost
 
-    train = np.loadtxt(trained["features"] / "train" / "train.csv", delimiter=",", ndmin=2)
+    train = pd.read_parquet(trained["features"] / "train" / "train.parquet").to_numpy(float)
     booster = xgboost.train(
         {"objective": "binary:logistic"}, xgboost.DMatrix(train[:, 1:], label=train[:, 0]), 10
     )

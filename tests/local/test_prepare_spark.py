@@ -207,7 +207,7 @@ def test_features_reads_what_spark_wrote(spark_outputs, tmp_path) -> None:
             *("--output-dir", str(out)),
         ]
     )
-    train = pd.read_csv(out / "train" / "train.csv", header=None)
+    train = pd.read_parquet(out / "train" / "train.parquet")
     assert len(train) == len(pd.read_csv(spark_outputs["classification"] / "train/train.csv"))
 
 
