@@ -32,6 +32,7 @@ VALID: dict[str, Any] = {
     "feature_engineering.feature_group_name": "breast-features",
     "training.checkpoint_s3_uri": "s3://my-bucket/checkpoints",
     "evaluation.bias_facet": "mean radius",
+    "evaluation.services": ["experiments"],
     "monitoring.schedule": "cron(0 * ? * * *)",
     "orchestration.schedule": "rate(7 days)",
 }

@@ -14,7 +14,10 @@ from __future__ import annotations
 import pytest
 from local_helpers import Finished, Workspace, make_workspace, run_engine
 
-SHARED_RUNS = {"demo_workspace", "demo_run"}
+from wizard.store import write_document
+from wizard.templates import template_document
+
+SHARED_RUNS = {"demo_workspace", "demo_run", "quality_run"}
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's, which reads the groups
@@ -33,3 +36,15 @@ def demo_workspace(tmp_path_factory) -> Workspace:
 def demo_run(demo_workspace: Workspace) -> Finished:
     """The demo, run once end to end with an empty cache."""
     return run_engine(demo_workspace.engine())
+
+
+@pytest.fixture(scope="session")
+def quality_run(demo_workspace: Workspace) -> Finished:
+    """The demo with a Model Monitor data-quality baseline (a QualityCheck step), which the
+    demo leaves out (Model Monitor is closed to new customers), run without the cache so
+    every step really runs."""
+    doc = template_document("demo")
+    doc["evaluation"]["services"] = ["model-monitor"]
+    config = demo_workspace.folder / "quality.toml"
+    write_document(config, doc)
+    return run_engine(demo_workspace.engine(config=config, caching=False))

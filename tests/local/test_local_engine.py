@@ -31,7 +31,6 @@ from wizard.templates import template_document
 DEMO_STEPS = (
     "PrepareData",
     "EngineerFeatures",
-    "DataQualityBaseline",
     "Train",
     "Evaluate",
     "CheckMetric",
@@ -84,15 +83,7 @@ def test_demo_run_folder_holds_every_output(demo_run: Finished) -> None:
         (steps / "Evaluate/processing/output/evaluation/evaluation.json").read_text()
     )
     assert evaluation["binary_classification_metrics"]["auc"]["standard_deviation"] == "NaN"
-    statistics = json.loads(
-        (steps / "DataQualityBaseline/output/statistics/statistics.json").read_text()
-    )
-    assert statistics["dataset"]["item_count"] > 0
-    assert "kll" in statistics["features"][1]["numerical_statistics"]["distribution"]
-    constraints = json.loads(
-        (steps / "DataQualityBaseline/output/constraints/constraints.json").read_text()
-    )
-    assert constraints["monitoring_config"]["evaluate_constraints"] == "Enabled"
+    assert not (steps / "DataQualityBaseline").exists()  # no closed service by default
     # batch predictions of the raw data: one answer per record (the header line gets none),
     # the label then each class's probability
     answers = (steps / "BatchTransform/output/predictions/breast_cancer.csv.out").read_text()
@@ -106,8 +97,27 @@ def test_demo_run_folder_holds_every_output(demo_run: Finished) -> None:
     assert re.search(r"\[\d+\]#011train-auc:", (steps / "Train/logs.txt").read_text())
 
 
-def test_independent_branches_overlap(demo_run: Finished) -> None:
-    states = demo_run.engine.step_states()
+def test_quality_baseline_writes_statistics_and_constraints(quality_run: Finished) -> None:
+    assert quality_run.status == "Succeeded"
+    assert quality_run.recorder.steps("DataQualityBaseline") == [
+        "Starting",
+        "Executing",
+        "Succeeded",
+    ]
+    steps = RunLayout(quality_run.engine.run_dir).steps
+    statistics = json.loads(
+        (steps / "DataQualityBaseline/output/statistics/statistics.json").read_text()
+    )
+    assert statistics["dataset"]["item_count"] > 0
+    assert "kll" in statistics["features"][1]["numerical_statistics"]["distribution"]
+    constraints = json.loads(
+        (steps / "DataQualityBaseline/output/constraints/constraints.json").read_text()
+    )
+    assert constraints["monitoring_config"]["evaluate_constraints"] == "Enabled"
+
+
+def test_independent_branches_overlap(quality_run: Finished) -> None:
+    states = quality_run.engine.step_states()
     quality, train = states["DataQualityBaseline"], states["Train"]
     assert max(quality.started_at, train.started_at) < min(quality.ended_at, train.ended_at)
 
@@ -125,7 +135,7 @@ def test_events_are_recorded_and_replayable(demo_run: Finished, demo_workspace: 
 def test_second_run_is_served_from_the_cache(demo_run: Finished, demo_workspace) -> None:
     again = run_engine(demo_workspace.engine())
     assert again.status == "Succeeded"
-    for name in ("PrepareData", "EngineerFeatures", "DataQualityBaseline", "Train", "Evaluate"):
+    for name in ("PrepareData", "EngineerFeatures", "Train", "Evaluate"):
         assert again.recorder.step_event(name, "Succeeded").cache_hit is True, name
     assert again.recorder.step_event("BatchTransform", "Succeeded").cache_hit is True
     # RegisterModel is never cached: every execution adds a version, as on SageMaker.
@@ -346,6 +356,7 @@ def test_failing_training_job_reports_the_algorithm_error(
     demo_run: Finished, demo_workspace: Workspace
 ) -> None:
     doc = template_document("demo")
+    doc["evaluation"]["services"] = ["model-monitor"]  # a step that does not need Train
     doc["training"]["hyperparameters"] = {"objective": "binary:nonsense"}
     config = demo_workspace.folder / "bad-objective.toml"
     write_document(config, doc)

@@ -135,9 +135,13 @@ def plan(demo_doc_module) -> Plan:
 
 @pytest.fixture(scope="module")
 def demo_doc_module() -> dict:
+    """The demo with Model Monitor's baseline (a QualityCheck step beside Train): a plan with
+    two independent branches, which the monitor draws and runs side by side."""
     from wizard.templates import template_document
 
-    return template_document("demo")
+    doc = template_document("demo")
+    doc["evaluation"]["services"] = ["model-monitor"]
+    return doc
 
 
 def at(second: int) -> str:

@@ -111,7 +111,9 @@ def test_typed_text_converts_or_is_kept() -> None:
 
 
 def test_dag_drawing_of_the_demo() -> None:
-    session = Session(demo_doc())
+    doc = demo_doc()
+    doc["evaluation"]["services"] = ["model-monitor"]  # a branch beside Train to draw
+    session = Session(doc)
     view = DagView(Graph.from_plan(build_plan(session.config)))
     lines = [line.plain.rstrip() for line in view.lines(80)]
     assert lines[0].strip() == "PrepareData"

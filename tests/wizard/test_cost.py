@@ -14,6 +14,7 @@ def _estimate(doc):
 
 
 def test_each_compute_step_is_priced(demo_doc):
+    demo_doc["evaluation"]["services"] = ["model-monitor"]  # its QualityCheck job is priced too
     cost = _estimate(demo_doc)
     priced = {s.step for s in cost.steps}
     assert priced == {

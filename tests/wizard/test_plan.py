@@ -17,7 +17,6 @@ def test_demo_plan_shape(demo_doc):
     assert plan.names == (
         "PrepareData",
         "EngineerFeatures",
-        "DataQualityBaseline",
         "Train",
         "Evaluate",
         "CheckMetric",
@@ -27,16 +26,23 @@ def test_demo_plan_shape(demo_doc):
         "MetricBelowThreshold",
     )
     kinds = {s.name: s.kind for s in plan}
-    assert kinds["DataQualityBaseline"] == "QualityCheck"
     assert kinds["CreateModel"] == "Model" and kinds["MetricBelowThreshold"] == "Fail"
     assert plan.step("Train").depends_on == ("EngineerFeatures",)
     assert plan.step("RegisterModel").branch == "if"
     assert plan.step("MetricBelowThreshold").branch == "else"
+    assert plan.condition["json_path"] == "binary_classification_metrics.auc.value"
+    assert plan.scripts == ("prepare.py", "features.py", "evaluate.py")
+
+
+def test_quality_baseline_is_a_branch_beside_training(demo_doc):
+    """Model Monitor (closed to new customers, so not in the demo) adds a QualityCheck step."""
+    demo_doc["evaluation"]["services"] = ["model-monitor"]
+    plan = build_plan(validate_or_raise(demo_doc))
+    assert plan.step("DataQualityBaseline").kind == "QualityCheck"
+    assert plan.names.index("DataQualityBaseline") == plan.names.index("Train") - 1
     # the quality baseline and training are independent branches
     assert "Train" not in plan.step("DataQualityBaseline").depends_on
     assert plan.levels()[2] == ["DataQualityBaseline", "Train"]
-    assert plan.condition["json_path"] == "binary_classification_metrics.auc.value"
-    assert plan.scripts == ("prepare.py", "features.py", "evaluate.py")
 
 
 def test_tuning_replaces_training(demo_doc):
@@ -114,6 +120,7 @@ def test_check_plan_rejects_cycles_duplicates_and_dangling_inputs(demo_doc):
 
 
 def test_check_plan_rejects_reads_it_does_not_depend_on_and_stray_branches(demo_doc):
+    demo_doc["evaluation"]["services"] = ["model-monitor"]  # a step off Evaluate's path
     plan = build_plan(validate_or_raise(demo_doc))
     steps = list(plan.steps)
     evaluate = plan.names.index("Evaluate")
@@ -133,6 +140,7 @@ def test_check_plan_rejects_reads_it_does_not_depend_on_and_stray_branches(demo_
 
 def test_graph_queries_follow_every_path(demo_doc):
     """upstream/downstream are transitive; levels group each step after all it needs."""
+    demo_doc["evaluation"]["services"] = ["model-monitor"]  # two independent branches
     plan = build_plan(validate_or_raise(demo_doc))
     assert plan.upstream("PrepareData") == set()
     assert plan.upstream("Evaluate") == {"PrepareData", "EngineerFeatures", "Train"}

@@ -84,7 +84,8 @@ def test_table_file_is_regenerated_byte_for_byte():
 
 @pytest.mark.parametrize("region", ["ap-southeast-4", "ca-west-1", "ap-south-2"])
 def test_region_without_model_monitor_is_refused(region):
-    doc = copy.deepcopy(template_document("demo"))  # uses Model Monitor
+    doc = copy.deepcopy(template_document("demo"))
+    doc["evaluation"]["services"] = ["model-monitor"]
     doc["project"]["region"] = region
     config, problems = validate_document(doc)
     assert config is None

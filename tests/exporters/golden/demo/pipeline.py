@@ -58,15 +58,10 @@ from sagemaker.core.workflow.functions import Join, JsonGet
 from sagemaker.core.workflow.parameters import ParameterFloat, ParameterString
 from sagemaker.core.workflow.pipeline_context import PipelineSession
 from sagemaker.core.workflow.properties import PropertyFile
-from sagemaker.mlops.workflow.check_job_config import CheckJobConfig
 from sagemaker.mlops.workflow.condition_step import ConditionStep
 from sagemaker.mlops.workflow.fail_step import FailStep
 from sagemaker.mlops.workflow.model_step import ModelStep
 from sagemaker.mlops.workflow.pipeline import Pipeline
-from sagemaker.mlops.workflow.quality_check_step import (
-    DataQualityCheckConfig,
-    QualityCheckStep,
-)
 from sagemaker.mlops.workflow.retry import (
     SageMakerJobExceptionTypeEnum,
     SageMakerJobStepRetryPolicy,
@@ -109,7 +104,6 @@ LOCAL_DATA = {
 #
 #   PrepareData           Processing    Clean the raw data and split it into train, validation and test sets with scikit-learn
 #   EngineerFeatures      Processing    Learn scaling and encoding on the training set, apply them to all three
-#   DataQualityBaseline   QualityCheck  Record statistics and constraints of the training data (the baseline Model Monitor compares live traffic with)
 #   Train                 Training      Train XGBoost (SageMaker built-in algorithm)
 #   Evaluate              Processing    Score the model on the test set and write evaluation.json
 #   CheckMetric           Condition     Register the model only if test auc >= 0.9
@@ -448,6 +442,11 @@ def build_pipeline(
                     step_output_uri(s3_base, "EngineerFeatures", "test"),
                 ),
                 processing_output(
+                    "baseline",
+                    "/opt/ml/processing/output/baseline",
+                    step_output_uri(s3_base, "EngineerFeatures", "baseline"),
+                ),
+                processing_output(
                     "transformer",
                     "/opt/ml/processing/output/transformer",
                     step_output_uri(s3_base, "EngineerFeatures", "transformer"),
@@ -468,35 +467,6 @@ def build_pipeline(
         ),
         cache_config=cache_config,
         retry_policies=job_retries,
-    )
-
-    # ------------------------------------- DataQualityBaseline (QualityCheck)
-    # Record statistics and constraints of the training data (the baseline Model Monitor compares live traffic with).
-    # The first execution records the baseline (skip_check=True); it is registered with the
-    # model for Model Monitor. Set skip_check=False to also fail on drift from the last one.
-    data_quality_baseline_job = CheckJobConfig(
-        role=role_arn,
-        instance_count=1,
-        instance_type="ml.m5.large",
-        volume_size_in_gb=30,
-        sagemaker_session=session,
-    )
-    step_data_quality_baseline = QualityCheckStep(
-        name="DataQualityBaseline",
-        quality_check_config=DataQualityCheckConfig(
-            baseline_dataset=output_of(step_engineer_features, "train"),
-            # the training split itself: Parquet, label first, every column named. The
-            # analyzer container's dataset_format for Parquet (the SDK's DatasetFormat
-            # helper writes only csv and json)
-            dataset_format={"parquet": {}},
-            # a fresh folder per execution: earlier model versions keep their baselines
-            output_s3_uri=step_output_uri(s3_base, "DataQualityBaseline", "baseline"),
-        ),
-        check_job_config=data_quality_baseline_job,
-        skip_check=True,
-        register_new_baseline=True,
-        model_package_group_name=MODEL_PACKAGE_GROUP,
-        cache_config=cache_config,
     )
 
     # ------------------------------------------------------- Train (Training)
@@ -534,12 +504,12 @@ def build_pipeline(
                 InputData(
                     channel_name="train",
                     data_source=output_of(step_engineer_features, "train"),
-                    content_type="application/x-parquet",
+                    content_type="text/csv",
                 ),
                 InputData(
                     channel_name="validation",
                     data_source=output_of(step_engineer_features, "validation"),
-                    content_type="application/x-parquet",
+                    content_type="text/csv",
                 ),
             ],
         ),
@@ -603,7 +573,7 @@ def build_pipeline(
 
     # ------------------------------------------ RegisterModel (RegisterModel)
     # Add a version to the 'breast-cancer-models' model group.
-    # The version records the evaluation report and the check baselines; its approval status
+    # The version records the evaluation report; its approval status
     # (ModelApprovalStatus) decides whether it may be deployed.
     # An inference pipeline, so the model answers raw records: features.py's
     # preprocessing model, then the built-in algorithm, then the answers in your labels.
@@ -647,14 +617,6 @@ def build_pipeline(
                             "evaluation.json",
                         ],
                     ),
-                    content_type="application/json",
-                ),
-                model_data_statistics=MetricsSource(
-                    s3_uri=step_data_quality_baseline.properties.CalculatedBaselineStatistics,
-                    content_type="application/json",
-                ),
-                model_data_constraints=MetricsSource(
-                    s3_uri=step_data_quality_baseline.properties.CalculatedBaselineConstraints,
                     content_type="application/json",
                 ),
             ),
@@ -742,7 +704,6 @@ def build_pipeline(
         ],
         if_steps=[step_register_model, step_create_model, step_batch_transform],
         else_steps=[step_metric_below_threshold],
-        depends_on=[step_data_quality_baseline],
     )
 
     return Pipeline(
@@ -758,7 +719,6 @@ def build_pipeline(
         steps=[
             step_prepare_data,
             step_engineer_features,
-            step_data_quality_baseline,
             step_train,
             step_evaluate,
             step_check_metric,

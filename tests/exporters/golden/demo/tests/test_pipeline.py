@@ -48,12 +48,6 @@ EXPECTED_STEPS: dict[str, tuple[str, list[str]]] = {
             "PrepareData",
         ],
     ),
-    "DataQualityBaseline": (
-        "QualityCheck",
-        [
-            "EngineerFeatures",
-        ],
-    ),
     "Train": (
         "Training",
         [
@@ -70,7 +64,6 @@ EXPECTED_STEPS: dict[str, tuple[str, list[str]]] = {
     "CheckMetric": (
         "Condition",
         [
-            "DataQualityBaseline",
             "Evaluate",
         ],
     ),
