@@ -139,6 +139,9 @@ def _processing_view(
     return set()
 
 
+SPLIT_CHANNELS = ("train", "validation")
+
+
 def _trainer_view(
     plan: Plan, step: PlanStep, config: WizardConfig, view: dict[str, Any]
 ) -> set[str]:
@@ -151,8 +154,15 @@ def _trainer_view(
     view["spot"] = compute.spot
     view["max_wait"] = compute.max_wait_seconds
     view["checkpoint_uri"] = settings.get("checkpoint_s3_uri") or None
-    view["channels"] = [{"name": i.name, "source": view["sources"][i.name]} for i in step.inputs]
-    view["content_type"] = settings["content_type"]  # of the channels (features.py's splits)
+    # features.py's splits have a content type; the transformer channel (model.tar.gz) none
+    view["channels"] = [
+        {
+            "name": i.name,
+            "source": view["sources"][i.name],
+            "content_type": settings["content_type"] if i.name in SPLIT_CHANNELS else None,
+        }
+        for i in step.inputs
+    ]
     # The built-in algorithm's metrics are defined by AWS (SageMaker refuses new ones).
     view["metric_definitions"] = [] if settings["built_in"] else settings["metric_definitions"]
     view["output_folder"] = "tuning" if step.kind == "Tuning" else "models"

@@ -153,7 +153,12 @@ def run_training_job(
         json.dumps(
             {
                 name: {
-                    "ContentType": step.settings.get("content_type", "text/csv"),
+                    # features.py's splits have a content type; the transformer channel none
+                    **(
+                        {"ContentType": step.settings.get("content_type", "text/csv")}
+                        if name in ("train", "validation")
+                        else {}
+                    ),
                     "TrainingInputMode": "File",
                     "S3DistributionType": "FullyReplicated",
                     "RecordWrapperType": "None",

@@ -45,7 +45,10 @@ def training_step(config: WizardConfig) -> PlanStep:
         "hyperparameters": hyperparameters,
         "metric_definitions": metric_definitions(algorithm.id, problem),
         "checkpoint_s3_uri": train_cfg.checkpoint_s3_uri,
-        "content_type": TRAINING_CONTENT_TYPE,  # of both channels
+        # of the train and validation channels: features.py writes free text sparse
+        "content_type": "text/libsvm"
+        if config.data_preparation.text_columns
+        else TRAINING_CONTENT_TYPE,
     }
     if not config.tuning.enabled:
         return PlanStep(

@@ -442,11 +442,6 @@ def build_pipeline(
                     step_output_uri(s3_base, "EngineerFeatures", "test"),
                 ),
                 processing_output(
-                    "baseline",
-                    "/opt/ml/processing/output/baseline",
-                    step_output_uri(s3_base, "EngineerFeatures", "baseline"),
-                ),
-                processing_output(
                     "transformer",
                     "/opt/ml/processing/output/transformer",
                     step_output_uri(s3_base, "EngineerFeatures", "transformer"),
@@ -504,12 +499,12 @@ def build_pipeline(
                 InputData(
                     channel_name="train",
                     data_source=output_of(step_engineer_features, "train"),
-                    content_type="text/csv",
+                    content_type="application/x-parquet",
                 ),
                 InputData(
                     channel_name="validation",
                     data_source=output_of(step_engineer_features, "validation"),
-                    content_type="text/csv",
+                    content_type="application/x-parquet",
                 ),
             ],
         ),

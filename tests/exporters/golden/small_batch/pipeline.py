@@ -506,7 +506,6 @@ def build_pipeline(
                 InputData(
                     channel_name="transformer",
                     data_source=output_of(step_engineer_features, "transformer"),
-                    content_type="text/csv",
                 ),
             ],
         ),
