@@ -32,6 +32,16 @@ and character features are many and sparse, and a regularised linear model (logi
 ridge regression) is the classic strong, fast learner on them (bench/bench_text.py)."""
 
 
+SINGLE_CONTAINER_ALGORITHM = "sklearn_random_forest"
+"""The algorithm for serverless and multi-model endpoints, where the person chose none: the
+built-in XGBoost is served as an inference pipeline (preprocessing, algorithm, answers),
+which SageMaker hosts on neither; a scikit-learn model and its preprocessing are one
+container."""
+
+SINGLE_CONTAINER_HOSTING = frozenset({"serverless-inference", "multi-model-endpoints"})
+"""Endpoint kinds that host one container per model, not an inference pipeline."""
+
+
 def default_metric(problem_type: str) -> str:
     return DEFAULT_METRIC.get(problem_type, "auc")
 

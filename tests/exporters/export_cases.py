@@ -134,6 +134,8 @@ def random_document(rng) -> dict:
         deployment.discard("multi-model-endpoints")
     if "api-gateway" in deployment:
         deployment.add("endpoints")
+    if ALGORITHMS[algorithm].built_in:  # served as an inference pipeline: neither hosts one
+        deployment -= {"serverless-inference", "multi-model-endpoints"}
     services["deployment"] = sorted(deployment | {"model-registry"})
     if not deployment & {"endpoints", "batch-transform"} and deployment & {
         "serverless-inference",

@@ -45,6 +45,10 @@ def _document(
     collection: tuple[str, ...],
 ) -> dict[str, Any]:
     doc = demo_document()
+    if {"serverless-inference", "multi-model-endpoints"} & set(endpoint):
+        # the built-in XGBoost is served as an inference pipeline, which neither hosts
+        doc["training"]["algorithm"] = "sklearn_random_forest"
+        doc["training"]["hyperparameters"] = {}
     doc["deployment"]["services"] = ["model-registry", "batch-transform", *endpoint, *front]
     doc["monitoring"]["services"] = list(monitoring)
     doc["data_collection"]["services"] = list(collection)

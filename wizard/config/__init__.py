@@ -14,7 +14,13 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from ..algorithms import default_hyperparameters
-from ..defaults import TEXT_ALGORITHM, default_metric, default_objective
+from ..defaults import (
+    SINGLE_CONTAINER_ALGORITHM,
+    SINGLE_CONTAINER_HOSTING,
+    TEXT_ALGORITHM,
+    default_metric,
+    default_objective,
+)
 from .base import Section
 from .data import DataCollectionConfig, DataPreparationConfig, FeatureEngineeringConfig
 from .model import EvaluationConfig, TrainingConfig, TuningConfig
@@ -67,7 +73,8 @@ class WizardConfig(Section):
     def _defaults_follow_the_problem(self) -> WizardConfig:
         """Unset, the quality gate's metric and the tuning objective are the ones that fit
         the problem type (``wizard.defaults``): a regression never inherits ``auc``; and
-        with free-text columns the algorithm is a linear model (``TEXT_ALGORITHM``)."""
+        with free-text columns the algorithm is a linear model (``TEXT_ALGORITHM``), and for
+        serverless or multi-model endpoints a scikit-learn one (``SINGLE_CONTAINER_ALGORITHM``)."""
         problem = self.profile.problem_type
         # Assigning marks a field as set; these stay "unset" so that the same answers
         # revalidated after a change of problem type move them along.
@@ -78,6 +85,13 @@ class WizardConfig(Section):
             and not training.hyperparameters
         ):
             training.algorithm = TEXT_ALGORITHM  # type: ignore[assignment]
+            training.model_fields_set.discard("algorithm")
+        elif (
+            SINGLE_CONTAINER_HOSTING & set(self.deployment.services)
+            and "algorithm" not in training.model_fields_set
+            and not training.hyperparameters
+        ):
+            training.algorithm = SINGLE_CONTAINER_ALGORITHM  # type: ignore[assignment]
             training.model_fields_set.discard("algorithm")
         if "metric" not in self.evaluation.model_fields_set:
             self.evaluation.metric = default_metric(problem)  # type: ignore[assignment]

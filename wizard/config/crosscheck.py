@@ -47,6 +47,7 @@ def cross_check(config: WizardConfig) -> list[CrossCheck]:
             )
         )
     problems.extend(_text_checks(config))
+    problems.extend(_hosting_checks(config))
     if target in prep.drop_columns:
         problems.append(
             CrossCheck(
@@ -97,6 +98,29 @@ def cross_check(config: WizardConfig) -> list[CrossCheck]:
             )
         )
     return problems
+
+
+def _hosting_checks(config: WizardConfig) -> list[CrossCheck]:
+    """A built-in algorithm is served as an inference pipeline (the preprocessing model, the
+    algorithm, the answers model), which SageMaker hosts on real-time endpoints and in batch
+    transform, not on serverless or multi-model endpoints (deploy.py would refuse it)."""
+    if not ALGORITHMS[config.training.algorithm].built_in:
+        return []
+    kinds = {
+        "serverless-inference": "serverless endpoints",
+        "multi-model-endpoints": "multi-model endpoints",
+    }
+    return [
+        CrossCheck(
+            "deployment.services",
+            f"{ALGORITHMS[config.training.algorithm].title} is served as an inference pipeline "
+            "(its preprocessing, then the algorithm), which SageMaker does not host on "
+            f"{words}; choose 'endpoints' (real-time) instead of {kind!r}, or a scikit-learn "
+            "algorithm (training.algorithm = 'sklearn_random_forest'), which one container serves",
+        )
+        for kind, words in kinds.items()
+        if kind in config.deployment.services
+    ]
 
 
 def _text_checks(config: WizardConfig) -> list[CrossCheck]:
