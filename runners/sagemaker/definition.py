@@ -120,6 +120,21 @@ def parse_definition(text: str | None) -> list[DefinedStep]:
     ]
 
 
+def downstream_steps(steps: list[DefinedStep], step: str) -> list[str]:
+    """``step`` and every step that depends on it, directly or not (through ``DependsOn``,
+    property references or a condition's branches), in the definition's order."""
+    parents = {s.name: set(s.depends_on) | ({s.condition} if s.condition else set()) for s in steps}
+    chosen = {step}
+    grew = True
+    while grew:
+        grew = False
+        for name, ups in parents.items():
+            if name not in chosen and ups & chosen:
+                chosen.add(name)
+                grew = True
+    return [s.name for s in steps if s.name in chosen]
+
+
 def definition_levels(steps: list[DefinedStep]) -> list[list[str]]:
     """The steps grouped by depth: each level depends only on earlier ones, within a level in
     the definition's order. A dependency on a step the definition lacks is left out; a

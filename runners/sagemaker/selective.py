@@ -32,7 +32,7 @@ from wizard.errors import WizardError
 from ..base import Capabilities, Emit, Engine
 from ..events import ExecutionEvent
 from .aws import AwsError, AwsSession
-from .definition import DefinedStep, parse_definition
+from .definition import DefinedStep, downstream_steps, parse_definition
 from .notices import Notice, NoticeHandler, log_notice
 from .poller import ENGINE_NAME
 
@@ -53,18 +53,7 @@ def from_step_selection(definition: list[DefinedStep], step: str, pipeline: str)
             f"the pipeline {pipeline} has no step {step!r}.{hint} Its steps: {', '.join(names)}",
             "Unknown step",
         )
-    parents = {
-        s.name: set(s.depends_on) | ({s.condition} if s.condition else set()) for s in definition
-    }
-    chosen = {step}
-    grew = True
-    while grew:
-        grew = False
-        for name, ups in parents.items():
-            if name not in chosen and ups & chosen:
-                chosen.add(name)
-                grew = True
-    selected = [n for n in names if n in chosen]
+    selected = downstream_steps(definition, step)
     if len(selected) > MAX_SELECTED_STEPS:
         raise WizardError(
             f"running from {step} selects {len(selected)} steps; SageMaker's selective "

@@ -19,6 +19,7 @@ from typing import Any
 from textual import work
 from textual.widgets import Log
 
+from runners.sagemaker.definition import downstream_steps
 from tui.messages import RunFeed
 from tui.screens.modals import ConfirmModal
 from wizard.errors import WizardError
@@ -110,17 +111,7 @@ class RunControls:
         if self.plan is not None:
             return [n for n in self.plan.names if n in self.plan.downstream(step)]
         defined = list(getattr(self.engine, "definition", None) or ())
-        parents = {
-            d.name: set(d.depends_on) | ({d.condition} if d.condition else set()) for d in defined
-        }
-        chosen, grew = {step}, True
-        while grew:
-            grew = False
-            for name, ups in parents.items():
-                if name not in chosen and ups & chosen:
-                    chosen.add(name)
-                    grew = True
-        return [d.name for d in defined if d.name in chosen and d.name != step]
+        return [name for name in downstream_steps(defined, step) if name != step]
 
     @work(group="confirm")
     async def action_run_from(self) -> None:
