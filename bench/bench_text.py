@@ -35,20 +35,20 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import tomlkit
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_quality import set_path, sm_wizard  # noqa: E402  (the same way to drive the CLI)
 
 
 @dataclass(frozen=True)
@@ -113,26 +113,6 @@ class Result:
     status: str
     passed: bool
     note: str = ""
-
-
-def sm_wizard(*args: str | Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "cli.main", *map(str, args)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO,
-    )
-
-
-def set_path(doc: Any, dotted: str, value: Any) -> None:
-    *tables, key = dotted.split(".")
-    node = doc
-    for name in tables:
-        if name not in node:
-            node[name] = tomlkit.table()
-        node = node[name]
-    node[key] = value
 
 
 def write_config(folder: Path, data: Path, dataset: Dataset, extra: list[str], env) -> Path:
