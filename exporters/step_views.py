@@ -139,9 +139,6 @@ def _processing_view(
     return set()
 
 
-SPLIT_CHANNELS = ("train", "validation")
-
-
 def _trainer_view(
     plan: Plan, step: PlanStep, config: WizardConfig, view: dict[str, Any]
 ) -> set[str]:
@@ -154,12 +151,11 @@ def _trainer_view(
     view["spot"] = compute.spot
     view["max_wait"] = compute.max_wait_seconds
     view["checkpoint_uri"] = settings.get("checkpoint_s3_uri") or None
-    # features.py's splits have a content type; the transformer channel (model.tar.gz) none
     view["channels"] = [
         {
             "name": i.name,
             "source": view["sources"][i.name],
-            "content_type": settings["content_type"] if i.name in SPLIT_CHANNELS else None,
+            "content_type": settings["content_types"].get(i.name),
         }
         for i in step.inputs
     ]

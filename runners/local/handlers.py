@@ -153,10 +153,9 @@ def run_training_job(
         json.dumps(
             {
                 name: {
-                    # features.py's splits have a content type; the transformer channel none
                     **(
-                        {"ContentType": step.settings.get("content_type", "text/csv")}
-                        if name in ("train", "validation")
+                        {"ContentType": step.settings["content_types"][name]}
+                        if name in step.settings["content_types"]
                         else {}
                     ),
                     "TrainingInputMode": "File",

@@ -45,10 +45,12 @@ def training_step(config: WizardConfig) -> PlanStep:
         "hyperparameters": hyperparameters,
         "metric_definitions": metric_definitions(algorithm.id, problem),
         "checkpoint_s3_uri": train_cfg.checkpoint_s3_uri,
-        # of the train and validation channels: features.py writes free text sparse
-        "content_type": "text/libsvm"
-        if config.data_preparation.text_columns
-        else TRAINING_CONTENT_TYPE,
+        # what features.py wrote in each split channel (free text: sparse); the transformer
+        # channel (a model.tar.gz) has none
+        "content_types": {
+            name: "text/libsvm" if config.data_preparation.text_columns else TRAINING_CONTENT_TYPE
+            for name in ("train", "validation")
+        },
     }
     if not config.tuning.enabled:
         return PlanStep(
