@@ -91,6 +91,15 @@ def by_hand(config: Path, work: Path) -> float:
         "--output-dir",
         prepared,
     )
+    quality = start(  # the independent branch: beside features and training, as in the pipeline
+        container_script("model_monitor"),
+        "--dataset-dir",
+        prepared / "baseline",
+        "--statistics",
+        work / "quality" / "statistics.json",
+        "--constraints",
+        work / "quality" / "constraints.json",
+    )
     run(
         TEMPLATES_CODE_DIR / "features.py",
         *plan.step("EngineerFeatures").arguments,
@@ -98,15 +107,6 @@ def by_hand(config: Path, work: Path) -> float:
         prepared,
         "--output-dir",
         features,
-    )
-    quality = start(  # the independent branch: beside training, as in the pipeline
-        container_script("model_monitor"),
-        "--dataset-dir",
-        features / "baseline",
-        "--statistics",
-        work / "quality" / "statistics.json",
-        "--constraints",
-        work / "quality" / "constraints.json",
     )
     ml = work / "train"
     (ml / "input" / "config").mkdir(parents=True)

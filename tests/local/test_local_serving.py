@@ -53,7 +53,7 @@ def raw_table(rows: int = 120, seed: int = 1) -> pd.DataFrame:
     return data
 
 
-FIXES = "--drop-column id --parse-number price --parse-date when --normalise-labels"
+FIXES = "--drop-column id --parse-number price --parse-date when --normalise-labels --baseline"
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +136,37 @@ def test_raw_records_in_every_request_shape(endpoint_module, trained, tmp_path) 
     predictions = json.loads(answer)["predictions"]
     assert [p["label"] for p in predictions] == [line.split(",")[0] for line in lines]
     assert set(predictions[0]["probabilities"]) == {"no", "yes"}
+
+
+def test_the_quality_baseline_describes_what_the_endpoint_is_sent(
+    endpoint_module, trained, tmp_path
+) -> None:
+    """Model Monitor compares the baseline with the requests the endpoint captures: the
+    baseline holds training rows as requests carry them (the label left out, numbers still
+    written as text, gaps still gaps), so its rows are requests the model answers."""
+    baseline = pd.read_csv(trained["root"] / "prepared" / "baseline" / "baseline.csv")
+    bundle = __import__("joblib").load(trained["model"] / "features.joblib")
+    assert list(baseline.columns) == bundle["row_fixes"]["columns"]  # the request columns
+    raw = pd.read_csv(trained["raw"]).set_index("id")
+    train = pd.read_csv(trained["root"] / "prepared" / "train" / "train.csv")
+    assert len(baseline) == len(train)  # every training row (fewer than the sample cap)
+    as_read = raw.loc[baseline["id"], baseline.columns.drop("id")].reset_index()
+    pd.testing.assert_frame_equal(baseline, as_read)  # before any fix or fill
+    assert baseline["price"].str.startswith("$").all()
+    endpoint = script_endpoint(endpoint_module, trained, tmp_path)
+    body = baseline.to_csv(index=False, header=False).encode()  # as a client sends them
+    answers, _ = endpoint.invoke(body, "text/csv", "text/csv")
+    assert len(answers.decode().splitlines()) == len(baseline)
+    monitor = load(CONTAINERS_DIR / "model_monitor.py")
+    statistics, _ = monitor.baseline(baseline)
+    kinds = {f["name"]: f["inferred_type"] for f in statistics["features"]}
+    assert kinds == {
+        "id": "Integral",
+        "x": "Fractional",
+        "price": "String",
+        "when": "String",
+        "colour": "String",
+    }
 
 
 def test_requests_the_model_cannot_read_say_why(endpoint_module, trained, tmp_path) -> None:

@@ -134,7 +134,7 @@ def spark_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Path]
     cases = [
         [
             *("--target-column", "label", "--drop-column", "id", "--drop-column", "price"),
-            "--drop-duplicates",
+            *("--drop-duplicates", "--baseline"),
         ],
         [
             *("--target-column", "price", "--problem-type", "regression"),
@@ -158,14 +158,17 @@ def table() -> pd.DataFrame:
 
 
 def _parts(out: Path) -> dict[str, pd.DataFrame]:
-    assert sorted(p.name for p in out.iterdir()) == sorted(SPLITS)  # no scratch folders left
-    for name in SPLITS:
+    folders = (*SPLITS, "baseline") if (out / "baseline").exists() else SPLITS
+    # no scratch folders left
+    assert sorted(p.name for p in out.iterdir()) == sorted((*folders, "fixes"))
+    for name in folders:
         assert [p.name for p in (out / name).iterdir()] == [f"{name}.csv"]
-    return {name: pd.read_csv(out / name / f"{name}.csv") for name in SPLITS}
+    return {name: pd.read_csv(out / name / f"{name}.csv") for name in folders}
 
 
 def test_classification_split_is_stratified_and_filled(spark_outputs, table) -> None:
     parts = _parts(spark_outputs["classification"])
+    baseline = parts.pop("baseline")
     assert sum(len(p) for p in parts.values()) == 240  # the 6 duplicates dropped
     assert len(parts["train"]) == pytest.approx(168, abs=3)  # 70 %, cut within each class
     share = pd.concat(parts.values())["label"].mean()
@@ -182,10 +185,24 @@ def test_classification_split_is_stratified_and_filled(spark_outputs, table) -> 
     assert (train_noise < filled.iloc[0]).mean() == pytest.approx(0.5, abs=0.02)
     top = parts["train"].merge(table[["x", "colour"]], on="x")["colour_y"].mode()[0]
     assert set(rows[rows["colour_y"].isna()]["colour_x"]) == {top}
+    # the data-quality baseline: the training rows as requests carry them (no label, the
+    # dropped columns still there, gaps unfilled)
+    assert list(baseline.columns) == ["x", "noise", "colour", "id", "price"]
+    assert sorted(baseline["x"]) == sorted(parts["train"]["x"])
+    unfilled = baseline.merge(table[["x", "noise", "colour"]], on="x")
+    assert unfilled["noise_x"].isna().equals(unfilled["noise_y"].isna())
+    assert unfilled["colour_x"].isna().equals(unfilled["colour_y"].isna())
+    # the row fixes served records go through: prepare.py's format, Spark's fill values
+    fixes = json.loads((spark_outputs["classification"] / "fixes" / "rowfixes.json").read_text())
+    assert fixes["format"] == 1 and fixes["target"] == "label"
+    assert fixes["columns"] == ["x", "noise", "colour", "id", "price"]
+    assert fixes["drop"] == ["id", "price"]
+    assert fixes["fills"]["noise"] == filled.iloc[0] and fixes["fills"]["colour"] == top
 
 
 def test_regression_from_parquet_fills_with_the_mean(spark_outputs, table) -> None:
     parts = _parts(spark_outputs["regression"])
+    assert "baseline" not in parts  # not asked for
     assert [len(parts[n]) for n in SPLITS] == pytest.approx([168, 36, 36], abs=2)
     rows = pd.concat(parts.values()).merge(table[["x", "noise"]], on="x")
     assert len(rows) == 240

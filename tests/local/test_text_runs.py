@@ -82,7 +82,8 @@ def _featured(tmp_path: Path, scripts, data: pd.DataFrame, *, as_json: bool = Fa
     prepared = tmp_path / "prepared"
     scripts["prepare"].main(
         cli(
-            "--target-column team --problem-type multiclass_classification --text-column body",
+            "--target-column team --problem-type multiclass_classification --text-column body "
+            "--baseline",
             input_dir=raw,
             output_dir=prepared,
         )
@@ -124,14 +125,15 @@ def test_features_are_sparse_tfidf_learned_on_the_training_split_only(tmp_path, 
     train = pd.read_csv(tmp_path / "prepared" / "train" / "train.csv", keep_default_na=False)
     seen = {w for body in train["body"] for w in str(body).lower().split()}
     assert set(" ".join(vocabulary).split()) <= seen  # nothing learned outside training
-    # every split is LIBSVM, label first, indices from 1; the baseline stays small and dense
+    # every split is LIBSVM, label first, indices from 1
     for split in ("train", "validation", "test"):
         first = (out / split / f"{split}.libsvm").read_text().splitlines()[0]
         label, *pairs = first.split()
         assert label in {"0", "1", "2"} and all(int(p.split(":")[0]) >= 1 for p in pairs)
-    baseline = pd.read_parquet(out / "baseline" / "baseline.parquet")
-    assert list(baseline.columns[-2:]) == ["body_chars", "body_words"]
-    assert baseline.shape[1] < 10
+    # the data-quality baseline is prepare.py's raw rows, the text as it was sent
+    baseline = pd.read_csv(tmp_path / "prepared" / "baseline" / "baseline.csv")
+    assert "body" in baseline.columns and "team" not in baseline.columns
+    assert not (out / "baseline").exists()
     # the saved transformations read raw records, a missing text included
     raw = pd.DataFrame(
         [

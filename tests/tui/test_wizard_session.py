@@ -112,13 +112,13 @@ def test_typed_text_converts_or_is_kept() -> None:
 
 def test_dag_drawing_of_the_demo() -> None:
     doc = demo_doc()
-    doc["evaluation"]["services"] = ["model-monitor"]  # a branch beside Train to draw
+    doc["evaluation"]["services"] = ["model-monitor"]  # a branch beside the features to draw
     session = Session(doc)
     view = DagView(Graph.from_plan(build_plan(session.config)))
     lines = [line.plain.rstrip() for line in view.lines(80)]
     assert lines[0].strip() == "PrepareData"
-    assert "┌───┴──────────┐" in lines[3]
-    assert lines[4].split() == ["DataQualityBaseline", "Train"]
+    assert "┌──────────┴────────┐" in lines[1]
+    assert lines[2].split() == ["EngineerFeatures", "DataQualityBaseline"]
     assert any("CheckMetric" in line and "also after DataQualityBaseline" in line for line in lines)
     assert lines[-1] == "¬ runs only when the condition is not met"
     narrow = [line.plain for line in view.lines(20)]  # too narrow: a list, never clipped

@@ -34,15 +34,19 @@ def test_demo_plan_shape(demo_doc):
     assert plan.scripts == ("prepare.py", "features.py", "evaluate.py")
 
 
-def test_quality_baseline_is_a_branch_beside_training(demo_doc):
-    """Model Monitor (closed to new customers, so not in the demo) adds a QualityCheck step."""
+def test_quality_baseline_reads_the_raw_rows_beside_feature_engineering(demo_doc):
+    """Model Monitor (closed to new customers, so not in the demo) adds a QualityCheck step.
+    Its baseline describes what the endpoint is sent (raw records), so it reads prepare's
+    baseline sample, not the engineered features, and runs beside them."""
     demo_doc["evaluation"]["services"] = ["model-monitor"]
     plan = build_plan(validate_or_raise(demo_doc))
-    assert plan.step("DataQualityBaseline").kind == "QualityCheck"
-    assert plan.names.index("DataQualityBaseline") == plan.names.index("Train") - 1
-    # the quality baseline and training are independent branches
-    assert "Train" not in plan.step("DataQualityBaseline").depends_on
-    assert plan.levels()[2] == ["DataQualityBaseline", "Train"]
+    quality = plan.step("DataQualityBaseline")
+    assert quality.kind == "QualityCheck"
+    assert quality.depends_on == ("PrepareData",)
+    assert [(i.step, i.output) for i in quality.inputs] == [("PrepareData", "baseline")]
+    assert quality.settings["dataset_format"] == "csv"
+    assert "baseline" in [o.name for o in plan.step("PrepareData").outputs]
+    assert "DataQualityBaseline" in plan.levels()[1]
 
 
 def test_tuning_replaces_training(demo_doc):
@@ -165,8 +169,8 @@ def test_graph_queries_follow_every_path(demo_doc):
         plan.upstream("Ghost")
     assert plan.levels() == [
         ["PrepareData"],
-        ["EngineerFeatures"],
-        ["DataQualityBaseline", "Train"],
+        ["EngineerFeatures", "DataQualityBaseline"],
+        ["Train"],
         ["Evaluate"],
         ["CheckMetric"],
         ["RegisterModel", "CreateModel", "MetricBelowThreshold"],

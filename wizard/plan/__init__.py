@@ -60,8 +60,12 @@ def pipeline_parameters(config: WizardConfig) -> tuple[PipelineParameter, ...]:
 def build_plan(config: WizardConfig) -> Plan:
     """The DAG for a validated config. Raises ``PlanError`` if the result is malformed."""
     services = selected_services(config)
-    steps: list[PlanStep] = [prepare_step(config), features_step(config, services)]
-    if "model-monitor" in services["evaluation"] or "model-monitor" in services["monitoring"]:
+    quality = "model-monitor" in services["evaluation"] or "model-monitor" in services["monitoring"]
+    steps: list[PlanStep] = [
+        prepare_step(config, baseline=quality),
+        features_step(config, services),
+    ]
+    if quality:
         steps.append(quality_step(config))
     if "clarify" in services["evaluation"]:
         steps.append(bias_step(config))

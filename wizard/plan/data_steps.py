@@ -20,14 +20,19 @@ from .dag import (
 
 SPLITS = ("train", "validation", "test")
 FIXES_DESCRIPTION = "the row fixes and fill values (rowfixes.json)"
+BASELINE_DESCRIPTION = (
+    "training rows as requests carry them, before any fix (a sample, CSV with header, no "
+    "label): the data-quality baseline"
+)
 # How features.py writes the splits: train and validation as Parquet (what the training
 # channels declare; the built-in XGBoost reads it, label first), test as CSV (what a batch
 # transform job sends to the built-in container, which serves text/csv, not Parquet).
 TRAINING_CONTENT_TYPE = "application/x-parquet"
 
 
-def prepare_step(config: WizardConfig) -> PlanStep:
-    """Clean the raw data and split it (scikit-learn or Spark, per ``data_preparation``)."""
+def prepare_step(config: WizardConfig, baseline: bool = False) -> PlanStep:
+    """Clean the raw data and split it (scikit-learn or Spark, per ``data_preparation``);
+    with ``baseline``, also sample the training rows for the data-quality baseline."""
     prep = config.data_preparation
     engine = prep.engine
     return PlanStep(
@@ -43,8 +48,9 @@ def prepare_step(config: WizardConfig) -> PlanStep:
             processing_output("train", "training rows, with header"),
             processing_output("validation", "validation rows, with header"),
             processing_output("test", "held-out test rows, with header"),
-            # what served records go through too (prepare.py's rowfixes.json)
-            *((processing_output("fixes", FIXES_DESCRIPTION),) if engine == "sklearn" else ()),
+            # what served records go through too (rowfixes.json)
+            processing_output("fixes", FIXES_DESCRIPTION),
+            *((processing_output("baseline", BASELINE_DESCRIPTION),) if baseline else ()),
         ),
         compute=Compute(
             "processing",
@@ -54,7 +60,7 @@ def prepare_step(config: WizardConfig) -> PlanStep:
             parameter="ProcessingInstanceType",
         ),
         script="prepare_spark.py" if engine == "spark" else "prepare.py",
-        arguments=_prepare_arguments(config),
+        arguments=_prepare_arguments(config) + (("--baseline",) if baseline else ()),
         settings=frozen({"engine": engine, "framework": engine}),
         cacheable=True,
         retryable=True,
@@ -72,14 +78,10 @@ def features_step(config: WizardConfig, services: dict[str, list[str]]) -> PlanS
         + (", and the free text's words," if config.data_preparation.text_columns else "")
         + " on the training set, apply them to all three",
         inputs=tuple(
-            processing_input(name, step=PREPARE, output=name)
-            for name in (*SPLITS, "fixes")
-            if name != "fixes" or config.data_preparation.engine == "sklearn"
+            processing_input(name, step=PREPARE, output=name) for name in (*SPLITS, "fixes")
         ),
         outputs=(
-            processing_output(
-                "train", "model-ready training rows (Parquet, label first); the quality baseline"
-            ),
+            processing_output("train", "model-ready training rows (Parquet, label first)"),
             processing_output("validation", "model-ready validation rows (Parquet, label first)"),
             processing_output("test", "model-ready test rows (CSV: label first, no header)"),
             processing_output(
@@ -87,8 +89,7 @@ def features_step(config: WizardConfig, services: dict[str, list[str]]) -> PlanS
                 "the fitted transformations (features.joblib) and the serving model that "
                 "applies them (model.tar.gz)",
             ),
-        )
-        + (_TEXT_BASELINE if config.data_preparation.text_columns else ()),
+        ),
         depends_on=(PREPARE,),
         compute=Compute("processing", feats.instance_type, 1, feats.max_runtime_seconds),
         script="features.py",
@@ -106,41 +107,26 @@ def features_step(config: WizardConfig, services: dict[str, list[str]]) -> PlanS
     )
 
 
-_TEXT_BASELINE = (
-    processing_output(
-        "baseline",
-        "with free text: the label, the other features and each text's length (Parquet), "
-        "for data-quality checks",
-    ),
-)
-"""With free-text columns the splits are sparse LIBSVM, which Model Monitor does not read:
-features.py writes a small Parquet summary for the data-quality baseline instead."""
-
-
 def quality_step(config: WizardConfig) -> PlanStep:
     """The data-quality baseline Model Monitor compares live traffic with."""
     return PlanStep(
         name=QUALITY,
         kind="QualityCheck",
         stage="evaluation",
-        description="Record statistics and constraints of the training data (the "
-        "baseline Model Monitor compares live traffic with)",
-        # the training split itself (Parquet, named columns): no second copy of the rows;
-        # with free text (sparse LIBSVM splits) the summary features.py writes beside them
-        inputs=(
-            StepInput(
-                "baseline",
-                step=FEATURES,
-                output="baseline" if config.data_preparation.text_columns else "train",
-            ),
-        ),
+        description="Record statistics and constraints of the training rows as requests "
+        "carry them (the baseline Model Monitor compares the endpoint's requests with)",
+        # What the endpoint captures is the requests: raw records, the label left out. The
+        # baseline must describe those (the same columns, in the same order, before any
+        # fix or fill), not the model's engineered features: prepare's sample of the
+        # training rows as they arrived.
+        inputs=(StepInput("baseline", step=PREPARE, output="baseline"),),
         outputs=(
             StepOutput("statistics", "statistics.json"),
             StepOutput("constraints", "constraints.json"),
         ),
-        depends_on=(FEATURES,),
+        depends_on=(PREPARE,),
         compute=Compute("processing", config.evaluation.instance_type, 1, 3600),
-        settings=frozen({"check_type": "DATA_QUALITY", "dataset_format": "parquet"}),
+        settings=frozen({"check_type": "DATA_QUALITY", "dataset_format": "csv"}),
         cacheable=True,
     )
 

@@ -8,8 +8,7 @@ This runs as a SageMaker Processing job in the scikit-learn container, after pre
             <root>/output/validation/validation.parquet
                 label in the first column, then the features, named: the layout SageMaker's
                 built-in XGBoost reads as content type application/x-parquet (and train.py
-                reads). The training split is also the data-quality baseline: Model
-                Monitor's baselining job reads it as Parquet, column names included.
+                reads)
             <root>/output/test/test.csv
                 label in the first column, no header row: text/csv, what a batch transform
                 job sends to the model (one row a record, the label filtered out) and
@@ -29,10 +28,10 @@ With free-text columns (``--text-column``) each split is written as
 indices from 1), which SageMaker's built-in XGBoost reads as ``text/libsvm`` and train.py
 and evaluate.py read too. Each text column becomes TF-IDF weights of its words (and word
 pairs) and of its character 2- to 5-grams: tens of thousands of columns that are nearly all
-zero, so they stay sparse from here to the model. The data-quality baseline is then
-``<root>/output/baseline/baseline.parquet``: the other features plus each text's length in
-characters and words (a few columns that data-quality checks can describe), not the
-vocabulary.
+zero, so they stay sparse from here to the model.
+
+The data-quality baseline is not made here: Model Monitor compares it with the requests an
+endpoint receives, which are raw records, so prepare.py writes it from the raw rows.
 
 ``<root>`` is ``/opt/ml/processing``, or ``$SM_PROCESSING_ROOT`` when that is set, and
 ``--input-dir``/``--output-dir`` override both.
@@ -321,36 +320,6 @@ def write_sparse(path: Path, labels: np.ndarray, matrix) -> None:
     dump_svmlight_file(sparse.csr_matrix(matrix), labels, str(path), zero_based=False)
 
 
-def write_text_baseline(
-    output_dir: Path,
-    labels: np.ndarray,
-    matrix,
-    names: list[str],
-    frame: pd.DataFrame,
-    texts: list[str],
-    target: str,
-) -> None:
-    """The data-quality baseline with free text: the label, the features that are not text
-    and each text's length (Parquet, named columns), not the vocabulary."""
-    dense = [i for i, n in enumerate(names) if not n.startswith("text_")]
-    table = pd.DataFrame(matrix[:, dense].toarray(), columns=[names[i] for i in dense])
-    table.insert(0, target, labels)
-    lengths = text_summary(frame, texts).reset_index(drop=True)
-    path = output_dir / "baseline" / "baseline.parquet"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pd.concat([table, lengths], axis=1).to_parquet(path, index=False)
-
-
-def text_summary(frame: pd.DataFrame, texts: list[str]) -> pd.DataFrame:
-    """Each text's length in characters and in words: what a baseline can describe."""
-    out = {}
-    for column in texts:
-        values = frame[column].fillna("").astype(str)
-        out[f"{column}_chars"] = values.str.len().astype(float)
-        out[f"{column}_words"] = values.str.split().str.len().fillna(0).astype(float)
-    return pd.DataFrame(out, index=frame.index)
-
-
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     target = args.target_column
@@ -410,10 +379,6 @@ def main(argv: list[str] | None = None) -> None:
                 del rows
             write_sparse(args.output_dir / name / f"{name}.libsvm", labels[name], matrix)
             print(f"{name}: {matrix.shape[0]} rows, {matrix.nnz} non-zero values (sparse)")
-            if name == "train":
-                write_text_baseline(
-                    args.output_dir, labels[name], matrix, names, features[name], texts, target
-                )
         del train_matrix
     del features["train"]  # the fit's output is all the training rows still needed
     for name in () if texts else SPLITS:

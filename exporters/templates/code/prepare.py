@@ -10,6 +10,10 @@ ends, SageMaker uploads everything written under ``/opt/ml/processing/output/<sp
             <root>/output/test/test.csv
             <root>/output/fixes/rowfixes.json  the fixes below and the fill values, which
                                               the served model applies to new records
+            <root>/output/baseline/baseline.csv  with --baseline: training rows as
+                                              requests carry them, your columns without
+                                              the label, before any fix (a sample of at
+                                              most 100,000 rows)
 
 CSV files are read and written with pyarrow (several threads, no row-by-row Python), and the
 splits stay CSV with a header: what SageMaker Clarify's bias check and an Autopilot job read.
@@ -25,6 +29,12 @@ learned on the training split only and applied to all three, so nothing about th
 validation and test rows leaks into training. The fixes themselves live in rowfixes.py,
 which the serving code shares (in a processing job the step mounts code/ at
 ``<root>/input/lib``).
+
+The baseline (``--baseline``) is what Model Monitor's data-quality baseline is computed from. A
+deployed model is sent raw records and the endpoint captures them as sent, so the baseline
+holds training rows in that form: the columns in your data's order, the label left out,
+numbers still written as text where your data writes them so, gaps still gaps. A random
+sample describes the columns as well as all the rows would, without a second copy of them.
 
 Try it on your own machine:
 
@@ -55,6 +65,8 @@ for _folder in (
 import rowfixes  # noqa: E402
 
 SPLITS = ("train", "validation", "test")
+BASELINE_ROWS = 100_000
+"""At most this many training rows in the data-quality baseline."""
 READABLE = (".csv", ".csv.gz", ".parquet", ".pq", ".jsonl", ".ndjson", ".json")
 
 
@@ -114,6 +126,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="labels that differ only in case or surrounding spaces count as one class",
     )
     parser.add_argument("--input-dir", type=Path, default=root / "input" / "raw")
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also write baseline/baseline.csv: a sample of the training rows as requests "
+        "carry them, for Model Monitor's data-quality baseline",
+    )
     parser.add_argument("--output-dir", type=Path, default=root / "output")
     args = parser.parse_args(argv)
     total = args.train_ratio + args.validation_ratio + args.test_ratio
@@ -325,14 +343,15 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     raw = read_raw(args.input_dir, has_header=not args.no_header)
     names = [str(c) for c in raw.columns]
+    if args.target_column not in names and args.no_header:
+        names[0] = args.target_column  # clean() takes the first column as the label
+    candidates = baseline_candidates(raw, names, args) if args.baseline else None
     data = clean(raw, args)
     del raw
     started = time.perf_counter()
     parts = fill_missing(split(data, args), args)
     del data
     print(f"split and filled in {time.perf_counter() - started:.1f} s", flush=True)
-    if args.target_column not in names and args.no_header:
-        names[0] = args.target_column  # clean() took the first column as the label
     fixes = {
         "target": args.target_column,
         "columns": [c for c in names if c != args.target_column],
@@ -354,6 +373,33 @@ def main(argv: list[str] | None = None) -> None:
             counts = frame[args.target_column].value_counts().sort_index()
             summary += " (" + ", ".join(f"{k}: {v}" for k, v in counts.items()) + ")"
         print(summary)
+    if candidates is not None:
+        path = args.output_dir / "baseline" / "baseline.csv"
+        write_baseline(candidates, parts["train"], path)
+
+
+def baseline_candidates(
+    raw: pd.DataFrame, names: list[str], args: argparse.Namespace
+) -> pd.DataFrame:
+    """A random sample of the rows as read, the label left out, big enough that after
+    cleaning and splitting ``BASELINE_ROWS`` of them are likely training rows. Taken before
+    the fixes change the columns; the index still numbers the rows as read, as the splits'
+    does, so the training rows among them can be found once the split is made."""
+    share = args.train_ratio / (args.train_ratio + args.validation_ratio + args.test_ratio)
+    wanted = min(len(raw), int(BASELINE_ROWS / max(share, 0.01) * 1.2) + 1)
+    sample = raw.sample(n=wanted, random_state=args.random_seed) if wanted < len(raw) else raw
+    sample = sample.set_axis(names, axis=1)
+    return sample.drop(columns=[args.target_column], errors="ignore")  # clean() checks it
+
+
+def write_baseline(candidates: pd.DataFrame, train: pd.DataFrame, path: Path) -> None:
+    """The candidates that landed in the training split, in the order they were read."""
+    rows = candidates[candidates.index.isin(train.index)]
+    if len(rows) > BASELINE_ROWS:
+        rows = rows.sample(n=BASELINE_ROWS, random_state=0)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(rows.sort_index(), path)
+    print(f"baseline: {len(rows)} training rows as requests carry them ({len(train)} in all)")
 
 
 if __name__ == "__main__":

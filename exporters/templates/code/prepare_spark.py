@@ -6,6 +6,13 @@ with ``spark-submit``; the arguments and the folder layout are the same as prepa
 
     input   <root>/input/raw/                 .csv or .parquet files
     output  <root>/output/{train,validation,test}/<split>.csv   one file each, with header
+            <root>/output/fixes/rowfixes.json     the dropped columns and the fill values,
+                                                  which the served model applies to new
+                                                  records (prepare.py's format)
+            <root>/output/baseline/baseline.csv   with --baseline: training rows as
+                                                  requests carry them (the label left out,
+                                                  gaps still gaps; a sample of at most
+                                                  100,000), for Model Monitor's baseline
 
 ``<root>`` is ``/opt/ml/processing``, or ``$SM_PROCESSING_ROOT`` when that is set, and
 ``--input-dir``/``--output-dir`` override both.
@@ -30,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 from pathlib import Path
 
@@ -38,6 +46,8 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import NumericType
 
 SPLITS = ("train", "validation", "test")
+BASELINE_ROWS = 100_000
+"""At most this many training rows in the data-quality baseline (as prepare.py)."""
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -60,6 +70,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--drop-duplicates", action="store_true")
     parser.add_argument("--drop-column", action="append", default=[])
     parser.add_argument("--input-dir", type=Path, default=root / "input" / "raw")
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also write baseline/baseline.csv: a sample of the training rows as requests "
+        "carry them, for Model Monitor's data-quality baseline",
+    )
     parser.add_argument("--output-dir", type=Path, default=root / "output")
     args = parser.parse_args(argv)
     total = args.train_ratio + args.validation_ratio + args.test_ratio
@@ -106,11 +122,11 @@ def clean(data: DataFrame, args: argparse.Namespace) -> DataFrame:
     unknown = [c for c in args.drop_column if c not in data.columns]
     if unknown:
         raise SystemExit(f"cannot drop {', '.join(unknown)}: no such column")
-    if args.drop_column:
-        data = data.drop(*args.drop_column)
     data = data.filter(F.col(target).isNotNull())
     if args.drop_duplicates:
-        data = data.dropDuplicates()
+        # Duplicates once the dropped columns are gone (as prepare.py drops them first);
+        # the columns themselves stay until the split, for the baseline's raw rows.
+        data = data.dropDuplicates([c for c in data.columns if c not in args.drop_column])
     return data
 
 
@@ -135,18 +151,26 @@ def split(data: DataFrame, args: argparse.Namespace) -> dict[str, DataFrame]:
     return {name: part.drop("_random", "_rank") for name, part in parts.items()}
 
 
-def fill_missing(parts: dict[str, DataFrame], args: argparse.Namespace) -> dict[str, DataFrame]:
+def fill_missing(
+    parts: dict[str, DataFrame], fills: dict[str, object], args: argparse.Namespace
+) -> dict[str, DataFrame]:
     if args.missing_values == "drop":
         return {name: part.dropna() for name, part in parts.items()}
-    train = parts["train"]
+    return {name: part.fillna(fills) for name, part in parts.items()}
+
+
+def learned_fills(train: DataFrame, args: argparse.Namespace) -> dict[str, object]:
+    """What gaps get, learned on the training split (also with ``drop``: a served record
+    cannot be dropped, so its gaps are filled the way ``median`` would)."""
+    how = "median" if args.missing_values == "drop" else args.missing_values
     fields = [f for f in train.schema.fields if f.name != args.target_column]
     numeric = [f.name for f in fields if isinstance(f.dataType, NumericType)]
     fills: dict[str, object] = {}
     # One pass over the training split for every numeric column (nulls are ignored)
-    if numeric and args.missing_values == "median":
+    if numeric and how == "median":
         quantiles = train.approxQuantile(numeric, [0.5], 0.001)
         fills.update({c: q[0] for c, q in zip(numeric, quantiles, strict=True) if q})
-    elif numeric and args.missing_values == "mean":
+    elif numeric and how == "mean":
         means = train.agg(*(F.mean(c).alias(c) for c in numeric)).first().asDict()
         fills.update({c: v for c, v in means.items() if v is not None})
     else:
@@ -162,7 +186,27 @@ def fill_missing(parts: dict[str, DataFrame], args: argparse.Namespace) -> dict[
         )
         if row is not None:
             fills[column] = row[0]
-    return {name: part.fillna(fills) for name, part in parts.items()}
+    return fills
+
+
+def save_fixes(
+    path: Path, names: list[str], fills: dict[str, object], args: argparse.Namespace
+) -> None:
+    """rowfixes.json as prepare.py writes it (rowfixes.py's format 1): the columns a
+    record carries, the ones dropped, the fill values. Spark parses no numbers or dates."""
+    document = {
+        "format": 1,
+        "target": args.target_column,
+        "columns": [c for c in names if c != args.target_column],
+        "layout": names,
+        "drop": list(args.drop_column),
+        "parse_number": [],
+        "parse_date": [],
+        "text": [],
+        "fills": fills,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2, default=str) + "\n")
 
 
 def write_single_csv(part: DataFrame, out_dir: Path, name: str) -> int:
@@ -183,17 +227,35 @@ def write_single_csv(part: DataFrame, out_dir: Path, name: str) -> int:
     return rows
 
 
+def write_baseline(train: DataFrame, args: argparse.Namespace) -> None:
+    """Served records carry the columns without the label, gaps unfilled: a random sample
+    of the training rows in that form (a top-k by a seeded random key, no sort of the whole
+    split)."""
+    baseline = (
+        train.drop(args.target_column).orderBy(F.rand(seed=args.random_seed)).limit(BASELINE_ROWS)
+    )
+    rows = write_single_csv(baseline, args.output_dir / "baseline", "baseline")
+    print(f"baseline: {rows} training rows as requests carry them")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     spark = SparkSession.builder.appName("sm-wizard-prepare").getOrCreate()
     try:
         data = clean(read_raw(spark, args.input_dir, has_header=not args.no_header), args)
-        parts = fill_missing(split(data, args), args)
+        names = list(data.columns)  # as read, the label among them
+        unfilled = split(data, args)
+        kept = {name: part.drop(*args.drop_column) for name, part in unfilled.items()}
+        fills = learned_fills(kept["train"], args)
+        save_fixes(args.output_dir / "fixes" / "rowfixes.json", names, fills, args)
+        parts = fill_missing(kept, fills, args)
         for name in SPLITS:
             rows = write_single_csv(parts[name], args.output_dir / name, name)
             if rows == 0:
                 raise SystemExit(f"the {name} split is empty; use more data or other ratios")
             print(f"{name}: {rows} rows")
+        if args.baseline:
+            write_baseline(unfilled["train"], args)
     finally:
         spark.stop()
 

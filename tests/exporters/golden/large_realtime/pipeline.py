@@ -37,6 +37,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from sagemaker.core import image_uris
 from sagemaker.core.clarify import BiasConfig, DataConfig
 from sagemaker.core.model_metrics import MetricsSource, ModelMetrics
+from sagemaker.core.model_monitor.dataset_format import DatasetFormat
 from sagemaker.core.parameter import (
     ContinuousParameter,
     IntegerParameter,
@@ -117,7 +118,7 @@ SCHEDULE = "cron(0 3 ? * MON *)"
 #
 #   PrepareData           Processing    Clean the raw data and split it into train, validation and test sets with Spark
 #   EngineerFeatures      Processing    Learn scaling and encoding on the training set, apply them to all three
-#   DataQualityBaseline   QualityCheck  Record statistics and constraints of the training data (the baseline Model Monitor compares live traffic with)
+#   DataQualityBaseline   QualityCheck  Record statistics and constraints of the training rows as requests carry them (the baseline Model Monitor compares the endpoint's requests with)
 #   DataBiasCheck         ClarifyCheck  Measure pre-training bias of the label across 'gender' groups
 #   Tune                  Tuning        Try up to 20 hyperparameter settings (Bayesian) and keep the best by validation:auc
 #   Evaluate              Processing    Score the model on the test set and write evaluation.json
@@ -365,6 +366,16 @@ def build_pipeline(
                     "/opt/ml/processing/output/test",
                     step_output_uri(s3_base, "PrepareData", "test"),
                 ),
+                processing_output(
+                    "fixes",
+                    "/opt/ml/processing/output/fixes",
+                    step_output_uri(s3_base, "PrepareData", "fixes"),
+                ),
+                processing_output(
+                    "baseline",
+                    "/opt/ml/processing/output/baseline",
+                    step_output_uri(s3_base, "PrepareData", "baseline"),
+                ),
             ],
             arguments=[
                 "--target-column",
@@ -383,6 +394,7 @@ def build_pipeline(
                 "binary_classification",
                 "--drop-column",
                 "customer_id",
+                "--baseline",
             ],
         ),
         cache_config=cache_config,
@@ -429,6 +441,11 @@ def build_pipeline(
                     output_of(step_prepare_data, "test"),
                     "/opt/ml/processing/input/test",
                 ),
+                processing_input(
+                    "fixes",
+                    output_of(step_prepare_data, "fixes"),
+                    "/opt/ml/processing/input/fixes",
+                ),
             ],
             outputs=[
                 processing_output(
@@ -470,7 +487,7 @@ def build_pipeline(
     )
 
     # ------------------------------------- DataQualityBaseline (QualityCheck)
-    # Record statistics and constraints of the training data (the baseline Model Monitor compares live traffic with).
+    # Record statistics and constraints of the training rows as requests carry them (the baseline Model Monitor compares the endpoint's requests with).
     # The first execution records the baseline (skip_check=True); it is registered with the
     # model for Model Monitor. Set skip_check=False to also fail on drift from the last one.
     data_quality_baseline_job = CheckJobConfig(
@@ -483,11 +500,12 @@ def build_pipeline(
     step_data_quality_baseline = QualityCheckStep(
         name="DataQualityBaseline",
         quality_check_config=DataQualityCheckConfig(
-            baseline_dataset=output_of(step_engineer_features, "train"),
-            # the training split itself: Parquet, label first, every column named. The
-            # analyzer container's dataset_format for Parquet (the SDK's DatasetFormat
-            # helper writes only csv and json)
-            dataset_format={"parquet": {}},
+            baseline_dataset=output_of(step_prepare_data, "baseline"),
+            # prepare's sample of the training rows as requests carry them: the columns
+            # of your data without the label, before any fix, CSV with a header row.
+            # Send the endpoint CSV without a header (or JSON records) so that what it
+            # captures lines up with these columns.
+            dataset_format=DatasetFormat.csv(header=True),
             # a fresh folder per execution: earlier model versions keep their baselines
             output_s3_uri=step_output_uri(s3_base, "DataQualityBaseline", "baseline"),
         ),

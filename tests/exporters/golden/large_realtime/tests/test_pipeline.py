@@ -51,7 +51,7 @@ EXPECTED_STEPS: dict[str, tuple[str, list[str]]] = {
     "DataQualityBaseline": (
         "QualityCheck",
         [
-            "EngineerFeatures",
+            "PrepareData",
         ],
     ),
     "DataBiasCheck": (
@@ -114,6 +114,7 @@ PREPARE_ARGUMENTS = [
     "binary_classification",
     "--drop-column",
     "customer_id",
+    "--baseline",
 ]
 FEATURES_ARGUMENTS = [
     "--target-column",
