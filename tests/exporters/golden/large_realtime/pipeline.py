@@ -503,8 +503,8 @@ def build_pipeline(
             baseline_dataset=output_of(step_prepare_data, "baseline"),
             # prepare's sample of the training rows as requests carry them: the columns
             # of your data without the label, before any fix, CSV with a header row.
-            # Send the endpoint CSV without a header (or JSON records) so that what it
-            # captures lines up with these columns.
+            # Send the endpoint CSV without a header line, so that what it captures
+            # lines up with these columns.
             dataset_format=DatasetFormat.csv(header=True),
             # a fresh folder per execution: earlier model versions keep their baselines
             output_s3_uri=step_output_uri(s3_base, "DataQualityBaseline", "baseline"),
