@@ -30,15 +30,23 @@ from local_helpers import group_members, make_workspace, wait_until
 
 from cli.main import main
 
-pytestmark = pytest.mark.skipif(
-    not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)"
+    ),
+    # One worker runs the module: each test's clean-up kills what is left of the module's
+    # jobs, which must not be another test's jobs still running on another worker.
+    pytest.mark.xdist_group("local-signals"),
+]
 
 SM_WIZARD = Path(sys.executable).with_name("sm-wizard")
 STARTED = "slow step started"
+SLEEPER_TAG = "sm-wizard-signals-test"
+"""In the command line of the slow step's child, so the clean-up finds this module's
+sleepers and no other module's (test_local_forks starts sleepers of its own)."""
 SLOW_SCRIPT = f"""# stands in for prepare.py: starts a child, says so, then never ends by itself
 import subprocess, sys, time
-subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", {SLEEPER_TAG!r}])
 print({STARTED!r}, flush=True)
 time.sleep(600)
 """
@@ -153,7 +161,7 @@ def _no_job_left_behind(slow_project: Path):
                 cwd = os.readlink(f"/proc/{entry}/cwd")
             except OSError:
                 continue
-            if b"time.sleep(600)" in cmdline or cwd.startswith(ours + os.sep):
+            if SLEEPER_TAG.encode() in cmdline or cwd.startswith(ours + os.sep):
                 with contextlib.suppress(OSError):
                     os.kill(int(entry), signal.SIGKILL)
 
