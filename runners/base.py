@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from .events import RunEvent
 
@@ -72,6 +72,23 @@ class Retryable(Protocol):
     def retry(self, emit: Emit, stop: threading.Event) -> str:
         """Re-run the last execution from its failed steps (successful steps are kept)."""
         ...
+
+
+@runtime_checkable
+class Defined(Protocol):
+    """An engine that follows an execution it did not plan (``sm-wizard watch``, a selective
+    execution): screens with no Plan draw the graph and a step's details from this."""
+
+    @property
+    def definition(self) -> list[Any]:
+        """The execution's steps as its own definition states them
+        (``runners.sagemaker.definition.DefinedStep``); empty until it has been read."""
+        ...
+
+
+def definition_of(engine: object) -> list[Any]:
+    """``engine.definition`` for an engine that has one, else no steps."""
+    return list(engine.definition) if isinstance(engine, Defined) else []
 
 
 def exit_code_for(status: str) -> int:

@@ -11,6 +11,7 @@ from monitor_helpers import until
 from sm_helpers import ROLE
 
 from devtools.pipelines import BRANCHING, BRANCHING_LEVELS, branching_steps
+from runners.base import Defined, definition_of
 from runners.sagemaker.browse import AccountBrowser
 from runners.sagemaker.definition import DefinedStep, definition_levels, parse_definition
 from runners.sagemaker.watcher import SageMakerWatcher
@@ -65,6 +66,8 @@ def _graph_text(view: DagView) -> str:
 async def test_the_watch_screen_draws_a_pipeline_it_did_not_plan(aws, fake, clock):
     arn = _branching(aws, fake)
     watcher = SageMakerWatcher(arn, aws=aws, clock=clock, on_notice=lambda n: None)
+    assert isinstance(watcher, Defined) and definition_of(watcher) == []  # not read yet
+    assert definition_of(object()) == []  # an engine with a Plan has no definition
     app = MonitorApp(watcher, None, "branching")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.monitor

@@ -19,6 +19,7 @@ from typing import Any
 from textual import work
 from textual.widgets import Log
 
+from runners.base import definition_of
 from runners.sagemaker.definition import downstream_steps
 from tui.messages import RunFeed
 from tui.screens.modals import ConfirmModal
@@ -110,7 +111,7 @@ class RunControls:
         """The steps downstream of ``step`` (from the plan, or the execution's definition)."""
         if self.plan is not None:
             return [n for n in self.plan.names if n in self.plan.downstream(step)]
-        defined = list(getattr(self.engine, "definition", None) or ())
+        defined = definition_of(self.engine)
         return [name for name in downstream_steps(defined, step) if name != step]
 
     @work(group="confirm")

@@ -4,7 +4,7 @@ and the execution view (``e``: parameters, the whole failure reason).
 
 A mixin of ``MonitorScreen`` (``tui/monitor/screen.py``). A pipeline this tool planned has its
 Plan's graph from the start; any other gets it as soon as the engine has read the
-execution's definition (``engine.definition``: ``runners.sagemaker.definition.DefinedStep``s
+execution's definition (``runners.base.Defined``: ``runners.sagemaker.definition.DefinedStep``s
 with their ``DependsOn``, property references and condition branches), grouped by level with
 ``definition_levels``, in the same widgets (``RunDag`` above the steps, ``DagView`` for ``g``).
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from runners.base import definition_of
 from runners.sagemaker.definition import definition_levels
 from tui.monitor.answers import as_pairs, execution_text
 from tui.monitor.execution_view import ExecutionView
@@ -46,7 +47,7 @@ class RemoteAnswers:
         """Mount the definition's graph once the engine has read it (no plan, no graph yet)."""
         if self.plan is not None or self._definition_graph:
             return
-        steps = list(getattr(self.engine, "definition", None) or ())
+        steps = definition_of(self.engine)
         if not steps:
             return
         self._definition_graph = True

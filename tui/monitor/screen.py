@@ -34,7 +34,7 @@ from textual.widget import Widget
 from textual.widgets import ContentSwitcher, DataTable, Footer, Input, Log, Static
 from textual.worker import Worker, WorkerState
 
-from runners.base import Engine, exit_code_for
+from runners.base import Engine, definition_of, exit_code_for
 from runners.events import TERMINAL_EXECUTION_STATUSES, ExecutionEvent
 from runners.run_state import ExecutionState, MetricPoint, StepState
 from tui.messages import (
@@ -450,7 +450,7 @@ class MonitorScreen(MonitorViews, RemoteAnswers, RunControls, Screen[str]):
             step,
             self._snapshot,
             plan=self.plan,
-            definition=getattr(self.engine, "definition", None) or (),
+            definition=definition_of(self.engine),
             now=self._now(),
             resource=self._step_resource(step.name),
         )
