@@ -83,6 +83,29 @@ def test_a_value_the_person_wrote_wins():
     assert "MetricThreshold" in {p.name for p in build_plan(config).parameters}
 
 
+def test_where_the_data_is_follows_the_input_unless_answered():
+    """A newcomer's local CSV is not "already in S3": unset, the profile's data source
+    follows the input, and the data-collection advice with it."""
+    from wizard.recommend import recommend
+
+    local = WizardConfig.model_validate(_newcomer("binary_classification"))
+    assert local.profile.data_source == "local_files"
+    reason = next(
+        pick.reason
+        for stage in recommend(local.profile)
+        if stage.stage == "data_collection"
+        for pick in stage.recommended
+        if pick.service == "s3"
+    )
+    assert "local files" in reason and "already in S3" not in reason
+    in_s3 = _newcomer("binary_classification")
+    in_s3["data_collection"]["input_uri"] = "s3://bucket/data/d.csv"
+    assert WizardConfig.model_validate(in_s3).profile.data_source == "s3"
+    answered = _newcomer("binary_classification")
+    answered["profile"]["data_source"] = "database"
+    assert WizardConfig.model_validate(answered).profile.data_source == "database"
+
+
 def test_with_no_pass_mark_the_gate_compares_with_the_baseline(tmp_path):
     header, rows = _table(120, lambda i, rng: round(rng.uniform(0, 10), 3))
     _write(tmp_path / "d.csv", header, rows)

@@ -70,6 +70,18 @@ class WizardConfig(Section):
         return self
 
     @model_validator(mode="after")
+    def _data_source_from_the_input(self) -> WizardConfig:
+        """Unset, where the data is follows the input: an ``s3://`` URI is in S3, anything
+        else is a local file (the data-collection advice then says the export uploads it,
+        not that it is "already in S3"). Left unset, so a changed input moves it along."""
+        profile = self.profile
+        if "data_source" not in profile.model_fields_set and self.data_collection.input_uri:
+            uri = str(self.data_collection.input_uri)
+            profile.data_source = "s3" if uri.startswith("s3://") else "local_files"  # type: ignore[assignment]
+            profile.model_fields_set.discard("data_source")
+        return self
+
+    @model_validator(mode="after")
     def _defaults_follow_the_problem(self) -> WizardConfig:
         """Unset, the quality gate's metric and the tuning objective are the ones that fit
         the problem type (``wizard.defaults``): a regression never inherits ``auc``; and
