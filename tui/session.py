@@ -38,6 +38,7 @@ from wizard.algorithms import ALGORITHMS
 from wizard.config import SECTION_MODELS, WizardConfig
 from wizard.config.base import Section
 from wizard.config.project import Profile
+from wizard.defaults import data_size_for, data_source_for
 from wizard.recommend import recommend
 from wizard.recommend.picks import StageRecommendation
 from wizard.store import read_document
@@ -234,6 +235,21 @@ class Session(SessionSaving):
             if self._recs is not None:
                 return {r.stage: r for r in self._recs[1]}
             profile = Profile()
+        # Unset, where the data is and how big it is follow the input and the data read
+        # (as WizardConfig and the data checks give them to export and run).
+        derived = {
+            "data_source": data_source_for(
+                str(self.section("data_collection").get("input_uri") or "")
+            ),
+            "data_size_gb": data_size_for(getattr(self.data_report, "profile", None)),
+        }
+        update = {
+            name: value
+            for name, value in derived.items()
+            if value is not None and name not in profile.model_fields_set
+        }
+        if update:
+            profile = profile.model_copy(update=update)
         key = profile.model_dump_json()
         if self._recs is None or self._recs[0] != key:
             self._recs = (key, recommend(profile))  # type: ignore[arg-type]

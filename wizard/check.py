@@ -13,6 +13,7 @@ from typing import Any
 
 from .config import WizardConfig
 from .datacheck import check_data
+from .defaults import data_size_for
 from .errors import ConfigError
 from .validation import Problem, validate_document
 
@@ -68,9 +69,14 @@ small tables deep trees learn the noise (bench/bench_quality.py: Carseats, 400 r
 
 
 def resolve_from_data(config: WizardConfig, profile: Any) -> tuple[WizardConfig, list[Problem]]:
-    """The answers the data gives where the person gave none: a multiclass model is built
-    for as many classes as the target has (XGBoost's ``num_class``), and a small table gets
-    shallower trees."""
+    """The answers the data gives where the person gave none: the data's size (which the
+    advice and the cost estimate read), a multiclass model built for as many classes as the
+    target has (XGBoost's ``num_class``), and shallower trees for a small table."""
+    size = data_size_for(profile)
+    if size is not None and "data_size_gb" not in config.profile.model_fields_set:
+        answers = config.profile.model_copy(update={"data_size_gb": size})
+        answers.model_fields_set.discard("data_size_gb")  # still the data's answer
+        config = config.model_copy(update={"profile": answers})
     rows = getattr(profile, "rows", None)
     training = config.training
     if (

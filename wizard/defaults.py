@@ -8,6 +8,8 @@ is read: the blank template, the wizard's screens, ``validate``, ``export`` and 
 
 from __future__ import annotations
 
+from typing import Any
+
 from .algorithms import ALGORITHMS, training_metrics
 
 EVALUATION_METRICS = {
@@ -40,6 +42,24 @@ container."""
 
 SINGLE_CONTAINER_HOSTING = frozenset({"serverless-inference", "multi-model-endpoints"})
 """Endpoint kinds that host one container per model, not an inference pipeline."""
+
+
+def data_source_for(input_uri: str) -> str | None:
+    """Where the data is, as ``profile.data_source`` says it, from the input: an ``s3://``
+    URI is in S3, anything else is a file on this machine; ``None`` with no input yet."""
+    uri = input_uri.strip()
+    if not uri:
+        return None
+    return "s3" if uri.startswith("s3://") else "local_files"
+
+
+def data_size_for(data: Any) -> float | None:
+    """``profile.data_size_gb`` from what the data check read (``DataProfile``): one file's
+    size; ``None`` when nothing was read, or for a folder of files (only the first is read)."""
+    size = getattr(data, "file_bytes", None)
+    if not isinstance(size, int) or getattr(data, "files", 1) != 1:
+        return None
+    return float(f"{size / 1e9:.3g}")
 
 
 def default_metric(problem_type: str) -> str:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 from wizard_support import demo_doc
 
 from tui.navigation import screen_of_path, screen_order
+from tui.screens.choices import default_source
 from tui.session import Session
 from tui.session_files import autosave_file, backup_corrupt_autosave, find_resumable, meta_file
 from tui.widgets.dag_view import DagView, Graph
@@ -164,3 +166,44 @@ def test_shown_advice_is_written_but_not_an_undo_step(tmp_path: Path) -> None:
     assert session.doc["training"].get("instance_count") == original
     assert "monitoring" in session.doc  # the advice shown stays
     assert not session.undo()
+
+
+def test_where_the_data_is_follows_the_input_in_the_form_and_the_advice() -> None:
+    """Unset, the profile's data source follows the input, on the profile form (its shown
+    default) and in the data-collection advice, as WizardConfig validates it."""
+    doc = template_document("blank")
+    session = Session(doc)
+    shown = default_source(session)
+
+    def s3_reason() -> str:
+        picks = session.recommendations()["data_collection"].recommended
+        return next(p.reason for p in picks if p.service == "s3")
+
+    assert shown("profile.data_source") is None  # no input yet: the model's own default
+    session.set_value("data_collection", "input_uri", "data/mine.csv")
+    assert shown("profile.data_source") == "local_files"
+    assert "local files" in s3_reason()
+    session.set_value("data_collection", "input_uri", "s3://bucket/mine.csv")
+    assert shown("profile.data_source") == "s3"
+    assert "already in S3" in s3_reason()
+    session.set_value("profile", "data_source", "database")  # an answer wins
+    assert "database" in s3_reason()
+
+
+def test_the_data_size_follows_the_file_read_in_the_form_and_the_advice() -> None:
+    """Unset, the profile's size is the file's once the data has been read (as the export
+    and the run take it from the data checks)."""
+    session = Session(template_document("blank"))
+    shown = default_source(session)
+
+    def prepare_reason() -> str:
+        return session.recommendations()["data_preparation"].recommended[0].reason
+
+    assert shown("profile.data_size_gb") is None and "about 1 GB" in prepare_reason()
+    read = SimpleNamespace(file_bytes=2_500_000_000, files=1)
+    session.remember_data_report(SimpleNamespace(profile=read))  # type: ignore[arg-type]
+    assert shown("profile.data_size_gb") == 2.5
+    assert "about 2.5 GB" in prepare_reason()
+    session.set_value("profile", "data_size_gb", 40)  # an answer wins
+    assert "about 40 GB" in prepare_reason()
+

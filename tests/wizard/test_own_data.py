@@ -126,6 +126,20 @@ def test_the_number_of_classes_comes_from_the_data(tmp_path):
     assert prepare[prepare.index("--num-classes") + 1] == "5"
 
 
+def test_the_data_size_comes_from_the_file_unless_answered(tmp_path):
+    """Left at its default a newcomer's profile said 1 GB for a 20 KB file: the advice read
+    "about 1 GB of CSV" and the cost estimate priced a gigabyte. The file's size is the
+    data's answer; a value the person wrote wins."""
+    header, rows = _table(400, lambda i, rng: "yes" if i % 3 else "no")
+    data = _write(tmp_path / "d.csv", header, rows)
+    config = checked_config(_newcomer("binary_classification"), tmp_path)
+    assert config.profile.data_size_gb == pytest.approx(data.stat().st_size / 1e9, rel=0.01)
+    assert "data_size_gb" not in config.profile.model_fields_set
+    doc = _newcomer("binary_classification")
+    doc["profile"]["data_size_gb"] = 40
+    assert checked_config(doc, tmp_path).profile.data_size_gb == 40
+
+
 def test_a_class_count_that_disagrees_with_the_data_names_both(tmp_path):
     header, rows = _table(200, lambda i, rng: f"grade-{'ABCDE'[i % 5]}")
     _write(tmp_path / "d.csv", header, rows)

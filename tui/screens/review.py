@@ -53,6 +53,8 @@ class ReviewScreen(WizardScreen):
         Binding("s", "app.save_as", "Save as", id="review.save_as"),
         Binding("r", "run", "Run", id="review.run"),
     ]
+    _plan: Any = None
+    """The pipeline drawn, for the cost estimate once the data has been read."""
 
     def compose_main(self) -> ComposeResult:
         session = self.wizard.session
@@ -114,6 +116,7 @@ class ReviewScreen(WizardScreen):
         )
         yield DagView(Graph.from_plan(plan), id="dag")
         yield Static("Estimated cost", classes="section-heading")
+        self._plan = plan
         yield Static(self._cost(plan, config), id="cost", markup=False)
 
     def _cost(self, plan: Any, config: Any) -> str:
@@ -187,10 +190,22 @@ class ReviewScreen(WizardScreen):
     def _data_worker(self) -> None:
         self.post_message(self.DataChecked(self.wizard.session.check_data()))
 
+    def _cost_from_data(self, report: Any) -> None:
+        """The estimate again with what the data gives (its size, unless answered), as the
+        export's README computes it."""
+        config, plan = self.wizard.session.config, self._plan
+        if config is None or plan is None or report.profile is None or not self.query("#cost"):
+            return
+        from wizard.check import resolve_from_data  # loaded by the data check already
+
+        resolved, _ = resolve_from_data(config, report.profile)
+        self.query_one("#cost", Static).update(self._cost(plan, resolved))
+
     @on(DataChecked)
     def _data_checked(self, event: DataChecked) -> None:
         report = event.report
         self.wizard.session.remember_data_report(report)
+        self._cost_from_data(report)
         lines: list[str] = []
         for problem in report.problems:
             mark = "✗" if problem.is_error else "! warning:"

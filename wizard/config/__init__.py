@@ -18,6 +18,7 @@ from ..defaults import (
     SINGLE_CONTAINER_ALGORITHM,
     SINGLE_CONTAINER_HOSTING,
     TEXT_ALGORITHM,
+    data_source_for,
     default_metric,
     default_objective,
 )
@@ -75,9 +76,9 @@ class WizardConfig(Section):
         else is a local file (the data-collection advice then says the export uploads it,
         not that it is "already in S3"). Left unset, so a changed input moves it along."""
         profile = self.profile
-        if "data_source" not in profile.model_fields_set and self.data_collection.input_uri:
-            uri = str(self.data_collection.input_uri)
-            profile.data_source = "s3" if uri.startswith("s3://") else "local_files"  # type: ignore[assignment]
+        derived = data_source_for(str(self.data_collection.input_uri or ""))
+        if "data_source" not in profile.model_fields_set and derived is not None:
+            profile.data_source = derived  # type: ignore[assignment]
             profile.model_fields_set.discard("data_source")
         return self
 
