@@ -206,4 +206,3 @@ def test_the_data_size_follows_the_file_read_in_the_form_and_the_advice() -> Non
     assert "about 2.5 GB" in prepare_reason()
     session.set_value("profile", "data_size_gb", 40)  # an answer wins
     assert "about 40 GB" in prepare_reason()
-
