@@ -23,9 +23,13 @@ class Hyperparameter:
     low: float | None = None
     high: float | None = None
     help: str = ""
+    choices: tuple[str, ...] = ()
+    """A categorical hyperparameter's accepted values (empty: any text)."""
 
     def range_text(self) -> str:
         """The accepted values in words, as the form shows them: ``1 to 2000``."""
+        if self.choices:
+            return " or ".join(self.choices)
         if self.low is None or self.high is None:
             return ""
         return f"{self.low:g} to {self.high:g}"
@@ -33,6 +37,8 @@ class Hyperparameter:
     def check(self, value: object) -> str | None:
         """Why ``value`` is not accepted (``None`` if it is): the same range the form shows."""
         if self.type == "categorical":
+            if self.choices and value not in self.choices:
+                return f"{self.name} takes {self.range_text()}, not {value!r:.40}"
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
             return f"{self.name} takes a number from {self.range_text()}, not {value!r:.40}"
@@ -42,11 +48,13 @@ class Hyperparameter:
             return f"{self.name} must be from {self.range_text()} (got {value:g})"
         return None
 
-    def full_range(self) -> dict[str, str | float]:
+    def full_range(self) -> dict[str, str | float | list[str]]:
         """A ``[[tuning.ranges]]`` entry over every value this hyperparameter accepts."""
-        entry: dict[str, str | float] = {"name": self.name, "type": self.type}
+        entry: dict[str, str | float | list[str]] = {"name": self.name, "type": self.type}
         if self.low is not None and self.high is not None and self.type != "categorical":
             entry |= {"min_value": float(self.low), "max_value": float(self.high)}
+        if self.choices:
+            entry["values"] = list(self.choices)
         return entry
 
 
@@ -65,7 +73,9 @@ class Algorithm:
     def known(self, name: str) -> Hyperparameter | None:
         return next((h for h in self.hyperparameters if h.name == name), None)
 
-    def starter_range(self, taken: Collection[str] = ()) -> dict[str, str | float] | None:
+    def starter_range(
+        self, taken: Collection[str] = ()
+    ) -> dict[str, str | float | list[str]] | None:
         """A tuning range to start from: the first continuous hyperparameter not yet
         ``taken`` (the learning rate for XGBoost), over its accepted bounds."""
         free = [h for h in self.hyperparameters if h.name not in taken]
@@ -110,6 +120,16 @@ XGBOOST = Algorithm(
     ),
 )
 
+CLASS_WEIGHT = Hyperparameter(
+    "class_weight",
+    "categorical",
+    help="balanced weighs each class by the inverse of how often it occurs, so a rare class "
+    "counts as much as a common one (classification, any number of classes); none, the "
+    "default, weighs every row alike",
+    choices=("balanced", "none"),
+)
+"""scikit-learn's class_weight, for the script-mode classifiers (train.py)."""
+
 RANDOM_FOREST = Algorithm(
     id="sklearn_random_forest",
     title="Random forest (scikit-learn, script mode)",
@@ -123,6 +143,7 @@ RANDOM_FOREST = Algorithm(
         Hyperparameter("max_depth", "integer", 1, 100, "maximum depth of each tree"),
         Hyperparameter("min_samples_leaf", "integer", 1, 1000, "minimum rows in a leaf"),
         Hyperparameter("max_features", "continuous", 0.05, 1.0, "fraction of columns per split"),
+        CLASS_WEIGHT,
     ),
 )
 
@@ -137,6 +158,7 @@ LINEAR = Algorithm(
     hyperparameters=(
         Hyperparameter("C", "continuous", 1e-6, 1e6, "inverse regularization strength"),
         Hyperparameter("max_iter", "integer", 10, 100000, "maximum solver iterations"),
+        CLASS_WEIGHT,
     ),
 )
 

@@ -7,8 +7,8 @@ it, worded with the exact value to write, and is left out once the config alread
 that fix. ``apply_fix`` makes the edit itself, for the wizard's one-key fixes; the same
 fields drive the generated scripts (``prepare.py --drop-column/--parse-number/--parse-date/
 --normalise-labels``, ``--text-column`` for prepare.py and features.py, XGBoost's
-``scale_pos_weight``), so what the report suggests is what
-the run does.
+``scale_pos_weight`` for two classes, train.py's ``--class_weight balanced`` for the
+scikit-learn classifiers), so what the report suggests is what the run does.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from .algorithms import ALGORITHMS
 from .datareport import DataQualityReport
 from .datareport.findings import Finding
 from .validation import Problem
@@ -57,6 +58,22 @@ of the others: one treatment per column)."""
 def _section(doc: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     value = doc.get(name)
     return value if isinstance(value, Mapping) else {}
+
+
+def _weighs_classes(doc: Mapping[str, Any]) -> bool:
+    """The chosen algorithm takes ``class_weight`` (the scikit-learn classifiers; the
+    built-in XGBoost weighs only the positive class of two, ``scale_pos_weight``)."""
+    algorithm = ALGORITHMS.get(str(_section(doc, "training").get("algorithm", "xgboost")))
+    return algorithm is not None and algorithm.known("class_weight") is not None
+
+
+def fix_path(fix: Mapping[str, Any] | None) -> str:
+    """The TOML path a finding's fix lands at (``data_collection.input_uri`` for the fixes
+    made to the file itself)."""
+    action = str((fix or {}).get("action"))
+    if action == "weight_classes" and "scale_pos_weight" not in (fix or {}):
+        return "training.hyperparameters.class_weight"
+    return FIX_FIELDS.get(action, "data_collection.input_uri")
 
 
 def _listed(doc: Mapping[str, Any], section: str, key: str) -> set[str]:
@@ -104,6 +121,14 @@ def fix_text(fix: Mapping[str, Any] | None, doc: Mapping[str, Any]) -> str:
         return f"{FIX_FIELDS[action]} = true"
     if action == "weight_classes" and "scale_pos_weight" in fix:
         return f"training.hyperparameters.scale_pos_weight = {fix['scale_pos_weight']:g}"
+    if action == "weight_classes":  # balanced, any number of classes
+        if _weighs_classes(doc):
+            return 'training.hyperparameters.class_weight = "balanced"'
+        return (
+            'training.algorithm = "sklearn_random_forest" (or "sklearn_linear") with '
+            'training.hyperparameters.class_weight = "balanced": the built-in XGBoost weighs '
+            "classes only when there are two"
+        )
     if action == "set_problem_type":
         return f"profile.problem_type = {json.dumps(fix.get('value'))}"
     if action == "set_delimiter":
@@ -128,8 +153,7 @@ def findings_as_problems(
             continue
         if finding.code in _SAID_ELSEWHERE or is_applied(finding, doc):
             continue
-        action = (finding.fix or {}).get("action")
-        path = FIX_FIELDS.get(str(action), "data_collection.input_uri")
+        path = fix_path(finding.fix)
         where = f"{finding.column!r}: " if finding.column else ""
         fix = fix_text(finding.fix, doc)
         text = finding.message.rstrip()
@@ -173,6 +197,8 @@ def apply_fix(doc: Mapping[str, Any], fix: Mapping[str, Any]) -> dict[str, Any]:
         table("data_preparation")["drop_duplicates"] = True
     elif action == "weight_classes" and "scale_pos_weight" in fix:
         table("training", "hyperparameters")["scale_pos_weight"] = float(fix["scale_pos_weight"])
+    elif action == "weight_classes" and _weighs_classes(out):
+        table("training", "hyperparameters")["class_weight"] = "balanced"
     elif action == "set_problem_type" and isinstance(fix.get("value"), str):
         table("profile")["problem_type"] = fix["value"]
     else:
@@ -188,5 +214,9 @@ def applicable(findings: Iterable[Finding], doc: Mapping[str, Any]) -> list[Find
         if f.fix
         and f.fix.get("action") in APPLICABLE
         and not is_applied(f, doc)
-        and not (f.fix.get("action") == "weight_classes" and "scale_pos_weight" not in f.fix)
+        and not (
+            f.fix.get("action") == "weight_classes"
+            and "scale_pos_weight" not in f.fix
+            and not _weighs_classes(doc)
+        )
     ]

@@ -213,7 +213,9 @@ def random_document(rng) -> dict:
         strategy = rng.choice(("Bayesian", "Random", "Hyperband", "Grid"))
         ranges = []
         for hp in rng.sample(spec.hyperparameters, rng.randint(1, 2)):
-            if strategy == "Grid":
+            if hp.choices:  # a categorical hyperparameter: its own values, any strategy
+                ranges.append({"name": hp.name, "type": "categorical", "values": list(hp.choices)})
+            elif strategy == "Grid":
                 values = [hp.low, hp.high] if hp.low is not None else [1, 2]
                 if hp.type == "integer":
                     values = [int(v) for v in values]

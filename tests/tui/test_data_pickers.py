@@ -126,3 +126,22 @@ async def test_service_details_read_as_sentences():
         details = str(screen.query_one("#service-details", Static).content)
         assert "When to choose it: Always:" in details
         assert "Pick it when always" not in details and "Avoid it when never" not in details
+
+
+async def test_class_weight_is_picked_from_a_list_and_written(tmp_path):
+    """A categorical hyperparameter with choices (the scikit-learn classifiers'
+    class_weight) is a list to pick from, not a number box; picking writes it."""
+    doc = demo_doc()
+    doc["training"]["algorithm"] = "sklearn_random_forest"
+    session = demo_session("training", doc=doc)
+    app = wizard_app(session)
+    async with app.run_test(size=(120, 60)) as pilot:
+        await _settle(app, pilot)
+        row = app.screen.query_one("#row-training-hyperparameters-class_weight", FieldRow)
+        select = row.control
+        assert isinstance(select, Select)
+        assert [v for _, v in select._options if v is not Select.NULL] == ["balanced", "none"]
+        select.value = "balanced"
+        await pilot.pause()
+        assert session.section("training")["hyperparameters"]["class_weight"] == "balanced"
+        assert not session.problems("training")

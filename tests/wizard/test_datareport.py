@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from wizard.datainsights import applicable, apply_fix, fix_path, fix_text
 from wizard.datareport import build_report
 from wizard.datareport.columns import infer_column
 from wizard.datareport.file import sniff_bytes, sniff_file
@@ -173,6 +174,18 @@ def test_a_rare_class_of_several_asks_for_balanced_weights():
     finding = _finding(report, "imbalance", "grade")
     assert finding.fix == {"action": "weight_classes", "scheme": "balanced"}
     assert "2.0%" in finding.message
+    # a scikit-learn classifier takes the fix (train.py's --class_weight balanced) ...
+    forest = {"training": {"algorithm": "sklearn_random_forest"}}
+    assert fix_path(finding.fix) == "training.hyperparameters.class_weight"
+    assert fix_text(finding.fix, forest) == 'training.hyperparameters.class_weight = "balanced"'
+    assert applicable([finding], forest) == [finding]
+    fixed = apply_fix(forest, finding.fix)
+    assert fixed["training"]["hyperparameters"] == {"class_weight": "balanced"}
+    assert applicable([finding], fixed) == []
+    # ... the built-in XGBoost weighs only the positive class of two: the fix says what to
+    # choose instead, and is not made for the person
+    assert "sklearn_random_forest" in fix_text(finding.fix, {})
+    assert applicable([finding], {}) == []
 
 
 def test_a_regression_target_written_as_text_is_parsed_and_checked_for_leaks():

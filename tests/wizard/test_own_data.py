@@ -160,6 +160,22 @@ def test_early_stopping_and_class_weights_are_accepted():
     assert hps["early_stopping_rounds"] == 20 and hps["scale_pos_weight"] == 9.5
 
 
+def test_class_weight_takes_one_of_its_choices():
+    doc = _newcomer("multiclass_classification")
+    doc["training"] = {
+        "algorithm": "sklearn_random_forest",
+        "hyperparameters": {"class_weight": "balanced"},
+    }
+    config = WizardConfig.model_validate(doc)
+    assert config.effective_hyperparameters()["class_weight"] == "balanced"
+    doc["training"]["hyperparameters"]["class_weight"] = "yes"
+    with pytest.raises(ValueError, match="class_weight takes balanced or none, not 'yes'"):
+        WizardConfig.model_validate(doc)
+    doc["training"] = {"hyperparameters": {"class_weight": "balanced"}}  # XGBoost has none
+    with pytest.raises(ValueError, match="'class_weight' is not one"):
+        WizardConfig.model_validate(doc)
+
+
 def test_xgboost_stops_early_by_default():
     hps = WizardConfig.model_validate(
         _newcomer("binary_classification")

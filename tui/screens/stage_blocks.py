@@ -17,7 +17,7 @@ from textual.widgets import Button, Static
 
 from tui.screens.choices import algorithm_of, choices_source, problem_type_of
 from tui.screens.form import FormScreen
-from tui.widgets.form import FieldRow, FieldSpec, ProblemSlot, field_specs
+from tui.widgets.form import FieldRow, FieldSpec, Kind, ProblemSlot, field_specs
 from wizard.algorithms import ALGORITHMS, default_hyperparameters
 from wizard.config.model import ParameterRange
 
@@ -50,13 +50,18 @@ class HyperparameterRows(Vertical):
             default = defaults.get(hp.name)
             bounds = f" Range {hp.low:g} to {hp.high:g}." if hp.low is not None else ""
             shown_default = f" Default {default}." if default is not None else ""
+            if hp.choices:  # a list to pick from; empty is the script's default
+                kind: Kind = "choice"
+            else:
+                kind = "optional_int" if hp.type == "integer" else "optional_float"
             spec = FieldSpec(
                 section="training",
                 name=hp.name,
-                kind="optional_int" if hp.type == "integer" else "optional_float",
+                kind=kind,
                 label=hp.name,
                 help=f"{hp.help[:1].upper()}{hp.help[1:]}.{bounds}{shown_default}",
                 default=None,
+                options=tuple((choice, choice) for choice in hp.choices),
             )
             widgets.append(
                 FieldRow(

@@ -318,7 +318,8 @@ def balance_findings(target: str, balance: ClassBalance) -> list[Finding]:
             target,
             "warning",
             f"class {minority!r} is only {share:.1%} of the rows, under a tenth of the largest "
-            "class: weight the classes (balanced sample weights)",
+            "class: a model can score well by never predicting it. Weight the classes by the "
+            "inverse of their frequency (balanced)",
             {"action": "weight_classes", "scheme": "balanced"},
         )
     ]

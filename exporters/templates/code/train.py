@@ -23,6 +23,8 @@ Hyperparameters:
                       if left out, guessed from the labels
     random forest:    --n_estimators --max_depth --min_samples_leaf --max_features
     linear:           --C (inverse regularization strength) --max_iter
+    both (classifiers): --class_weight balanced | none (balanced: each class weighed by the
+                      inverse of its frequency, for an imbalanced target)
 
 Try it on your own machine (after features.py):
 
@@ -60,6 +62,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--max_features", "--max-features", type=float, default=None)
     parser.add_argument("--C", type=float, default=None)
     parser.add_argument("--max_iter", "--max-iter", type=int, default=None)
+    parser.add_argument(
+        "--class_weight",
+        "--class-weight",
+        choices=["balanced", "none"],
+        default="none",
+        help="balanced: weigh each class by the inverse of its frequency (classification)",
+    )
     parser.add_argument("--random_state", "--random-state", type=int, default=0)
     # Where things are: SageMaker's environment variables, overridable for local runs.
     parser.add_argument("--train", type=Path, default=env("SM_CHANNEL_TRAIN"))
@@ -147,20 +156,26 @@ def build_model(algorithm: str, problem_type: str, args: argparse.Namespace):
     from sklearn.linear_model import LogisticRegression, Ridge
 
     classify = problem_type != "regression"
+    if args.class_weight == "balanced" and not classify:
+        print("class_weight = balanced is for classification; a regression ignores it")
+    # classes weighed by the inverse of their frequency, so a rare one counts
+    weights = {"class_weight": "balanced"} if classify and args.class_weight == "balanced" else {}
     if algorithm == "random_forest":
-        kind = RandomForestClassifier if classify else RandomForestRegressor
-        return kind(
-            n_estimators=args.n_estimators or 100,
-            max_depth=args.max_depth,
-            min_samples_leaf=args.min_samples_leaf or 1,
-            max_features=args.max_features or (1.0 if not classify else "sqrt"),
-            random_state=args.random_state,
-            n_jobs=-1,
-        )
+        common = {
+            "n_estimators": args.n_estimators or 100,
+            "max_depth": args.max_depth,
+            "min_samples_leaf": args.min_samples_leaf or 1,
+            "max_features": args.max_features or (1.0 if not classify else "sqrt"),
+            "random_state": args.random_state,
+            "n_jobs": -1,
+        }
+        if classify:
+            return RandomForestClassifier(**common, **weights)
+        return RandomForestRegressor(**common)
     c = args.C if args.C is not None else 1.0
     max_iter = args.max_iter or 1000
     if classify:
-        return LogisticRegression(C=c, max_iter=max_iter)
+        return LogisticRegression(C=c, max_iter=max_iter, **weights)
     return Ridge(alpha=1.0 / c, max_iter=max_iter)  # alpha is the inverse of C
 
 
