@@ -48,7 +48,7 @@ import tomlkit
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_quality import set_path, sm_wizard  # noqa: E402  (the same way to drive the CLI)
+from bench_quality import read_events, set_path, sm_wizard  # noqa: E402  (the same way to drive the CLI)
 
 
 @dataclass(frozen=True)
@@ -133,18 +133,6 @@ def write_config(folder: Path, data: Path, dataset: Dataset, extra: list[str], e
     return config
 
 
-def final_status(stdout: str) -> tuple[str, str]:
-    status = reason = ""
-    for line in stdout.splitlines():
-        try:
-            event = json.loads(line)
-        except ValueError:
-            continue
-        if event.get("type") == "execution" and event.get("status"):
-            status, reason = event["status"], event.get("reason") or ""
-    return status, reason
-
-
 GROUPS = {
     "binary_classification": ("auc", "binary_classification_metrics"),
     "multiclass_classification": ("accuracy", "multiclass_classification_metrics"),
@@ -213,7 +201,7 @@ def bench_one(dataset: Dataset, work: Path, extra: list[str]) -> Result:
     runs = folder / "runs"
     done = sm_wizard("run", config, "--headless", "--json", "--run-dir", runs, env=env)
     seconds = time.monotonic() - started
-    status, reason = final_status(done.stdout)
+    status, reason = read_events(done.stdout)
     run = max(p for p in runs.iterdir() if p.is_dir())
     ours, our_accuracy = pipeline_scores(run, dataset.problem_type)
     train, test = split(run, "train"), split(run, "test")

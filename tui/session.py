@@ -38,7 +38,7 @@ from wizard.algorithms import ALGORITHMS
 from wizard.config import SECTION_MODELS, WizardConfig
 from wizard.config.base import Section
 from wizard.config.project import Profile
-from wizard.defaults import data_size_for, data_source_for
+from wizard.defaults import profile_answers
 from wizard.recommend import recommend
 from wizard.recommend.picks import StageRecommendation
 from wizard.store import read_document
@@ -227,6 +227,13 @@ class Session(SessionSaving):
                 return screen
         return REVIEW
 
+    def profile_answers(self, profile: Profile | None = None) -> dict[str, Any]:
+        """The unset profile answers the input and the data read give (where the data is,
+        how big it is), as WizardConfig and the data checks give them to export and run."""
+        profile = profile or self._models.get("profile") or Profile()
+        uri = str(self.section("data_collection").get("input_uri") or "")
+        return profile_answers(profile, uri, getattr(self.data_report, "profile", None))
+
     def recommendations(self) -> dict[str, StageRecommendation]:
         """Per stage id, the recommendation for the current answers (the last valid ones
         while ``[profile]`` has a problem)."""
@@ -235,19 +242,7 @@ class Session(SessionSaving):
             if self._recs is not None:
                 return {r.stage: r for r in self._recs[1]}
             profile = Profile()
-        # Unset, where the data is and how big it is follow the input and the data read
-        # (as WizardConfig and the data checks give them to export and run).
-        derived = {
-            "data_source": data_source_for(
-                str(self.section("data_collection").get("input_uri") or "")
-            ),
-            "data_size_gb": data_size_for(getattr(self.data_report, "profile", None)),
-        }
-        update = {
-            name: value
-            for name, value in derived.items()
-            if value is not None and name not in profile.model_fields_set
-        }
+        update = self.profile_answers(profile)
         if update:
             profile = profile.model_copy(update=update)
         key = profile.model_dump_json()

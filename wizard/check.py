@@ -13,7 +13,7 @@ from typing import Any
 
 from .config import WizardConfig
 from .datacheck import check_data
-from .defaults import data_size_for
+from .defaults import profile_answers
 from .errors import ConfigError
 from .validation import Problem, validate_document
 
@@ -72,10 +72,10 @@ def resolve_from_data(config: WizardConfig, profile: Any) -> tuple[WizardConfig,
     """The answers the data gives where the person gave none: the data's size (which the
     advice and the cost estimate read), a multiclass model built for as many classes as the
     target has (XGBoost's ``num_class``), and shallower trees for a small table."""
-    size = data_size_for(profile)
-    if size is not None and "data_size_gb" not in config.profile.model_fields_set:
-        answers = config.profile.model_copy(update={"data_size_gb": size})
-        answers.model_fields_set.discard("data_size_gb")  # still the data's answer
+    given = profile_answers(config.profile, str(config.data_collection.input_uri), profile)
+    if given:
+        answers = config.profile.model_copy(update=given)
+        answers.model_fields_set.difference_update(given)  # still the data's answers
         config = config.model_copy(update={"profile": answers})
     rows = getattr(profile, "rows", None)
     training = config.training

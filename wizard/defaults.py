@@ -62,6 +62,19 @@ def data_size_for(data: Any) -> float | None:
     return float(f"{size / 1e9:.3g}")
 
 
+def profile_answers(profile: Any, input_uri: str, data: Any = None) -> dict[str, Any]:
+    """The profile answers the input (``data_source_for``) and the data read
+    (``data_size_for``, a ``DataProfile`` or ``None``) give, for the fields of ``profile``
+    the person left unset: the one rule ``WizardConfig``, the data checks and the wizard's
+    screens all apply."""
+    derived = {"data_source": data_source_for(input_uri), "data_size_gb": data_size_for(data)}
+    return {
+        name: value
+        for name, value in derived.items()
+        if value is not None and name not in profile.model_fields_set
+    }
+
+
 def default_metric(problem_type: str) -> str:
     return DEFAULT_METRIC.get(problem_type, "auc")
 

@@ -3,9 +3,11 @@ SageMaker tests' ``sm_helpers``)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,3 +103,23 @@ def group_members(pgid: int) -> list[int]:
         if int(fields[2]) == pgid and fields[0] != "Z":
             found.append(int(entry))
     return found
+
+
+@contextlib.contextmanager
+def trainer_dies() -> Iterator[None]:
+    """Inside: exports give the project a train.py that dies at once, as a job does when
+    its machine goes away (a failure no check can see before the run)."""
+    import pytest
+
+    import exporters.render
+
+    real = exporters.render.render_project
+
+    def dying(plan, config):
+        files = real(plan, config)
+        files["code/train.py"] = 'raise SystemExit("injected: the machine went away")\n'
+        return files
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(exporters.render, "render_project", dying)
+        yield

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from local_helpers import Recorder, make_workspace
+from local_helpers import Recorder, make_workspace, trainer_dies
 
 from cli.main import main
 from runners.events import ExecutionEvent
@@ -30,20 +30,10 @@ def failed_then_fixed(tmp_path_factory):
 
     The failure is one no check can see before the run (validation refuses bad answers before
     any run starts): the first run's trainer dies, as a job does when its machine goes away."""
-    import exporters.render
-
     workspace = make_workspace(tmp_path_factory.mktemp("cli"), "regression-demo")
     config = str(workspace.config)
     run_root = str(workspace.run_root)
-    real = exporters.render.render_project
-
-    def trainer_dies(plan, config):
-        files = real(plan, config)
-        files["code/train.py"] = 'raise SystemExit("injected: the machine went away")\n'
-        return files
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(exporters.render, "render_project", trainer_dies)
+    with trainer_dies():
         first = invoke("run", config, "--json", "--run-dir", run_root)
     return workspace, first
 

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from local_helpers import Finished, Recorder, Workspace, make_workspace, run_engine
+from local_helpers import (
+    Finished,
+    Recorder,
+    Workspace,
+    make_workspace,
+    run_engine,
+    trainer_dies,
+)
 
 from cli.main import main
 from runners.events import StepEvent
@@ -52,18 +59,8 @@ def runs(tmp_path_factory) -> tuple[Workspace, Finished, Finished]:
     """A regression demo whose first run fails in Train (its trainer dies, as a job does when its machine
     goes away), then a run ``--from Train`` with the real trainer: the failed run reached
     Train's predecessors, so their outputs are reused from it."""
-    import exporters.render
-
     workspace = make_workspace(tmp_path_factory.mktemp("from"), "regression-demo")
-    real = exporters.render.render_project
-
-    def trainer_dies(plan, config):
-        files = real(plan, config)
-        files["code/train.py"] = 'raise SystemExit("injected: the machine went away")\n'
-        return files
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(exporters.render, "render_project", trainer_dies)
+    with trainer_dies():
         failed = run_engine(workspace.engine())
     assert failed.status == "Failed"
     resumed = run_engine(workspace.engine(from_step="Train"))

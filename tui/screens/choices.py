@@ -13,8 +13,6 @@ from typing import Any
 from wizard.algorithms import ALGORITHMS, training_metrics
 from wizard.defaults import (
     EVALUATION_METRICS,
-    data_size_for,
-    data_source_for,
     default_metric,
     default_objective,
 )
@@ -88,10 +86,8 @@ def default_source(session: Any) -> Callable[[str], Any]:
             return default_metric(problem_type_of(session))
         if path == "tuning.objective_metric":
             return default_objective(algorithm_of(session), problem_type_of(session))
-        if path == "profile.data_source":
-            return data_source_for(str(session.section("data_collection").get("input_uri") or ""))
-        if path == "profile.data_size_gb":
-            return data_size_for(getattr(session.data_report, "profile", None))
+        if path.startswith("profile."):
+            return session.profile_answers().get(path.removeprefix("profile."))
         return None
 
     return source

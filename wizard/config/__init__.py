@@ -18,9 +18,9 @@ from ..defaults import (
     SINGLE_CONTAINER_ALGORITHM,
     SINGLE_CONTAINER_HOSTING,
     TEXT_ALGORITHM,
-    data_source_for,
     default_metric,
     default_objective,
+    profile_answers,
 )
 from .base import Section
 from .data import DataCollectionConfig, DataPreparationConfig, FeatureEngineeringConfig
@@ -76,10 +76,9 @@ class WizardConfig(Section):
         else is a local file (the data-collection advice then says the export uploads it,
         not that it is "already in S3"). Left unset, so a changed input moves it along."""
         profile = self.profile
-        derived = data_source_for(str(self.data_collection.input_uri or ""))
-        if "data_source" not in profile.model_fields_set and derived is not None:
-            profile.data_source = derived  # type: ignore[assignment]
-            profile.model_fields_set.discard("data_source")
+        for name, value in profile_answers(profile, str(self.data_collection.input_uri)).items():
+            setattr(profile, name, value)
+            profile.model_fields_set.discard(name)
         return self
 
     @model_validator(mode="after")
